@@ -1,0 +1,104 @@
+// WKV v5.1 / v5.2 / v6: the multi-head matrix-state recurrence, over a chunk of T tokens for a batch of B sessions.
+//
+// Per head h, with the state S[i][j] (i = value index, j = key index), bonus u_j and decay w_j:
+//   out_i   = Σ_j r_j · (u_j · k_j · v_i + S[i][j])
+//   S'[i][j] = S[i][j] · w_j + k_j · v_i
+// u and w are already transformed (v5.1: u = exp(u_pth), w = exp(−exp(w_pth)); v5.2: w = exp(−exp(w_pth)), u as
+// stored; v6: w = exp(−exp(time_decay + LoRA)) computed upstream for every token).
+//
+// State (src/model/state.ts, v5+): the H × S × S matrices, element h·S·S + i·S + j after the float offset
+// state_offsets[b] of batch element b. Each invocation keeps its row S[i][·] in registers over the T tokens and
+// writes it back once. Tokens are laid out [B, T, C] with C = H·S: element (b·T + t)·C + h·S + j.
+//
+// Overrides:
+//   HEAD_SIZE        S, the workgroup size (1 ≤ S ≤ 64)
+//   PARAMS_PER_HEAD  true for v5.1: time_first and time_decay hold one value per head [H]; else one per channel [H, S]
+//   DECAY_PER_TOKEN  true for v6: time_decay is the per-token decay w [B, T, C] (overrides PARAMS_PER_HEAD for w)
+//
+// Bindings (group 0):
+//   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
+//   1 storage read_write state  array<f32>
+//   2 storage read       time_first u: [H] or [H, S]
+//   3 storage read       time_decay w: [H], [H, S] or [B, T, C]
+//   4 storage read       r [B, T, C]
+//   5 storage read       k [B, T, C]
+//   6 storage read       v [B, T, C]
+//   7 storage read_write out [B, T, C]
+// Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
+
+override HEAD_SIZE: u32 = 64;
+override PARAMS_PER_HEAD: bool = false;
+override DECAY_PER_TOKEN: bool = false;
+
+const MAX_HEAD_SIZE = 64u;
+
+struct Params {
+  tokens: u32,
+  state_offsets: array<vec4<u32>, 64>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> state: array<f32>;
+@group(0) @binding(2) var<storage, read> time_first: array<f32>;
+@group(0) @binding(3) var<storage, read> time_decay: array<f32>;
+@group(0) @binding(4) var<storage, read> r: array<f32>;
+@group(0) @binding(5) var<storage, read> k: array<f32>;
+@group(0) @binding(6) var<storage, read> v: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+var<workgroup> shared_r: array<f32, HEAD_SIZE>;
+var<workgroup> shared_k: array<f32, HEAD_SIZE>;
+var<workgroup> shared_w: array<f32, HEAD_SIZE>;
+var<workgroup> shared_u: array<f32, HEAD_SIZE>;
+
+fn head_param_index(h: u32, j: u32) -> u32 {
+  if (PARAMS_PER_HEAD) {
+    return h;
+  }
+  return h * HEAD_SIZE + j;
+}
+
+@compute @workgroup_size(HEAD_SIZE)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) i: u32,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let h = group.x;
+  let b = group.y;
+  let channels = groups.x * HEAD_SIZE;
+  let row_base = params.state_offsets[b / 4u][b % 4u] + (h * HEAD_SIZE + i) * HEAD_SIZE;
+
+  var row: array<f32, MAX_HEAD_SIZE>;
+  for (var j = 0u; j < HEAD_SIZE; j++) {
+    row[j] = state[row_base + j];
+  }
+  shared_u[i] = time_first[head_param_index(h, i)];
+  if (!DECAY_PER_TOKEN) {
+    shared_w[i] = time_decay[head_param_index(h, i)];
+  }
+
+  for (var t = 0u; t < params.tokens; t++) {
+    let index = (b * params.tokens + t) * channels + h * HEAD_SIZE + i;
+    shared_r[i] = r[index];
+    shared_k[i] = k[index];
+    if (DECAY_PER_TOKEN) {
+      shared_w[i] = time_decay[index];
+    }
+    let vi = v[index];
+    workgroupBarrier();
+
+    var y = 0.0;
+    for (var j = 0u; j < HEAD_SIZE; j++) {
+      let kv = shared_k[j] * vi;
+      y += shared_r[j] * (shared_u[j] * kv + row[j]);
+      row[j] = row[j] * shared_w[j] + kv;
+    }
+    out[index] = y;
+    workgroupBarrier();
+  }
+
+  for (var j = 0u; j < HEAD_SIZE; j++) {
+    state[row_base + j] = row[j];
+  }
+}
