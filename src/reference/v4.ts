@@ -1,0 +1,45 @@
+/**
+ * RWKV v4 layer (rwkv.cpp rwkv_att_v4 / rwkv_ffn): vector WKV state per channel.
+ *   xk, xv, xr = x·m + xPrev·(1 − m)             (time_mix_k, time_mix_v, time_mix_r)
+ *   k = Wk·xk,  v = Wv·xv,  r = σ(Wr·xr)
+ *   wkv = WKV4(k, v; u = time_first, w = time_decay = −exp(w_pth))   (see ops.wkv4Step; aa, bb, pp in the state)
+ *   out = Wo·(r ⊙ wkv)
+ * Channel-mix: the receptance-gated FFN with time_mix_k / time_mix_r.
+ */
+import { layerStateLayout } from '../model/state.js';
+import { createGatedChannelMix } from './channel-mix.js';
+import { row, type LayerFactory } from './layer.js';
+import { lerpMix, matMat, mul, sigmoid, tokenShift, wkv4Step } from './ops.js';
+
+export const createV4Layer: LayerFactory = (weights, spec, layer) => {
+  const c = spec.nEmbed;
+  const prefix = `blocks.${layer}.att.`;
+  const timeDecay = weights.values(`${prefix}time_decay`, c);
+  const timeFirst = weights.values(`${prefix}time_first`, c);
+  const mixK = weights.values(`${prefix}time_mix_k`, c);
+  const mixV = weights.values(`${prefix}time_mix_v`, c);
+  const mixR = weights.values(`${prefix}time_mix_r`, c);
+  const key = weights.matrix(`${prefix}key.weight`, c, c);
+  const value = weights.matrix(`${prefix}value.weight`, c, c);
+  const receptance = weights.matrix(`${prefix}receptance.weight`, c, c);
+  const output = weights.matrix(`${prefix}output.weight`, c, c);
+  const layout = layerStateLayout(spec);
+
+  return {
+    timeMix(x, tokenCount, layerState) {
+      const xPrev = tokenShift(x, layerState.subarray(layout.attShift, layout.attShift + c));
+      const k = matMat(key, lerpMix(x, xPrev, mixK), tokenCount);
+      const v = matMat(value, lerpMix(x, xPrev, mixV), tokenCount);
+      const r = sigmoid(matMat(receptance, lerpMix(x, xPrev, mixR), tokenCount));
+      const aa = layerState.subarray(layout.wkv, layout.wkv + c);
+      const bb = layerState.subarray(layout.wkv + c, layout.wkv + 2 * c);
+      const pp = layerState.subarray(layout.wkv + 2 * c, layout.wkv + 3 * c);
+      const wkv = new Float32Array(tokenCount * c);
+      for (let t = 0; t < tokenCount; t++) {
+        wkv4Step(row(k, t, c), row(v, t, c), timeFirst, timeDecay, aa, bb, pp, row(wkv, t, c));
+      }
+      return matMat(output, mul(r, wkv), tokenCount);
+    },
+    channelMix: createGatedChannelMix(weights, spec, layer, 'lerp'),
+  };
+};
