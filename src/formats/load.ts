@@ -1,0 +1,78 @@
+/**
+ * Entry point for reading a model file of any supported format into a CanonicalModel. The format is sniffed from
+ * the first bytes; each format has one entry in MODEL_FORMATS (how to recognize it, and its loader once
+ * implemented). To add a format, give its entry a `load` function that reads from the ByteStreamReader.
+ */
+import { ModelFormatError } from '../errors.js';
+import type { CanonicalModel } from '../model/spec.js';
+import { ByteStreamReader } from './byte-stream.js';
+import type { ByteSource } from './byte-stream.js';
+import { loadRwkvCppModel } from './rwkv-cpp/load.js';
+
+export type ModelFileFormat = 'rwkv-cpp' | 'gguf' | 'safetensors' | 'pytorch-zip' | 'pytorch-pickle';
+
+interface ModelFormatEntry {
+  format: ModelFileFormat;
+  description: string;
+  /** Whether a file starting with `head` (up to SNIFF_BYTES bytes) is in this format. */
+  matches(head: Uint8Array): boolean;
+  load?: (reader: ByteStreamReader) => Promise<CanonicalModel>;
+}
+
+/** Bytes read ahead to recognize a format. */
+export const SNIFF_BYTES = 16;
+
+function startsWith(head: Uint8Array, prefix: readonly number[]): boolean {
+  return prefix.every((byte, i) => head[i] === byte);
+}
+
+const MODEL_FORMATS: readonly ModelFormatEntry[] = [
+  {
+    format: 'rwkv-cpp',
+    description: 'rwkv.cpp .bin (magic 0x67676d66, little-endian)',
+    matches: (head) => startsWith(head, [0x66, 0x6d, 0x67, 0x67]),
+    load: loadRwkvCppModel,
+  },
+  {
+    format: 'gguf',
+    description: 'GGUF',
+    matches: (head) => startsWith(head, [0x47, 0x47, 0x55, 0x46]),
+  },
+  {
+    format: 'safetensors',
+    description: 'safetensors (u64 header length, then a JSON header)',
+    matches: (head) => head.length >= 9 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b,
+  },
+  {
+    format: 'pytorch-zip',
+    description: 'PyTorch .pth (zip archive)',
+    matches: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]),
+  },
+  {
+    format: 'pytorch-pickle',
+    description: 'legacy PyTorch .pth (pickle)',
+    matches: (head) => head[0] === 0x80 && head[1] !== undefined && head[1] >= 2 && head[1] <= 5,
+  },
+];
+
+/** The format of a file starting with `head`, or undefined when none matches. */
+export function sniffModelFormat(head: Uint8Array): ModelFileFormat | undefined {
+  return MODEL_FORMATS.find((entry) => entry.matches(head))?.format;
+}
+
+/** Reads a whole model file (in memory or streamed as byte chunks) into canonical tensors and a spec. */
+export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalModel> {
+  const reader = new ByteStreamReader(source);
+  const head = await reader.peek(SNIFF_BYTES);
+  const entry = MODEL_FORMATS.find((candidate) => candidate.matches(head));
+  if (entry === undefined) {
+    await reader.close();
+    const hex = Array.from(head.subarray(0, 8), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    throw new ModelFormatError(`unrecognized model file format (first bytes: ${hex || 'none, the file is empty'})`);
+  }
+  if (entry.load === undefined) {
+    await reader.close();
+    throw new ModelFormatError(`${entry.description} files are not supported yet`);
+  }
+  return entry.load(reader);
+}

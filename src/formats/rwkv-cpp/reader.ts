@@ -1,0 +1,167 @@
+/**
+ * Streaming reader of rwkv.cpp `.bin` files (layout in ./format.ts, checks in docs/formats.md). The header is read
+ * on open; tensors then come one at a time from an async generator, so a loader can upload each as it completes
+ * and never holds the whole file. Every size the file declares is checked against the header's facts and the
+ * limits in ./format.ts before any bytes are read for it; anything malformed raises a ModelFormatError.
+ */
+import { ModelFormatError } from '../../errors.js';
+import type { Tensor } from '../../model/spec.js';
+import { ByteStreamReader } from '../byte-stream.js';
+import type { ByteSource } from '../byte-stream.js';
+import { decodeTensorData, rowFitsType, tensorByteLength } from '../tensor-data.js';
+import {
+  RWKV_CPP_HEADER_BYTES,
+  RWKV_CPP_LIMITS,
+  RWKV_CPP_MAGIC,
+  RWKV_CPP_VERSIONS,
+  dataTypeFromId,
+  maxTensorCount,
+  maxTensorElements,
+} from './format.js';
+import type { RwkvCppHeader, RwkvCppRecord } from './format.js';
+
+export interface RwkvCppFile {
+  header: RwkvCppHeader;
+  /** The stored tensors, in file order. Iterate once, either this or `tensors()`. */
+  records(): AsyncGenerator<RwkvCppRecord, void, undefined>;
+  /** The stored tensors as canonical f32 tensors (see `recordToTensor`). */
+  tensors(): AsyncGenerator<Tensor, void, undefined>;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads and checks the header of a `.bin` file; the tensors follow lazily. */
+export async function openRwkvCpp(source: ByteSource | ByteStreamReader): Promise<RwkvCppFile> {
+  const reader = source instanceof ByteStreamReader ? source : new ByteStreamReader(source);
+  const header = await readHeader(reader);
+  let opened = false;
+  const records = (): AsyncGenerator<RwkvCppRecord, void, undefined> => {
+    if (opened) throw new Error('the tensors of an rwkv.cpp file can be iterated only once');
+    opened = true;
+    return readRecords(reader, header);
+  };
+  return {
+    header,
+    records,
+    async *tensors() {
+      for await (const record of records()) yield recordToTensor(record);
+    },
+  };
+}
+
+/**
+ * The canonical tensor of a record: the shape is the ggml dims reversed ([out, in] for matrices) with size-1 dims
+ * dropped, except that a record stored with 2 dims keeps both; the data is decoded to f32.
+ */
+export function recordToTensor(record: RwkvCppRecord): Tensor {
+  const reversed = [...record.dims].reverse();
+  const squeezed = reversed.filter((dim) => dim !== 1);
+  const shape = reversed.length === 2 ? reversed : squeezed.length > 0 ? squeezed : [1];
+  return {
+    name: record.name,
+    shape,
+    data: decodeTensorData(record.dataType, record.data),
+    sourceType: record.dataType,
+  };
+}
+
+function int32s(bytes: Uint8Array, count: number): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
+}
+
+/** Reads exactly `byteCount` bytes or throws a ModelFormatError saying what was cut short and by how much. */
+async function readExactly(reader: ByteStreamReader, byteCount: number, what: string): Promise<Uint8Array> {
+  const known = reader.remainingKnown;
+  const bytes = known !== undefined && known < byteCount ? undefined : await reader.read(byteCount);
+  const present = bytes === undefined ? (known ?? 0) : bytes.length;
+  if (bytes === undefined || present < byteCount) {
+    throw new ModelFormatError(
+      `truncated file: ${what} needs ${byteCount} bytes but only ${present} remain (${byteCount - present} missing)`,
+    );
+  }
+  return bytes;
+}
+
+function checkHeaderField(field: string, value: number, max: number): void {
+  if (value < 1 || value > max) {
+    throw new ModelFormatError(`rwkv.cpp file header: ${field} is ${value}, expected 1 to ${max}`);
+  }
+}
+
+async function readHeader(reader: ByteStreamReader): Promise<RwkvCppHeader> {
+  const bytes = await readExactly(reader, RWKV_CPP_HEADER_BYTES, 'the rwkv.cpp file header');
+  const [magic, version, nVocab, nEmbed, nLayer, dataTypeId] = int32s(bytes, 6);
+  if (magic !== RWKV_CPP_MAGIC) {
+    const found = (magic >>> 0).toString(16).padStart(8, '0');
+    throw new ModelFormatError(`not an rwkv.cpp model file: magic is 0x${found}, expected 0x67676d66`);
+  }
+  if (!RWKV_CPP_VERSIONS.includes(version)) {
+    throw new ModelFormatError(
+      `unsupported rwkv.cpp file version ${version} (supported: ${RWKV_CPP_VERSIONS.join(', ')})`,
+    );
+  }
+  checkHeaderField('n_vocab', nVocab, RWKV_CPP_LIMITS.maxVocab);
+  checkHeaderField('n_embed', nEmbed, RWKV_CPP_LIMITS.maxEmbed);
+  checkHeaderField('n_layer', nLayer, RWKV_CPP_LIMITS.maxLayer);
+  const dataType = dataTypeFromId(dataTypeId, version, 'rwkv.cpp file header');
+  return { version, nVocab, nEmbed, nLayer, dataType };
+}
+
+function decodeKey(bytes: Uint8Array, where: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch (error) {
+    throw new ModelFormatError(`${where}: the key is not valid UTF-8`, { cause: error });
+  }
+}
+
+async function* readRecords(
+  reader: ByteStreamReader,
+  header: RwkvCppHeader,
+): AsyncGenerator<RwkvCppRecord, void, undefined> {
+  const maxCount = maxTensorCount(header);
+  const maxElements = maxTensorElements(header);
+  let previous: string | undefined;
+  try {
+    for (let index = 0; !(await reader.atEnd()); index++) {
+      const where = `tensor #${index}` + (previous === undefined ? '' : ` (after '${previous}')`);
+      if (index >= maxCount) {
+        throw new ModelFormatError(`${where}: more than ${maxCount} tensors, too many for ${header.nLayer} layers`);
+      }
+      const [dimCount, keyLength, typeId] = int32s(await readExactly(reader, 12, `the header of ${where}`), 3);
+      if (dimCount < 1 || dimCount > RWKV_CPP_LIMITS.maxDimCount) {
+        throw new ModelFormatError(`${where}: dim_count is ${dimCount}, expected 1 to ${RWKV_CPP_LIMITS.maxDimCount}`);
+      }
+      if (keyLength < 1 || keyLength > RWKV_CPP_LIMITS.maxKeyBytes) {
+        throw new ModelFormatError(
+          `${where}: key length is ${keyLength} bytes, expected 1 to ${RWKV_CPP_LIMITS.maxKeyBytes}`,
+        );
+      }
+      const dims = int32s(await readExactly(reader, 4 * dimCount, `the dims of ${where}`), dimCount);
+      const name = decodeKey(await readExactly(reader, keyLength, `the key of ${where}`), where);
+      const label = `tensor '${name}'`;
+      const dataType = dataTypeFromId(typeId, header.version, label);
+      if (dims.some((dim) => dim < 1)) {
+        throw new ModelFormatError(`${label}: dims [${dims.join(', ')}] must all be positive`);
+      }
+      const count = dims.reduce((product, dim) => product * dim, 1);
+      if (count > maxElements) {
+        throw new ModelFormatError(
+          `${label}: dims [${dims.join(', ')}] hold ${count} values, more than any tensor of a model with ` +
+            `n_vocab ${header.nVocab} and n_embed ${header.nEmbed} (at most ${maxElements})`,
+        );
+      }
+      if (!rowFitsType(dataType, dims[0])) {
+        throw new ModelFormatError(
+          `${label}: ${dataType.toUpperCase()} rows must be whole 32-value blocks, but ne0 is ${dims[0]}`,
+        );
+      }
+      const data = await readExactly(reader, tensorByteLength(dataType, count), `the data of ${label}`);
+      yield { name, dims, dataType, data };
+      previous = name;
+    }
+  } finally {
+    await reader.close();
+  }
+}

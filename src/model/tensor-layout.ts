@@ -1,0 +1,139 @@
+/**
+ * The canonical tensor set of a model (docs/canonical-model.md), for every format reader: detects the generation
+ * from block 0's tensor names, infers the ModelSpec from tensor shapes, lists the expected tensors of a spec, and
+ * assembles a CanonicalModel after checking that every expected tensor is present exactly once with its shape.
+ */
+import { ModelFormatError } from '../errors.js';
+import type { GenerationLayout, TensorShapes } from './generation-layout.js';
+import { matrixRows, requireShape } from './generation-layout.js';
+import { elementCount } from './spec.js';
+import type { CanonicalModel, Generation, ModelSpec, SourceType, Tensor } from './spec.js';
+import { V4_LAYOUT } from './v4.js';
+import { V5_1_LAYOUT, V5_2_LAYOUT } from './v5.js';
+import { V6_LAYOUT } from './v6.js';
+import { V7_LAYOUT } from './v7.js';
+
+/** Newest first: an older generation's signature can be a subset of a newer one's. */
+const LAYOUTS: readonly GenerationLayout[] = [V7_LAYOUT, V6_LAYOUT, V5_2_LAYOUT, V5_1_LAYOUT, V4_LAYOUT];
+
+export function generationLayout(generation: Generation): GenerationLayout {
+  const layout = LAYOUTS.find((candidate) => candidate.generation === generation);
+  if (layout === undefined) throw new RangeError(`unknown generation ${generation}`);
+  return layout;
+}
+
+/** The generation whose signature tensors block 0 has. */
+export function detectGeneration(names: Iterable<string>): Generation {
+  const block0 = new Set<string>();
+  for (const name of names) if (name.startsWith('blocks.0.')) block0.add(name.slice('blocks.0.'.length));
+  const layout = LAYOUTS.find((candidate) => candidate.signature.every((suffix) => block0.has(suffix)));
+  if (layout === undefined) {
+    const signatures = LAYOUTS.map((candidate) => `v${candidate.generation}: ${candidate.signature.join(' + ')}`);
+    throw new ModelFormatError(
+      `cannot tell the RWKV generation: block 0 has none of the identifying tensors (${signatures.join('; ')})`,
+    );
+  }
+  return layout.generation;
+}
+
+const LAYER_NAME = /^blocks\.(\d+)\./;
+
+/** One more than the highest `blocks.N.` index, bounded by the number of tensors (each layer has several). */
+function countLayers(names: readonly string[]): number {
+  let highest = -1;
+  for (const name of names) {
+    const match = LAYER_NAME.exec(name);
+    if (match !== null) highest = Math.max(highest, Number(match[1]));
+  }
+  if (highest < 0) throw new ModelFormatError('the model has no blocks (no tensor named blocks.N.…)');
+  if (highest >= names.length) {
+    throw new ModelFormatError(
+      `tensor names mention block ${highest}, but the model holds only ${names.length} tensors`,
+    );
+  }
+  return highest + 1;
+}
+
+/** Infers the spec from tensor shapes (size-1 dims ignored where formats differ) and types. */
+export function inferSpec(tensors: ReadonlyMap<string, Pick<Tensor, 'shape' | 'sourceType'>>): ModelSpec {
+  const shapes: TensorShapes = new Map([...tensors].map(([name, tensor]) => [name, tensor.shape]));
+  const names = [...shapes.keys()];
+  const generation = detectGeneration(names);
+  const layout = generationLayout(generation);
+  const nVocab = matrixRows(shapes, 'emb.weight');
+  const nEmbed = requireShape(shapes, 'emb.weight')[1];
+  const nLayer = countLayers(names);
+  const { nHead, headSize } = layout.inferHeads(shapes, nEmbed);
+  const weightType: SourceType = tensors.get('blocks.0.att.key.weight')?.sourceType ?? 'f32';
+  return {
+    generation,
+    nLayer,
+    nEmbed,
+    nVocab,
+    nHead,
+    headSize,
+    nFfn: matrixRows(shapes, 'blocks.0.ffn.key.weight'),
+    lora: layout.inferLora(shapes, nLayer),
+    weightType,
+  };
+}
+
+/** Every tensor of a model with this spec, in canonical order, with its canonical shape. */
+export function expectedTensorShapes(spec: ModelSpec): Map<string, readonly number[]> {
+  const c = spec.nEmbed;
+  const layout = generationLayout(spec.generation);
+  const shapes = new Map<string, readonly number[]>([['emb.weight', [spec.nVocab, c]]]);
+  for (let layer = 0; layer < spec.nLayer; layer++) {
+    const prefix = `blocks.${layer}.`;
+    const norms = layer === 0 ? ['ln0', 'ln1', 'ln2'] : ['ln1', 'ln2'];
+    for (const norm of norms) {
+      shapes.set(`${prefix}${norm}.weight`, [c]);
+      shapes.set(`${prefix}${norm}.bias`, [c]);
+    }
+    for (const [suffix, shape] of layout.blockTensors(spec, layer)) shapes.set(prefix + suffix, shape);
+  }
+  shapes.set('ln_out.weight', [c]);
+  shapes.set('ln_out.bias', [c]);
+  shapes.set('head.weight', [spec.nVocab, c]);
+  return shapes;
+}
+
+function sameIgnoringOnes(a: readonly number[], b: readonly number[]): boolean {
+  const left = a.filter((dim) => dim !== 1);
+  const right = b.filter((dim) => dim !== 1);
+  return left.length === right.length && left.every((dim, i) => dim === right[i]);
+}
+
+function describeSpec(spec: ModelSpec): string {
+  const heads = spec.nHead > 0 ? `, ${spec.nHead} × ${spec.headSize} heads` : '';
+  return `v${spec.generation} model (n_embed ${spec.nEmbed}, n_vocab ${spec.nVocab}, ffn ${spec.nFfn}${heads})`;
+}
+
+/**
+ * Collects tensors (rejecting duplicate names), infers the spec, and checks that every expected tensor is present
+ * with the expected shape (up to size-1 dims, which are then set canonically) and that no other tensor is.
+ */
+export function assembleCanonicalModel(tensors: Iterable<Tensor>): CanonicalModel {
+  const byName = new Map<string, Tensor>();
+  for (const tensor of tensors) {
+    if (byName.has(tensor.name)) throw new ModelFormatError(`duplicate tensor '${tensor.name}'`);
+    byName.set(tensor.name, tensor);
+  }
+  const spec = inferSpec(byName);
+  const expected = expectedTensorShapes(spec);
+  const canonical = new Map<string, Tensor>();
+  for (const [name, shape] of expected) {
+    const tensor = byName.get(name);
+    if (tensor === undefined) throw new ModelFormatError(`missing tensor '${name}' for a ${describeSpec(spec)}`);
+    if (!sameIgnoringOnes(tensor.shape, shape) || tensor.data.length !== elementCount(shape)) {
+      throw new ModelFormatError(
+        `tensor '${name}' has shape [${tensor.shape}], expected [${shape}] for a ${describeSpec(spec)}`,
+      );
+    }
+    canonical.set(name, { ...tensor, shape });
+  }
+  for (const name of byName.keys()) {
+    if (!expected.has(name)) throw new ModelFormatError(`unexpected tensor '${name}' in a ${describeSpec(spec)}`);
+  }
+  return { spec, tensors: canonical };
+}
