@@ -154,12 +154,12 @@ export function createSyntheticModel(options: SyntheticModelOptions): CanonicalM
       uniform(`${att}k_k`, [c], 0.5, 1.5);
       uniform(`${att}k_a`, [c], 0.5, 1.5);
       uniform(`${att}r_k`, [h, s], -0.5, 0.5);
-      const loras = [
+      const loras: [string, number | undefined][] = [
         ['w', lora.decay],
         ['a', lora.iclr],
         ['g', lora.gate],
-        ...(layer > 0 ? [['v', lora.valueResidual]] : []),
-      ] as const;
+      ];
+      if (layer > 0) loras.push(['v', lora.valueResidual]);
       for (const [name, width = 0] of loras) {
         matrix(`${att}${name}1`, width, c, 0.5);
         matrix(`${att}${name}2`, c, width, 0.5);
