@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumWebGpuArgs } from './src/gpu/browser-flags.js';
 
 const executablePath = process.env.CHROME_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const gpuAdapter = process.env.RWKV_GPU === 'hardware' ? 'hardware' : 'swiftshader';
+/** Absolute path of ../shared/fixtures; browser tests fetch it through Vite's /@fs/ route (see tests/browser/fixtures.ts). */
+const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(import.meta.dirname, '..', 'shared', 'fixtures');
 
 export default defineConfig({
-  server: { host: '127.0.0.1', fs: { allow: ['.', '../shared'] } },
+  server: { host: '127.0.0.1', fs: { allow: ['.', fixturesDir] } },
   test: {
     projects: [
       {
@@ -25,6 +28,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
+          provide: { fixturesDir, fixturesPresent: existsSync(resolve(fixturesDir, 'rwkv-cpp')) },
+          globalSetup: ['tests/browser/server/global-setup.ts'],
           testTimeout: 300_000,
           browser: {
             enabled: true,
