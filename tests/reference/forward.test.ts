@@ -7,7 +7,8 @@ import { ModelFormatError } from '../../src/errors.js';
 import { GENERATIONS, type CanonicalModel, type Generation } from '../../src/model/spec.js';
 import { cloneState, createState, type State } from '../../src/model/state.js';
 import { createSyntheticModel } from '../../src/model/synthetic.js';
-import { createReferenceModel, type ReferenceModel } from '../../src/reference/model.js';
+import { createReferenceModel } from '../../src/reference/model.js';
+import { maxAbsDiff, runChunked } from './helpers.js';
 
 const TOKENS = [3, 17, 42, 0, 99, 17, 5, 63, 28];
 const TOLERANCE = 1e-5;
@@ -23,28 +24,6 @@ function synthetic(generation: Generation, seed = 7): CanonicalModel {
     lora: generation === '6' ? { mix: 4, decay: 8 } : { decay: 8, iclr: 8, valueResidual: 4, gate: 8 },
     seed,
   });
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-/** All-position logits of `tokens` fed in chunks of `chunk` tokens, and the final state. */
-function runChunked(model: ReferenceModel, tokens: number[], chunk: number, state = createState(model.spec)) {
-  const rows: Float32Array[] = [];
-  for (let start = 0; start < tokens.length; start += chunk) {
-    rows.push(model.forward(tokens.slice(start, start + chunk), state, { allLogits: true }));
-  }
-  const logits = new Float32Array(tokens.length * model.spec.nVocab);
-  let offset = 0;
-  for (const r of rows) {
-    logits.set(r, offset);
-    offset += r.length;
-  }
-  return { logits, state };
 }
 
 describe.each(GENERATIONS)('reference forward, generation %s', (generation) => {
