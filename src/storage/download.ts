@@ -1,0 +1,223 @@
+/**
+ * Downloading a model URL into the store, resumably. The body is streamed into chunks (chunk-writer.ts). When the
+ * connection fails or ends early, the download retries with exponential backoff, asking only for the bytes after the
+ * last stored chunk (`Range: bytes=N-` with `If-Range`); a later call resumes the same way. It starts over only when
+ * the server shows the file changed: a 200 whose ETag / Last-Modified differ from the recorded ones (or that cannot
+ * be compared), a 206 of another version, or a 416. A 200 of the same version (a server that ignores Range) is read
+ * on, its already-stored bytes skipped. Space is checked (and persistence asked for) before anything is written.
+ */
+import { AbortError } from '../errors.js';
+import type { ProgressCallback } from '../progress.js';
+import { asAbortError, throwIfAborted } from './abort.js';
+import { backoffDelayMs, sleep, type RetryPolicy } from './backoff.js';
+import { ChunkWriter } from './chunk-writer.js';
+import type { ModelDatabase } from './database.js';
+import { DownloadError } from './errors.js';
+import {
+  compareVersion,
+  isRetryableStatus,
+  parseContentRange,
+  readValidators,
+  reportedFileSize,
+  resumeHeaders,
+} from './http.js';
+import { newManifest, storedBytes, type ModelManifest } from './manifest.js';
+import { ensureSpaceFor, requestPersistence } from './quota.js';
+
+export interface UrlDownloadOptions {
+  chunkSize: number;
+  retry: RetryPolicy;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+/** A failure worth retrying: network error, connection cut, busy server, or a file that changed under us. */
+class TransientFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Stores every chunk of `url` under `id` (resuming what is stored) and returns the manifest, still 'partial' until
+ * completion.ts has verified it. The caller holds the model's lock.
+ */
+export async function downloadChunks(
+  db: ModelDatabase,
+  id: string,
+  url: string,
+  options: UrlDownloadOptions,
+): Promise<ModelManifest> {
+  const download = new UrlDownload(db, id, url, options, await db.getManifest(id));
+  return download.run();
+}
+
+class UrlDownload {
+  constructor(
+    private readonly db: ModelDatabase,
+    private readonly id: string,
+    private readonly url: string,
+    private readonly options: UrlDownloadOptions,
+    private manifest: ModelManifest | undefined,
+  ) {}
+
+  async run(): Promise<ModelManifest> {
+    void requestPersistence();
+    let failures = 0;
+    for (;;) {
+      const storedBefore = this.stored();
+      try {
+        await this.transfer();
+        if (this.manifest) return this.manifest;
+      } catch (error) {
+        if (!(error instanceof TransientFailure)) throw error;
+        failures = this.stored() > storedBefore ? 1 : failures + 1;
+        if (failures > this.options.retry.maxRetries) {
+          throw new DownloadError(
+            `Downloading ${this.url} failed ${failures} times in a row (${error.message}). ` +
+              `The ${this.stored()} bytes stored so far are kept: call download again to resume.`,
+            error.status,
+            { cause: error },
+          );
+        }
+        await sleep(backoffDelayMs(failures, this.options.retry), this.options.signal);
+      }
+    }
+  }
+
+  private stored(): number {
+    return this.manifest ? storedBytes(this.manifest) : 0;
+  }
+
+  /** One request: reads the response into chunks until the file is stored or the connection fails. */
+  private async transfer(): Promise<void> {
+    if (this.manifest && this.stored() === this.manifest.bytes) return;
+    const resumeFrom = this.stored();
+    const headers = this.manifest && resumeFrom > 0 ? resumeHeaders(resumeFrom, this.manifest) : {};
+    const response = await this.request(headers);
+    let skip: number;
+    try {
+      skip = await this.adopt(response, resumeFrom);
+    } catch (error) {
+      await response.body?.cancel().catch(() => undefined);
+      throw error;
+    }
+    await this.stream(response, skip);
+  }
+
+  private async request(headers: Record<string, string>): Promise<Response> {
+    const { signal } = this.options;
+    let response: Response;
+    try {
+      throwIfAborted(signal);
+      response = await fetch(this.url, { headers, cache: 'no-store', signal });
+    } catch (error) {
+      throw this.networkFailure(error);
+    }
+    if (response.ok) return response;
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 416 && this.manifest) {
+      await this.discardStored();
+      throw new TransientFailure('the server has no bytes past those stored: the file changed', 416);
+    }
+    const message = `HTTP ${response.status} ${response.statusText} from ${this.url}`;
+    if (isRetryableStatus(response.status)) throw new TransientFailure(message, response.status);
+    throw new DownloadError(message, response.status);
+  }
+
+  /**
+   * Fits a response to what is stored, writing a fresh manifest when the download starts (over) with it. Returns
+   * how many leading body bytes are already stored and must be skipped.
+   */
+  private async adopt(response: Response, resumeFrom: number): Promise<number> {
+    const recorded = this.manifest;
+    if (recorded && resumeFrom > 0) {
+      const version = compareVersion(recorded, response);
+      if (response.status === 206) {
+        const start = parseContentRange(response.headers.get('Content-Range'))?.start ?? resumeFrom;
+        if (version !== 'different' && start === resumeFrom) {
+          await ensureSpaceFor(recorded.bytes - resumeFrom, `the rest of ${this.url}`);
+          return 0;
+        }
+        await this.discardStored();
+        throw new TransientFailure('the server sent a range of another version of the file');
+      }
+      if (version === 'same') {
+        await ensureSpaceFor(recorded.bytes - resumeFrom, `the rest of ${this.url}`);
+        return resumeFrom;
+      }
+    }
+    return this.startOver(response);
+  }
+
+  /** Starts the download afresh from a 200 response: size, space check, then a new manifest replacing any chunks. */
+  private async startOver(response: Response): Promise<number> {
+    if (response.status !== 200) {
+      throw new DownloadError(
+        `Unexpected HTTP ${response.status} for a request of all of ${this.url}`,
+        response.status,
+      );
+    }
+    const bytes = reportedFileSize(response);
+    if (bytes === undefined) {
+      throw new DownloadError(
+        `${this.url} was served without a Content-Length (or content-encoded): the store needs the file size to ` +
+          'check space and resume. Serve it uncompressed with Content-Length.',
+      );
+    }
+    await ensureSpaceFor(bytes - this.stored(), this.url);
+    const chunkSize = this.options.chunkSize;
+    const validators = readValidators(response.headers);
+    const manifest = newManifest(this.id, { kind: 'url', url: this.url }, bytes, chunkSize, validators, Date.now());
+    await this.db.replace(manifest);
+    this.manifest = manifest;
+    return 0;
+  }
+
+  private async discardStored(): Promise<void> {
+    await this.db.delete(this.id);
+    this.manifest = undefined;
+  }
+
+  /** Reads the body into chunks; throws TransientFailure when it ends or fails before the end of the file. */
+  private async stream(response: Response, skip: number): Promise<void> {
+    const manifest = this.manifest as ModelManifest;
+    const writer = new ChunkWriter(this.db, manifest);
+    const reader = response.body?.getReader();
+    let toSkip = skip;
+    try {
+      while (reader && writer.storedBytes < manifest.bytes) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          throwIfAborted(this.options.signal);
+          result = await reader.read();
+        } catch (error) {
+          throw this.networkFailure(error);
+        }
+        if (result.done) break;
+        const dropped = Math.min(toSkip, result.value.length);
+        toSkip -= dropped;
+        await writer.write(result.value.subarray(dropped));
+        this.manifest = writer.manifest;
+        this.options.onProgress?.({ phase: 'download', loaded: writer.receivedBytes, total: manifest.bytes });
+      }
+    } finally {
+      this.manifest = writer.manifest;
+      await reader?.cancel().catch(() => undefined);
+    }
+    if (writer.storedBytes < manifest.bytes) {
+      throw new TransientFailure(`the connection closed after ${writer.receivedBytes} of ${manifest.bytes} bytes`);
+    }
+  }
+
+  /** An abort stays an abort; any other fetch or read failure is a network failure worth retrying. */
+  private networkFailure(error: unknown): AbortError | TransientFailure {
+    const aborted = asAbortError(error, this.options.signal);
+    if (aborted instanceof AbortError) return aborted;
+    return new TransientFailure(`network error: ${String(error)}`, undefined, { cause: error });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The model store: the public face of src/storage. Downloads URLs and imports Files into IndexedDB (resumable,
+ * verified, quota-checked, one writer per model across tabs), lists, opens, annotates and deletes stored models.
+ */
+import type { ModelSpec } from '../model/spec.js';
+import type { ProgressCallback } from '../progress.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
+import { blobModelId, importBlobChunks } from './blob-import.js';
+import { blobChunkSource, urlChunkSource, type ChunkSource } from './chunk-source.js';
+import { completeModel, normaliseSha256 } from './completion.js';
+import { DEFAULT_DATABASE_NAME, ModelDatabase } from './database.js';
+import { downloadChunks } from './download.js';
+import { ModelNotStoredError } from './errors.js';
+import { assertValidChunkSize, DEFAULT_CHUNK_SIZE } from './layout.js';
+import { withModelLock } from './lock.js';
+import { describeManifest, storedBytes, type ModelManifest, type StoredModelInfo } from './manifest.js';
+import { estimateStorage, isPersisted } from './quota.js';
+import { StoredModel } from './reader.js';
+
+export interface StoreOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Expected SHA-256 of the whole file (hex); checked before the model is marked complete. */
+  sha256?: string;
+  /** Bytes per stored chunk (a multiple of 64) for a model stored from scratch; a resume keeps the stored size. */
+  chunkSize?: number;
+}
+
+export interface ImportOptions extends StoreOptions {
+  /** Id to store the file under; by default derived from its name, size and modification time. */
+  id?: string;
+}
+
+export interface StoreUsage {
+  /** Number of models, complete or partial. */
+  models: number;
+  /** Bytes held by stored chunks, all models together. */
+  storedBytes: number;
+  /** The origin's usage and quota as `navigator.storage.estimate()` gives them (undefined when it does not). */
+  usage: number | undefined;
+  quota: number | undefined;
+  /** Whether the browser granted persistent storage (models survive storage pressure). */
+  persisted: boolean;
+}
+
+export interface ModelStoreConfig {
+  /** IndexedDB database name; a database of its own (default 'rwkv-webgpu-models'). */
+  databaseName?: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface ModelStore {
+  /** The id a URL is stored under: the absolute URL without its fragment. */
+  idForUrl(url: string): string;
+  /** Downloads `url` into the store unless it is already there (then no request at all); resumes a partial one. */
+  download(url: string, options?: StoreOptions): Promise<StoredModelInfo>;
+  /** Stores a File or Blob chunk by chunk; resumes a partial import of the same file. */
+  importBlob(blob: Blob, options?: ImportOptions): Promise<StoredModelInfo>;
+  /** A reader over a complete model; ModelNotStoredError when it is absent or partial. */
+  open(id: string): Promise<StoredModel>;
+  /** One model's entry, or undefined. */
+  info(id: string): Promise<StoredModelInfo | undefined>;
+  list(): Promise<StoredModelInfo[]>;
+  /** Removes a model and its chunks (waiting for a download of it in another tab to stop); false when absent. */
+  delete(id: string): Promise<boolean>;
+  usage(): Promise<StoreUsage>;
+  /** Records the detected format and spec of a stored model (the loader calls this once it has parsed it). */
+  annotate(id: string, details: { format: string; spec?: ModelSpec }): Promise<void>;
+}
+
+export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
+  const db = new ModelDatabase(config.databaseName ?? DEFAULT_DATABASE_NAME);
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
+  const lockName = (id: string): string => `${db.name}/${id}`;
+  const touch = (id: string): Promise<ModelManifest | undefined> =>
+    db.updateManifest(id, (manifest) => ({ ...manifest, lastUsed: Date.now() }));
+
+  function sourceOf(manifest: ModelManifest, blob?: Blob): ChunkSource | undefined {
+    if (manifest.source.kind === 'url') return urlChunkSource(manifest.source.url, manifest);
+    return blob && blobChunkSource(blob, manifest);
+  }
+
+  function idForUrl(url: string): string {
+    const base = typeof location === 'undefined' ? undefined : location.href;
+    const absolute = new URL(url, base);
+    absolute.hash = '';
+    return absolute.href;
+  }
+
+  return {
+    idForUrl,
+
+    async download(url, options = {}) {
+      const id = idForUrl(url);
+      const sha256 = normaliseSha256(options.sha256);
+      const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+      assertValidChunkSize(chunkSize);
+      const manifest = await withModelLock(lockName(id), options.signal, async () => {
+        const stored = await db.getManifest(id);
+        const chunks =
+          stored?.status === 'complete' ? stored : await downloadChunks(db, id, id, { ...options, chunkSize, retry });
+        return completeModel(db, chunks, urlChunkSource(id, chunks), { ...options, sha256 });
+      });
+      return describeManifest((await touch(id)) ?? manifest);
+    },
+
+    async importBlob(blob, options = {}) {
+      const id = options.id ?? blobModelId(blob);
+      const sha256 = normaliseSha256(options.sha256);
+      const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+      assertValidChunkSize(chunkSize);
+      const manifest = await withModelLock(lockName(id), options.signal, async () => {
+        const stored = await db.getManifest(id);
+        const chunks =
+          stored?.status === 'complete' ? stored : await importBlobChunks(db, id, blob, { ...options, chunkSize });
+        return completeModel(db, chunks, blobChunkSource(blob, chunks), { ...options, sha256 });
+      });
+      return describeManifest((await touch(id)) ?? manifest);
+    },
+
+    async open(id) {
+      const manifest = await touch(id);
+      if (manifest?.status !== 'complete') {
+        throw new ModelNotStoredError(
+          manifest
+            ? `Model ${id} is only partly stored (${storedBytes(manifest)} of ${manifest.bytes} bytes): download it again to resume.`
+            : `Model ${id} is not in the store: download or import it first.`,
+        );
+      }
+      return new StoredModel(db, manifest, sourceOf(manifest));
+    },
+
+    async info(id) {
+      const manifest = await db.getManifest(id);
+      return manifest && describeManifest(manifest);
+    },
+
+    async list() {
+      return (await db.listManifests()).map(describeManifest);
+    },
+
+    async delete(id) {
+      return withModelLock(lockName(id), undefined, async () => {
+        const present = (await db.getManifest(id)) !== undefined;
+        if (present) await db.delete(id);
+        return present;
+      });
+    },
+
+    async usage() {
+      const manifests = await db.listManifests();
+      const { usage, quota } = await estimateStorage();
+      return {
+        models: manifests.length,
+        storedBytes: manifests.reduce((sum, manifest) => sum + storedBytes(manifest), 0),
+        usage,
+        quota,
+        persisted: await isPersisted(),
+      };
+    },
+
+    async annotate(id, { format, spec }) {
+      const updated = await db.updateManifest(id, (manifest) => ({ ...manifest, format, spec }));
+      if (!updated) throw new ModelNotStoredError(`Model ${id} is not in the store: it cannot be annotated.`);
+    },
+  };
+}
