@@ -29,7 +29,7 @@ import {
 } from './ops.js';
 
 const GROUP_NORM_EPS = 64e-5;
-/** e^−½: σ(·) scaled by it bounds −ln(w) to (0, e^−½), i.e. w = exp(−softplus(−z) − ½) after one more exp. */
+/** e^−½: w = exp(−e^−½·σ(z)) is the official exp(−exp(−softplus(−z) − ½)), since exp(−softplus(−z)) = σ(z). */
 const DECAY_SCALE = Math.exp(-0.5);
 /** The six token-shift mixes stacked in att.x_rwkvag, in this order. */
 const MIXES = ['r', 'w', 'k', 'v', 'a', 'g'] as const;
