@@ -33,3 +33,6 @@ export class AbortError extends RwkvError {
     this.name = 'AbortError';
   }
 }
+
+/** The GPU could not allocate a buffer or pipeline (caught through an 'out-of-memory' error scope). */
+export class GpuOutOfMemoryError extends RwkvError {}

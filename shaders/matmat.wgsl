@@ -1,0 +1,130 @@
+// Tiled matrix-matrix product (prefill: the linear layers over a chunk of T token rows), optionally over G stacked
+// matrices and over one row part of a row-split matrix (the head over every position):
+//   Y[g][t][ROW_OFFSET + r] = act( Σ_k W[g·ROWS + r][k] · X[t][g·IN_WIDTH + k] )  (+ Y[…] when ACCUMULATE)
+// for r < ROWS, k < IN_WIDTH, t < T = shape.rows, g < GROUPS. act is the ACTIVATION override.
+//
+// Bindings (group 0):
+//   0 uniform            shape    { rows: u32 } — T, the number of X rows
+//   1 storage read       weights  W [GROUPS·ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl)
+//   2 storage read       x        [T, GROUPS·IN_WIDTH] f32
+//   3 storage read_write y        [GROUPS, T, OUT_WIDTH] f32
+// Entry point `main`, workgroup 16 × 16; dispatch (ceil(ROWS / 64), ceil(T / 64), GROUPS).
+//
+// Each workgroup computes a 64-row × 64-token tile of Y, 4 × 4 outputs per invocation, walking k in steps of
+// TILE_K: a TILE_K × 64 slab of W (decoded to f32) and of X is staged in workgroup memory, so every weight read from
+// memory is reused for 64 tokens.
+
+//!include weights
+//!include activation
+
+struct Shape {
+  rows: u32,
+}
+
+override IN_WIDTH: u32;
+override ROWS: u32;
+override OUT_WIDTH: u32;
+override ROW_OFFSET: u32 = 0u;
+override GROUPS: u32 = 1u;
+override ACCUMULATE: bool = false;
+
+const TILE = 64u;
+const TILE_K = 16u;
+const SIDE = 16u;
+const PER_SIDE = 4u;
+const INVOCATIONS = 256u;
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+var<workgroup> w_tile: array<f32, TILE_K * TILE>;
+var<workgroup> x_tile: array<f32, TILE_K * TILE>;
+
+fn stage_weights(group: u32, first_row: u32, k0: u32, lane: u32) {
+  let chunks = chunks_per_row(IN_WIDTH);
+  let chunks_per_tile = TILE_K / chunk_len();
+  for (var i = lane; i < TILE * chunks_per_tile; i += INVOCATIONS) {
+    let r = i / chunks_per_tile;
+    let j = i % chunks_per_tile;
+    let row = first_row + r;
+    let c = k0 / chunk_len() + j;
+    var chunk = vec4<u32>(0u);
+    if (row < ROWS && c < chunks) {
+      chunk = weights[(group * ROWS + row) * chunks + c];
+    }
+    let kk = j * chunk_len();
+    let lo = chunk_lo(chunk);
+    for (var e = 0u; e < 4u; e++) {
+      w_tile[(kk + e) * TILE + r] = lo[e];
+    }
+    if (PACKED_F16) {
+      let hi = chunk_hi(chunk);
+      for (var e = 0u; e < 4u; e++) {
+        w_tile[(kk + 4u + e) * TILE + r] = hi[e];
+      }
+    }
+  }
+}
+
+fn stage_x(group: u32, first_token: u32, k0: u32, lane: u32) {
+  for (var i = lane; i < TILE * TILE_K; i += INVOCATIONS) {
+    let t = i / TILE_K;
+    let kk = i % TILE_K;
+    let token = first_token + t;
+    let k = k0 + kk;
+    var value = 0.0;
+    if (token < shape.rows && k < IN_WIDTH) {
+      value = x[(token * GROUPS + group) * IN_WIDTH + k];
+    }
+    x_tile[kk * TILE + t] = value;
+  }
+}
+
+@compute @workgroup_size(SIDE, SIDE)
+fn main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(local_invocation_id) local: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let group = workgroup.z;
+  let first_row = workgroup.x * TILE;
+  let first_token = workgroup.y * TILE;
+
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < IN_WIDTH; k0 += TILE_K) {
+    stage_weights(group, first_row, k0, lane);
+    stage_x(group, first_token, k0, lane);
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      var w: array<f32, PER_SIDE>;
+      var v: array<f32, PER_SIDE>;
+      for (var i = 0u; i < PER_SIDE; i++) {
+        w[i] = w_tile[kk * TILE + local.x + SIDE * i];
+        v[i] = x_tile[kk * TILE + local.y + SIDE * i];
+      }
+      for (var i = 0u; i < PER_SIDE; i++) {
+        for (var j = 0u; j < PER_SIDE; j++) {
+          acc[i * PER_SIDE + j] += w[i] * v[j];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < PER_SIDE; i++) {
+    for (var j = 0u; j < PER_SIDE; j++) {
+      let row = first_row + local.x + SIDE * i;
+      let token = first_token + local.y + SIDE * j;
+      if (row < ROWS && token < shape.rows) {
+        let index = (group * shape.rows + token) * OUT_WIDTH + ROW_OFFSET + row;
+        var value = activate(acc[i * PER_SIDE + j]);
+        if (ACCUMULATE) {
+          value += y[index];
+        }
+        y[index] = value;
+      }
+    }
+  }
+}

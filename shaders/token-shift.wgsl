@@ -1,0 +1,56 @@
+// Token shift for B sequences of T tokens each (decode: T = 1, one sequence per session; prefill: T = chunk):
+//   shift:  shifted[b][t][c] = x[b][t − 1][c] for t > 0, and state[state_offsets[b] + c] for t = 0
+//   save:   state[state_offsets[b] + c] = x[b][T − 1][c]          (dispatch after every reader of the old state)
+// The state holds each session's last token of the previous chunk (att_x or ffn_x of src/model/state.ts); the
+// uniform Params has the same layout as the WKV kernels', so one uniform buffer serves both.
+//
+// Bindings (group 0):
+//   0 uniform            params   { tokens T: u32, state_offsets: array<vec4<u32>, 64> } — B float offsets
+//   1 storage read       x        [B, T, CHANNELS] f32
+//   2 storage read_write state    f32, CHANNELS floats at each state_offsets[b]
+//   3 storage read_write shifted  [B, T, CHANNELS] f32 (entry `shift` only)
+// Entry points (workgroup size 64): `shift`, dispatch (ceil(CHANNELS / 64), T, B); `save`, dispatch
+// (ceil(CHANNELS / 64), 1, B).
+
+override CHANNELS: u32;
+
+struct Params {
+  tokens: u32,
+  state_offsets: array<vec4<u32>, 64>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> state: array<f32>;
+@group(0) @binding(3) var<storage, read_write> shifted: array<f32>;
+
+fn state_offset(b: u32) -> u32 {
+  return params.state_offsets[b / 4u][b % 4u];
+}
+
+@compute @workgroup_size(64)
+fn shift(@builtin(global_invocation_id) id: vec3<u32>) {
+  let c = id.x;
+  let t = id.y;
+  let b = id.z;
+  if (c >= CHANNELS) {
+    return;
+  }
+  let row = b * params.tokens + t;
+  if (t == 0u) {
+    shifted[row * CHANNELS + c] = state[state_offset(b) + c];
+  } else {
+    shifted[row * CHANNELS + c] = x[(row - 1u) * CHANNELS + c];
+  }
+}
+
+@compute @workgroup_size(64)
+fn save(@builtin(global_invocation_id) id: vec3<u32>) {
+  let c = id.x;
+  let b = id.z;
+  if (c >= CHANNELS) {
+    return;
+  }
+  let last = b * params.tokens + params.tokens - 1u;
+  state[state_offset(b) + c] = x[last * CHANNELS + c];
+}

@@ -1,0 +1,59 @@
+/**
+ * Encodes kernels: pipeline from the cache, a bind group built from a list of buffers (binding i of group 0 is
+ * `bindings[i]`), then the dispatch. `run` is the one-shot form (its own command buffer, errors checked) used by
+ * tests and set-up work; a forward pass calls `encode` many times inside one compute pass.
+ */
+import { checkGpuErrors } from './device.js';
+import { PipelineCache } from './pipelines.js';
+import type { KernelSpec } from './pipelines.js';
+
+/** A whole buffer or a range of one. */
+export type Binding = GPUBuffer | GPUBufferBinding;
+
+/** A kernel ready to dispatch: what to compile and how many workgroups to launch. */
+export interface KernelDispatch {
+  kernel: KernelSpec;
+  workgroups: readonly [number, number, number];
+}
+
+function bindingResource(binding: Binding): GPUBufferBinding {
+  return 'buffer' in binding ? binding : { buffer: binding };
+}
+
+export class KernelRunner {
+  readonly pipelines: PipelineCache;
+
+  constructor(readonly device: GPUDevice) {
+    this.pipelines = new PipelineCache(device);
+  }
+
+  /** A bind group for group 0 of `pipeline` with `bindings[i]` at binding i. */
+  bindGroup(pipeline: GPUComputePipeline, bindings: readonly Binding[], label?: string): GPUBindGroup {
+    return this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((binding, index) => ({ binding: index, resource: bindingResource(binding) })),
+    });
+  }
+
+  /** Records `dispatch` with `bindings` into an open compute pass. */
+  encode(pass: GPUComputePassEncoder, dispatch: KernelDispatch, bindings: readonly Binding[]): void {
+    const pipeline = this.pipelines.get(dispatch.kernel);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.bindGroup(pipeline, bindings, dispatch.kernel.label));
+    pass.dispatchWorkgroups(...dispatch.workgroups);
+  }
+
+  /** Compiles (reporting WGSL errors), encodes, submits and waits for one dispatch; GPU errors are thrown. */
+  async run(dispatch: KernelDispatch, bindings: readonly Binding[]): Promise<void> {
+    await this.pipelines.load(dispatch.kernel);
+    await checkGpuErrors(this.device, `running ${dispatch.kernel.label ?? 'a kernel'}`, async () => {
+      const encoder = this.device.createCommandEncoder({ label: dispatch.kernel.label });
+      const pass = encoder.beginComputePass();
+      this.encode(pass, dispatch, bindings);
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+    });
+  }
+}

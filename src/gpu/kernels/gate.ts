@@ -1,0 +1,33 @@
+/** Host side of shaders/gate.wgsl: y = act(g) · x (or y += …) over N rows. Bindings: [g, x, y]. */
+import source from '../../../shaders/gate.wgsl?raw';
+import type { KernelDispatch } from '../kernel-runner.js';
+import { resolveWgsl } from '../wgsl.js';
+import { ACTIVATIONS } from './activation.js';
+import type { Activation } from './activation.js';
+import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+
+const CODE = resolveWgsl(source);
+
+export interface GateShape {
+  channels: number;
+  rows: number;
+  activation: Activation;
+  accumulate?: boolean;
+}
+
+export function gateKernel(shape: GateShape): KernelDispatch {
+  checkCount('gate channels', shape.channels);
+  checkCount('gate rows', shape.rows, MAX_WORKGROUPS_PER_DIMENSION);
+  return {
+    kernel: {
+      label: 'gate',
+      code: CODE,
+      constants: {
+        CHANNELS: shape.channels,
+        ACTIVATION: ACTIVATIONS[shape.activation],
+        ACCUMULATE: Number(shape.accumulate ?? false),
+      },
+    },
+    workgroups: [ceilDiv(shape.channels, 64), shape.rows, 1],
+  };
+}

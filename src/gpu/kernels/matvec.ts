@@ -1,0 +1,102 @@
+/**
+ * Host side of shaders/matvec.wgsl: y = act(W·x) for a batch of vectors (decode), per row part of a split matrix.
+ * Bindings: [weights part, x, y].
+ */
+import source from '../../../shaders/matvec.wgsl?raw';
+import type { GpuMatrix } from '../gpu-matrix.js';
+import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
+import type { WeightFormat } from '../matrix-layout.js';
+import { resolveWgsl } from '../wgsl.js';
+import { ACTIVATIONS } from './activation.js';
+import type { Activation } from './activation.js';
+import { ceilDiv, checkCount, linearGrid } from './grid.js';
+
+const CODE = resolveWgsl(source);
+
+/** Largest batch one matvec dispatch takes (BATCH · ROWS_PER_WORKGROUP ≤ 32 sums per invocation); use matmat above. */
+export const MAX_MATVEC_BATCH = 32;
+
+export interface MatVecEpilogue {
+  /** Vectors in x (sessions); default 1. */
+  batch?: number;
+  /** Stacked matrices (x rows hold `groups` inputs side by side; y is [groups, batch, outWidth]); default 1. */
+  groups?: number;
+  activation?: Activation;
+  /** y += result instead of y = result. */
+  accumulate?: boolean;
+}
+
+export interface MatVecShape extends MatVecEpilogue {
+  inWidth: number;
+  /** Rows of W in this binding (per group). */
+  rows: number;
+  format: WeightFormat;
+  /** Floats per y row; default `rows`. */
+  outWidth?: number;
+  /** First y column written (the part's first row in a split matrix); default 0. */
+  rowOffset?: number;
+  rowsPerWorkgroup?: number;
+  workgroupSize?: number;
+}
+
+export function matVecKernel(shape: MatVecShape): KernelDispatch {
+  const batch = shape.batch ?? 1;
+  const groups = shape.groups ?? 1;
+  const rowsPerWorkgroup = shape.rowsPerWorkgroup ?? Math.max(1, Math.min(4, Math.floor(MAX_MATVEC_BATCH / batch)));
+  const workgroupSize = shape.workgroupSize ?? 64;
+  checkCount('matvec batch', batch, MAX_MATVEC_BATCH);
+  checkCount('matvec rows per workgroup', rowsPerWorkgroup, Math.min(8, Math.floor(MAX_MATVEC_BATCH / batch)));
+  checkCount('matvec input width', shape.inWidth);
+  checkCount('matvec rows', shape.rows);
+  if ((workgroupSize & (workgroupSize - 1)) !== 0 || workgroupSize < batch * rowsPerWorkgroup) {
+    throw new RangeError(`matvec workgroup size ${workgroupSize} must be a power of two ≥ batch · rows per workgroup`);
+  }
+  const [x, y] = linearGrid(ceilDiv(shape.rows, rowsPerWorkgroup));
+  return {
+    kernel: {
+      label: 'matvec',
+      code: CODE,
+      constants: {
+        IN_WIDTH: shape.inWidth,
+        ROWS: shape.rows,
+        OUT_WIDTH: shape.outWidth ?? shape.rows,
+        ROW_OFFSET: shape.rowOffset ?? 0,
+        GROUPS: groups,
+        BATCH: batch,
+        ROWS_PER_WORKGROUP: rowsPerWorkgroup,
+        WORKGROUP_SIZE: workgroupSize,
+        ACCUMULATE: Number(shape.accumulate ?? false),
+        PACKED_F16: Number(shape.format === 'f16'),
+        ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
+      },
+    },
+    workgroups: [x, y, groups],
+  };
+}
+
+/**
+ * Encodes y = act(W·x) (or y += …) for every row part of `matrix` (one dispatch per part). With `groups` > 1 the
+ * matrix holds the stacked matrices [groups · rows, in] and must be in one part.
+ */
+export function encodeMatVec(
+  runner: KernelRunner,
+  pass: GPUComputePassEncoder,
+  matrix: GpuMatrix,
+  x: Binding,
+  y: Binding,
+  epilogue: MatVecEpilogue = {},
+): void {
+  const groups = epilogue.groups ?? 1;
+  if (groups > 1 && matrix.parts.length > 1) throw new RangeError('a grouped matvec needs an unsplit matrix');
+  for (const part of matrix.parts) {
+    const dispatch = matVecKernel({
+      ...epilogue,
+      inWidth: matrix.columns,
+      rows: part.rowCount / groups,
+      outWidth: matrix.rows / groups,
+      rowOffset: part.firstRow,
+      format: matrix.format,
+    });
+    runner.encode(pass, dispatch, [part.buffer, x, y]);
+  }
+}

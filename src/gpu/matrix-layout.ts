@@ -1,0 +1,123 @@
+/**
+ * The GPU matrix layout and the row-split scheme (pure functions; uploading is in gpu-matrix.ts).
+ *
+ * Layout: a matrix [rows, columns] is stored row after row, each row padded with zeros to whole 16-byte chunks so
+ * that kernels read it as vec4<u32>: 4 f32 per chunk ('f32'), or 8 f16 per chunk ('f16', two per u32, the
+ * lower-index element in the low 16 bits — what WGSL's unpack2x16float decodes, no `shader-f16` needed).
+ *
+ * Row split: WebGPU caps one binding at maxStorageBufferBindingSize (128 MiB by default) and one buffer at
+ * maxBufferSize, smaller than a big embedding or head (65536 × 2048 f16 = 256 MiB). Such a matrix is cut into parts
+ * of whole rows, each its own buffer: part p holds rows [p·R, min((p+1)·R, rows)) with
+ * R = floor(limit / rowBytes). Kernels that read a split matrix run once per part with the part's first row and
+ * row count as constants (embedding gather: ROW_START; matvec / matmat: ROW_OFFSET into the output row).
+ */
+import { RwkvError } from '../errors.js';
+
+export type WeightFormat = 'f32' | 'f16';
+
+export const CHUNK_BYTES = 16;
+
+/** Values per 16-byte chunk. */
+export function chunkLength(format: WeightFormat): number {
+  return format === 'f16' ? 8 : 4;
+}
+
+export function chunksPerRow(columns: number, format: WeightFormat): number {
+  return Math.ceil(columns / chunkLength(format));
+}
+
+/** Bytes of one padded row. */
+export function rowBytes(columns: number, format: WeightFormat): number {
+  return chunksPerRow(columns, format) * CHUNK_BYTES;
+}
+
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchFloat.buffer);
+
+/** IEEE binary16 bits of `value`, rounded to nearest even (overflow → ±Infinity, NaN stays NaN). */
+export function f32ToF16Bits(value: number): number {
+  scratchFloat[0] = value;
+  const bits = scratchBits[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
+  const halfExponent = exponent - 112;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  if (halfExponent <= 0) {
+    if (halfExponent < -10) return sign;
+    return sign | roundShift(mantissa | 0x800000, 14 - halfExponent);
+  }
+  return sign | roundShift((halfExponent << 23) | mantissa, 13);
+}
+
+/** value >> shift, rounded to nearest even (a carry into the exponent bits is the correct result). */
+function roundShift(value: number, shift: number): number {
+  const kept = value >>> shift;
+  const rest = value - kept * 2 ** shift;
+  const half = 2 ** (shift - 1);
+  return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
+}
+
+/** The value of binary16 bits `bits`. */
+export function f16BitsToF32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa !== 0 ? NaN : sign * Infinity;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+/** Every value rounded to the nearest f16 (what the GPU sees of f16-packed weights). */
+export function roundToF16(data: Float32Array): Float32Array {
+  return data.map((value) => f16BitsToF32(f32ToF16Bits(value)));
+}
+
+/** Rows [firstRow, firstRow + rowCount) of a row-major [rows, columns] matrix in the GPU matrix layout. */
+export function packRows(
+  data: Float32Array,
+  columns: number,
+  format: WeightFormat,
+  firstRow = 0,
+  rowCount = data.length / columns - firstRow,
+): Uint32Array {
+  const stride = rowBytes(columns, format) / 4;
+  const packed = new Uint32Array(rowCount * stride);
+  const asFloat = new Float32Array(packed.buffer);
+  for (let r = 0; r < rowCount; r++) {
+    const source = (firstRow + r) * columns;
+    const target = r * stride;
+    if (format === 'f32') {
+      asFloat.set(data.subarray(source, source + columns), target);
+      continue;
+    }
+    for (let c = 0; c < columns; c += 2) {
+      const low = f32ToF16Bits(data[source + c]);
+      const high = c + 1 < columns ? f32ToF16Bits(data[source + c + 1]) : 0;
+      packed[target + c / 2] = low | (high << 16);
+    }
+  }
+  return packed;
+}
+
+/** One part of a row-split matrix. */
+export interface RowPart {
+  firstRow: number;
+  rowCount: number;
+}
+
+/** Cuts `rows` rows of `bytesPerRow` bytes into parts of at most `maxPartBytes` bytes (whole rows). */
+export function planRowSplit(rows: number, bytesPerRow: number, maxPartBytes: number): RowPart[] {
+  const rowsPerPart = Math.floor(maxPartBytes / bytesPerRow);
+  if (rowsPerPart < 1) {
+    throw new RwkvError(
+      `A single matrix row of ${bytesPerRow} bytes exceeds the GPU's binding limit of ${maxPartBytes} bytes.`,
+    );
+  }
+  const parts: RowPart[] = [];
+  for (let firstRow = 0; firstRow < rows; firstRow += rowsPerPart) {
+    parts.push({ firstRow, rowCount: Math.min(rowsPerPart, rows - firstRow) });
+  }
+  return parts;
+}

@@ -1,0 +1,30 @@
+/**
+ * WGSL loading. Kernels live in `shaders/*.wgsl` and are imported as text with Vite's `?raw` suffix
+ * (`import source from '../../shaders/matvec.wgsl?raw'`). Shared snippets live in `shaders/lib/*.wgsl`; a kernel
+ * asks for one with a line of its own, `//!include <name>` (a WGSL comment, so the file stays valid WGSL for
+ * editors and linters), and `resolveWgsl` replaces that line with the snippet's text — once per snippet, however
+ * often it is asked for. Snippets do not include other snippets. Compiler line numbers refer to the resolved text.
+ *
+ * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override PACKED_F16, f32 / packed-f16
+ * 16-byte weight chunks: chunk_len, chunks_per_row, chunk_lo, chunk_hi).
+ */
+import activation from '../../shaders/lib/activation.wgsl?raw';
+import weights from '../../shaders/lib/weights.wgsl?raw';
+
+const SNIPPETS: Readonly<Record<string, string>> = { activation, weights };
+
+const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;
+
+/** `source` with every `//!include <name>` line replaced by the snippet (the first time) or nothing (after). */
+export function resolveWgsl(source: string): string {
+  const included = new Set<string>();
+  return source.replace(INCLUDE_LINE, (_line, name: string) => {
+    const snippet = SNIPPETS[name];
+    if (snippet === undefined) {
+      throw new Error(`Unknown WGSL snippet '${name}' (known: ${Object.keys(SNIPPETS).join(', ')})`);
+    }
+    if (included.has(name)) return '';
+    included.add(name);
+    return snippet;
+  });
+}
