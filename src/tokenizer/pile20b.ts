@@ -1,0 +1,206 @@
+/**
+ * The Pile 20B tokenizer of the RWKV-4 Pile models, read from HF tokenizers' JSON (20B_tokenizer.json): BPE with
+ * NFC normalization and GPT-2's byte-level pre-tokenizer and decoder. Encoding follows HF's pipeline: added tokens
+ * with `normalized: false` are cut out of the raw text, the rest is NFC-normalized, added tokens with
+ * `normalized: true` are cut out of that, and each remaining piece is split by GPT-2's pattern and byte-pair
+ * encoded. Decoding writes special tokens as their text (HF's skip_special_tokens = false).
+ */
+import { ModelFormatError } from '../errors.js';
+import type { TokenizerKind } from '../model/spec.js';
+import { TokenSplitter } from './added-tokens.js';
+import { BytePairEncoder } from './bpe.js';
+import { BYTE_TO_CHAR, byteLevelTokenBytes, pretokenize, toByteLevel } from './byte-level.js';
+import { assertTokenId } from './token-id.js';
+import type { StreamDecoder, Tokenizer } from './tokenizer.js';
+import { createUtf8StreamDecoder, utf8Decode } from './utf8.js';
+
+const PIECE_CACHE_LIMIT = 10_000;
+
+export class Pile20bTokenizer implements Tokenizer {
+  readonly kind: TokenizerKind = 'pile20b';
+  readonly vocabSize: number;
+  private readonly vocab: ReadonlyMap<string, number>;
+  private readonly bpe: BytePairEncoder;
+  private readonly rawTokens: TokenSplitter;
+  private readonly normalizedTokens: TokenSplitter;
+  private readonly normalize: (text: string) => string;
+  private readonly bytesOfId: (Uint8Array | undefined)[];
+  /** Ids of recently seen pre-tokenized pieces. */
+  private readonly pieceCache = new Map<string, number[]>();
+
+  constructor(json: string) {
+    const config = parseConfig(json);
+    this.vocab = config.vocab;
+    this.bpe = new BytePairEncoder(config.ranks);
+    this.normalize = config.nfc ? (text) => text.normalize('NFC') : (text) => text;
+    const raw = new Map<string, number>();
+    const normalized = new Map<string, number>();
+    for (const token of config.addedTokens) (token.normalized ? normalized : raw).set(token.content, token.id);
+    this.rawTokens = new TokenSplitter(raw);
+    this.normalizedTokens = new TokenSplitter(normalized);
+
+    const textOfId: string[] = [];
+    for (const [token, id] of config.vocab) textOfId[id] = token;
+    for (const token of config.addedTokens) textOfId[token.id] = token.content;
+    this.vocabSize = textOfId.length;
+    this.bytesOfId = Array.from(textOfId, (token) => (token === undefined ? undefined : byteLevelTokenBytes(token)));
+  }
+
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    for (const rawSegment of this.rawTokens.split(text)) {
+      if (rawSegment.id !== undefined) {
+        ids.push(rawSegment.id);
+        continue;
+      }
+      for (const segment of this.normalizedTokens.split(this.normalize(rawSegment.text))) {
+        if (segment.id !== undefined) ids.push(segment.id);
+        else this.encodePlain(segment.text, ids);
+      }
+    }
+    return ids;
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    return utf8Decode(this.decodeBytes(ids));
+  }
+
+  decodeBytes(ids: ArrayLike<number>): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) {
+      assertTokenId(this, ids[i]);
+      const bytes = this.bytesOfId[ids[i]];
+      if (bytes === undefined) continue;
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  createStreamDecoder(): StreamDecoder {
+    return createUtf8StreamDecoder((id) => this.decodeBytes([id]));
+  }
+
+  private encodePlain(text: string, ids: number[]): void {
+    for (const piece of pretokenize(text)) {
+      let pieceIds = this.pieceCache.get(piece);
+      if (pieceIds === undefined) {
+        pieceIds = this.bpe.encode(toByteLevel(piece)).map((symbol) => this.vocab.get(symbol)!);
+        if (this.pieceCache.size >= PIECE_CACHE_LIMIT) this.pieceCache.clear();
+        this.pieceCache.set(piece, pieceIds);
+      }
+      for (const id of pieceIds) ids.push(id);
+    }
+  }
+}
+
+interface AddedToken {
+  id: number;
+  content: string;
+  normalized: boolean;
+}
+
+interface Pile20bConfig {
+  vocab: ReadonlyMap<string, number>;
+  ranks: ReadonlyMap<string, number>;
+  addedTokens: AddedToken[];
+  nfc: boolean;
+}
+
+/** Reads and checks the parts of the HF JSON this tokenizer implements; anything else is rejected. */
+function parseConfig(json: string): Pile20bConfig {
+  let root: unknown;
+  try {
+    root = JSON.parse(json);
+  } catch (error) {
+    throw new ModelFormatError(`Pile 20B tokenizer: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  const model = field(root, 'model');
+  expectType(model, 'BPE', 'model');
+  expectType(field(root, 'pre_tokenizer'), 'ByteLevel', 'pre_tokenizer');
+  expectType(field(root, 'decoder'), 'ByteLevel', 'decoder');
+  const preTokenizer = field(root, 'pre_tokenizer') as Record<string, unknown>;
+  if (preTokenizer.add_prefix_space === true || preTokenizer.use_regex === false) {
+    throw new ModelFormatError('Pile 20B tokenizer: only ByteLevel with add_prefix_space false and the regex');
+  }
+  const normalizer = field(root, 'normalizer');
+  if (normalizer !== null) expectType(normalizer, 'NFC', 'normalizer');
+
+  const vocab = new Map<string, number>();
+  for (const [token, id] of Object.entries(objectField(model, 'vocab'))) {
+    if (!Number.isInteger(id) || (id as number) < 0) throw formatError(`vocab id of ${JSON.stringify(token)}`);
+    vocab.set(token, id as number);
+  }
+  BYTE_TO_CHAR.forEach((char, byte) => {
+    if (canOccurInUtf8(byte) && !vocab.has(char))
+      throw formatError(`vocab has no token for byte 0x${byte.toString(16)}`);
+  });
+
+  const ranks = new Map<string, number>();
+  const merges = field(model, 'merges');
+  if (!Array.isArray(merges)) throw formatError('model.merges must be an array');
+  merges.forEach((merge: unknown, rank) => {
+    const [left, right] = mergePair(merge, rank);
+    if (!vocab.has(left + right)) throw formatError(`merge ${rank} makes ${left + right}, which is not in the vocab`);
+    ranks.set(`${left} ${right}`, rank);
+  });
+
+  const added = field(root, 'added_tokens');
+  if (!Array.isArray(added)) throw formatError('added_tokens must be an array');
+  const addedTokens = added.map((entry: unknown): AddedToken => {
+    const { id, content, special, normalized, lstrip, rstrip, single_word } = entry as Record<string, unknown>;
+    if (!Number.isInteger(id) || (id as number) < 0 || typeof content !== 'string' || content === '') {
+      throw formatError(`added token ${JSON.stringify(entry)}`);
+    }
+    if (lstrip === true || rstrip === true || single_word === true) {
+      throw formatError(`added token ${JSON.stringify(content)} uses lstrip/rstrip/single_word (unsupported)`);
+    }
+    return { id: id as number, content, normalized: typeof normalized === 'boolean' ? normalized : special !== true };
+  });
+  return { vocab, ranks, addedTokens, nfc: normalizer !== null };
+}
+
+/** A merge written "left right" (HF's older format) or ["left", "right"]. */
+function mergePair(merge: unknown, rank: number): [string, string] {
+  if (typeof merge === 'string') {
+    const space = merge.indexOf(' ');
+    if (space > 0 && space < merge.length - 1 && merge.indexOf(' ', space + 1) === -1) {
+      return [merge.slice(0, space), merge.slice(space + 1)];
+    }
+  } else if (Array.isArray(merge) && merge.length === 2 && merge.every((part) => typeof part === 'string' && part)) {
+    return [merge[0], merge[1]];
+  }
+  throw formatError(`merge ${rank} is not a pair: ${JSON.stringify(merge)}`);
+}
+
+/** Bytes 0xC0, 0xC1 and 0xF5..0xFF never occur in UTF-8, so a vocabulary may leave them out. */
+function canOccurInUtf8(byte: number): boolean {
+  return byte !== 0xc0 && byte !== 0xc1 && byte < 0xf5;
+}
+
+function field(value: unknown, name: string): unknown {
+  if (typeof value !== 'object' || value === null || !(name in value)) throw formatError(`missing "${name}"`);
+  return (value as Record<string, unknown>)[name];
+}
+
+function objectField(value: unknown, name: string): Record<string, unknown> {
+  const result = field(value, name);
+  if (typeof result !== 'object' || result === null) throw formatError(`"${name}" must be an object`);
+  return result as Record<string, unknown>;
+}
+
+function expectType(section: unknown, type: string, name: string): void {
+  const actual = typeof section === 'object' && section !== null ? (section as { type?: unknown }).type : section;
+  if (actual !== type) throw formatError(`${name} must be ${type}, not ${JSON.stringify(actual)}`);
+}
+
+function formatError(message: string): ModelFormatError {
+  return new ModelFormatError(`Pile 20B tokenizer: ${message}`);
+}
