@@ -5,6 +5,9 @@
  * Layout version 1: one Float32Array, layer after layer (rwkv.cpp's order):
  *   v4:  ffn_x [C] | att_x [C] | aa [C] | bb [C] | pp [C]        (pp starts at −1e30, all else at 0)
  *   v5+: ffn_x [C] | att_x [C] | wkv [H, S, S]                     (element h·S·S + i·S + j; i = value, j = key)
+ *
+ * The v5+ matrix index order (value-major) is the same for every generation. It is rwkv.cpp's order for v7; rwkv.cpp
+ * stores v5 and v6 states key-major, so exchanging a v5/v6 state with rwkv.cpp transposes each head's S × S block.
  */
 import type { ModelSpec } from './spec.js';
 

@@ -1,0 +1,23 @@
+/** The CLI's commands and their usage text. */
+import { logitsCommand } from './logits-command.js';
+import { tokenizeCommand } from './tokenize-command.js';
+
+export type Command = (argv: string[]) => Promise<void>;
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  logits: logitsCommand,
+  tokenize: tokenizeCommand,
+};
+
+export const USAGE = `Usage: rwkv-webgpu <command> [flags]
+
+Commands:
+  logits   --model FILE --input FILE --out FILE [--backend cpu|webgpu] [--chunk N]
+           [--tokenizer auto|bytes|world|pile20b] [--vocab FILE]
+           Runs the model from a fresh state over the tokenized input, N tokens per step (default 1), and writes
+           n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t).
+  tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE
+           Prints the token ids of the input file as a JSON array.
+
+Exit codes: 0 success, 1 runtime error (e.g. a bad model file), 2 bad arguments.
+`;

@@ -1,0 +1,23 @@
+/** The `logits` command's CPU backend: the reference forward pass, in this process. */
+import { createState } from '../model/state.js';
+import { createReferenceModel } from '../reference/model.js';
+import type { LogitsBackend } from './logits-backend.js';
+import { loadModelFile } from './model-file.js';
+
+export async function openCpuLogitsBackend(modelPath: string): Promise<LogitsBackend> {
+  const model = createReferenceModel(await loadModelFile(modelPath));
+  const nVocab = model.spec.nVocab;
+  return {
+    nVocab,
+    async allLogits(tokens, chunk) {
+      const state = createState(model.spec);
+      const out = new Float32Array(tokens.length * nVocab);
+      for (let start = 0; start < tokens.length; start += chunk) {
+        const part = tokens.subarray(start, Math.min(start + chunk, tokens.length));
+        out.set(model.forward(part, state, { allLogits: true }), start * nVocab);
+      }
+      return out;
+    },
+    async close() {},
+  };
+}
