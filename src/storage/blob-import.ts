@@ -45,12 +45,15 @@ export async function importBlobChunks(
     await ensureSpaceFor(blob.size - storedBytes(manifest), `the rest of file ${id}`);
   }
   void requestPersistence();
-  const writer = new ChunkWriter(db, manifest);
+  const total = manifest.bytes;
+  const writer: ChunkWriter = new ChunkWriter(db, manifest, {
+    signal,
+    onStored: () => onProgress?.({ phase: 'download', loaded: writer.storedBytes, total }),
+  });
   for (let index = manifest.chunkHashes.length; index < manifest.chunkCount; index++) {
     throwIfAborted(signal);
     const { start, end } = chunkSpan(index, manifest.chunkSize, manifest.bytes);
     await writer.write(new Uint8Array(await blob.slice(start, end).arrayBuffer()));
-    onProgress?.({ phase: 'download', loaded: end, total: manifest.bytes });
   }
   return writer.manifest;
 }

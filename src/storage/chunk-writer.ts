@@ -4,11 +4,19 @@
  * never names a chunk that is not stored. Bytes of a chunk not yet full live only in memory (one chunk's buffer) and
  * are lost on interruption; a resume starts at the last chunk boundary.
  */
+import { throwIfAborted } from './abort.js';
 import type { ModelDatabase } from './database.js';
 import { DownloadError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { chunkSpan } from './layout.js';
 import { storedBytes, type ModelManifest } from './manifest.js';
+
+export interface WriterHooks {
+  /** Checked before each chunk is stored: an abort stops between chunks, even within one large network read. */
+  signal?: AbortSignal;
+  /** Called after each chunk is stored. */
+  onStored?: () => void;
+}
 
 export class ChunkWriter {
   private readonly buffer: Uint8Array<ArrayBuffer>;
@@ -18,6 +26,7 @@ export class ChunkWriter {
     private readonly db: ModelDatabase,
     /** The manifest as stored; replaced after every stored chunk. */
     public manifest: ModelManifest,
+    private readonly hooks: WriterHooks = {},
   ) {
     this.buffer = new Uint8Array(Math.min(manifest.chunkSize, manifest.bytes));
   }
@@ -47,7 +56,11 @@ export class ChunkWriter {
       this.buffer.set(data.subarray(offset, offset + take), this.filled);
       this.filled += take;
       offset += take;
-      if (this.filled === end - start) await this.store(index, this.buffer.subarray(0, this.filled));
+      if (this.filled === end - start) {
+        throwIfAborted(this.hooks.signal);
+        await this.store(index, this.buffer.subarray(0, this.filled));
+        this.hooks.onStored?.();
+      }
     }
   }
 

@@ -186,7 +186,9 @@ class UrlDownload {
   /** Reads the body into chunks; throws TransientFailure when it ends or fails before the end of the file. */
   private async stream(response: Response, skip: number): Promise<void> {
     const manifest = this.manifest as ModelManifest;
-    const writer = new ChunkWriter(this.db, manifest);
+    const progress = (): void =>
+      this.options.onProgress?.({ phase: 'download', loaded: writer.receivedBytes, total: manifest.bytes });
+    const writer = new ChunkWriter(this.db, manifest, { signal: this.options.signal, onStored: progress });
     const reader = response.body?.getReader();
     let toSkip = skip;
     try {
@@ -203,7 +205,7 @@ class UrlDownload {
         toSkip -= dropped;
         await writer.write(result.value.subarray(dropped));
         this.manifest = writer.manifest;
-        this.options.onProgress?.({ phase: 'download', loaded: writer.receivedBytes, total: manifest.bytes });
+        progress();
       }
     } finally {
       this.manifest = writer.manifest;

@@ -30,14 +30,10 @@ export async function ensureSpaceFor(bytesNeeded: number, what: string): Promise
   }
 }
 
-/** Asks once per page for persistent storage; the answer (or a browser without the API) does not matter. */
-let persistenceRequested: Promise<boolean> | undefined;
+/** Asks for persistent storage; the answer (or a browser without the API) does not change what the store does. */
 export function requestPersistence(): Promise<boolean> {
-  persistenceRequested ??=
-    typeof navigator !== 'undefined' && navigator.storage?.persist
-      ? navigator.storage.persist().catch(() => false)
-      : Promise.resolve(false);
-  return persistenceRequested;
+  if (typeof navigator === 'undefined' || !navigator.storage?.persist) return Promise.resolve(false);
+  return navigator.storage.persist().catch(() => false);
 }
 
 export async function isPersisted(): Promise<boolean> {

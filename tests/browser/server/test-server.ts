@@ -16,6 +16,12 @@ interface ServedFile extends Required<FileSetup> {
   log: RequestLogEntry[];
 }
 
+/**
+ * Pause between the last bytes sent and a cut: a browser drops the bytes still queued in a stream that errors, so
+ * the client gets a moment to read what was sent, as it would over a real network where a cut comes later.
+ */
+const CUT_DELAY_MS = 100;
+
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Range, If-Range',
@@ -145,7 +151,7 @@ function serveFile(file: ServedFile, request: IncomingMessage, response: ServerR
     entry.bytesSent = sent.length;
     response.flushHeaders();
     response.write(sent, () => {
-      if (fault.kind === 'cut') response.socket?.destroy();
+      if (fault.kind === 'cut') setTimeout(() => response.socket?.destroy(), CUT_DELAY_MS);
     });
     return;
   }

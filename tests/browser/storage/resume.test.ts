@@ -1,0 +1,121 @@
+/**
+ * Interrupted downloads: a connection cut midway resumes automatically with `Range: bytes=N-` from the last stored
+ * chunk boundary (conditional on the ETag or Last-Modified through If-Range); after the retries run out the partial
+ * download is kept and a later call resumes it; a file changed on the server starts over; a server that ignores
+ * Range is read on from where the stored bytes end; busy statuses are retried.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DownloadError, ModelNotStoredError } from '../../../src/storage/index.js';
+import { serveFile, type ServedFileHandle } from '../server/client.js';
+import type { RequestLogEntry } from '../server/protocol.js';
+import { createTestStore, firstDifference, readWhole, TEST_CHUNK_SIZE, uniqueName, type TestStore } from './helpers.js';
+
+const CHUNK = TEST_CHUNK_SIZE;
+const SIZE = 6 * CHUNK + 999;
+
+const rangeStart = (entry: RequestLogEntry): number | undefined => {
+  const match = /^bytes=(\d+)-$/.exec(entry.range ?? '');
+  return match ? Number(match[1]) : undefined;
+};
+
+describe('model store: resuming interrupted downloads', () => {
+  let store: TestStore;
+  beforeEach(() => {
+    store = createTestStore();
+  });
+  afterEach(() => store.destroy());
+
+  async function expectStoredBytes(file: ServedFileHandle, version = 0): Promise<void> {
+    const model = await store.models.open(file.url);
+    expect(firstDifference(await readWhole(model), file.expected(version))).toBe(-1);
+  }
+
+  it('resumes a cut connection by itself with a Range request at the last chunk boundary', async () => {
+    const file = await serveFile(uniqueName('cut'), { size: SIZE, seed: 21 });
+    await file.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + CHUNK / 2 });
+    const info = await store.models.download(file.url, { chunkSize: CHUNK });
+    expect(info.complete).toBe(true);
+    await expectStoredBytes(file);
+
+    const log = await file.log();
+    expect(log.map((entry) => entry.status)).toEqual([200, 206]);
+    expect(log[0].range).toBeUndefined();
+    expect(log[0].bytesSent).toBe(2 * CHUNK + CHUNK / 2);
+    expect(rangeStart(log[1])).toBe(2 * CHUNK);
+    expect(log[1].ifRange).toBe('"21-v0"');
+    expect(log[1].bytesSent).toBe(SIZE - 2 * CHUNK);
+  });
+
+  it('resumes with If-Range on Last-Modified when the server sends no ETag', async () => {
+    const file = await serveFile(uniqueName('cut-lm'), { size: SIZE, seed: 22, validators: 'last-modified' });
+    await file.addFault({ kind: 'cut', afterBytes: 4 * CHUNK + 1 });
+    await store.models.download(file.url, { chunkSize: CHUNK });
+    await expectStoredBytes(file);
+    const log = await file.log();
+    expect(log.map((entry) => entry.status)).toEqual([200, 206]);
+    expect(rangeStart(log[1])).toBe(4 * CHUNK);
+    expect(log[1].ifRange).toMatch(/GMT$/);
+  });
+
+  it('keeps a partial download when the retries run out, and a later call resumes it', async () => {
+    const file = await serveFile(uniqueName('later'), { size: SIZE, seed: 23 });
+    await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 10 });
+    for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
+    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+
+    const partial = await store.models.info(file.url);
+    expect(partial).toMatchObject({ complete: false, bytes: SIZE, storedBytes: 3 * CHUNK });
+    expect((await store.rawManifest(file.url))?.status).toBe('partial');
+    await expect(store.models.open(file.url)).rejects.toThrow(ModelNotStoredError);
+    const failedRequests = (await file.log()).length;
+    expect(failedRequests).toBe(4);
+
+    const info = await store.models.download(file.url, { chunkSize: CHUNK });
+    expect(info.complete).toBe(true);
+    await expectStoredBytes(file);
+    const resumed = (await file.log()).slice(failedRequests);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0].status).toBe(206);
+    expect(rangeStart(resumed[0])).toBe(3 * CHUNK);
+  });
+
+  it('starts over when the file changed on the server (If-Range fails, 200 with a new ETag)', async () => {
+    const file = await serveFile(uniqueName('changed'), { size: SIZE, seed: 24 });
+    await file.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + 5 });
+    for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
+    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    expect((await store.models.info(file.url))?.storedBytes).toBe(2 * CHUNK);
+
+    await file.change();
+    await store.models.download(file.url, { chunkSize: CHUNK });
+    await expectStoredBytes(file, 1);
+    const last = (await file.log()).at(-1) as RequestLogEntry;
+    expect(rangeStart(last)).toBe(2 * CHUNK);
+    expect(last).toMatchObject({ ifRange: '"24-v0"', status: 200, bytesSent: SIZE });
+    expect((await store.rawManifest(file.url))?.etag).toBe('"24-v1"');
+  });
+
+  it('reads on past the stored bytes when the server ignores Range but serves the same version', async () => {
+    const file = await serveFile(uniqueName('no-ranges'), { size: SIZE, seed: 25, ranges: false });
+    await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 77 });
+    await store.models.download(file.url, { chunkSize: CHUNK });
+    await expectStoredBytes(file);
+    const log = await file.log();
+    expect(log.map((entry) => entry.status)).toEqual([200, 200]);
+    expect(rangeStart(log[1])).toBe(3 * CHUNK);
+  });
+
+  it('retries busy statuses and fails at once on refusals', async () => {
+    const busy = await serveFile(uniqueName('busy'), { size: SIZE, seed: 26 });
+    await busy.addFault({ kind: 'status', status: 503 });
+    await busy.addFault({ kind: 'status', status: 429 });
+    await store.models.download(busy.url, { chunkSize: CHUNK });
+    await expectStoredBytes(busy);
+    expect((await busy.log()).map((entry) => entry.status)).toEqual([503, 429, 200]);
+
+    const refused = await serveFile(uniqueName('refused'), { size: SIZE, seed: 27 });
+    await refused.addFault({ kind: 'status', status: 403 });
+    await expect(store.models.download(refused.url, { chunkSize: CHUNK })).rejects.toMatchObject({ status: 403 });
+    expect(await refused.log()).toHaveLength(1);
+  });
+});
