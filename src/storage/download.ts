@@ -71,8 +71,7 @@ class UrlDownload {
     for (;;) {
       const storedBefore = this.stored();
       try {
-        await this.transfer();
-        if (this.manifest) return this.manifest;
+        return await this.transfer();
       } catch (error) {
         if (!(error instanceof TransientFailure)) throw error;
         failures = this.stored() > storedBefore ? 1 : failures + 1;
@@ -93,9 +92,9 @@ class UrlDownload {
     return this.manifest ? storedBytes(this.manifest) : 0;
   }
 
-  /** One request: reads the response into chunks until the file is stored or the connection fails. */
-  private async transfer(): Promise<void> {
-    if (this.manifest && this.stored() === this.manifest.bytes) return;
+  /** One request: reads the response into chunks until the file is stored (or throws when the connection fails). */
+  private async transfer(): Promise<ModelManifest> {
+    if (this.manifest && this.stored() === this.manifest.bytes) return this.manifest;
     const resumeFrom = this.stored();
     const headers = this.manifest && resumeFrom > 0 ? resumeHeaders(resumeFrom, this.manifest) : {};
     const response = await this.request(headers);
@@ -106,7 +105,7 @@ class UrlDownload {
       await response.body?.cancel().catch(() => undefined);
       throw error;
     }
-    await this.stream(response, skip);
+    return this.stream(response, skip);
   }
 
   private async request(headers: Record<string, string>): Promise<Response> {
@@ -184,7 +183,7 @@ class UrlDownload {
   }
 
   /** Reads the body into chunks; throws TransientFailure when it ends or fails before the end of the file. */
-  private async stream(response: Response, skip: number): Promise<void> {
+  private async stream(response: Response, skip: number): Promise<ModelManifest> {
     const manifest = this.manifest as ModelManifest;
     const progress = (): void =>
       this.options.onProgress?.({ phase: 'download', loaded: writer.receivedBytes, total: manifest.bytes });
@@ -204,7 +203,6 @@ class UrlDownload {
         const dropped = Math.min(toSkip, result.value.length);
         toSkip -= dropped;
         await writer.write(result.value.subarray(dropped));
-        this.manifest = writer.manifest;
         progress();
       }
     } finally {
@@ -214,6 +212,7 @@ class UrlDownload {
     if (writer.storedBytes < manifest.bytes) {
       throw new TransientFailure(`the connection closed after ${writer.receivedBytes} of ${manifest.bytes} bytes`);
     }
+    return writer.manifest;
   }
 
   /** An abort stays an abort; any other fetch or read failure is a network failure worth retrying. */
