@@ -75,9 +75,9 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
   const touch = (id: string): Promise<ModelManifest | undefined> =>
     db.updateManifest(id, (manifest) => ({ ...manifest, lastUsed: Date.now() }));
 
-  function sourceOf(manifest: ModelManifest, blob?: Blob): ChunkSource | undefined {
-    if (manifest.source.kind === 'url') return urlChunkSource(manifest.source.url, manifest);
-    return blob && blobChunkSource(blob, manifest);
+  /** Where a stored model's chunks can be fetched again: its URL; an imported File is no longer at hand. */
+  function sourceOf(manifest: ModelManifest): ChunkSource | undefined {
+    return manifest.source.kind === 'url' ? urlChunkSource(manifest.source.url, manifest) : undefined;
   }
 
   function idForUrl(url: string): string {
