@@ -1,0 +1,35 @@
+/**
+ * Streaming reader of safetensors model files (official RWKV names, or web-rwkv's `.st` names): the header is read
+ * and checked first, the spec inferred from names and shapes, and the tensors then come one at a time in data
+ * order, each read from the source only when it is due (see ../official-names.ts for the canonical transforms).
+ */
+import type { CanonicalModel } from '../../model/spec.js';
+import { collectCanonicalModel, openOfficialCheckpoint } from '../official-names.js';
+import type { OfficialCheckpoint } from '../official-names.js';
+import { readRange } from '../random-access.js';
+import type { RandomAccessSource } from '../random-access.js';
+import { readSafetensorsHeader } from './header.js';
+
+export interface SafetensorsCheckpoint extends OfficialCheckpoint {
+  /** The header's `__metadata__` strings. */
+  metadata: Readonly<Record<string, string>>;
+}
+
+export async function openSafetensors(source: RandomAccessSource): Promise<SafetensorsCheckpoint> {
+  const { metadata, entries } = await readSafetensorsHeader(source);
+  const checkpoint = openOfficialCheckpoint(
+    entries.map((entry) => ({
+      name: entry.name,
+      shape: entry.shape,
+      type: entry.type,
+      position: entry.offset,
+      readBytes: () => readRange(source, entry.offset, entry.byteLength, `the data of '${entry.name}'`),
+    })),
+  );
+  return { ...checkpoint, metadata };
+}
+
+/** Reads a whole safetensors model into memory (tests, small models; the GPU loader streams `tensors()`). */
+export async function loadSafetensorsModel(source: RandomAccessSource): Promise<CanonicalModel> {
+  return collectCanonicalModel(await openSafetensors(source));
+}
