@@ -7,7 +7,11 @@ import { ModelFormatError } from '../errors.js';
 import type { CanonicalModel } from '../model/spec.js';
 import { ByteStreamReader } from './byte-stream.js';
 import type { ByteSource } from './byte-stream.js';
+import { loadPthModel } from './pth/reader.js';
+import { randomAccessOf } from './random-access.js';
+import type { RandomAccessSource } from './random-access.js';
 import { loadRwkvCppModel } from './rwkv-cpp/load.js';
+import { loadSafetensorsModel } from './safetensors/reader.js';
 
 export type ModelFileFormat = 'rwkv-cpp' | 'gguf' | 'safetensors' | 'pytorch-zip' | 'pytorch-pickle';
 
@@ -17,6 +21,8 @@ interface ModelFormatEntry {
   /** Whether a file starting with `head` (up to SNIFF_BYTES bytes) is in this format. */
   matches(head: Uint8Array): boolean;
   load?: (reader: ByteStreamReader) => Promise<CanonicalModel>;
+  /** For formats read by random access: a buffer, or a source with `read(offset, length)` such as a StoredModel. */
+  loadRandomAccess?: (source: RandomAccessSource) => Promise<CanonicalModel>;
 }
 
 /** Bytes read ahead to recognize a format. */
@@ -42,11 +48,13 @@ const MODEL_FORMATS: readonly ModelFormatEntry[] = [
     format: 'safetensors',
     description: 'safetensors (u64 header length, then a JSON header)',
     matches: (head) => head.length >= 9 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b,
+    loadRandomAccess: loadSafetensorsModel,
   },
   {
     format: 'pytorch-zip',
     description: 'PyTorch .pth (zip archive)',
     matches: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]),
+    loadRandomAccess: loadPthModel,
   },
   {
     format: 'pytorch-pickle',
@@ -69,6 +77,16 @@ export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalM
     await reader.close();
     const hex = Array.from(head.subarray(0, 8), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
     throw new ModelFormatError(`unrecognized model file format (first bytes: ${hex || 'none, the file is empty'})`);
+  }
+  if (entry.loadRandomAccess !== undefined) {
+    await reader.close();
+    const randomAccess = randomAccessOf(source);
+    if (randomAccess === undefined) {
+      throw new ModelFormatError(
+        `${entry.description} files are read by random access: load them from the model store or a whole-file buffer`,
+      );
+    }
+    return entry.loadRandomAccess(randomAccess);
   }
   if (entry.load === undefined) {
     await reader.close();

@@ -54,3 +54,15 @@ export async function readRange(
   }
   return bytes;
 }
+
+/**
+ * Random access to a loader's source when it has it: a whole file in memory, or a source that offers `read` and
+ * `bytes` besides its chunk stream (the model store's StoredModel); undefined for a plain stream.
+ */
+export function randomAccessOf(source: object): RandomAccessSource | undefined {
+  if (source instanceof Uint8Array) return memorySource(source);
+  const candidate = source as Partial<RandomAccessSource>;
+  return typeof candidate.read === 'function' && typeof candidate.bytes === 'number'
+    ? (candidate as RandomAccessSource)
+    : undefined;
+}
