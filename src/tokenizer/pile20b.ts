@@ -24,7 +24,8 @@ export class Pile20bTokenizer implements Tokenizer {
   private readonly rawTokens: TokenSplitter;
   private readonly normalizedTokens: TokenSplitter;
   private readonly normalize: (text: string) => string;
-  private readonly bytesOfId: (Uint8Array | undefined)[];
+  /** Token string of each id (model vocab, then added tokens over it); undefined for unused ids. */
+  private readonly textOfId: (string | undefined)[];
   /** Ids of recently seen pre-tokenized pieces. */
   private readonly pieceCache = new Map<string, number[]>();
 
@@ -39,11 +40,10 @@ export class Pile20bTokenizer implements Tokenizer {
     this.rawTokens = new TokenSplitter(raw);
     this.normalizedTokens = new TokenSplitter(normalized);
 
-    const textOfId: string[] = [];
-    for (const [token, id] of config.vocab) textOfId[id] = token;
-    for (const token of config.addedTokens) textOfId[token.id] = token.content;
-    this.vocabSize = textOfId.length;
-    this.bytesOfId = Array.from(textOfId, (token) => (token === undefined ? undefined : byteLevelTokenBytes(token)));
+    this.textOfId = [];
+    for (const [token, id] of config.vocab) this.textOfId[id] = token;
+    for (const token of config.addedTokens) this.textOfId[token.id] = token.content;
+    this.vocabSize = this.textOfId.length;
   }
 
   encode(text: string): number[] {
@@ -70,8 +70,9 @@ export class Pile20bTokenizer implements Tokenizer {
     let total = 0;
     for (let i = 0; i < ids.length; i++) {
       assertTokenId(this, ids[i]);
-      const bytes = this.bytesOfId[ids[i]];
-      if (bytes === undefined) continue;
+      const token = this.textOfId[ids[i]];
+      if (token === undefined) continue;
+      const bytes = byteLevelTokenBytes(token);
       parts.push(bytes);
       total += bytes.length;
     }
@@ -134,7 +135,9 @@ function parseConfig(json: string): Pile20bConfig {
   if (normalizer !== null) expectType(normalizer, 'NFC', 'normalizer');
 
   const vocab = new Map<string, number>();
-  for (const [token, id] of Object.entries(objectField(model, 'vocab'))) {
+  const vocabObject = objectField(model, 'vocab');
+  for (const token in vocabObject) {
+    const id = vocabObject[token];
     if (!Number.isInteger(id) || (id as number) < 0) throw formatError(`vocab id of ${JSON.stringify(token)}`);
     vocab.set(token, id as number);
   }
@@ -149,7 +152,7 @@ function parseConfig(json: string): Pile20bConfig {
   merges.forEach((merge: unknown, rank) => {
     const [left, right] = mergePair(merge, rank);
     if (!vocab.has(left + right)) throw formatError(`merge ${rank} makes ${left + right}, which is not in the vocab`);
-    ranks.set(`${left} ${right}`, rank);
+    ranks.set(typeof merge === 'string' ? merge : `${left} ${right}`, rank);
   });
 
   const added = field(root, 'added_tokens');
