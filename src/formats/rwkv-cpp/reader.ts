@@ -148,7 +148,7 @@ async function* readRecords(
       const count = dims.reduce((product, dim) => product * dim, 1);
       if (count > maxElements) {
         throw new ModelFormatError(
-          `${label}: dims [${dims.join(', ')}] hold ${count} values, more than any tensor of a model with ` +
+          `${label}: dims [${dims.join(', ')}] hold more values than any tensor of a model with ` +
             `n_vocab ${header.nVocab} and n_embed ${header.nEmbed} (at most ${maxElements})`,
         );
       }

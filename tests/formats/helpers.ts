@@ -1,0 +1,99 @@
+/**
+ * Shared helpers of the format tests: chunked byte streams, a seeded PRNG, and `.bin` files built from synthetic
+ * canonical models (src/model/synthetic.ts, written independently from docs/canonical-model.md).
+ */
+import { expect } from 'vitest';
+import { ModelFormatError } from '../../src/errors.js';
+import type { RwkvCppDataType, RwkvCppHeader, RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
+import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
+import type { Generation, LoraDims } from '../../src/model/spec.js';
+import { createSyntheticModel } from '../../src/model/synthetic.js';
+import type { CanonicalModel } from '../../src/model/spec.js';
+
+/** `bytes` as an async stream of `chunkSize`-byte chunks (the last one shorter). */
+export async function* chunked(bytes: Uint8Array, chunkSize: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += chunkSize) yield bytes.slice(at, at + chunkSize);
+}
+
+/** mulberry32: deterministic uniform values in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SMALL_LORA: Partial<Record<Generation, LoraDims>> = {
+  '6': { mix: 32, decay: 32 },
+  '7': { decay: 32, iclr: 32, valueResidual: 32, gate: 64 },
+};
+
+/** Small synthetic models of every generation: rows are multiples of 32 so that matrices can be quantized. */
+export function smallModel(generation: Generation, nLayer = 2): CanonicalModel {
+  return createSyntheticModel({
+    generation,
+    nLayer,
+    nEmbed: 64,
+    headSize: generation === '4' ? undefined : 32,
+    nFfn: 96,
+    nVocab: 40,
+    lora: SMALL_LORA[generation],
+    seed: 1234 + nLayer,
+  });
+}
+
+/** The records of a canonical model: FP32, or FP16 matrices (as rwkv.cpp stores an FP16 model). */
+export function modelRecords(model: CanonicalModel, dataType: 'f32' | 'f16'): RwkvCppRecord[] {
+  return [...model.tensors.values()].map((tensor) =>
+    tensorRecord(tensor, tensor.shape.length === 2 && dataType === 'f16' ? 'f16' : 'f32'),
+  );
+}
+
+export function headerOf(model: CanonicalModel, dataType: RwkvCppDataType, version = 101): RwkvCppHeader {
+  const { nVocab, nEmbed, nLayer } = model.spec;
+  return { version, nVocab, nEmbed, nLayer, dataType };
+}
+
+/** A `.bin` file of a synthetic model. */
+export function modelFile(model: CanonicalModel, dataType: 'f32' | 'f16'): Uint8Array {
+  return writeRwkvCpp(headerOf(model, dataType), modelRecords(model, dataType));
+}
+
+/** Asserts that `promise` rejects with a ModelFormatError whose message matches `pattern`. */
+export async function expectFormatError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error, 'expected a ModelFormatError').toBeInstanceOf(ModelFormatError);
+  expect((error as Error).message).toMatch(pattern);
+}
+
+/** Index of the first element whose bits differ (so NaN and −0 compare by bits), −1 when identical. */
+export function firstDifference(actual: Uint8Array | Float32Array, expected: Uint8Array | Float32Array): number {
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+  if (a.equals(b)) return -1;
+  let at = 0;
+  while (at < a.length && at < b.length && a[at] === b[at]) at++;
+  return Math.floor(at / actual.BYTES_PER_ELEMENT);
+}
+
+/** Fails with the first differing index unless both arrays hold the same bytes (fast on large arrays). */
+export function expectSameBits(
+  actual: Uint8Array | Float32Array,
+  expected: Uint8Array | Float32Array,
+  label: string,
+): void {
+  expect(actual.byteLength, `${label}: byte length`).toBe(expected.byteLength);
+  expect(firstDifference(actual, expected), `${label}: first differing element`).toBe(-1);
+}
+
+/** Fails unless two record lists are identical (names, dims, types, data bytes). */
+export function expectSameRecords(actual: readonly RwkvCppRecord[], expected: readonly RwkvCppRecord[]): void {
+  expect(actual.map(({ data: _, ...rest }) => rest)).toEqual(expected.map(({ data: _, ...rest }) => rest));
+  actual.forEach((record, i) => expectSameBits(record.data, expected[i].data, record.name));
+}
