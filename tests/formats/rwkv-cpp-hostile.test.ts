@@ -74,6 +74,20 @@ describe('file header', () => {
     await expectRejected(bytes, pattern);
   });
 
+  test('a rejected header releases the source stream', async () => {
+    let released = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        yield header({ version: 7 });
+        yield new Uint8Array(1000);
+      } finally {
+        released = true;
+      }
+    }
+    await expectFormatError(openRwkvCpp(source()), /version 7/);
+    expect(released).toBe(true);
+  });
+
   test('a valid header with no tensors reads as an empty file', async () => {
     expect(await readAll(header())).toBe(0);
   });
@@ -95,7 +109,7 @@ describe('tensor headers', () => {
     [
       'more values than any tensor can hold',
       rawTensor([1 << 30, 1 << 30], 0, 'w', f32(0)),
-      /tensor 'w': dims \[1073741824, 1073741824\] hold more values than any tensor of a model with n_vocab 40 and n_embed 64 \(at most 32768\)/,
+      /tensor 'w': dims \[1073741824, 1073741824\] hold more values than any tensor of a model with n_vocab 40 and n_embed 64 \(at most 65536\)/,
     ],
     [
       'a quantized row that is not whole blocks',

@@ -59,8 +59,8 @@ export const RWKV_CPP_LIMITS = {
   maxDimCount: 3,
   /** Tensors per layer stay below this in every generation (v7 has 31). */
   maxTensorsPerLayer: 64,
-  /** The FFN and every LoRA are at most this many times wider than n_embed. */
-  maxWidthPerEmbed: 8,
+  /** No tensor has more than this many times n_embed rows (real FFNs have 4·n_embed at most). */
+  maxWidthPerEmbed: 16,
 } as const;
 
 /** Largest element count a tensor of a model with this header can have: the embedding or the FFN matrices. */

@@ -33,7 +33,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads and checks the header of a `.bin` file; the tensors follow lazily. */
 export async function openRwkvCpp(source: ByteSource | ByteStreamReader): Promise<RwkvCppFile> {
   const reader = source instanceof ByteStreamReader ? source : new ByteStreamReader(source);
-  const header = await readHeader(reader);
+  const header = await readHeader(reader).catch(async (error: unknown) => {
+    await reader.close();
+    throw error;
+  });
   let opened = false;
   const records = (): AsyncGenerator<RwkvCppRecord, void, undefined> => {
     if (opened) throw new Error('the tensors of an rwkv.cpp file can be iterated only once');
