@@ -3,7 +3,7 @@
  * GPT-2's regular expression, and every byte of a piece's UTF-8 encoding is written as one printable character
  * (printable Latin-1 bytes stand for themselves, the other 68 bytes map to U+0100 onwards in byte order).
  */
-import { utf8Encode } from './utf8.js';
+import { utf8EncodeInto } from './utf8.js';
 
 /**
  * GPT-2's pre-tokenization pattern. `\s` is spelled \p{White_Space}, which is what Oniguruma's \s means in HF
@@ -29,34 +29,25 @@ export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
 const CHAR_TO_BYTE = new Int16Array(0x144).fill(-1);
 BYTE_TO_CHAR.forEach((char, byte) => (CHAR_TO_BYTE[char.charCodeAt(0)] = byte));
 
-/** Splits text into GPT-2 pieces (still ordinary text). */
+/** Splits text into GPT-2 pieces (ordinary text; each piece is byte-pair encoded on its own). */
 export function pretokenize(text: string): string[] {
   return text.match(GPT2_PIECES) ?? [];
 }
 
-/** A piece written in byte-level characters: one character per byte of its UTF-8 encoding. */
-export function toByteLevel(piece: string): string {
-  let ascii = true;
-  for (let i = 0; i < piece.length && ascii; i++) ascii = piece.charCodeAt(i) < 0x80;
-  const bytes = ascii ? piece : utf8Encode(piece);
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    out += BYTE_TO_CHAR[typeof bytes === 'string' ? bytes.charCodeAt(i) : bytes[i]];
-  }
-  return out;
-}
+/** Bytes a token can need per UTF-16 code unit of its string, at most (3, for a non-byte-level BMP character). */
+export const MAX_TOKEN_BYTES_PER_CODE_UNIT = 3;
 
 /**
- * The bytes a token string stands for: its characters read back through the byte map, or — like HF's ByteLevel
- * decoder — the token's own UTF-8 when some character is not a byte-level character (e.g. added tokens of spaces).
+ * Writes the bytes a token string stands for to `out` at `offset` and returns their count: its characters read back
+ * through the byte map, or — like HF's ByteLevel decoder — the token's own UTF-8 when some character is not a
+ * byte-level character (e.g. added tokens of spaces). `out` needs MAX_TOKEN_BYTES_PER_CODE_UNIT bytes per code unit.
  */
-export function byteLevelTokenBytes(token: string): Uint8Array {
-  const bytes = new Uint8Array(token.length);
+export function writeTokenBytes(token: string, out: Uint8Array, offset: number): number {
   for (let i = 0; i < token.length; i++) {
     const code = token.charCodeAt(i);
     const byte = code < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[code] : -1;
-    if (byte < 0) return utf8Encode(token);
-    bytes[i] = byte;
+    if (byte < 0) return utf8EncodeInto(token, out.subarray(offset));
+    out[offset + i] = byte;
   }
-  return bytes;
+  return token.length;
 }

@@ -8,31 +8,35 @@
 import { ModelFormatError } from '../errors.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { TokenSplitter } from './added-tokens.js';
-import { BytePairEncoder } from './bpe.js';
-import { BYTE_TO_CHAR, byteLevelTokenBytes, pretokenize, toByteLevel } from './byte-level.js';
+import { BytePairEncoder, type MergeRule } from './bpe.js';
+import { BYTE_TO_CHAR, MAX_TOKEN_BYTES_PER_CODE_UNIT, pretokenize, writeTokenBytes } from './byte-level.js';
+import { TokenBytes } from './token-bytes.js';
 import { assertTokenId } from './token-id.js';
 import type { StreamDecoder, Tokenizer } from './tokenizer.js';
-import { createUtf8StreamDecoder, utf8Decode } from './utf8.js';
+import { createUtf8StreamDecoder, utf8Decode, utf8EncodeInto } from './utf8.js';
 
 const PIECE_CACHE_LIMIT = 10_000;
 
 export class Pile20bTokenizer implements Tokenizer {
   readonly kind: TokenizerKind = 'pile20b';
   readonly vocabSize: number;
-  private readonly vocab: ReadonlyMap<string, number>;
+  /** Token id of each byte's byte-level character (−1 for bytes that never occur in UTF-8). */
+  private readonly byteIds: Int32Array;
   private readonly bpe: BytePairEncoder;
   private readonly rawTokens: TokenSplitter;
   private readonly normalizedTokens: TokenSplitter;
   private readonly normalize: (text: string) => string;
-  /** Token string of each id (model vocab, then added tokens over it); undefined for unused ids. */
-  private readonly textOfId: (string | undefined)[];
+  private readonly tokenBytes: TokenBytes;
+  /** Scratch for a piece's UTF-8 and then its initial symbols. */
+  private pieceBytes = new Uint8Array(256);
+  private pieceSymbols = new Int32Array(256);
   /** Ids of recently seen pre-tokenized pieces. */
   private readonly pieceCache = new Map<string, number[]>();
 
   constructor(json: string) {
     const config = parseConfig(json);
-    this.vocab = config.vocab;
-    this.bpe = new BytePairEncoder(config.ranks);
+    this.byteIds = Int32Array.from(BYTE_TO_CHAR, (char) => config.vocab.get(char) ?? -1);
+    this.bpe = new BytePairEncoder(config.merges);
     this.normalize = config.nfc ? (text) => text.normalize('NFC') : (text) => text;
     const raw = new Map<string, number>();
     const normalized = new Map<string, number>();
@@ -40,10 +44,11 @@ export class Pile20bTokenizer implements Tokenizer {
     this.rawTokens = new TokenSplitter(raw);
     this.normalizedTokens = new TokenSplitter(normalized);
 
-    this.textOfId = [];
-    for (const [token, id] of config.vocab) this.textOfId[id] = token;
-    for (const token of config.addedTokens) this.textOfId[token.id] = token.content;
-    this.vocabSize = this.textOfId.length;
+    const textOfId: (string | undefined)[] = [];
+    for (const [token, id] of config.vocab) textOfId[id] = token;
+    for (const token of config.addedTokens) textOfId[token.id] = token.content;
+    this.vocabSize = textOfId.length;
+    this.tokenBytes = tokenBytesOf(textOfId);
   }
 
   encode(text: string): number[] {
@@ -66,23 +71,8 @@ export class Pile20bTokenizer implements Tokenizer {
   }
 
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (let i = 0; i < ids.length; i++) {
-      assertTokenId(this, ids[i]);
-      const token = this.textOfId[ids[i]];
-      if (token === undefined) continue;
-      const bytes = byteLevelTokenBytes(token);
-      parts.push(bytes);
-      total += bytes.length;
-    }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    for (let i = 0; i < ids.length; i++) assertTokenId(this, ids[i]);
+    return this.tokenBytes.concat(ids);
   }
 
   createStreamDecoder(): StreamDecoder {
@@ -93,13 +83,41 @@ export class Pile20bTokenizer implements Tokenizer {
     for (const piece of pretokenize(text)) {
       let pieceIds = this.pieceCache.get(piece);
       if (pieceIds === undefined) {
-        pieceIds = this.bpe.encode(toByteLevel(piece)).map((symbol) => this.vocab.get(symbol)!);
+        pieceIds = this.encodePiece(piece);
         if (this.pieceCache.size >= PIECE_CACHE_LIMIT) this.pieceCache.clear();
         this.pieceCache.set(piece, pieceIds);
       }
       for (const id of pieceIds) ids.push(id);
     }
   }
+
+  /** Byte-pair encodes one pre-tokenized piece, starting from the ids of its bytes' byte-level characters. */
+  private encodePiece(piece: string): number[] {
+    if (this.pieceBytes.length < piece.length * 3) {
+      this.pieceBytes = new Uint8Array(piece.length * 3);
+      this.pieceSymbols = new Int32Array(piece.length * 3);
+    }
+    const length = utf8EncodeInto(piece, this.pieceBytes);
+    for (let i = 0; i < length; i++) this.pieceSymbols[i] = this.byteIds[this.pieceBytes[i]];
+    return this.bpe.encode(this.pieceSymbols, length);
+  }
+}
+
+/** Every token's bytes in one pool (unused ids get none). */
+function tokenBytesOf(textOfId: (string | undefined)[]): TokenBytes {
+  let codeUnits = 0;
+  for (const token of textOfId) codeUnits += token?.length ?? 0;
+  const pool = new Uint8Array(codeUnits * MAX_TOKEN_BYTES_PER_CODE_UNIT);
+  const starts = new Uint32Array(textOfId.length);
+  const lengths = new Uint32Array(textOfId.length);
+  let used = 0;
+  textOfId.forEach((token, id) => {
+    if (token === undefined) return;
+    starts[id] = used;
+    lengths[id] = writeTokenBytes(token, pool, used);
+    used += lengths[id];
+  });
+  return new TokenBytes(pool.slice(0, used), starts, lengths);
 }
 
 interface AddedToken {
@@ -110,7 +128,7 @@ interface AddedToken {
 
 interface Pile20bConfig {
   vocab: ReadonlyMap<string, number>;
-  ranks: ReadonlyMap<string, number>;
+  merges: MergeRule[];
   addedTokens: AddedToken[];
   nfc: boolean;
 }
@@ -146,13 +164,13 @@ function parseConfig(json: string): Pile20bConfig {
       throw formatError(`vocab has no token for byte 0x${byte.toString(16)}`);
   });
 
-  const ranks = new Map<string, number>();
-  const merges = field(model, 'merges');
-  if (!Array.isArray(merges)) throw formatError('model.merges must be an array');
-  merges.forEach((merge: unknown, rank) => {
+  const rawMerges = field(model, 'merges');
+  if (!Array.isArray(rawMerges)) throw formatError('model.merges must be an array');
+  const merges = rawMerges.map((merge: unknown, rank): MergeRule => {
     const [left, right] = mergePair(merge, rank);
-    if (!vocab.has(left + right)) throw formatError(`merge ${rank} makes ${left + right}, which is not in the vocab`);
-    ranks.set(typeof merge === 'string' ? merge : `${left} ${right}`, rank);
+    const ids = [vocab.get(left), vocab.get(right), vocab.get(left + right)];
+    if (ids.includes(undefined)) throw formatError(`merge ${rank} (${left} ${right}) uses a token not in the vocab`);
+    return { left: ids[0]!, right: ids[1]!, merged: ids[2]! };
   });
 
   const added = field(root, 'added_tokens');
@@ -167,7 +185,7 @@ function parseConfig(json: string): Pile20bConfig {
     }
     return { id: id as number, content, normalized: typeof normalized === 'boolean' ? normalized : special !== true };
   });
-  return { vocab, ranks, addedTokens, nfc: normalizer !== null };
+  return { vocab, merges, addedTokens, nfc: normalizer !== null };
 }
 
 /** A merge written "left right" (HF's older format) or ["left", "right"]. */

@@ -10,6 +10,11 @@ export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/** Writes the UTF-8 of `text` to the start of `out` (which must be large enough); returns the byte count. */
+export function utf8EncodeInto(text: string, out: Uint8Array): number {
+  return encoder.encodeInto(text, out).written;
+}
+
 export function utf8Decode(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }

@@ -8,6 +8,7 @@ import { ModelFormatError } from '../errors.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { ByteTrie } from './byte-trie.js';
 import { MAX_BYTES_PER_CODE_UNIT, parsePythonLiteral } from './python-literal.js';
+import { TokenBytes } from './token-bytes.js';
 import { assertTokenId } from './token-id.js';
 import type { StreamDecoder, Tokenizer } from './tokenizer.js';
 import { createUtf8StreamDecoder, utf8Decode, utf8Encode } from './utf8.js';
@@ -18,13 +19,13 @@ export const WORLD_VOCAB_SIZE = 65536;
 export class WorldTokenizer implements Tokenizer {
   readonly kind: TokenizerKind = 'world';
   readonly vocabSize: number;
-  private readonly vocab: WorldVocab;
+  private readonly tokenBytes: TokenBytes;
   private readonly trie: ByteTrie;
 
   constructor(vocabText: string, vocabSize = WORLD_VOCAB_SIZE) {
     this.vocabSize = vocabSize;
-    this.vocab = parseWorldVocab(vocabText, vocabSize);
-    const { pool, starts, lengths } = this.vocab;
+    this.tokenBytes = parseWorldVocab(vocabText, vocabSize);
+    const { pool, starts, lengths } = this.tokenBytes;
     this.trie = new ByteTrie(pool.length);
     for (let id = 0; id < vocabSize; id++) {
       if (lengths[id] === 0) continue;
@@ -57,20 +58,8 @@ export class WorldTokenizer implements Tokenizer {
   }
 
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
-    const { pool, starts, lengths } = this.vocab;
-    let total = 0;
-    for (let i = 0; i < ids.length; i++) {
-      assertTokenId(this, ids[i]);
-      total += lengths[ids[i]];
-    }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const start = starts[ids[i]];
-      const end = start + lengths[ids[i]];
-      for (let pos = start; pos < end; pos++) out[at++] = pool[pos];
-    }
-    return out;
+    for (let i = 0; i < ids.length; i++) assertTokenId(this, ids[i]);
+    return this.tokenBytes.concat(ids);
   }
 
   createStreamDecoder(): StreamDecoder {
@@ -78,14 +67,7 @@ export class WorldTokenizer implements Tokenizer {
   }
 }
 
-/** Every token's bytes in one pool: token id is pool[starts[id] .. starts[id] + lengths[id]) (length 0: none). */
-interface WorldVocab {
-  pool: Uint8Array;
-  starts: Uint32Array;
-  lengths: Uint32Array;
-}
-
-function parseWorldVocab(text: string, vocabSize: number): WorldVocab {
+function parseWorldVocab(text: string, vocabSize: number): TokenBytes {
   const scratch = new Uint8Array(text.length * MAX_BYTES_PER_CODE_UNIT);
   const starts = new Uint32Array(vocabSize);
   const lengths = new Uint32Array(vocabSize);
@@ -133,7 +115,7 @@ function parseWorldVocab(text: string, vocabSize: number): WorldVocab {
     used += literal.length;
     pos++;
   }
-  return { pool: scratch.slice(0, used), starts, lengths };
+  return new TokenBytes(scratch.slice(0, used), starts, lengths);
 }
 
 const NEWLINE = 0x0a;

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, TokenizerMismatchError } from '../../src/errors.js';
-import { BYTE_TO_CHAR, pretokenize, toByteLevel } from '../../src/tokenizer/byte-level.js';
+import {
+  BYTE_TO_CHAR,
+  MAX_TOKEN_BYTES_PER_CODE_UNIT,
+  pretokenize,
+  writeTokenBytes,
+} from '../../src/tokenizer/byte-level.js';
 import { Pile20bTokenizer } from '../../src/tokenizer/pile20b.js';
 import { describeWithFixtures, fixturePath } from '../fixtures.js';
 
@@ -21,7 +26,12 @@ function handMadeJson(merges: string[], addedTokens: object[] = [], overrides: R
 }
 
 const byteId = (char: string) => char.charCodeAt(0);
-const byteLevelPieces = (text: string) => pretokenize(text).map(toByteLevel);
+
+function tokenBytes(token: string): number[] {
+  const out = new Uint8Array(1 + token.length * MAX_TOKEN_BYTES_PER_CODE_UNIT);
+  const length = writeTokenBytes(token, out, 1);
+  return Array.from(out.subarray(1, 1 + length));
+}
 
 describe('byte-level helpers', () => {
   it("map bytes like GPT-2's bytes_to_unicode", () => {
@@ -38,12 +48,19 @@ describe('byte-level helpers', () => {
   });
 
   it("split text with GPT-2's pattern", () => {
-    expect(byteLevelPieces("I'll've 'D it's")).toEqual(['I', "'ll", "'ve", "Ġ'", 'D', 'Ġit', "'s"]);
+    expect(pretokenize("I'll've 'D it's")).toEqual(['I', "'ll", "'ve", " '", 'D', ' it', "'s"]);
     // "\n\n" before "c": \s+(?!\S) can take only the first "\n"; the second falls to \s+.
-    expect(byteLevelPieces('a  b\n\nc 12ab')).toEqual(['a', 'Ġ', 'Ġb', 'Ċ', 'Ċ', 'c', 'Ġ12', 'ab']);
-    expect(byteLevelPieces('a\n\n')).toEqual(['a', 'ĊĊ']);
-    expect(byteLevelPieces('x\u00a0y é')).toEqual(['x', 'Âł', 'y', 'ĠÃ©']);
-    expect(byteLevelPieces('a\ufeffb  ')).toEqual(['a', 'ï»¿', 'b', 'ĠĠ']);
+    expect(pretokenize('a  b\n\nc 12ab')).toEqual(['a', ' ', ' b', '\n', '\n', 'c', ' 12', 'ab']);
+    expect(pretokenize('a\n\n')).toEqual(['a', '\n\n']);
+    expect(pretokenize('x\u00a0y é')).toEqual(['x', '\u00a0', 'y', ' é']);
+    expect(pretokenize('a\ufeffb  ')).toEqual(['a', '\ufeff', 'b', '  ']);
+  });
+
+  it('read token strings back as bytes, or as UTF-8 when they are not byte-level', () => {
+    expect(tokenBytes('ĠÃ©')).toEqual([0x20, 0xc3, 0xa9]);
+    expect(tokenBytes('ðŁĺĢ')).toEqual([0xf0, 0x9f, 0x98, 0x80]);
+    expect(tokenBytes('  ')).toEqual([0x20, 0x20]);
+    expect(tokenBytes('한')).toEqual([0xed, 0x95, 0x9c]);
   });
 });
 
@@ -101,6 +118,7 @@ describe('Pile20bTokenizer on a hand-made vocabulary', () => {
       'prefix',
     ],
     ['a merge out of vocab', handMadeJson(['a b']).replace('"ab":256', '"zz":256'), 'not in the vocab'],
+    ['a merge of unknown tokens', handMadeJson([]).replace('"merges":[]', '"merges":["a Z9"]'), 'not in the vocab'],
     ['a merge of three parts', handMadeJson(['a b c']), 'merge 0 is not a pair'],
     ['a missing byte', handMadeJson([]).replace('"a":97,', ''), 'no token for byte 0x61'],
     ['an lstrip added token', handMadeJson([], [{ id: 300, content: 'x', lstrip: true }]), 'unsupported'],
