@@ -48,7 +48,7 @@ export interface OfficialCheckpoint {
 /** v7's token-shift mixes in x_rwkvag's row order. */
 const V7_MIXES = ['x_r', 'x_w', 'x_k', 'x_v', 'x_a', 'x_g'];
 const V7_LORA = ['w1', 'w2', 'a1', 'a2', 'g1', 'g2', 'v1', 'v2'];
-const V6_LORA = ['time_maa_w1', 'time_decay_w1', 'time_decay_w2'];
+const V6_LORA = ['time_maa_w1', 'time_maa_w2', 'time_decay_w1', 'time_decay_w2'];
 
 const BLOCK_TENSOR = /^(blocks\.\d+\.)(att|ffn)\.(.+)$/;
 
@@ -173,9 +173,7 @@ function transformFor(generation: Generation, naming: CheckpointNaming, name: st
       if (suffix === 'att.time_decay') return compose(repeatPerHead, expNegExp);
       return suffix === 'att.time_faaaa' ? repeatPerHead : undefined;
     case '6':
-      if (!official) return undefined;
-      if (V6_LORA.includes(suffix.replace(/^att\./, ''))) return transposeLastTwo;
-      return suffix === 'att.time_maa_w2' ? transposeLastTwo : undefined;
+      return official && V6_LORA.includes(suffix.replace(/^att\./, '')) ? transposeLastTwo : undefined;
     case '7':
       return official && V7_LORA.includes(suffix.replace(/^att\./, '')) ? transposeLastTwo : undefined;
   }
@@ -260,8 +258,9 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
     plan.push({ name, shape, parts, transform: transforms.get(name) });
   }
   for (const [name, parts] of outputs) {
-    if (!expected.has(name))
+    if (!expected.has(name)) {
       throw new ModelFormatError(`unexpected tensor '${parts[0].name}' in a v${spec.generation} model`);
+    }
   }
   plan.sort((a, b) => a.parts[0].position - b.parts[0].position);
   return { spec, naming, tensors: () => streamTensors(plan) };

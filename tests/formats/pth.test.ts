@@ -59,6 +59,25 @@ describe('official .pth → canonical tensors', () => {
     expectCanonical(await loadPthModel(memorySource(file)), model, 'f32');
   });
 
+  it("reads ChatRWKV's 5.1 files (gate, per-head decay and bonus [H]) as v5.2 with the values repeated", async () => {
+    const base = smallModel('5.2');
+    const { nHead, headSize } = base.spec;
+    const perHead = /\.att\.time_(decay|faaaa)$/;
+    const tensors = new Map(base.tensors);
+    for (const [name, tensor] of base.tensors) {
+      if (perHead.test(name)) {
+        tensors.set(name, { ...tensor, data: tensor.data.map((_, i) => tensor.data[i - (i % headSize)]) });
+      }
+    }
+    const model = { spec: base.spec, tensors };
+    const official = officialTensors(model).map((tensor) =>
+      perHead.test(tensor.name)
+        ? { ...tensor, shape: [nHead], data: tensor.data.filter((_, i) => i % headSize === 0) }
+        : tensor,
+    );
+    expectCanonical(await loadPthModel(memorySource(writePth(official))), model, 'f32');
+  });
+
   it('reads a File/Blob source and is reached through loadCanonicalModel', async () => {
     const model = smallModel('5.2');
     const file = writePth(officialTensors(model), { type: 'f16' });
