@@ -1,0 +1,45 @@
+/**
+ * The small interface the scheduler drives: a model that owns its weights and any number of recurrent states
+ * (addressed by handles), and runs prefill (many tokens of one state) and batched decode (one token for each of
+ * several states). The CPU backend wraps the reference forward pass; the WebGPU backend wraps the GPU runtime.
+ */
+import type { ModelSpec } from '../model/spec.js';
+import type { State } from '../model/state.js';
+
+export type BackendKind = 'cpu' | 'webgpu';
+
+/** What the caller asks for: `auto` is WebGPU when available, else the CPU (with a warning). */
+export type BackendChoice = 'auto' | BackendKind;
+
+/** Opaque name of one recurrent state held by a backend. */
+export type StateHandle = number;
+
+/** What a backend runs on, for `engine.info`. */
+export interface BackendDescription {
+  kind: BackendKind;
+  /** The GPU adapter (vendor, architecture, device, description); absent on the CPU. */
+  adapter?: Record<string, string>;
+  /** The device limits granted (WebGPU), by name. */
+  limits?: Record<string, number>;
+}
+
+export interface InferenceBackend {
+  readonly spec: ModelSpec;
+  readonly description: BackendDescription;
+  /** A fresh state (zeros; v4's pp at −1e30). */
+  allocateState(): Promise<StateHandle>;
+  freeState(handle: StateHandle): void;
+  /** Overwrites `target`'s state with a copy of `source`'s. */
+  copyState(source: StateHandle, target: StateHandle): void;
+  readState(handle: StateHandle): Promise<State>;
+  writeState(handle: StateHandle, state: State): void;
+  /**
+   * Feeds tokens to one state and returns the logits of the last position ([nVocab]) or, with `allLogits`, of every
+   * position ([tokens.length × nVocab]).
+   */
+  prefill(handle: StateHandle, tokens: Uint32Array, options?: { allLogits?: boolean }): Promise<Float32Array>;
+  /** Feeds `tokens[i]` to `handles[i]` for every i at once; returns each state's logits ([nVocab] each). */
+  decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]>;
+  /** Frees the weights and every state; the backend is unusable afterwards. */
+  dispose(): void;
+}

@@ -1,0 +1,80 @@
+/**
+ * The CPU backend: the reference forward pass (src/reference/) over plain Float32Array states. It is exact (the
+ * oracle itself) and runs anywhere, slowly; a batched decode is one forward pass per state.
+ */
+import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import { cloneState, createState, STATE_LAYOUT_VERSION, stateSize } from '../model/state.js';
+import type { State } from '../model/state.js';
+import { createReferenceModel } from '../reference/model.js';
+import type { ReferenceModel } from '../reference/model.js';
+import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
+
+export class CpuBackend implements InferenceBackend {
+  readonly description: BackendDescription = { kind: 'cpu' };
+  private readonly model: ReferenceModel;
+  private readonly states = new Map<StateHandle, State>();
+  private nextHandle = 1;
+
+  constructor(model: CanonicalModel) {
+    this.model = createReferenceModel(model);
+  }
+
+  get spec(): ModelSpec {
+    return this.model.spec;
+  }
+
+  async allocateState(): Promise<StateHandle> {
+    const handle = this.nextHandle++;
+    this.states.set(handle, createState(this.spec));
+    return handle;
+  }
+
+  freeState(handle: StateHandle): void {
+    this.state(handle);
+    this.states.delete(handle);
+  }
+
+  copyState(source: StateHandle, target: StateHandle): void {
+    this.state(target).data.set(this.state(source).data);
+  }
+
+  async readState(handle: StateHandle): Promise<State> {
+    return cloneState(this.state(handle));
+  }
+
+  writeState(handle: StateHandle, state: State): void {
+    const size = stateSize(this.spec);
+    if (state.layoutVersion !== STATE_LAYOUT_VERSION || state.data.length !== size) {
+      throw new RangeError(
+        `A state of layout ${state.layoutVersion} with ${state.data.length} floats does not fit this model ` +
+          `(layout ${STATE_LAYOUT_VERSION}, ${size} floats).`,
+      );
+    }
+    this.state(handle).data.set(state.data);
+  }
+
+  async prefill(
+    handle: StateHandle,
+    tokens: Uint32Array,
+    options: { allLogits?: boolean } = {},
+  ): Promise<Float32Array> {
+    return this.model.forward(tokens, this.state(handle), options);
+  }
+
+  async decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]> {
+    if (handles.length !== tokens.length) {
+      throw new RangeError(`decode got ${handles.length} states but ${tokens.length} tokens.`);
+    }
+    return handles.map((handle, i) => this.model.forward(tokens.subarray(i, i + 1), this.state(handle)));
+  }
+
+  dispose(): void {
+    this.states.clear();
+  }
+
+  private state(handle: StateHandle): State {
+    const state = this.states.get(handle);
+    if (state === undefined) throw new RangeError(`No state with handle ${handle} (freed or never allocated).`);
+    return state;
+  }
+}

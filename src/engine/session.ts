@@ -1,0 +1,80 @@
+/**
+ * A session: one conversation's recurrent state in the engine core, driven from the page. Its operations run in
+ * call order; sessions run concurrently (their decodes share the scheduler's batches). `generate` streams tokens
+ * by pulling them from the core (comlink has no async generators) and tells the core when the caller aborts or
+ * stops iterating.
+ */
+import type { State } from '../model/state.js';
+import { throwIfAborted, untilAborted } from './abort.js';
+import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import type { GeneratedToken, GenerateOptions, GenerateRequest, GenerationStats } from './types.js';
+
+export class Session {
+  /** Statistics of the last generation that ran to its end (undefined while one runs, or after an abort). */
+  lastStats: GenerationStats | undefined;
+
+  /** @internal Sessions come from `engine.createSession()` and `session.fork()`. */
+  constructor(
+    private readonly core: EngineCoreApi,
+    readonly id: number,
+  ) {}
+
+  /** Feeds text (encoded with the engine's tokenizer) or token ids to the state. */
+  prefill(input: PrefillInput): Promise<void> {
+    return this.core.prefill(this.id, input);
+  }
+
+  /** The logits after the last token ([nVocab]); rejects when the session has seen no token. */
+  logits(): Promise<Float32Array> {
+    return this.core.logits(this.id);
+  }
+
+  /** A new session with a copy of this one's state (this one is left as it is). */
+  async fork(): Promise<Session> {
+    return new Session(this.core, await this.core.forkSession(this.id));
+  }
+
+  /** A copy of the state (src/model/state.ts layout); `engine.createSession(state)` restores it. */
+  exportState(): Promise<State> {
+    return this.core.exportState(this.id);
+  }
+
+  /** Aborts what the session is doing and frees its state. */
+  dispose(): Promise<void> {
+    return this.core.disposeSession(this.id);
+  }
+
+  /**
+   * Generates from the current state (prefill first). Yields every sampled token once, with the text it
+   * completes; ends at `maxTokens`, a stop string or a stop token, or with an AbortError within one token of
+   * `signal` firing. Afterwards `lastStats` holds the statistics.
+   */
+  generate(options: GenerateOptions = {}): AsyncIterable<GeneratedToken> {
+    const { signal, ...request } = options;
+    return this.stream(request, signal);
+  }
+
+  private async *stream(request: GenerateRequest, signal: AbortSignal | undefined): AsyncGenerator<GeneratedToken> {
+    throwIfAborted(signal);
+    this.lastStats = undefined;
+    const generation = await this.core.startGeneration(this.id, request);
+    const cancel = () => void this.core.cancelGeneration(generation);
+    let ended = false;
+    try {
+      for (;;) {
+        const pull = await untilAborted(this.core.pullGeneration(generation), signal, cancel);
+        for (const token of pull.tokens) {
+          throwIfAborted(signal);
+          yield token;
+        }
+        if (pull.stats !== undefined) {
+          ended = true;
+          this.lastStats = pull.stats;
+          return;
+        }
+      }
+    } finally {
+      if (!ended) cancel();
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Types of the public API shared by the page side (src/engine/) and the engine core (src/worker/): options, events,
+ * engine info, generation options, streamed tokens and statistics. Everything the core receives or returns is plain
+ * structured-cloneable data, so the same core runs in a Web Worker or in the current thread.
+ */
+import type { BackendChoice, BackendKind } from '../backend/backend.js';
+import type { Generation, SourceType, TokenizerKind } from '../model/spec.js';
+import type { LoadProgress } from '../progress.js';
+import type { SamplerOptions } from '../sampling/sampler.js';
+
+/** A model file: its URL, or its bytes (a File is a Blob). */
+export type ModelInput = string | URL | Blob | ArrayBuffer | Uint8Array;
+
+/** What the core receives: URLs made absolute on the page side (a worker resolves relative URLs differently). */
+export type ResolvedInput = string | Blob | ArrayBuffer | Uint8Array;
+
+/** Emitted once when `backend: 'auto'` falls back to the CPU because WebGPU is unavailable. */
+export interface WarningEvent {
+  phase: 'warning';
+  code: 'webgpu-unavailable';
+  message: string;
+}
+
+/** Everything `onProgress` receives: loading progress (src/progress.ts) and warnings. */
+export type EngineEvent = LoadProgress | WarningEvent;
+
+export type EngineEventCallback = (event: EngineEvent) => void;
+
+/** The options of the engine core: those of `createEngine` minus what only the page side handles. */
+export interface CoreOptions {
+  model: ResolvedInput;
+  /** Shown in `info.name` and in chat completions' `model` field. */
+  name: string;
+  backend: BackendChoice;
+  tokenizer?: TokenizerKind;
+  /** The tokenizer's asset file (World vocabulary, Pile 20B JSON): a URL or its bytes. */
+  vocab?: ResolvedInput;
+  prefillChunkSize: number;
+}
+
+export interface EngineInfo {
+  name: string;
+  generation: Generation;
+  nLayer: number;
+  nEmbed: number;
+  nVocab: number;
+  nHead: number;
+  headSize: number;
+  nFfn: number;
+  weightType: SourceType;
+  tokenizer: TokenizerKind;
+  backend: BackendKind;
+  /** The GPU adapter (WebGPU only). */
+  adapter?: Record<string, string>;
+  /** The GPU limits granted (WebGPU only). */
+  limits?: Record<string, number>;
+  /** Warnings raised while loading (e.g. the CPU fallback). */
+  warnings: string[];
+}
+
+/** The options of `session.generate` that travel to the core. */
+export interface GenerateRequest extends SamplerOptions {
+  /** Most tokens to generate; default 256. */
+  maxTokens?: number;
+  /** Text that ends the generation; it is matched across token boundaries and never emitted. */
+  stop?: string | string[];
+  /** Token ids that end the generation; such a token is not emitted. */
+  stopTokens?: number[];
+}
+
+export interface GenerateOptions extends GenerateRequest {
+  /** Aborting ends the iteration with an AbortError within one token. */
+  signal?: AbortSignal;
+}
+
+/** One generated token and the text it completes (possibly empty: UTF-8 pieces and possible stop strings wait). */
+export interface GeneratedToken {
+  token: number;
+  text: string;
+}
+
+/** Why a generation ended: a stop string or stop token, or `maxTokens`. */
+export type FinishReason = 'stop' | 'length';
+
+export interface GenerationStats {
+  /** Tokens fed by `prefill` since the previous generation of the session. */
+  promptTokens: number;
+  /** Tokens sampled, a stop token included. */
+  generatedTokens: number;
+  /** promptTokens / the time their prefill took. */
+  prefillTokensPerSecond: number;
+  /** Tokens decoded after the first / the time from the first token to the end. */
+  decodeTokensPerSecond: number;
+  /** The prefill time plus the wait from `generate` to the first token, in milliseconds. */
+  timeToFirstTokenMs: number;
+  finishReason: FinishReason;
+}
+
+/** What one pull of a running generation returns: the tokens made since the last pull; `stats` once it ended. */
+export interface GenerationPull {
+  tokens: GeneratedToken[];
+  stats?: GenerationStats;
+}
+
+export interface EvaluateResult {
+  /** Number of tokens of the text (the first one is context only). */
+  tokens: number;
+  /** Mean negative log-likelihood of tokens 2..n given those before them, in nats per token. */
+  nll: number;
+  /** exp(nll). */
+  perplexity: number;
+}

@@ -1,0 +1,58 @@
+/**
+ * rwkv-webgpu: RWKV language models in the browser on WebGPU (or the CPU), in a Web Worker. The package entry:
+ * `createEngine` and its types, the model store (`models`), and the typed errors. See docs/api.md.
+ */
+export { createEngine, Engine, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engine.js';
+export type { EngineOptions } from './engine/engine.js';
+export { Session } from './engine/session.js';
+export { ChatCompletions } from './engine/chat.js';
+export type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionUsage } from './engine/chat.js';
+export { CHAT_STOP, formatChatPrompt } from './engine/chat-format.js';
+export type { ChatMessage, ChatRole } from './engine/chat-format.js';
+export type { PrefillInput } from './engine/core-api.js';
+export type {
+  EngineEvent,
+  EngineEventCallback,
+  EngineInfo,
+  EvaluateResult,
+  FinishReason,
+  GeneratedToken,
+  GenerateOptions,
+  GenerationStats,
+  ModelInput,
+  WarningEvent,
+} from './engine/types.js';
+export type { BackendChoice, BackendKind } from './backend/backend.js';
+export type { LoadPhase, LoadProgress } from './progress.js';
+export type { Generation, SourceType, TokenizerKind } from './model/spec.js';
+export type { State } from './model/state.js';
+export {
+  AbortError,
+  DeviceLostError,
+  GpuOutOfMemoryError,
+  ModelFormatError,
+  QuotaError,
+  RwkvError,
+  TokenizerMismatchError,
+  WebGPUUnavailableError,
+} from './errors.js';
+export {
+  createModelStore,
+  DEFAULT_CHUNK_SIZE,
+  DownloadError,
+  ModelIntegrityError,
+  ModelNotStoredError,
+  models,
+} from './storage/index.js';
+export type {
+  ImportOptions,
+  ModelManifest,
+  ModelSource,
+  ModelStore,
+  ModelStoreConfig,
+  RetryPolicy,
+  StoredModel,
+  StoredModelInfo,
+  StoreOptions,
+  StoreUsage,
+} from './storage/index.js';

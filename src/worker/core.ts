@@ -1,0 +1,314 @@
+/**
+ * The engine core: owns the backend (weights and every session's state), the tokenizer and the scheduler, and
+ * implements EngineCoreApi for the page side. It runs inside the Web Worker (src/worker/entry.ts) or, with
+ * `worker: false` and in Node, in the current thread.
+ *
+ * Each session runs one operation at a time (prefill, logits, fork, generation…), in call order; different
+ * sessions run concurrently and meet in the scheduler, which batches their decodes. Disposing a session aborts its
+ * queued work; disposing the engine aborts everything, waits for the step in flight and frees the backend.
+ */
+import type { InferenceBackend, StateHandle } from '../backend/backend.js';
+import { openBackend } from '../backend/open.js';
+import type { EngineCoreApi, PrefillInput } from '../engine/core-api.js';
+import type {
+  CoreOptions,
+  EngineEventCallback,
+  EngineInfo,
+  EvaluateResult,
+  GenerateRequest,
+  GenerationPull,
+} from '../engine/types.js';
+import { AbortError } from '../errors.js';
+import { loadCanonicalModel } from '../formats/load.js';
+import type { State } from '../model/state.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { NllAccumulator } from './evaluate.js';
+import { GenerationPlan, runGeneration } from './generation.js';
+import type { SessionCursor } from './generation.js';
+import { openByteSource } from './model-source.js';
+import { Scheduler } from './scheduler.js';
+import { TokenChannel } from './token-channel.js';
+import { assertTokenizerAsset, loadTokenizer } from './tokenizer-loader.js';
+
+/** Tokens a generation may run ahead of its reader. */
+const CHANNEL_CAPACITY = 64;
+
+interface SessionRecord extends SessionCursor {
+  /** Aborted when the session is disposed. */
+  readonly lifetime: AbortController;
+  /** Settles when the session's last queued operation has. */
+  tail: Promise<unknown>;
+  /** Tokens prefilled since the last generation, and the time their prefill took. */
+  promptTokens: number;
+  prefillMs: number;
+}
+
+interface GenerationRecord {
+  channel: TokenChannel;
+  controller: AbortController;
+}
+
+export class EngineCore implements EngineCoreApi {
+  private readonly sessions = new Map<number, SessionRecord>();
+  private readonly generations = new Map<number, GenerationRecord>();
+  private readonly scheduler: Scheduler;
+  private readonly lifetime = new AbortController();
+  private nextId = 1;
+
+  private constructor(
+    private readonly backend: InferenceBackend,
+    private readonly tokenizer: Tokenizer,
+    private readonly options: CoreOptions,
+    private readonly warnings: string[],
+  ) {
+    this.scheduler = new Scheduler(backend, { prefillChunkSize: options.prefillChunkSize });
+  }
+
+  /** Loads the model and tokenizer and opens the backend, reporting progress and warnings to `onEvent`. */
+  static async open(options: CoreOptions, onEvent?: EngineEventCallback, signal?: AbortSignal): Promise<EngineCore> {
+    assertTokenizerAsset(options.tokenizer, options.vocab);
+    const model = await loadCanonicalModel(await openByteSource(options.model, onEvent, signal));
+    signal?.throwIfAborted();
+    const tokenizer = await loadTokenizer(model.spec.nVocab, options.tokenizer, options.vocab);
+    const warnings: string[] = [];
+    const backend = await openBackend(model, options.backend, {
+      onProgress: onEvent,
+      onWarning(message) {
+        warnings.push(message);
+        onEvent?.({ phase: 'warning', code: 'webgpu-unavailable', message });
+      },
+    });
+    if (signal?.aborted) {
+      backend.dispose();
+      throw new AbortError();
+    }
+    const weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
+    onEvent?.({ phase: 'ready', loaded: weightBytes, total: weightBytes });
+    return new EngineCore(backend, tokenizer, options, warnings);
+  }
+
+  async info(): Promise<EngineInfo> {
+    const { spec, description } = this.backend;
+    return {
+      name: this.options.name,
+      generation: spec.generation,
+      nLayer: spec.nLayer,
+      nEmbed: spec.nEmbed,
+      nVocab: spec.nVocab,
+      nHead: spec.nHead,
+      headSize: spec.headSize,
+      nFfn: spec.nFfn,
+      weightType: spec.weightType,
+      tokenizer: this.tokenizer.kind,
+      backend: description.kind,
+      ...(description.adapter && { adapter: description.adapter }),
+      ...(description.limits && { limits: description.limits }),
+      warnings: [...this.warnings],
+    };
+  }
+
+  async encode(text: string): Promise<number[]> {
+    return this.tokenizer.encode(text);
+  }
+
+  async decode(ids: number[] | Uint32Array): Promise<string> {
+    return this.tokenizer.decode(ids);
+  }
+
+  async createSession(state?: State): Promise<number> {
+    const handle = await this.allocate();
+    if (state !== undefined) {
+      try {
+        this.backend.writeState(handle, state);
+      } catch (error) {
+        this.backend.freeState(handle);
+        throw error;
+      }
+    }
+    return this.register(handle, undefined);
+  }
+
+  async forkSession(id: number): Promise<number> {
+    const source = this.session(id);
+    return this.serial(source, async () => {
+      const handle = await this.allocate();
+      this.backend.copyState(source.handle, handle);
+      const fork = this.register(handle, source.logits?.slice());
+      this.session(fork).unfed = [...source.unfed];
+      return fork;
+    });
+  }
+
+  async disposeSession(id: number): Promise<void> {
+    const session = this.session(id);
+    this.sessions.delete(id);
+    session.lifetime.abort();
+    await session.tail.catch(() => undefined);
+    this.backend.freeState(session.handle);
+  }
+
+  async prefill(id: number, input: PrefillInput): Promise<void> {
+    const session = this.session(id);
+    const tokens = this.tokens(input);
+    if (tokens.length === 0) return;
+    await this.serial(session, async () => {
+      const startedAt = performance.now();
+      await this.feed(session, tokens);
+      session.prefillMs += performance.now() - startedAt;
+      session.promptTokens += tokens.length;
+    });
+  }
+
+  async logits(id: number): Promise<Float32Array> {
+    const session = this.session(id);
+    return this.serial(session, async () => (await this.currentLogits(session)).slice());
+  }
+
+  async exportState(id: number): Promise<State> {
+    const session = this.session(id);
+    return this.serial(session, async () => {
+      await this.feedUnfed(session);
+      return this.backend.readState(session.handle);
+    });
+  }
+
+  async startGeneration(id: number, request: GenerateRequest): Promise<number> {
+    const session = this.session(id);
+    const plan = new GenerationPlan(request, this.backend.spec.nVocab);
+    const generationId = this.nextId++;
+    const generation: GenerationRecord = {
+      channel: new TokenChannel(CHANNEL_CAPACITY),
+      controller: new AbortController(),
+    };
+    this.generations.set(generationId, generation);
+    const signal = AbortSignal.any([generation.controller.signal, session.lifetime.signal]);
+    void this.serial(session, async () => {
+      const prompt = { tokens: session.promptTokens, milliseconds: session.prefillMs };
+      session.promptTokens = 0;
+      session.prefillMs = 0;
+      await runGeneration(session, plan, {
+        scheduler: this.scheduler,
+        tokenizer: this.tokenizer,
+        currentLogits: () => this.currentLogits(session),
+        channel: generation.channel,
+        signal,
+        prompt,
+      });
+    }).catch((error: unknown) => generation.channel.fail(error));
+    return generationId;
+  }
+
+  async pullGeneration(id: number): Promise<GenerationPull> {
+    const generation = this.generations.get(id);
+    if (generation === undefined) throw new RangeError(`No running generation ${id}.`);
+    try {
+      const pull = await generation.channel.pull();
+      if (pull.stats !== undefined) this.generations.delete(id);
+      return pull;
+    } catch (error) {
+      this.generations.delete(id);
+      throw error;
+    }
+  }
+
+  async cancelGeneration(id: number): Promise<void> {
+    const generation = this.generations.get(id);
+    if (generation === undefined) return;
+    this.generations.delete(id);
+    generation.controller.abort();
+  }
+
+  async evaluate(text: string): Promise<EvaluateResult> {
+    const tokens = this.tokens(text);
+    const accumulator = new NllAccumulator(tokens, this.backend.spec.nVocab);
+    const handle = await this.allocate();
+    try {
+      await this.scheduler.prefill(handle, tokens, {
+        onChunkLogits: (logits, start) => accumulator.add(logits, start),
+        signal: this.lifetime.signal,
+      });
+    } finally {
+      this.backend.freeState(handle);
+    }
+    return accumulator.result();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.lifetime.signal.aborted) return;
+    this.lifetime.abort();
+    for (const generation of this.generations.values()) generation.controller.abort();
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.lifetime.abort();
+    this.scheduler.dispose();
+    await Promise.allSettled(sessions.map((session) => session.tail));
+    this.sessions.clear();
+    this.generations.clear();
+    this.backend.dispose();
+  }
+
+  private async allocate(): Promise<StateHandle> {
+    if (this.lifetime.signal.aborted) throw new AbortError('The engine was disposed.');
+    return this.backend.allocateState();
+  }
+
+  private register(handle: StateHandle, logits: Float32Array | undefined): number {
+    const id = this.nextId++;
+    this.sessions.set(id, {
+      handle,
+      logits,
+      unfed: [],
+      lifetime: new AbortController(),
+      tail: Promise.resolve(),
+      promptTokens: 0,
+      prefillMs: 0,
+    });
+    return id;
+  }
+
+  private session(id: number): SessionRecord {
+    const session = this.sessions.get(id);
+    if (session === undefined) throw new RangeError(`Session ${id} does not exist (it was disposed).`);
+    return session;
+  }
+
+  /** Runs `operation` after the session's previous operations; aborted ones do not stop the next. */
+  private serial<T>(session: SessionRecord, operation: () => Promise<T>): Promise<T> {
+    const run = session.tail.then(() => {
+      if (session.lifetime.signal.aborted) throw new AbortError('The session was disposed.');
+      return operation();
+    });
+    session.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Feeds the unfed tokens, then `tokens`, to the session's state. */
+  private async feed(session: SessionRecord, tokens: Uint32Array): Promise<void> {
+    const all = session.unfed.length === 0 ? tokens : Uint32Array.from([...session.unfed, ...tokens]);
+    session.logits = await this.scheduler.prefill(session.handle, all, { signal: session.lifetime.signal });
+    session.unfed = [];
+  }
+
+  private async feedUnfed(session: SessionRecord): Promise<void> {
+    if (session.unfed.length > 0) await this.feed(session, new Uint32Array(0));
+  }
+
+  private async currentLogits(session: SessionRecord): Promise<Float32Array> {
+    await this.feedUnfed(session);
+    if (session.logits === undefined) {
+      throw new RangeError('The session has seen no token yet: prefill() it before asking for logits or generating.');
+    }
+    return session.logits;
+  }
+
+  /** Token ids of a prefill or evaluate input, each checked against the vocabulary. */
+  private tokens(input: PrefillInput): Uint32Array {
+    const ids = typeof input === 'string' ? this.tokenizer.encode(input) : input;
+    const nVocab = this.backend.spec.nVocab;
+    for (let i = 0; i < ids.length; i++) {
+      if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= nVocab) {
+        throw new RangeError(`Token ${ids[i]} at position ${i} is outside the vocabulary [0, ${nVocab}).`);
+      }
+    }
+    return Uint32Array.from(ids);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * One generation of a session: sample a token from the current logits, stream it out with the text it completes,
+ * feed it back through the scheduler's batched decode, repeat — until `maxTokens`, a stop token, a stop string or an
+ * abort. Every sampled token is pushed exactly once; its `text` is what became safe to show: UTF-8 pieces wait for
+ * their character (stream decoder), text that may start a stop string waits for the next tokens (StopMatcher), and
+ * neither a stop string nor a stop token is ever part of `text`.
+ *
+ * The session's state holds every sampled token: the last one is left "unfed" (SessionCursor.unfed) and is fed by
+ * whatever the session does next, so that a generation never spends a decode step nobody asked for.
+ */
+import type { StateHandle } from '../backend/backend.js';
+import type { FinishReason, GenerateRequest } from '../engine/types.js';
+import { AbortError } from '../errors.js';
+import { Sampler } from '../sampling/sampler.js';
+import { StopMatcher } from '../sampling/stop-matcher.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { Scheduler } from './scheduler.js';
+import type { TokenChannel } from './token-channel.js';
+
+export const DEFAULT_MAX_TOKENS = 256;
+
+/** A session's position in its text, as a generation moves it. */
+export interface SessionCursor {
+  readonly handle: StateHandle;
+  /** Logits after the last token fed to the state; undefined before the first. */
+  logits: Float32Array | undefined;
+  /** Tokens sampled but not fed to the state yet. */
+  unfed: number[];
+}
+
+/** The prompt side of the statistics: tokens prefilled since the last generation and the time that took. */
+export interface PromptMeasure {
+  tokens: number;
+  milliseconds: number;
+}
+
+/** A checked generation request, ready to run. */
+export class GenerationPlan {
+  readonly sampler: Sampler;
+  readonly stopMatcher: StopMatcher;
+  readonly stopTokens: ReadonlySet<number>;
+  readonly maxTokens: number;
+
+  /** Throws RangeError for any option out of range, before anything runs. */
+  constructor(request: GenerateRequest, nVocab: number) {
+    const { maxTokens = DEFAULT_MAX_TOKENS, stop = [], stopTokens = [] } = request;
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
+      throw new RangeError(`maxTokens must be an integer ≥ 1, not ${maxTokens}.`);
+    }
+    for (const token of stopTokens) {
+      if (!Number.isInteger(token) || token < 0 || token >= nVocab) {
+        throw new RangeError(`Stop token ${token} is outside the vocabulary [0, ${nVocab}).`);
+      }
+    }
+    this.maxTokens = maxTokens;
+    this.stopTokens = new Set(stopTokens);
+    this.stopMatcher = new StopMatcher(typeof stop === 'string' ? [stop] : stop);
+    this.sampler = new Sampler(request);
+  }
+}
+
+export interface GenerationContext {
+  scheduler: Scheduler;
+  tokenizer: Tokenizer;
+  /** The logits to sample the first token from (the session's unfed tokens fed first). */
+  currentLogits(): Promise<Float32Array>;
+  channel: TokenChannel;
+  signal: AbortSignal;
+  prompt: PromptMeasure;
+}
+
+/** Runs the plan to its end, pushing tokens and then the statistics (or the error) into the channel. */
+export async function runGeneration(
+  cursor: SessionCursor,
+  plan: GenerationPlan,
+  context: GenerationContext,
+): Promise<void> {
+  const { scheduler, tokenizer, channel, signal } = context;
+  const startedAt = performance.now();
+  const decoder = tokenizer.createStreamDecoder();
+  let generated = 0;
+  let decoded = 0;
+  let firstTokenAt = startedAt;
+  let finishReason: FinishReason = 'length';
+  try {
+    let logits = await context.currentLogits();
+    while (generated < plan.maxTokens) {
+      throwIfAborted(signal);
+      const token = plan.sampler.sample(logits);
+      cursor.unfed.push(token);
+      if (generated++ === 0) firstTokenAt = performance.now();
+      if (plan.stopTokens.has(token)) {
+        channel.push({ token, text: plan.stopMatcher.push(decoder.flush()).text + plan.stopMatcher.flush() });
+        finishReason = 'stop';
+        break;
+      }
+      const last = generated === plan.maxTokens;
+      const { text, stop } = plan.stopMatcher.push(decoder.push(token) + (last ? decoder.flush() : ''));
+      if (stop !== undefined) {
+        channel.push({ token, text });
+        finishReason = 'stop';
+        break;
+      }
+      channel.push({ token, text: last ? text + plan.stopMatcher.flush() : text });
+      if (last) break;
+      await channel.whenRoom(signal);
+      throwIfAborted(signal);
+      logits = await scheduler.decode(cursor.handle, token, signal);
+      cursor.logits = logits;
+      cursor.unfed = [];
+      decoded++;
+    }
+  } catch (error) {
+    channel.fail(error);
+    return;
+  }
+  const endedAt = performance.now();
+  const { prompt } = context;
+  channel.end({
+    promptTokens: prompt.tokens,
+    generatedTokens: generated,
+    prefillTokensPerSecond: rate(prompt.tokens, prompt.milliseconds),
+    decodeTokensPerSecond: rate(decoded, endedAt - firstTokenAt),
+    timeToFirstTokenMs: prompt.milliseconds + (firstTokenAt - startedAt),
+    finishReason,
+  });
+}
+
+function rate(count: number, milliseconds: number): number {
+  return count > 0 && milliseconds > 0 ? (count * 1000) / milliseconds : 0;
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortError();
+}

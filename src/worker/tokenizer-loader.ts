@@ -1,0 +1,40 @@
+/**
+ * Picks and builds the engine's tokenizer: the one the caller named, else the default for the model's vocabulary
+ * size (256 → bytes, 65536 → world, 50277/50304 → pile20b), from its asset file; then checks that it fits the model.
+ */
+import { TokenizerMismatchError } from '../errors.js';
+import { defaultTokenizerKind } from '../model/spec.js';
+import type { TokenizerKind } from '../model/spec.js';
+import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES } from '../tokenizer/index.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { ResolvedInput } from '../engine/types.js';
+import { readText } from './model-source.js';
+
+/** Fails early (before the model downloads) when a named tokenizer lacks its asset file. */
+export function assertTokenizerAsset(kind: TokenizerKind | undefined, vocab: ResolvedInput | undefined): void {
+  if (kind !== undefined && kind !== 'bytes' && vocab === undefined) {
+    throw new TypeError(
+      `The ${kind} tokenizer needs its vocabulary: pass \`vocab\` (the URL or bytes of ${TOKENIZER_ASSET_FILES[kind]}).`,
+    );
+  }
+}
+
+export async function loadTokenizer(
+  nVocab: number,
+  kind: TokenizerKind | undefined,
+  vocab: ResolvedInput | undefined,
+): Promise<Tokenizer> {
+  const chosen = kind ?? defaultTokenizerKind(nVocab);
+  if (chosen === undefined) {
+    throw new TokenizerMismatchError(
+      `No tokenizer is known for a vocabulary of ${nVocab} tokens: pass \`tokenizer\` and \`vocab\`.`,
+    );
+  }
+  assertTokenizerAsset(chosen, vocab);
+  const tokenizer = createTokenizer(
+    chosen,
+    vocab === undefined || chosen === 'bytes' ? undefined : await readText(vocab),
+  );
+  assertTokenizerFits(tokenizer, nVocab);
+  return tokenizer;
+}

@@ -1,0 +1,85 @@
+/**
+ * Shared helpers of the engine tests: tiny synthetic models (src/model/synthetic.ts) written to rwkv.cpp `.bin`
+ * bytes, engines over them (CPU backend, in this thread), and the CPU oracle's own greedy continuation and logits
+ * to compare against.
+ */
+import { createEngine } from '../../src/engine/engine.js';
+import type { Engine, EngineOptions } from '../../src/engine/engine.js';
+import type { GeneratedToken } from '../../src/engine/types.js';
+import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
+import type { CanonicalModel, Generation } from '../../src/model/spec.js';
+import { createState } from '../../src/model/state.js';
+import type { State } from '../../src/model/state.js';
+import { createSyntheticModel } from '../../src/model/synthetic.js';
+import { createReferenceModel } from '../../src/reference/model.js';
+import type { ReferenceModel } from '../../src/reference/model.js';
+
+/** A byte-level (256-token) synthetic model: small enough for a test to run hundreds of steps in milliseconds. */
+export function tinyModel(generation: Generation = '7', seed = 7, nVocab = 256): CanonicalModel {
+  return createSyntheticModel({
+    generation,
+    nLayer: 2,
+    nEmbed: 32,
+    headSize: generation === '4' ? undefined : 16,
+    nFfn: 64,
+    nVocab,
+    lora: { mix: 8, decay: 8, iclr: 8, valueResidual: 8, gate: 8 },
+    seed,
+  });
+}
+
+/** The FP32 rwkv.cpp `.bin` bytes of a canonical model. */
+export function modelBytes(model: CanonicalModel): Uint8Array {
+  const { nVocab, nEmbed, nLayer } = model.spec;
+  const records = [...model.tensors.values()].map((tensor) => tensorRecord(tensor, 'f32'));
+  return writeRwkvCpp({ version: 100, nVocab, nEmbed, nLayer, dataType: 'f32' }, records);
+}
+
+/** An in-thread CPU engine over `model`. */
+export function cpuEngine(model: CanonicalModel, options: Partial<EngineOptions> = {}): Promise<Engine> {
+  return createEngine({ model: modelBytes(model), backend: 'cpu', worker: false, ...options });
+}
+
+export async function collect(stream: AsyncIterable<GeneratedToken>): Promise<GeneratedToken[]> {
+  const tokens: GeneratedToken[] = [];
+  for await (const token of stream) tokens.push(token);
+  return tokens;
+}
+
+export function bytesOf(text: string): number[] {
+  return Array.from(new TextEncoder().encode(text));
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** The oracle, fed step by step. */
+export class Oracle {
+  readonly reference: ReferenceModel;
+  state: State;
+  logits: Float32Array | undefined;
+
+  constructor(model: CanonicalModel) {
+    this.reference = createReferenceModel(model);
+    this.state = createState(model.spec);
+  }
+
+  feed(tokens: number[]): Float32Array {
+    this.logits = this.reference.forward(tokens, this.state);
+    return this.logits;
+  }
+
+  /** Greedy continuation: `count` argmax tokens, each fed before the next is chosen (the last one is not fed). */
+  greedy(count: number): number[] {
+    const tokens: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const token = argmax(this.logits!);
+      tokens.push(token);
+      if (i < count - 1) this.feed([token]);
+    }
+    return tokens;
+  }
+}
