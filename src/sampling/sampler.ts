@@ -4,7 +4,7 @@
  * from with a seeded xoshiro128** generator. The chosen token is then recorded for the penalties. Same seed, same
  * options and same logits → same tokens.
  */
-import { argmax, samplingDistribution } from './distribution.js';
+import { argmax, samplingDistribution, type FilterSettings } from './distribution.js';
 import { RepetitionPenalty } from './penalties.js';
 import { Prng } from './prng.js';
 
@@ -69,7 +69,7 @@ export class Sampler {
     return token;
   }
 
-  private draw(logits: Float32Array, settings: Parameters<typeof samplingDistribution>[1]): number {
+  private draw(logits: Float32Array, settings: FilterSettings): number {
     const { ids, probabilities } = samplingDistribution(logits, settings);
     const target = this.prng.nextFloat();
     let runningSum = 0;

@@ -93,9 +93,10 @@ export class Pile20bTokenizer implements Tokenizer {
 
   /** Byte-pair encodes one pre-tokenized piece, starting from the ids of its bytes' byte-level characters. */
   private encodePiece(piece: string): number[] {
-    if (this.pieceBytes.length < piece.length * 3) {
-      this.pieceBytes = new Uint8Array(piece.length * 3);
-      this.pieceSymbols = new Int32Array(piece.length * 3);
+    const capacity = piece.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 code unit
+    if (this.pieceBytes.length < capacity) {
+      this.pieceBytes = new Uint8Array(capacity);
+      this.pieceSymbols = new Int32Array(capacity);
     }
     const length = utf8EncodeInto(piece, this.pieceBytes);
     for (let i = 0; i < length; i++) this.pieceSymbols[i] = this.byteIds[this.pieceBytes[i]];
@@ -147,7 +148,7 @@ function parseConfig(json: string): Pile20bConfig {
   expectType(field(root, 'decoder'), 'ByteLevel', 'decoder');
   const preTokenizer = field(root, 'pre_tokenizer') as Record<string, unknown>;
   if (preTokenizer.add_prefix_space === true || preTokenizer.use_regex === false) {
-    throw new ModelFormatError('Pile 20B tokenizer: only ByteLevel with add_prefix_space false and the regex');
+    throw formatError('the ByteLevel pre-tokenizer must have add_prefix_space false and use its regex');
   }
   const normalizer = field(root, 'normalizer');
   if (normalizer !== null) expectType(normalizer, 'NFC', 'normalizer');
@@ -160,8 +161,9 @@ function parseConfig(json: string): Pile20bConfig {
     vocab.set(token, id as number);
   }
   BYTE_TO_CHAR.forEach((char, byte) => {
-    if (canOccurInUtf8(byte) && !vocab.has(char))
+    if (canOccurInUtf8(byte) && !vocab.has(char)) {
       throw formatError(`vocab has no token for byte 0x${byte.toString(16)}`);
+    }
   });
 
   const rawMerges = field(model, 'merges');
