@@ -50,7 +50,7 @@ export class Sampler {
 
   /** The logits after bias and penalties (a new array; `logits` is left as it was). */
   adjustLogits(logits: Float32Array): Float32Array {
-    const adjusted = Float32Array.from(logits);
+    const adjusted = logits.slice();
     for (const [id, bias] of this.options.logitBias) {
       if (id >= adjusted.length) throw new RangeError(`logitBias names token ${id}, beyond ${adjusted.length} logits`);
       adjusted[id] += bias;
