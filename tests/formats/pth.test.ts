@@ -13,7 +13,7 @@ import { GENERATIONS } from '../../src/model/spec.js';
 import { createState } from '../../src/model/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
-import { modelFile, smallModel } from './helpers.js';
+import { chunked, expectFormatError, modelFile, smallModel } from './helpers.js';
 
 /** A source that records every read, to check that tensors are fetched one at a time and only when due. */
 function recordingSource(bytes: Uint8Array): { source: RandomAccessSource; reads: [number, number][] } {
@@ -83,6 +83,14 @@ describe('official .pth → canonical tensors', () => {
     const file = writePth(officialTensors(model), { type: 'f16' });
     expectCanonical(await loadPthModel(blobSource(new Blob([file.slice()]))), model, 'f16');
     expectCanonical(await loadCanonicalModel(file), model, 'f16');
+  });
+
+  it('loadCanonicalModel reads a source that is both a chunk stream and random access, like a StoredModel', async () => {
+    const model = smallModel('6');
+    const file = writePth(officialTensors(model), { type: 'bf16' });
+    const stored = Object.assign(chunked(file, 4096), memorySource(file));
+    expectCanonical(await loadCanonicalModel(stored), model, 'bf16');
+    await expectFormatError(loadCanonicalModel(chunked(file, 4096)), /read by random access/);
   });
 
   it('streams: opening reads only the directory and pickle; each tensor is one read of its own bytes', async () => {
