@@ -242,7 +242,6 @@ export class EngineCore implements EngineCoreApi {
     this.scheduler.dispose();
     await Promise.allSettled(sessions.map((session) => session.tail));
     this.sessions.clear();
-    this.generations.clear();
     this.backend.dispose();
   }
 

@@ -1,10 +1,11 @@
 /**
- * The scheduler: one queue of backend work for every session of an engine. Each step runs
- *   1. every waiting decode (one token for each of several states) as ONE batched backend call, then
- *   2. one chunk of at most `prefillChunkSize` tokens of one waiting prefill (prefills take turns),
- * and then yields to the event loop so that new requests and aborts are seen before the next step. A long prompt
- * therefore never holds up the other sessions for more than one chunk, and a generation that awaits its decode and
- * at once asks for the next joins the very next batch. An aborted request leaves the queue before its next step.
+ * The scheduler: one queue of backend work for every session of an engine. Each step first yields to the event
+ * loop (so that requests made meanwhile join it and aborts are seen), then runs
+ *   1. every waiting decode (one token for each of several states) as ONE batched backend call, and
+ *   2. one chunk of at most `prefillChunkSize` tokens of one waiting prefill (prefills take turns).
+ * A long prompt therefore never holds up the other sessions for more than one chunk, and a generation that awaits
+ * its decode and at once asks for the next joins the very next batch. An aborted request leaves the queue before
+ * its next step.
  */
 import type { InferenceBackend, StateHandle } from '../backend/backend.js';
 import { AbortError } from '../errors.js';
@@ -93,11 +94,11 @@ export class Scheduler {
   private async run(): Promise<void> {
     this.running = true;
     try {
-      while (!this.disposed && (this.decodes.length > 0 || this.prefills.length > 0)) {
+      do {
+        await yieldToEventLoop();
         await this.decodeStep();
         await this.prefillStep();
-        await yieldToEventLoop();
-      }
+      } while (!this.disposed && (this.decodes.length > 0 || this.prefills.length > 0));
     } finally {
       this.running = false;
     }
