@@ -29,10 +29,10 @@ export function tinyModel(generation: Generation = '7', seed = 7, nVocab = 256):
 }
 
 /** The FP32 rwkv.cpp `.bin` bytes of a canonical model. */
-export function modelBytes(model: CanonicalModel): Uint8Array {
+export function modelBytes(model: CanonicalModel): Uint8Array<ArrayBuffer> {
   const { nVocab, nEmbed, nLayer } = model.spec;
   const records = [...model.tensors.values()].map((tensor) => tensorRecord(tensor, 'f32'));
-  return writeRwkvCpp({ version: 100, nVocab, nEmbed, nLayer, dataType: 'f32' }, records);
+  return new Uint8Array(writeRwkvCpp({ version: 100, nVocab, nEmbed, nLayer, dataType: 'f32' }, records));
 }
 
 /** An in-thread CPU engine over `model`. */

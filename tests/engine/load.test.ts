@@ -37,7 +37,7 @@ async function nVocabOf(options: Parameters<typeof createEngine>[0]): Promise<nu
 
 describe('createEngine', () => {
   test('takes the model as Uint8Array, ArrayBuffer or Blob', async () => {
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const buffer = bytes.slice().buffer;
     for (const input of [bytes, buffer, new Blob([bytes])]) {
       expect(await nVocabOf({ model: input, backend: 'cpu' })).toBe(256);
     }
