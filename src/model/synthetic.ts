@@ -69,91 +69,105 @@ function checkDims(options: SyntheticModelOptions): void {
   }
 }
 
-export function createSyntheticModel(options: SyntheticModelOptions): CanonicalModel {
+/** The spec of the synthetic model `options` describe. */
+export function syntheticModelSpec(options: SyntheticModelOptions): ModelSpec {
   checkDims(options);
-  const { generation, nLayer, nEmbed: c, nFfn: f, nVocab: v } = options;
-  const { nHead: h, headSize: s } = headShape(options);
-  const lora: LoraDims = { ...DEFAULT_LORA[generation], ...options.lora };
-  const spec: ModelSpec = {
-    generation,
-    nLayer,
-    nEmbed: c,
-    nVocab: v,
-    nHead: h,
-    headSize: s,
-    nFfn: f,
-    lora,
+  const { nHead, headSize } = headShape(options);
+  return {
+    generation: options.generation,
+    nLayer: options.nLayer,
+    nEmbed: options.nEmbed,
+    nVocab: options.nVocab,
+    nHead,
+    headSize,
+    nFfn: options.nFfn,
+    lora: { ...DEFAULT_LORA[options.generation], ...options.lora },
     weightType: 'f32',
   };
-  const random = new SeededRandom(options.seed);
+}
+
+/** A whole synthetic model in memory. */
+export function createSyntheticModel(options: SyntheticModelOptions): CanonicalModel {
   const tensors = new Map<string, Tensor>();
+  for (const tensor of syntheticTensors(options)) tensors.set(tensor.name, tensor);
+  return { spec: syntheticModelSpec(options), tensors };
+}
+
+/**
+ * The tensors of a synthetic model, one at a time, so that a large one (a benchmark shape) can be uploaded tensor
+ * by tensor without the whole model ever being in memory.
+ */
+export function* syntheticTensors(options: SyntheticModelOptions): Generator<Tensor> {
+  const spec = syntheticModelSpec(options);
+  const { generation, nLayer, nEmbed: c, nFfn: f, nVocab: v, nHead: h, headSize: s, lora } = spec;
+  const random = new SeededRandom(options.seed);
 
   /** A tensor with values uniform in [low, high); size-1 dims are dropped from non-matrix shapes. */
-  const uniform = (name: string, shape: number[], low: number, high: number): Float32Array => {
+  const uniform = (name: string, shape: number[], low: number, high: number): Tensor => {
     const data = random.fill(new Float32Array(shape.reduce((n, d) => n * d, 1)), low, high);
     const kept = shape.filter((d) => d !== 1);
-    tensors.set(name, { name, shape: kept.length > 0 ? kept : [1], data, sourceType: 'f32' });
-    return data;
+    return { name, shape: kept.length > 0 ? kept : [1], data, sourceType: 'f32' };
   };
   /** A [out, in] matrix with unit gain (variance 1/in per weight) times `gain`. */
-  const matrix = (name: string, out: number, inDim: number, gain = 1): void => {
+  const matrix = (name: string, out: number, inDim: number, gain = 1): Tensor => {
     const bound = gain * Math.sqrt(3 / inDim);
     const data = random.fill(new Float32Array(out * inDim), -bound, bound);
-    tensors.set(name, { name, shape: [out, inDim], data, sourceType: 'f32' });
+    return { name, shape: [out, inDim], data, sourceType: 'f32' };
   };
-  const norm = (name: string): void => {
-    uniform(`${name}.weight`, [c], 0.8, 1.2);
-    uniform(`${name}.bias`, [c], -0.1, 0.1);
-  };
+  const norm = (name: string): Tensor[] => [
+    uniform(`${name}.weight`, [c], 0.8, 1.2),
+    uniform(`${name}.bias`, [c], -0.1, 0.1),
+  ];
   /** Decay-like values transformed in place: stored = transform(uniform raw value). */
   const derived = (name: string, shape: number[], low: number, high: number, transform: (x: number) => number) => {
-    const data = uniform(name, shape, low, high);
-    for (let i = 0; i < data.length; i++) data[i] = transform(data[i]);
+    const tensor = uniform(name, shape, low, high);
+    for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = transform(tensor.data[i]);
+    return tensor;
   };
   const negExp = (x: number) => -Math.exp(x);
   const expNegExp = (x: number) => Math.exp(-Math.exp(x));
 
-  uniform('emb.weight', [v, c], -1, 1);
-  norm('blocks.0.ln0');
+  yield uniform('emb.weight', [v, c], -1, 1);
+  yield* norm('blocks.0.ln0');
   for (let layer = 0; layer < nLayer; layer++) {
     const block = `blocks.${layer}.`;
     const att = `${block}att.`;
     const ffn = `${block}ffn.`;
-    norm(`${block}ln1`);
-    norm(`${block}ln2`);
+    yield* norm(`${block}ln1`);
+    yield* norm(`${block}ln2`);
 
     if (generation === '4') {
-      derived(`${att}time_decay`, [c], -4, 1, negExp);
-      uniform(`${att}time_first`, [c], -1, 1);
+      yield derived(`${att}time_decay`, [c], -4, 1, negExp);
+      yield uniform(`${att}time_first`, [c], -1, 1);
     } else if (generation === '5.1') {
-      derived(`${att}time_decay`, [h], -3, 0.5, expNegExp);
-      derived(`${att}time_first`, [h], -1, 0.5, Math.exp);
+      yield derived(`${att}time_decay`, [h], -3, 0.5, expNegExp);
+      yield derived(`${att}time_first`, [h], -1, 0.5, Math.exp);
     } else if (generation === '5.2') {
-      derived(`${att}time_decay`, [h, s], -3, 0.5, expNegExp);
-      uniform(`${att}time_faaaa`, [h, s], -0.5, 0.5);
+      yield derived(`${att}time_decay`, [h, s], -3, 0.5, expNegExp);
+      yield uniform(`${att}time_faaaa`, [h, s], -0.5, 0.5);
     }
     if (generation === '4' || generation === '5.1' || generation === '5.2') {
       const mixes = generation === '5.2' ? ['k', 'v', 'r', 'g'] : ['k', 'v', 'r'];
-      for (const m of mixes) uniform(`${att}time_mix_${m}`, [c], 0, 1);
+      for (const m of mixes) yield uniform(`${att}time_mix_${m}`, [c], 0, 1);
     }
     if (generation === '6') {
       const dm = lora.mix ?? 0;
       const dd = lora.decay ?? 0;
-      for (const m of ['x', 'w', 'k', 'v', 'r', 'g']) uniform(`${att}time_maa_${m}`, [c], 0, 1);
-      matrix(`${att}time_maa_w1`, 5 * dm, c, 0.5);
-      uniform(`${att}time_maa_w2`, [5, c, dm], -0.1, 0.1);
-      uniform(`${att}time_decay`, [h, s], -3, 0);
-      matrix(`${att}time_decay_w1`, dd, c, 0.5);
-      matrix(`${att}time_decay_w2`, c, dd, 0.5);
-      uniform(`${att}time_faaaa`, [h, s], -0.5, 0.5);
+      for (const m of ['x', 'w', 'k', 'v', 'r', 'g']) yield uniform(`${att}time_maa_${m}`, [c], 0, 1);
+      yield matrix(`${att}time_maa_w1`, 5 * dm, c, 0.5);
+      yield uniform(`${att}time_maa_w2`, [5, c, dm], -0.1, 0.1);
+      yield uniform(`${att}time_decay`, [h, s], -3, 0);
+      yield matrix(`${att}time_decay_w1`, dd, c, 0.5);
+      yield matrix(`${att}time_decay_w2`, c, dd, 0.5);
+      yield uniform(`${att}time_faaaa`, [h, s], -0.5, 0.5);
     }
     if (generation === '7') {
-      uniform(`${att}x_rwkvag`, [6, c], 0, 1);
-      uniform(`${att}w0`, [c], -2, 1);
-      uniform(`${att}a0`, [c], -1, 1);
-      uniform(`${att}k_k`, [c], 0.5, 1.5);
-      uniform(`${att}k_a`, [c], 0.5, 1.5);
-      uniform(`${att}r_k`, [h, s], -0.5, 0.5);
+      yield uniform(`${att}x_rwkvag`, [6, c], 0, 1);
+      yield uniform(`${att}w0`, [c], -2, 1);
+      yield uniform(`${att}a0`, [c], -1, 1);
+      yield uniform(`${att}k_k`, [c], 0.5, 1.5);
+      yield uniform(`${att}k_a`, [c], 0.5, 1.5);
+      yield uniform(`${att}r_k`, [h, s], -0.5, 0.5);
       const loras: [string, number | undefined][] = [
         ['w', lora.decay],
         ['a', lora.iclr],
@@ -161,28 +175,27 @@ export function createSyntheticModel(options: SyntheticModelOptions): CanonicalM
       ];
       if (layer > 0) loras.push(['v', lora.valueResidual]);
       for (const [name, width = 0] of loras) {
-        matrix(`${att}${name}1`, width, c, 0.5);
-        matrix(`${att}${name}2`, c, width, 0.5);
+        yield matrix(`${att}${name}1`, width, c, 0.5);
+        yield matrix(`${att}${name}2`, c, width, 0.5);
       }
-      if (layer > 0) uniform(`${att}v0`, [c], -1, 1);
+      if (layer > 0) yield uniform(`${att}v0`, [c], -1, 1);
     }
-    if (generation !== '4') norm(`${att}ln_x`);
-    for (const m of ['key', 'value', 'receptance']) matrix(`${att}${m}.weight`, c, c);
-    if (generation === '5.2' || generation === '6') matrix(`${att}gate.weight`, c, c);
-    matrix(`${att}output.weight`, c, c, 0.5);
+    if (generation !== '4') yield* norm(`${att}ln_x`);
+    for (const m of ['key', 'value', 'receptance']) yield matrix(`${att}${m}.weight`, c, c);
+    if (generation === '5.2' || generation === '6') yield matrix(`${att}gate.weight`, c, c);
+    yield matrix(`${att}output.weight`, c, c, 0.5);
 
     if (generation === '7') {
-      uniform(`${ffn}x_k`, [c], 0, 1);
+      yield uniform(`${ffn}x_k`, [c], 0, 1);
     } else {
       const mixName = generation === '6' ? 'time_maa' : 'time_mix';
-      uniform(`${ffn}${mixName}_k`, [c], 0, 1);
-      uniform(`${ffn}${mixName}_r`, [c], 0, 1);
-      matrix(`${ffn}receptance.weight`, c, c);
+      yield uniform(`${ffn}${mixName}_k`, [c], 0, 1);
+      yield uniform(`${ffn}${mixName}_r`, [c], 0, 1);
+      yield matrix(`${ffn}receptance.weight`, c, c);
     }
-    matrix(`${ffn}key.weight`, f, c);
-    matrix(`${ffn}value.weight`, c, f, 0.5);
+    yield matrix(`${ffn}key.weight`, f, c);
+    yield matrix(`${ffn}value.weight`, c, f, 0.5);
   }
-  norm('ln_out');
-  matrix('head.weight', v, c);
-  return { spec, tensors };
+  yield* norm('ln_out');
+  yield matrix('head.weight', v, c);
 }
