@@ -1,7 +1,8 @@
 // Token-shift mixes of N rows (sx = shifted − x, the previous token minus the current one), MIXES of them at once:
-//   main:            out[m][n][c] = x[n][c] + sx[n][c] · mix[m][c]
-//                    (= x·mix + shifted·(1 − mix): the v4/v5 lerp; v7's six mixes with mix = att.x_rwkvag [6, C];
-//                    channel-mix mixes; v6's first mix with time_maa_x)
+//   main:            out[m][n][c] = x[n][c] + sx[n][c] · mix[m][c]          (v6 / v7: v7's six mixes with
+//                    mix = att.x_rwkvag [6, C], v6's first mix with time_maa_x, v6 / v7 channel-mix mixes)
+//                    or, with MIX_WEIGHTS_CURRENT, the v4 / v5 lerp (time-mix and channel-mix):
+//                    out[m][n][c] = x[n][c] · mix[m][c] + shifted[n][c] · (1 − mix[m][c])
 //   data_dependent:  out[m][n][c] = x[n][c] + sx[n][c] · (mix[m][c] + offset[m][n][c])
 //                    (v6's five mixes w, k, v, r, g: mix = time_maa_{w,k,v,r,g} [5, C], offset = the LoRA output)
 //
@@ -15,6 +16,7 @@
 
 override CHANNELS: u32;
 override MIXES: u32 = 1u;
+override MIX_WEIGHTS_CURRENT: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> shifted: array<f32>;
@@ -26,13 +28,15 @@ struct Site {
   index: u32,
   plane: u32,
   current: f32,
+  previous: f32,
   delta: f32,
 }
 
 fn site(id: vec3<u32>, workgroups: vec3<u32>) -> Site {
   let index = id.y * CHANNELS + id.x;
   let current = x[index];
-  return Site(index, workgroups.y * CHANNELS, current, shifted[index] - current);
+  let previous = shifted[index];
+  return Site(index, workgroups.y * CHANNELS, current, previous, previous - current);
 }
 
 @compute @workgroup_size(64)
@@ -42,7 +46,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) w
   }
   let s = site(id, workgroups);
   for (var m = 0u; m < MIXES; m++) {
-    out[m * s.plane + s.index] = s.current + s.delta * mix[m * CHANNELS + id.x];
+    let weight = mix[m * CHANNELS + id.x];
+    if (MIX_WEIGHTS_CURRENT) {
+      out[m * s.plane + s.index] = s.current * weight + s.previous * (1.0 - weight);
+    } else {
+      out[m * s.plane + s.index] = s.current + s.delta * weight;
+    }
   }
 }
 

@@ -47,10 +47,15 @@ export class KernelRunner {
   /** Compiles (reporting WGSL errors), encodes, submits and waits for one dispatch; GPU errors are thrown. */
   async run(dispatch: KernelDispatch, bindings: readonly Binding[]): Promise<void> {
     await this.pipelines.load(dispatch.kernel);
-    await checkGpuErrors(this.device, `running ${dispatch.kernel.label ?? 'a kernel'}`, async () => {
-      const encoder = this.device.createCommandEncoder({ label: dispatch.kernel.label });
-      const pass = encoder.beginComputePass();
-      this.encode(pass, dispatch, bindings);
+    await this.submitPass(dispatch.kernel.label ?? 'a kernel', (pass) => this.encode(pass, dispatch, bindings));
+  }
+
+  /** Records one compute pass with `record`, submits it and waits for the GPU; GPU errors are thrown. */
+  async submitPass(label: string, record: (pass: GPUComputePassEncoder) => void): Promise<void> {
+    await checkGpuErrors(this.device, `running ${label}`, async () => {
+      const encoder = this.device.createCommandEncoder({ label });
+      const pass = encoder.beginComputePass({ label });
+      record(pass);
       pass.end();
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();

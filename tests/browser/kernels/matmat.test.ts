@@ -1,0 +1,73 @@
+/** shaders/matmat.wgsl against the CPU oracle's matMat: tiles with ragged edges, f16, groups, epilogues, row split. */
+import { describe, expect, it } from 'vitest';
+import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
+import { createShapeUniform, encodeMatMat, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
+import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
+import { add, matMat, squaredRelu } from '../../../src/reference/ops.js';
+import { expectClose, gpu, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
+
+describe('matmat kernel', () => {
+  it('multiplies 70 token rows by an f32 [129, 100] matrix (tiles cut on both edges)', async () => {
+    const tokens = 70;
+    const w = randomArray(129 * 100, 21);
+    const x = randomArray(tokens * 100, 22);
+    const [y] = await runKernel(matMatKernel({ inWidth: 100, rows: 129, format: 'f32', tokens }), [
+      uniform(new Uint32Array([tokens])),
+      packRows(w, 100, 'f32'),
+      x,
+      output(tokens * 129),
+    ]);
+    expectClose(y, matMat(w, x, tokens), 1e-5);
+  });
+
+  it('multiplies packed f16 weights (in 37, out 37) with squared ReLU, accumulating into Y', async () => {
+    const tokens = 5;
+    const w = randomArray(37 * 37, 23);
+    const x = randomArray(tokens * 37, 24);
+    const y0 = randomArray(tokens * 37, 25);
+    const [y] = await runKernel(
+      matMatKernel({ inWidth: 37, rows: 37, format: 'f16', tokens, activation: 'squaredRelu', accumulate: true }),
+      [uniform(new Uint32Array([tokens])), packRows(w, 37, 'f16'), x, inout(y0)],
+    );
+    expectClose(y, add(squaredRelu(matMat(roundToF16(w), x, tokens)), y0), 1e-5);
+  });
+
+  it('runs stacked matrices (W [3·20, 12], X [T, 3·12], Y [3, T, 20])', async () => {
+    const groups = 3;
+    const tokens = 9;
+    const w = randomArray(groups * 20 * 12, 26);
+    const x = randomArray(tokens * groups * 12, 27);
+    const [y] = await runKernel(matMatKernel({ inWidth: 12, rows: 20, format: 'f32', tokens, groups }), [
+      uniform(new Uint32Array([tokens])),
+      packRows(w, 12, 'f32'),
+      x,
+      output(groups * tokens * 20),
+    ]);
+    const expected = new Float32Array(groups * tokens * 20);
+    for (let g = 0; g < groups; g++) {
+      const xg = new Float32Array(tokens * 12);
+      for (let t = 0; t < tokens; t++) xg.set(x.subarray((t * groups + g) * 12, (t * groups + g + 1) * 12), t * 12);
+      expected.set(matMat(w.subarray(g * 240, (g + 1) * 240), xg, tokens), g * tokens * 20);
+    }
+    expectClose(y, expected, 1e-5);
+  });
+
+  it('splits a matrix by rows across bindings (the head over every position)', async () => {
+    const { context, runner } = await gpu();
+    const device = context.device;
+    const tokens = 7;
+    const rows = 150;
+    const w = randomArray(rows * 100, 28);
+    const x = randomArray(tokens * 100, 29);
+    const matrix = uploadMatrix(device, w, rows, 100, 'f16', 'head', 70 * rowBytes(100, 'f16'));
+    expect(matrix.parts.map((part) => part.rowCount)).toEqual([70, 70, 10]);
+    const shape = createShapeUniform(device, tokens);
+    const xBuffer = uploadBuffer(device, x, 'x');
+    const yBuffer = uploadBuffer(device, new Float32Array(tokens * rows), 'y');
+    await runner.submitPass('split head', (pass) =>
+      encodeMatMat(runner, pass, matrix, shape, xBuffer, yBuffer, { tokens }),
+    );
+    expectClose(await readFloats(device, yBuffer), matMat(roundToF16(w), x, tokens), 1e-5);
+  });
+});

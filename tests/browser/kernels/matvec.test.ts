@@ -1,0 +1,86 @@
+/** shaders/matvec.wgsl against the CPU oracle's matMat: f32 and packed f16, batches, groups, epilogues, row split. */
+import { describe, expect, it } from 'vitest';
+import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
+import { encodeMatVec, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
+import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
+import { add, matMat, tanh } from '../../../src/reference/ops.js';
+import { expectClose, gpu, inout, output, randomArray, runKernel } from '../gpu-harness.js';
+
+describe('matvec kernel', () => {
+  it('multiplies an f32 matrix by one vector (in 100, out 37)', async () => {
+    const w = randomArray(37 * 100, 1);
+    const x = randomArray(100, 2);
+    const [y] = await runKernel(matVecKernel({ inWidth: 100, rows: 37, format: 'f32' }), [
+      packRows(w, 100, 'f32'),
+      x,
+      output(37),
+    ]);
+    expectClose(y, matMat(w, x, 1), 1e-5);
+  });
+
+  it('multiplies packed f16 weights by a batch of 3 (in 99, out 129) without shader-f16', async () => {
+    const w = randomArray(129 * 99, 3);
+    const x = randomArray(3 * 99, 4);
+    const [y] = await runKernel(matVecKernel({ inWidth: 99, rows: 129, format: 'f16', batch: 3 }), [
+      packRows(w, 99, 'f16'),
+      x,
+      output(3 * 129),
+    ]);
+    expectClose(y, matMat(roundToF16(w), x, 3), 1e-5);
+  });
+
+  it('applies the activation epilogue and accumulates into y', async () => {
+    const w = randomArray(45 * 200, 5, 0.1);
+    const x = randomArray(2 * 200, 6);
+    const y0 = randomArray(2 * 45, 7);
+    const [y] = await runKernel(
+      matVecKernel({ inWidth: 200, rows: 45, format: 'f32', batch: 2, activation: 'tanh', accumulate: true }),
+      [packRows(w, 200, 'f32'), x, inout(y0)],
+    );
+    expectClose(y, add(tanh(matMat(w, x, 2)), y0), 1e-5);
+  });
+
+  it('runs stacked matrices (the v6 5-way LoRA: W2 [5·C, D], x [B, 5·D], y [5, B, C])', async () => {
+    const groups = 5;
+    const lora = 12;
+    const channels = 20;
+    const batch = 2;
+    const w = randomArray(groups * channels * lora, 8);
+    const x = randomArray(batch * groups * lora, 9);
+    const [y] = await runKernel(matVecKernel({ inWidth: lora, rows: channels, format: 'f16', batch, groups }), [
+      packRows(w, lora, 'f16'),
+      x,
+      output(groups * batch * channels),
+    ]);
+    const expected = new Float32Array(groups * batch * channels);
+    const rounded = roundToF16(w);
+    for (let g = 0; g < groups; g++) {
+      const xg = new Float32Array(batch * lora);
+      for (let b = 0; b < batch; b++)
+        xg.set(x.subarray((b * groups + g) * lora, (b * groups + g + 1) * lora), b * lora);
+      const wg = rounded.subarray(g * channels * lora, (g + 1) * channels * lora);
+      expected.set(matMat(wg, xg, batch), g * batch * channels);
+    }
+    expectClose(y, expected, 1e-5);
+  });
+
+  it('splits a matrix by rows across bindings (the head) and writes every part at its row offset', async () => {
+    const { context, runner } = await gpu();
+    const device = context.device;
+    const rows = 131;
+    const inWidth = 100;
+    const batch = 3;
+    const w = randomArray(rows * inWidth, 10);
+    const x = randomArray(batch * inWidth, 11);
+    for (const format of ['f32', 'f16'] as const) {
+      const matrix = uploadMatrix(device, w, rows, inWidth, format, 'head', 50 * rowBytes(inWidth, format) + 5);
+      expect(matrix.parts.map((part) => part.rowCount)).toEqual([50, 50, 31]);
+      const xBuffer = uploadBuffer(device, x, 'x');
+      const yBuffer = uploadBuffer(device, new Float32Array(batch * rows), 'y');
+      await runner.submitPass('split head', (pass) => encodeMatVec(runner, pass, matrix, xBuffer, yBuffer, { batch }));
+      const weights = format === 'f16' ? roundToF16(w) : w;
+      expectClose(await readFloats(device, yBuffer), matMat(weights, x, batch), 1e-5);
+    }
+  });
+});
