@@ -26,13 +26,15 @@ export interface BackendDescription {
 export interface InferenceBackend {
   readonly spec: ModelSpec;
   readonly description: BackendDescription;
+  /** Most states one `decode` call takes. */
+  readonly maxBatch: number;
   /** A fresh state (zeros; v4's pp at −1e30). */
   allocateState(): Promise<StateHandle>;
   freeState(handle: StateHandle): void;
   /** Overwrites `target`'s state with a copy of `source`'s. */
-  copyState(source: StateHandle, target: StateHandle): void;
+  copyState(source: StateHandle, target: StateHandle): Promise<void>;
   readState(handle: StateHandle): Promise<State>;
-  writeState(handle: StateHandle, state: State): void;
+  writeState(handle: StateHandle, state: State): Promise<void>;
   /**
    * Feeds tokens to one state and returns the logits of the last position ([nVocab]) or, with `allLogits`, of every
    * position ([tokens.length × nVocab]).

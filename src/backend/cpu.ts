@@ -11,6 +11,7 @@ import type { BackendDescription, InferenceBackend, StateHandle } from './backen
 
 export class CpuBackend implements InferenceBackend {
   readonly description: BackendDescription = { kind: 'cpu' };
+  readonly maxBatch = Number.POSITIVE_INFINITY;
   private readonly model: ReferenceModel;
   private readonly states = new Map<StateHandle, State>();
   private nextHandle = 1;
@@ -34,7 +35,7 @@ export class CpuBackend implements InferenceBackend {
     this.states.delete(handle);
   }
 
-  copyState(source: StateHandle, target: StateHandle): void {
+  async copyState(source: StateHandle, target: StateHandle): Promise<void> {
     this.state(target).data.set(this.state(source).data);
   }
 
@@ -42,7 +43,7 @@ export class CpuBackend implements InferenceBackend {
     return cloneState(this.state(handle));
   }
 
-  writeState(handle: StateHandle, state: State): void {
+  async writeState(handle: StateHandle, state: State): Promise<void> {
     const size = stateSize(this.spec);
     if (state.layoutVersion !== STATE_LAYOUT_VERSION || state.data.length !== size) {
       throw new RangeError(

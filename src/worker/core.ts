@@ -119,7 +119,7 @@ export class EngineCore implements EngineCoreApi {
     const handle = await this.allocate();
     if (state !== undefined) {
       try {
-        this.backend.writeState(handle, state);
+        await this.backend.writeState(handle, state);
       } catch (error) {
         this.backend.freeState(handle);
         throw error;
@@ -132,7 +132,7 @@ export class EngineCore implements EngineCoreApi {
     const source = this.session(id);
     return this.serial(source, async () => {
       const handle = await this.allocate();
-      this.backend.copyState(source.handle, handle);
+      await this.backend.copyState(source.handle, handle);
       const fork = this.register(handle, source.logits?.slice());
       this.session(fork).unfed = [...source.unfed];
       return fork;

@@ -1,7 +1,8 @@
 /**
  * The scheduler: one queue of backend work for every session of an engine. Each step first yields to the event
  * loop (so that requests made meanwhile join it and aborts are seen), then runs
- *   1. every waiting decode (one token for each of several states) as ONE batched backend call, and
+ *   1. every waiting decode (one token for each of several states) as ONE batched backend call (or as few as the
+ *      backend's maxBatch allows), and
  *   2. one chunk of at most `prefillChunkSize` tokens of one waiting prefill (prefills take turns).
  * A long prompt therefore never holds up the other sessions for more than one chunk, and a generation that awaits
  * its decode and at once asks for the next joins the very next batch. An aborted request leaves the queue before
@@ -105,8 +106,13 @@ export class Scheduler {
   }
 
   private async decodeStep(): Promise<void> {
-    const batch = this.decodes.splice(0).filter((job) => this.keepUnlessAborted(job));
-    if (batch.length === 0) return;
+    const waiting = this.decodes.splice(0).filter((job) => this.keepUnlessAborted(job));
+    for (let start = 0; start < waiting.length; start += this.backend.maxBatch) {
+      await this.decodeBatch(waiting.slice(start, start + this.backend.maxBatch));
+    }
+  }
+
+  private async decodeBatch(batch: DecodeJob[]): Promise<void> {
     const tokens = Uint32Array.from(batch, (job) => job.token);
     try {
       const logits = await this.backend.decode(

@@ -42,6 +42,13 @@ describe('Scheduler', () => {
     tokens.forEach((token, i) => expect(logits[i]).toEqual(new Oracle(model).feed([token])));
   });
 
+  test("a batch larger than the backend's maxBatch is split", async () => {
+    const { backend, scheduler, handles } = await setup();
+    Object.defineProperty(backend, 'maxBatch', { value: 2 });
+    await Promise.all(handles.map((handle) => scheduler.decode(handle, 70)));
+    expect(backend.calls).toEqual(['decode×2', 'decode×1']);
+  });
+
   test('a long prefill is cut into chunks interleaved with the decode steps of other sessions', async () => {
     const { backend, scheduler, handles } = await setup(4);
     const [a, b, c] = handles;
