@@ -7,7 +7,7 @@ import type { BackendChoice } from '../backend/backend.js';
 import { AbortError } from '../errors.js';
 import type { State } from '../model/state.js';
 import type { TokenizerKind } from '../model/spec.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted, untilAborted } from './abort.js';
 import { ChatCompletions } from './chat.js';
 import type { EngineCoreApi } from './core-api.js';
 import { Session } from './session.js';
@@ -105,7 +105,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ({ core, terminate: release } = await openWorkerCore(coreOptions, onProgress, signal));
   } else {
     const { EngineCore } = await import('../worker/core.js');
-    core = await EngineCore.open(coreOptions, onProgress, signal);
+    const opening = EngineCore.open(coreOptions, onProgress, signal);
+    core = await untilAborted(
+      opening,
+      signal,
+      () =>
+        void opening.then(
+          (late) => late.dispose(),
+          () => undefined,
+        ),
+    );
   }
   try {
     if (signal?.aborted) throw new AbortError();

@@ -2,12 +2,17 @@
  * A session: one conversation's recurrent state in the engine core, driven from the page. Its operations run in
  * call order; sessions run concurrently (their decodes share the scheduler's batches). `generate` streams tokens
  * by pulling them from the core (comlink has no async generators) and tells the core when the caller aborts or
- * stops iterating.
+ * stops iterating. A session dropped without `dispose()` is disposed when it is garbage-collected.
  */
 import type { State } from '../model/state.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import type { EngineCoreApi, PrefillInput } from './core-api.js';
 import type { GeneratedToken, GenerateOptions, GenerateRequest, GenerationStats } from './types.js';
+
+/** Frees the core-side state of a session that the page dropped without disposing it. */
+const forgotten = new FinalizationRegistry<{ core: EngineCoreApi; id: number }>(({ core, id }) => {
+  core.disposeSession(id).catch(() => undefined);
+});
 
 export class Session {
   /** Statistics of the last generation that ran to its end (undefined while one runs, or after an abort). */
@@ -17,7 +22,9 @@ export class Session {
   constructor(
     private readonly core: EngineCoreApi,
     readonly id: number,
-  ) {}
+  ) {
+    forgotten.register(this, { core, id }, this);
+  }
 
   /** Feeds text (encoded with the engine's tokenizer) or token ids to the state. */
   prefill(input: PrefillInput): Promise<void> {
@@ -41,6 +48,7 @@ export class Session {
 
   /** Aborts what the session is doing and frees its state. */
   dispose(): Promise<void> {
+    forgotten.unregister(this);
     return this.core.disposeSession(this.id);
   }
 

@@ -68,7 +68,7 @@ export class EngineCore implements EngineCoreApi {
   static async open(options: CoreOptions, onEvent?: EngineEventCallback, signal?: AbortSignal): Promise<EngineCore> {
     assertTokenizerAsset(options.tokenizer, options.vocab);
     const model = await loadCanonicalModel(await openByteSource(options.model, onEvent, signal));
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw new AbortError();
     const tokenizer = await loadTokenizer(model.spec.nVocab, options.tokenizer, options.vocab);
     const warnings: string[] = [];
     const backend = await openBackend(model, options.backend, {

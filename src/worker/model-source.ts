@@ -1,28 +1,34 @@
 /**
- * Turns what the caller gave as a model or tokenizer file (an absolute URL, a Blob or File, bytes) into a stream of
- * byte chunks for the format readers, reporting progress: `download` for a URL (bytes received of Content-Length,
- * 0 when the server sends none), `parse` for a Blob or bytes already in memory.
+ * Turns what the caller gave as a model or tokenizer file (an absolute URL, a Blob or File, bytes) into a source for
+ * the format readers, reporting progress: `download` for a URL (bytes received of Content-Length, 0 when the server
+ * sends none), `parse` for a Blob or bytes already in memory. A URL is a stream of chunks; a Blob is both a stream
+ * and a random-access source (so `.pth` and safetensors files, whose index is not at the start, load from a File);
+ * bytes are both already.
  */
 import { AbortError } from '../errors.js';
 import type { ByteSource } from '../formats/byte-stream.js';
+import { blobSource } from '../formats/random-access.js';
+import type { RandomAccessSource } from '../formats/random-access.js';
 import type { LoadPhase, LoadProgress } from '../progress.js';
 import { DownloadError } from '../storage/errors.js';
 import type { ResolvedInput } from '../engine/types.js';
 
-/** Least time between two progress reports of one stream (the last one is always reported). */
+/** Least time between two progress reports of one source (the last one is always reported). */
 const PROGRESS_INTERVAL_MS = 50;
+
+type ProgressSink = ((progress: LoadProgress) => void) | undefined;
 
 export async function openByteSource(
   input: ResolvedInput,
-  onProgress?: (progress: LoadProgress) => void,
+  onProgress?: ProgressSink,
   signal?: AbortSignal,
 ): Promise<ByteSource> {
   if (typeof input === 'string') {
     const response = await fetchOk(input, signal);
     const total = Number(response.headers.get('content-length') ?? 0);
-    return withProgress(readStream(response.body!), 'download', total, onProgress);
+    return counted(readStream(response.body!), new Progress('download', total, onProgress));
   }
-  if (input instanceof Blob) return withProgress(readStream(input.stream()), 'parse', input.size, onProgress);
+  if (input instanceof Blob) return blobByteSource(input, onProgress);
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   onProgress?.({ phase: 'parse', loaded: bytes.length, total: bytes.length });
   return bytes;
@@ -33,6 +39,45 @@ export async function readText(input: ResolvedInput, signal?: AbortSignal): Prom
   if (typeof input === 'string') return (await fetchOk(input, signal)).text();
   if (input instanceof Blob) return input.text();
   return new TextDecoder().decode(input);
+}
+
+/** Reports bytes done in one phase, at most every PROGRESS_INTERVAL_MS, and always at the end. */
+class Progress {
+  private loaded = 0;
+  private reportedAt = -Infinity;
+
+  constructor(
+    private readonly phase: LoadPhase,
+    private readonly total: number,
+    private readonly sink: ProgressSink,
+  ) {}
+
+  advance(bytes: number): void {
+    this.loaded += bytes;
+    const now = performance.now();
+    if (now - this.reportedAt >= PROGRESS_INTERVAL_MS || this.loaded === this.total) {
+      this.reportedAt = now;
+      this.sink?.({ phase: this.phase, loaded: this.loaded, total: this.total });
+    }
+  }
+
+  finish(): void {
+    if (this.loaded !== this.total) this.sink?.({ phase: this.phase, loaded: this.loaded, total: this.loaded });
+  }
+}
+
+function blobByteSource(blob: Blob, onProgress: ProgressSink): ByteSource & RandomAccessSource {
+  const access = blobSource(blob);
+  const progress = new Progress('parse', blob.size, onProgress);
+  return {
+    bytes: blob.size,
+    async read(offset, length) {
+      const bytes = await access.read(offset, length);
+      progress.advance(bytes.length);
+      return bytes;
+    },
+    [Symbol.asyncIterator]: () => counted(readStream(blob.stream()), progress),
+  };
 }
 
 async function fetchOk(url: string, signal: AbortSignal | undefined): Promise<Response> {
@@ -62,22 +107,10 @@ async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
   }
 }
 
-async function* withProgress(
-  chunks: AsyncIterable<Uint8Array>,
-  phase: LoadPhase,
-  total: number,
-  onProgress: ((progress: LoadProgress) => void) | undefined,
-): AsyncGenerator<Uint8Array> {
-  let loaded = 0;
-  let reportedAt = -Infinity;
+async function* counted(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
-    loaded += chunk.length;
-    const now = performance.now();
-    if (now - reportedAt >= PROGRESS_INTERVAL_MS) {
-      reportedAt = now;
-      onProgress?.({ phase, loaded, total });
-    }
+    progress.advance(chunk.length);
     yield chunk;
   }
-  onProgress?.({ phase, loaded, total: Math.max(total, loaded) });
+  progress.finish();
 }

@@ -9,6 +9,8 @@ import { createEngine } from '../../src/engine/engine.js';
 import type { EngineEvent } from '../../src/engine/types.js';
 import { AbortError, ModelFormatError, TokenizerMismatchError, WebGPUUnavailableError } from '../../src/errors.js';
 import { DownloadError } from '../../src/storage/errors.js';
+import { officialTensors, writePth } from '../helpers/write-pth.js';
+import { writeSafetensors } from '../helpers/write-safetensors.js';
 import { collect, cpuEngine, modelBytes, tinyModel } from './helpers.js';
 
 const model = tinyModel('5.2');
@@ -40,6 +42,31 @@ describe('createEngine', () => {
     const buffer = bytes.slice().buffer;
     for (const input of [bytes, buffer, new Blob([bytes])]) {
       expect(await nVocabOf({ model: input, backend: 'cpu' })).toBe(256);
+    }
+  });
+
+  test('reads .pth and safetensors files from a File (random access): same logits as the .bin', async () => {
+    const logitsOf = async (input: Blob) => {
+      const engine = await createEngine({ model: input, backend: 'cpu' });
+      const session = await engine.createSession();
+      await session.prefill('abc');
+      const logits = await session.logits();
+      await engine.dispose();
+      return logits;
+    };
+    const expected = await logitsOf(new Blob([bytes]));
+    const official = officialTensors(model);
+    for (const file of [writePth(official), writeSafetensors(official)]) {
+      const events: EngineEvent[] = [];
+      const engine = await createEngine({
+        model: new File([file.slice()], 'model.pth'),
+        backend: 'cpu',
+        onProgress: (event) => events.push(event),
+      });
+      expect(engine.info.name).toBe('model.pth');
+      expect(events.some((event) => event.phase === 'parse' && event.loaded > 0)).toBe(true);
+      await engine.dispose();
+      expect(await logitsOf(new Blob([file.slice()]))).toEqual(expected);
     }
   });
 
