@@ -1,11 +1,21 @@
 /**
  * Vite builds, one per mode:
+ *   (default)          the site: examples/ (index, script-tag, chat PWA, playground) — dev server, `vite build` →
+ *                      dist/site/, `vite preview` serves dist/site; dev and preview serve ../shared/fixtures at /fixtures/
+ *   --mode lib         the library for browsers without a bundler → dist/rwkv-webgpu.js (ESM) and
+ *                      dist/rwkv-webgpu.iife.js (classic script defining `window.RWKV`), workers inlined
  *   --mode cli-runner  the page the CLI's `webgpu` backend and `bench` load in headless Chromium → dist/cli-runner/
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { inlineWorkers } from './examples/tooling/inline-workers.js';
+import { scriptTagBundle } from './examples/tooling/script-tag-bundle.js';
+import { serveFixtures } from './examples/tooling/serve-fixtures.js';
 
 const root = import.meta.dirname;
+const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(root, '..', 'shared', 'fixtures');
+const examples = resolve(root, 'examples');
 
 export default defineConfig(({ mode }) => {
   if (mode === 'cli-runner') {
@@ -13,6 +23,71 @@ export default defineConfig(({ mode }) => {
       root: resolve(root, 'src/cli/runner'),
       base: './',
       build: { outDir: resolve(root, 'dist/cli-runner'), emptyOutDir: true, target: 'es2022' },
+    };
+  }
+  if (mode === 'lib') {
+    return {
+      publicDir: false,
+      build: {
+        outDir: resolve(root, 'dist'),
+        emptyOutDir: false,
+        target: 'es2022',
+        // One file per format: a CDN user fetches exactly one script.
+        rolldownOptions: { output: { codeSplitting: false } },
+        lib: {
+          entry: resolve(root, 'src/index.ts'),
+          name: 'RWKV',
+          formats: ['es', 'iife'],
+          fileName: (format) => (format === 'iife' ? 'rwkv-webgpu.iife.js' : 'rwkv-webgpu.js'),
+        },
+      },
+      worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } } },
+      plugins: [inlineWorkers()],
+    };
+  }
+  if (mode === 'production' || mode === 'development') {
+    return {
+      root: examples,
+      base: '/',
+      publicDir: resolve(root, 'public'),
+      server: { host: '127.0.0.1', fs: { allow: [root, fixturesDir] } },
+      preview: { host: '127.0.0.1' },
+      build: {
+        outDir: resolve(root, 'dist/site'),
+        emptyOutDir: true,
+        target: 'es2022',
+        rolldownOptions: {
+          input: {
+            index: resolve(examples, 'index.html'),
+            'script-tag': resolve(examples, 'script-tag/index.html'),
+            chat: resolve(examples, 'chat/index.html'),
+            playground: resolve(examples, 'playground/index.html'),
+          },
+        },
+      },
+      worker: { format: 'es' },
+      plugins: [
+        serveFixtures(fixturesDir),
+        scriptTagBundle(resolve(root, 'dist')),
+        VitePWA({
+          // The chat page registers the worker itself (virtual:pwa-register) and links its own manifest
+          // (public/chat/manifest.webmanifest), so the other pages are not installable as the chat.
+          injectRegister: false,
+          manifest: false,
+          registerType: 'autoUpdate',
+          workbox: {
+            // A new version takes over at once, and the first visit is controlled without a reload.
+            skipWaiting: true,
+            clientsClaim: true,
+            globPatterns: ['**/*.{html,js,css,webmanifest,png,svg}'],
+            // 1 MiB is not enough for a bundle holding the engine, its inlined worker and the WGSL kernels.
+            maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
+            // `/chat/?model=…` is the precached `/chat/index.html`: query strings do not name other pages.
+            ignoreURLParametersMatching: [/.*/],
+            navigateFallback: null,
+          },
+        }),
+      ],
     };
   }
   throw new Error(`vite.config.ts: unknown mode '${mode}'`);

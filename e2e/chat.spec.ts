@@ -1,0 +1,155 @@
+/**
+ * The offline chat PWA: it answers, shows text as text, stops on request, keeps several conversations, and after
+ * going offline and reloading it still has every conversation and answers again from the saved RNN state (reading
+ * only the new turn). It is installable (Chromium's own installability check).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expectLabelledControls, screenshot, skipWithoutFixtures, withModel } from './fixtures.js';
+
+async function openChat(page: Page): Promise<void> {
+  skipWithoutFixtures();
+  await page.goto(withModel('/chat/'));
+  await expect(page.locator('#model-status')).toContainText('RWKV v7', { timeout: 60_000 });
+}
+
+async function setReplyLimit(page: Page, tokens: number): Promise<void> {
+  const settings = page.locator('details', { has: page.getByText('Settings') });
+  if (!(await settings.getAttribute('open'))) await settings.locator('summary').click();
+  await page.getByLabel('Reply length limit (tokens)').fill(String(tokens));
+}
+
+/** Types a message, sends it with Enter and waits for the reply's note. Returns the reply's note. */
+async function ask(page: Page, message: string): Promise<string> {
+  const replies = page.locator('.message.assistant');
+  const before = await replies.count();
+  await page.getByLabel('Message').fill(message);
+  await page.getByLabel('Message').press('Enter');
+  const note = replies.nth(before).locator('.note');
+  await expect(note).toBeVisible({ timeout: 60_000 });
+  return (await note.textContent())!;
+}
+
+test('answers, renders text as text, resumes offline after a reload from the saved state', async ({
+  page,
+  context,
+}, testInfo) => {
+  await openChat(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await setReplyLimit(page, 24);
+
+  const hostile = '<img src=x onerror="window.injected=1"><b>bold</b>';
+  const firstNote = await ask(page, hostile);
+  expect(firstNote).toMatch(/^read \d+ tokens · \d+ tokens at [\d.]+ tok\/s$/);
+  const userMessage = page.locator('.message.user .content').first();
+  await expect(userMessage).toHaveText(hostile);
+  expect(await page.locator('.messages b, .messages img').count()).toBe(0);
+  expect(await page.evaluate(() => 'injected' in window)).toBe(false);
+  const firstReply = (await page.locator('.message.assistant .content').first().textContent())!;
+  await screenshot(page, testInfo, 'chat-answered');
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator('#model-status')).toContainText('RWKV v7', { timeout: 60_000 });
+  await expect(page.locator('#offline-status')).toContainText('Offline');
+  await expect(page.locator('.message.user .content').first()).toHaveText(hostile);
+  await expect(page.locator('.message.assistant .content').first()).toHaveText(firstReply);
+
+  const follow = 'And then?';
+  const secondNote = await ask(page, follow);
+  // The saved state is used: only the new turn is read, never the whole conversation again.
+  const turnBytes = new TextEncoder().encode(`\n\nUser: ${follow}\n\nAssistant:`).length;
+  const match = /^read (\d+) new tokens onto the saved state/.exec(secondNote);
+  expect(match, secondNote).not.toBeNull();
+  expect(Number(match![1])).toBeLessThanOrEqual(turnBytes);
+  expect(Number(match![1])).toBeGreaterThan(turnBytes - '\n\nUser:'.length - 1);
+  await expect(page.locator('.message.assistant')).toHaveCount(2);
+  await screenshot(page, testInfo, 'chat-offline-after-reload');
+});
+
+test('Stop ends a reply early and keeps what was written', async ({ page }) => {
+  await openChat(page);
+  await setReplyLimit(page, 4000);
+  await page.getByLabel('Message').fill('Tell me a long story.');
+  await page.getByLabel('Message').press('Enter');
+  const reply = page.locator('.message.assistant .content').first();
+  await expect(reply).toHaveText(/\S/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('.message.assistant .note')).toContainText('stopped');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeHidden();
+});
+
+test('keeps several conversations, each with its own history, across reloads', async ({ page }, testInfo) => {
+  await openChat(page);
+  await setReplyLimit(page, 8);
+  await ask(page, 'First conversation');
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await expect(page.locator('.message')).toHaveCount(0);
+  await ask(page, 'Second conversation');
+  const conversations = page.getByRole('navigation', { name: 'Conversations' }).locator('button.open');
+  await expect(conversations).toHaveText(['Second conversation', 'First conversation']);
+
+  await page.reload();
+  await expect(page.locator('#model-status')).toContainText('RWKV v7', { timeout: 60_000 });
+  await expect(conversations).toHaveText(['Second conversation', 'First conversation']);
+  await conversations.filter({ hasText: 'First conversation' }).click();
+  await expect(page.locator('.message.user .content')).toHaveText(['First conversation']);
+  await expect(page.getByRole('heading', { level: 2, name: 'First conversation' })).toBeVisible();
+  await expectLabelledControls(page);
+  await screenshot(page, testInfo, 'chat-conversations');
+});
+
+test('keyboard only: Tab to the message box, type, Enter sends', async ({ page }) => {
+  await openChat(page);
+  await setReplyLimit(page, 8);
+  await page.locator('body').focus();
+  for (let presses = 0; presses < 40; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.getByLabel('Message').evaluate((box) => box === document.activeElement)) break;
+  }
+  await expect(page.getByLabel('Message')).toBeFocused();
+  await page.keyboard.type('Hello from the keyboard');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.message.assistant .note')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByLabel('Message')).toBeFocused();
+});
+
+test('narrow screens get one column', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openChat(page);
+  await setReplyLimit(page, 16);
+  await ask(page, 'Hi from a phone');
+  const sidebar = await page.locator('.sidebar').boundingBox();
+  const conversation = await page.locator('.conversation').boundingBox();
+  expect(conversation!.y).toBeGreaterThanOrEqual(sidebar!.y + sidebar!.height - 1);
+  await screenshot(page, testInfo, 'chat-narrow');
+});
+
+test('is installable: manifest, icons and a service worker that controls the page', async ({ playwright, baseURL }) => {
+  // Playwright's usual contexts are incognito, where Chromium never offers to install: use a persistent profile.
+  const profile = mkdtempSync(join(tmpdir(), 'rwkv-e2e-profile-'));
+  const context = await playwright.chromium.launchPersistentContext(profile, {
+    ...test.info().project.use.launchOptions,
+    baseURL,
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto('/chat/');
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await expect(page.locator('#offline-status')).toHaveText('Works offline');
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.errors).toEqual([]);
+    expect(JSON.parse(manifest.data!).name).toBe('RWKV Chat');
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});

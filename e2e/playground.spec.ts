@@ -1,0 +1,132 @@
+/**
+ * The playground: generates with live tok/s and a chart; the top-5 probabilities of a position match softmax of
+ * rwkv.cpp's reference logits; perplexity matches the one computed from those logits; the state heat map draws;
+ * a state exports and imports; everything works from the keyboard.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import {
+  expectLabelledControls,
+  referenceLogits,
+  screenshot,
+  skipWithoutFixtures,
+  softmax,
+  withModel,
+} from './fixtures.js';
+
+test.beforeEach(() => skipWithoutFixtures());
+
+async function openPlayground(page: Page): Promise<void> {
+  await page.goto(withModel('/playground/'));
+  await expect(page.getByRole('button', { name: /Generate/ })).toBeEnabled({ timeout: 60_000 });
+}
+
+async function generate(page: Page, prompt: string, maxTokens: number): Promise<void> {
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
+  await page.getByLabel('Max tokens').fill(String(maxTokens));
+  await page.getByLabel('Seed (empty = random)').fill('7');
+  await page.getByRole('button', { name: /Generate/ }).click();
+  await expect(page.locator('#run-status')).toHaveText(`Done: ${maxTokens} tokens (length limit).`, {
+    timeout: 60_000,
+  });
+}
+
+test('generates, shows tok/s and a chart, and the top-5 of position 0 match rwkv.cpp', async ({ page }, testInfo) => {
+  await openPlayground(page);
+  await generate(page, '"in', 48);
+  for (const figure of ['#prefill-rate', '#decode-rate']) {
+    await expect(page.locator(figure)).toHaveText(/^[\d.]+ tok\/s$/);
+  }
+  await expect(page.locator('#token-count')).toHaveText('3 + 48');
+  await expect(page.locator('#speed-chart')).toHaveAttribute(
+    'aria-label',
+    /^Decode speed over [\d.]+ s: now [\d.]+ tok\/s/,
+  );
+  expect(await page.locator('#output .token').count()).toBe(48);
+
+  // Position 0 was sampled from the logits after `"in`: rwkv.cpp's last row.
+  const expected = softmax(referenceLogits()[2])
+    .map((probability, token) => ({ token, probability }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 5);
+  const shown = await page.locator('#top-tokens li > span:last-child').allTextContents();
+  expect(shown).toEqual(expected.map(({ probability }) => `${(100 * probability).toFixed(1)} %`));
+  await expect(page.locator('#position-summary')).toHaveText(
+    /^Position 0: sampled “.+”, probability [\d.]+ %, rank \d+\.$/,
+  );
+  await screenshot(page, testInfo, 'playground-generated');
+});
+
+test('perplexity of a pasted text equals the one from rwkv.cpp logits', async ({ page }) => {
+  await openPlayground(page);
+  const [afterQuote, afterI] = referenceLogits().map(softmax);
+  // Tokens of `"in` are its bytes; the first is context, then i and n are predicted.
+  const nll = -(Math.log(afterQuote['i'.charCodeAt(0)]) + Math.log(afterI['n'.charCodeAt(0)])) / 2;
+  await page.getByLabel('Text to score').fill('"in');
+  await page.getByRole('button', { name: 'Measure perplexity' }).click();
+  await expect(page.locator('#perplexity')).toHaveText(
+    `Perplexity ${Math.exp(nll).toFixed(2)} (mean ${nll.toFixed(3)} nats per token over 3 tokens)`,
+  );
+});
+
+test('state inspector draws the WKV state; a state exports and imports', async ({ page }, testInfo) => {
+  await openPlayground(page);
+  await generate(page, 'The state of the art', 32);
+  const heatmap = page.locator('#heatmap');
+  await expect(heatmap).toHaveAttribute('aria-label', /^WKV state heat map, layer 0, head 0: 64 × 64/);
+  const colours = await heatmap.evaluate((canvas: HTMLCanvasElement) => {
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const distinct = new Set<string>();
+    for (let i = 0; i < pixels.length; i += 4) distinct.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
+    return distinct.size;
+  });
+  expect(colours).toBeGreaterThan(50);
+  await page.getByLabel('Layer', { exact: true }).selectOption('Layer 11');
+  await expect(heatmap).toHaveAttribute('aria-label', /layer 11, head 0/);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export state' }).click();
+  const file = await (await download).path();
+  const bytes = readFileSync(file);
+  await page
+    .getByLabel('Import state')
+    .setInputFiles({ name: 'saved.rwkvstate', mimeType: 'application/octet-stream', buffer: bytes });
+  await expect(page.locator('#start-state')).toHaveText(
+    'The next generation starts from the state in saved.rwkvstate.',
+  );
+  await generate(page, ' and', 8);
+
+  await page
+    .getByLabel('Import state')
+    .setInputFiles({ name: 'junk.rwkvstate', mimeType: 'text/plain', buffer: Buffer.from('not a state') });
+  await expect(page.locator('#start-state')).toHaveText(
+    'Could not import junk.rwkvstate: this is not an rwkv-webgpu state file.',
+  );
+  await screenshot(page, testInfo, 'playground-state');
+});
+
+test('keyboard only: reach Generate with Tab, run it, move through positions with arrow keys', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByLabel('Max tokens').fill('16');
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: /Generate/ })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#run-status')).toHaveText('Done: 16 tokens (length limit).', { timeout: 60_000 });
+  await page.getByLabel('Generated token position').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('#position-summary')).toHaveText(/^Position 1:/);
+  await expect(page.locator('#output .token.chosen')).toHaveAttribute('data-position', '1');
+  await expectLabelledControls(page);
+});
+
+test('narrow screens get one column', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openPlayground(page);
+  await generate(page, 'Small screens', 16);
+  const panels = page.locator('main.playground > section');
+  const [first, second] = [await panels.nth(0).boundingBox(), await panels.nth(1).boundingBox()];
+  expect(second!.y).toBeGreaterThan(first!.y + first!.height - 1);
+  await screenshot(page, testInfo, 'playground-narrow');
+});

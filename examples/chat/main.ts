@@ -1,0 +1,225 @@
+/// <reference types="vite-plugin-pwa/vanillajs" />
+/**
+ * The chat page: registers the service worker (offline app shell), loads the model chosen by `?model=` or the
+ * picker, and runs the conversations — Enter sends, replies stream in with a Stop button, and every conversation
+ * is saved with its RNN state so that a reload (online or not) resumes it without reading it again.
+ */
+import { registerSW } from 'virtual:pwa-register';
+import type { Engine } from '../../src/index.js';
+import { byId, errorMessage } from '../shared/dom.js';
+import { describeEngine, loadEngine } from '../shared/engine-loader.js';
+import { LoadProgress } from '../shared/load-progress.js';
+import { fileName, ModelPicker } from '../shared/model-picker.js';
+import type { ModelChoice } from '../shared/model-picker.js';
+import { addressWithModel, pageOptions } from '../shared/page-options.js';
+import { formatTokensPerSecond } from '../shared/units.js';
+import { ChatSessions } from './chat-sessions.js';
+import type { ReplyResult } from './chat-sessions.js';
+import { ConversationStore } from './conversation-store.js';
+import type { Conversation } from './conversation-store.js';
+import { MessageView, renderConversationList, renderMessages } from './conversation-view.js';
+
+const NEW_TITLE = 'New conversation';
+const TITLE_LENGTH = 40;
+
+const modelStatus = byId('model-status', HTMLElement);
+const offlineStatus = byId('offline-status', HTMLElement);
+const modelPanel = byId('model-panel', HTMLDetailsElement);
+const conversationList = byId('conversation-list', HTMLUListElement);
+const newButton = byId('new-conversation', HTMLButtonElement);
+const title = byId('conversation-title', HTMLElement);
+const messages = byId('messages', HTMLElement);
+const composer = byId('composer', HTMLFormElement);
+const messageBox = byId('message', HTMLTextAreaElement);
+const sendButton = byId('send', HTMLButtonElement);
+const stopButton = byId('stop', HTMLButtonElement);
+const maxTokensInput = byId('max-tokens', HTMLInputElement);
+
+const store = new ConversationStore();
+const options = pageOptions();
+const progress = new LoadProgress();
+const picker = new ModelPicker((choice) => void load(choice), options.backend);
+byId('model-picker', HTMLElement).append(picker.element, progress.element);
+
+let conversations: Conversation[] = await store.list();
+let current: Conversation = conversations[0] ?? newConversation();
+let engine: Engine | undefined;
+let chat: ChatSessions | undefined;
+let replying: AbortController | undefined;
+
+registerSW({
+  immediate: true,
+  onOfflineReady: () => showConnection(),
+  onRegisteredSW: () => showConnection(),
+});
+
+function newConversation(): Conversation {
+  return { id: crypto.randomUUID(), title: NEW_TITLE, messages: [], updatedAt: Date.now() };
+}
+
+function showConnection(): void {
+  const controlled = navigator.serviceWorker?.controller !== null && navigator.serviceWorker?.controller !== undefined;
+  offlineStatus.textContent = navigator.onLine
+    ? controlled
+      ? 'Works offline'
+      : ''
+    : 'Offline — conversations and stored models still work';
+}
+
+function showConversation(): void {
+  title.textContent = current.title;
+  renderMessages(messages, current.messages);
+  renderConversationList(conversationList, conversations, current.id, {
+    open: openConversation,
+    remove: removeConversation,
+  });
+}
+
+function openConversation(id: string): void {
+  if (replying !== undefined) return;
+  current = conversations.find((conversation) => conversation.id === id) ?? current;
+  showConversation();
+  messageBox.focus();
+}
+
+async function removeConversation(id: string): Promise<void> {
+  const conversation = conversations.find((candidate) => candidate.id === id);
+  if (replying !== undefined || conversation === undefined) return;
+  if (!confirm(`Delete “${conversation.title}” and its saved state?`)) return;
+  chat?.forget(id);
+  await store.delete(id);
+  conversations = conversations.filter((candidate) => candidate.id !== id);
+  if (current.id === id) current = conversations[0] ?? newConversation();
+  showConversation();
+}
+
+function startNewConversation(): void {
+  if (replying !== undefined) return;
+  current = newConversation();
+  showConversation();
+  messageBox.focus();
+}
+
+/** The identity of a model for saved states: its URL, or its file's name, size and date. */
+function modelKey(choice: ModelChoice): string {
+  if (typeof choice.model === 'string') return new URL(choice.model, location.href).href;
+  return `file:${choice.model.name}#${choice.model.size}-${choice.model.lastModified}`;
+}
+
+async function load(choice: ModelChoice): Promise<void> {
+  replying?.abort();
+  chat?.dispose();
+  chat = undefined;
+  await engine?.dispose();
+  engine = undefined;
+  picker.setBusy(true);
+  modelStatus.textContent = `Loading ${choice.label}…`;
+  try {
+    engine = await loadEngine(choice, progress);
+    chat = new ChatSessions(engine, modelKey(choice), store);
+    modelStatus.textContent = describeEngine(engine.info);
+    if (typeof choice.model === 'string')
+      history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
+    modelPanel.open = false;
+    messageBox.focus();
+  } catch {
+    modelStatus.textContent = 'No model loaded';
+    modelPanel.open = true;
+  } finally {
+    picker.setBusy(false);
+  }
+}
+
+function setReplying(controller: AbortController | undefined): void {
+  replying = controller;
+  sendButton.disabled = controller !== undefined;
+  stopButton.hidden = controller === undefined;
+  newButton.disabled = controller !== undefined;
+}
+
+async function send(): Promise<void> {
+  const text = messageBox.value.trim();
+  if (text === '' || replying !== undefined) return;
+  if (chat === undefined) {
+    modelStatus.textContent = 'Load a model first (Model, in the sidebar).';
+    modelPanel.open = true;
+    return;
+  }
+  messageBox.value = '';
+  current.messages.push({ role: 'user', content: text });
+  if (current.title === NEW_TITLE)
+    current.title = text.length > TITLE_LENGTH ? `${text.slice(0, TITLE_LENGTH)}…` : text;
+  current.updatedAt = Date.now();
+  if (!conversations.includes(current)) conversations.unshift(current);
+  await store.save(current);
+  showConversation();
+
+  const reply = new MessageView({ role: 'assistant', content: '' });
+  messages.append(reply.element);
+  reply.setBusy(true);
+  const controller = new AbortController();
+  setReplying(controller);
+  stopButton.focus();
+  const conversation = current;
+  try {
+    const result = await chat.reply(conversation, {
+      maxTokens: maxTokensInput.valueAsNumber || 300,
+      signal: controller.signal,
+      onText(content) {
+        reply.setText(content);
+        messages.scrollTop = messages.scrollHeight;
+      },
+    });
+    const note = replyNote(result, conversation.messages.length);
+    conversation.messages[conversation.messages.length - 1].note = note;
+    reply.setText(result.content || '(no reply)');
+    reply.setNote(note);
+    await store.save(conversation);
+  } catch (error) {
+    reply.setNote(
+      controller.signal.aborted ? 'Stopped before the reply began.' : `Error: ${errorMessage(error)}`,
+      true,
+    );
+  } finally {
+    reply.setBusy(false);
+    setReplying(undefined);
+    messageBox.focus();
+  }
+}
+
+function replyNote(result: ReplyResult, messageCount: number): string {
+  const read =
+    result.origin === 'restored'
+      ? `read ${result.promptTokens} new tokens onto the saved state`
+      : result.origin === 'reread' && messageCount > 2
+        ? `read the whole conversation again (${result.promptTokens} tokens): no saved state for this model`
+        : `read ${result.promptTokens} tokens`;
+  const speed =
+    result.stats === undefined
+      ? ''
+      : ` · ${result.stats.generatedTokens} tokens at ${formatTokensPerSecond(result.stats.decodeTokensPerSecond)}`;
+  return `${read}${speed}${result.stopped ? ' · stopped' : ''}`;
+}
+
+composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void send();
+});
+messageBox.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    composer.requestSubmit();
+  }
+});
+stopButton.addEventListener('click', () => replying?.abort());
+newButton.addEventListener('click', startNewConversation);
+addEventListener('online', showConnection);
+addEventListener('offline', showConnection);
+
+showConversation();
+showConnection();
+await picker.refresh();
+if (options.model !== undefined) {
+  picker.select(new URL(options.model, location.href).href);
+  void load({ model: options.model, vocab: options.vocab, label: fileName(options.model), backend: options.backend });
+}
