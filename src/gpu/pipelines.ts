@@ -24,6 +24,8 @@ function cacheKey(kernel: KernelSpec): string {
 
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
+  /** One compilation check per module: Chromium never settles a second getCompilationInfo() on the same module. */
+  private readonly compilationChecks = new Map<string, Promise<void>>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(private readonly device: GPUDevice) {}
@@ -45,15 +47,26 @@ export class PipelineCache {
     const cached = this.pipelines.get(key);
     if (cached) return cached;
     const descriptor = this.descriptor(kernel);
-    const info = await descriptor.compute.module.getCompilationInfo();
-    const errors = info.messages.filter((message) => message.type === 'error');
-    if (errors.length > 0) {
-      const lines = errors.map((message) => `  ${message.lineNum}:${message.linePos} ${message.message}`);
-      throw new Error(`WGSL compilation of ${kernel.label ?? 'kernel'} failed:\n${lines.join('\n')}`);
-    }
+    await this.checkCompilation(kernel, descriptor.compute.module);
     const pipeline = await this.device.createComputePipelineAsync(descriptor);
     this.pipelines.set(key, pipeline);
     return pipeline;
+  }
+
+  /** Rejects with the WGSL compiler's error messages when `module` (compiled from `kernel.code`) is invalid. */
+  private checkCompilation(kernel: KernelSpec, module: GPUShaderModule): Promise<void> {
+    let check = this.compilationChecks.get(kernel.code);
+    if (!check) {
+      check = module.getCompilationInfo().then((info) => {
+        const errors = info.messages.filter((message) => message.type === 'error');
+        if (errors.length > 0) {
+          const lines = errors.map((message) => `  ${message.lineNum}:${message.linePos} ${message.message}`);
+          throw new Error(`WGSL compilation of ${kernel.label ?? 'kernel'} failed:\n${lines.join('\n')}`);
+        }
+      });
+      this.compilationChecks.set(kernel.code, check);
+    }
+    return check;
   }
 
   private descriptor(kernel: KernelSpec): GPUComputePipelineDescriptor {
