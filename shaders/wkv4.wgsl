@@ -12,17 +12,18 @@
 // Tokens are laid out [B, T, C]: element (b·T + t)·C + c.
 //
 // Bindings (group 0):
-//   0 uniform Params: channels C (offset 0), tokens T (4), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
+//   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first [C]
 //   3 storage read       time_decay [C]
 //   4 storage read       k [B, T, C]
 //   5 storage read       v [B, T, C]
 //   6 storage read_write out [B, T, C]: wkv
-// Entry point `main`, workgroup size 64; dispatch (ceil(C / 64), B, 1).
+// Override CHANNELS: C. Entry point `main`, workgroup size 64; dispatch (ceil(C / 64), B, 1).
+
+override CHANNELS: u32;
 
 struct Params {
-  channels: u32,
   tokens: u32,
   state_offsets: array<vec4<u32>, 64>,
 }
@@ -37,21 +38,20 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let channels = params.channels;
   let c = gid.x;
-  if (c >= channels) {
+  if (c >= CHANNELS) {
     return;
   }
   let b = gid.y;
   let base = params.state_offsets[b / 4u][b % 4u] + c;
   var aa = state[base];
-  var bb = state[base + channels];
-  var pp = state[base + 2u * channels];
+  var bb = state[base + CHANNELS];
+  var pp = state[base + 2u * CHANNELS];
   let u = time_first[c];
   let w = time_decay[c];
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = (b * params.tokens + t) * channels + c;
+    let index = (b * params.tokens + t) * CHANNELS + c;
     let kt = k[index];
     let vt = v[index];
 
@@ -71,6 +71,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 
   state[base] = aa;
-  state[base + channels] = bb;
-  state[base + 2u * channels] = pp;
+  state[base + CHANNELS] = bb;
+  state[base + 2u * CHANNELS] = pp;
 }

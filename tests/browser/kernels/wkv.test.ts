@@ -1,0 +1,231 @@
+/**
+ * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) and v7's per-head L2 norm
+ * (shaders/l2-norm.wgsl) against the CPU oracle's one-token steps (src/reference/ops.ts) looped over the chunk, on
+ * seeded random inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
+ * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
+ */
+import { describe, it } from 'vitest';
+import l2NormSource from '../../../shaders/l2-norm.wgsl?raw';
+import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
+import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
+import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
+import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
+import { tokenParams } from '../../../src/gpu/kernels/token-shift.js';
+import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/reference/ops.js';
+import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
+
+const TOLERANCE = 1e-5;
+const HEADS = 3;
+const HEAD_SIZES = [8, 24, 64];
+const TOKEN_COUNTS = [1, 5, 37];
+const BATCHES = [1, 3];
+
+/** Values of `fn` over seeded uniform noise in [−1, 1). */
+function randomMapped(length: number, seed: number, fn: (x: number) => number): Float32Array {
+  return Float32Array.from(randomArray(length, seed), fn);
+}
+
+/**
+ * A pool of B + 1 slots of noise; batch element b's state (`size` floats) starts at an unaligned offset inside slot
+ * B − b, so sessions are neither in batch order nor adjacent.
+ */
+function statePool(batch: number, size: number, seed: number): { pool: Float32Array; offsets: number[] } {
+  const slot = size + 7;
+  const offsets = Array.from({ length: batch }, (_, b) => (batch - b) * slot + 3);
+  return { pool: randomArray((batch + 1) * slot, seed), offsets };
+}
+
+/** Row t of sequence b of a [B, T, width] array. */
+function row(array: Float32Array, b: number, t: number, tokens: number, width: number): Float32Array {
+  const start = (b * tokens + t) * width;
+  return array.subarray(start, start + width);
+}
+
+function dispatch(
+  label: string,
+  code: string,
+  constants: Record<string, number>,
+  workgroups: number[],
+): KernelDispatch {
+  return { kernel: { label, code, constants }, workgroups: [workgroups[0], workgroups[1], 1] };
+}
+
+describe('WKV v4 kernel', () => {
+  for (const channels of [72, 200]) {
+    for (const tokens of TOKEN_COUNTS) {
+      for (const batch of BATCHES) {
+        it(`C ${channels}, T ${tokens}, B ${batch}`, async () => {
+          const seed = channels * 1000 + tokens * 10 + batch;
+          const n = batch * tokens * channels;
+          const timeFirst = randomArray(channels, seed + 1);
+          const timeDecay = randomMapped(channels, seed + 2, (x) => -Math.exp(2 * x - 1));
+          const k = randomArray(n, seed + 3, 5);
+          const v = randomArray(n, seed + 4, 2);
+          const { pool, offsets } = statePool(batch, 3 * channels, seed + 5);
+          offsets.forEach((offset, b) => {
+            const aa = pool.subarray(offset, offset + channels);
+            const bb = pool.subarray(offset + channels, offset + 2 * channels);
+            const pp = pool.subarray(offset + 2 * channels, offset + 3 * channels);
+            if (b === 0) {
+              aa.fill(0);
+              bb.fill(0);
+              pp.fill(-1e30);
+            } else {
+              bb.set(randomMapped(channels, seed + 6 + b, (x) => 1.5 + x));
+              pp.set(randomArray(channels, seed + 9 + b, 3));
+            }
+          });
+
+          const expectedPool = pool.slice();
+          const expectedOut = new Float32Array(n);
+          offsets.forEach((offset, b) => {
+            const aa = expectedPool.subarray(offset, offset + channels);
+            const bb = expectedPool.subarray(offset + channels, offset + 2 * channels);
+            const pp = expectedPool.subarray(offset + 2 * channels, offset + 3 * channels);
+            for (let t = 0; t < tokens; t++) {
+              const [kt, vt, out] = [k, v, expectedOut].map((a) => row(a, b, t, tokens, channels));
+              wkv4Step(kt, vt, timeFirst, timeDecay, aa, bb, pp, out);
+            }
+          });
+
+          const [statesAfter, out] = await runKernel(
+            dispatch('wkv4', wkv4Source, { CHANNELS: channels }, [Math.ceil(channels / 64), batch]),
+            [uniform(tokenParams(tokens, offsets)), inout(pool), timeFirst, timeDecay, k, v, output(n)],
+          );
+          expectClose(out, expectedOut, TOLERANCE);
+          expectClose(statesAfter, expectedPool, TOLERANCE);
+        });
+      }
+    }
+  }
+});
+
+/** How a v5-family generation feeds its decay w and bonus u to the kernel (see shaders/wkv5.wgsl). */
+const V5_VARIANTS = [
+  { generation: '5.1', perHead: true, perToken: false },
+  { generation: '5.2', perHead: false, perToken: false },
+  { generation: '6', perHead: false, perToken: true },
+] as const;
+
+/** Decay factors exp(−exp(x)) for x in [−3, 1): between 0.07 and 0.95. */
+function decayFactors(length: number, seed: number): Float32Array {
+  return randomMapped(length, seed, (x) => Math.exp(-Math.exp(2 * x - 1)));
+}
+
+/** A per-head array [H] repeated over each head's S channels, as the oracle takes v5.1's decay and bonus. */
+function repeatPerHead(values: Float32Array, headSize: number): Float32Array {
+  return Float32Array.from({ length: values.length * headSize }, (_, c) => values[Math.floor(c / headSize)]);
+}
+
+describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
+  for (const { generation, perHead, perToken } of V5_VARIANTS) {
+    for (const headSize of HEAD_SIZES) {
+      for (const tokens of TOKEN_COUNTS) {
+        for (const batch of BATCHES) {
+          it(`v${generation}: H ${HEADS} × S ${headSize}, T ${tokens}, B ${batch}`, async () => {
+            const seed = headSize * 1000 + tokens * 10 + batch + (perHead ? 100_000 : perToken ? 200_000 : 0);
+            const channels = HEADS * headSize;
+            const n = batch * tokens * channels;
+            const stateSize = HEADS * headSize * headSize;
+            const paramLength = perHead ? HEADS : channels;
+            const bonus = randomArray(paramLength, seed + 1);
+            const decay = decayFactors(perToken ? n : paramLength, seed + 2);
+            const [r, k, v] = [3, 4, 5].map((s) => randomArray(n, seed + s));
+            const { pool, offsets } = statePool(batch, stateSize, seed + 6);
+
+            const bonusPerChannel = perHead ? repeatPerHead(bonus, headSize) : bonus;
+            const expectedPool = pool.slice();
+            const expectedOut = new Float32Array(n);
+            offsets.forEach((offset, b) => {
+              const state = expectedPool.subarray(offset, offset + stateSize);
+              for (let t = 0; t < tokens; t++) {
+                const [rt, kt, vt, out] = [r, k, v, expectedOut].map((a) => row(a, b, t, tokens, channels));
+                const wt = perToken
+                  ? row(decay, b, t, tokens, channels)
+                  : perHead
+                    ? repeatPerHead(decay, headSize)
+                    : decay;
+                wkv5Step(rt, kt, vt, wt, bonusPerChannel, state, headSize, out);
+              }
+            });
+
+            const constants = {
+              HEAD_SIZE: headSize,
+              PARAMS_PER_HEAD: Number(perHead),
+              DECAY_PER_TOKEN: Number(perToken),
+            };
+            const [statesAfter, out] = await runKernel(
+              dispatch(`wkv5 v${generation}`, wkv5Source, constants, [HEADS, batch]),
+              [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, r, k, v, output(n)],
+            );
+            expectClose(out, expectedOut, TOLERANCE);
+            expectClose(statesAfter, expectedPool, TOLERANCE);
+          });
+        }
+      }
+    }
+  }
+});
+
+describe('WKV v7 kernel', () => {
+  for (const headSize of HEAD_SIZES) {
+    for (const tokens of TOKEN_COUNTS) {
+      for (const batch of BATCHES) {
+        it(`H ${HEADS} × S ${headSize}, T ${tokens}, B ${batch}`, async () => {
+          const seed = 300_000 + headSize * 1000 + tokens * 10 + batch;
+          const channels = HEADS * headSize;
+          const n = batch * tokens * channels;
+          const stateSize = HEADS * headSize * headSize;
+          const [r, k, v] = [1, 2, 3].map((s) => randomArray(n, seed + s));
+          const w = randomMapped(n, seed + 4, (x) => Math.exp(-0.606531 / (1 + Math.exp(-3 * x))));
+          const kk = l2NormalizeHeads(randomArray(n, seed + 5), headSize);
+          const iclr = randomMapped(n, seed + 6, (x) => (x + 1) / 2);
+          const { pool, offsets } = statePool(batch, stateSize, seed + 7);
+
+          const alpha = Float32Array.from(kk, (x) => -x);
+          const beta = mul(kk, iclr);
+          const expectedPool = pool.slice();
+          const expectedOut = new Float32Array(n);
+          offsets.forEach((offset, b) => {
+            const state = expectedPool.subarray(offset, offset + stateSize);
+            for (let t = 0; t < tokens; t++) {
+              const [rt, wt, kt, vt, at, bt, out] = [r, w, k, v, alpha, beta, expectedOut].map((a) =>
+                row(a, b, t, tokens, channels),
+              );
+              wkv7Step(rt, wt, kt, vt, at, bt, state, headSize, out);
+            }
+          });
+
+          const [statesAfter, out] = await runKernel(
+            dispatch('wkv7', wkv7Source, { HEAD_SIZE: headSize }, [HEADS, batch]),
+            [uniform(tokenParams(tokens, offsets)), inout(pool), r, w, k, v, kk, iclr, output(n)],
+          );
+          expectClose(out, expectedOut, TOLERANCE);
+          expectClose(statesAfter, expectedPool, TOLERANCE);
+        });
+      }
+    }
+  }
+});
+
+describe('per-head L2 norm kernel (v7 kk = normalize(k · k_k))', () => {
+  for (const headSize of HEAD_SIZES) {
+    it(`H ${HEADS} × S ${headSize}, 37 rows, a row of zeros and rows of large values`, async () => {
+      const rows = 37;
+      const channels = HEADS * headSize;
+      const x = randomArray(rows * channels, 400_000 + headSize);
+      x.subarray(0, channels).fill(0);
+      for (let i = 5 * channels; i < 9 * channels; i++) x[i] *= 1e4;
+      const scale = randomArray(channels, 500_000 + headSize, 2);
+
+      const [out] = await runKernel(dispatch('l2-norm', l2NormSource, { HEAD_SIZE: headSize }, [HEADS, rows]), [
+        x,
+        scale,
+        output(rows * channels),
+      ]);
+      const expected = l2NormalizeHeads(mul(x, scale), headSize);
+      expectClose(out, expected, TOLERANCE);
+      expectClose(out.subarray(0, channels), new Float32Array(channels), 0);
+    });
+  }
+});
