@@ -31,6 +31,8 @@ export default defineConfig({
           provide: { fixturesDir, fixturesPresent: existsSync(resolve(fixturesDir, 'rwkv-cpp')) },
           globalSetup: ['tests/browser/server/global-setup.ts'],
           testTimeout: 300_000,
+          // One test file at a time: WebGPU work in parallel test iframes on SwiftShader stalls for minutes.
+          fileParallelism: false,
           browser: {
             enabled: true,
             headless: true,

@@ -10,7 +10,7 @@
  * zeroed read_write f32 buffer, `inout(data)` an uploaded read_write buffer, `uniform(words)` a uniform buffer.
  * `output` and `inout` buffers come back, in binding order, as Float32Arrays.
  */
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { createBuffer, readBuffer, UNIFORM, uploadBuffer } from '../../src/gpu/buffers.js';
 import { requestGpuDevice } from '../../src/gpu/device.js';
 import type { GpuContext } from '../../src/gpu/device.js';
@@ -38,11 +38,17 @@ export type HarnessBinding = Data | GPUBuffer | Output | InOut | Uniform;
 
 let shared: Promise<{ context: GpuContext; runner: KernelRunner }> | undefined;
 
-/** The device (and a kernel runner on it) shared by the tests of one file. */
+/** The device (and a kernel runner on it) shared by the tests of one file; destroyed after the file's tests. */
 export function gpu(): Promise<{ context: GpuContext; runner: KernelRunner }> {
   shared ??= requestGpuDevice().then((context) => ({ context, runner: new KernelRunner(context.device) }));
   return shared;
 }
+
+afterAll(async () => {
+  const device = shared;
+  shared = undefined;
+  if (device) (await device).context.destroy();
+});
 
 export function output(length: number): Output {
   return { kind: 'output', length };
