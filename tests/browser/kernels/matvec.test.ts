@@ -65,6 +65,16 @@ describe('matvec kernel', () => {
     expectClose(y, expected, 1e-5);
   });
 
+  it('covers more than 65535 workgroups with a two-dimensional grid', async () => {
+    const rows = 65537;
+    const w = randomArray(rows * 4, 12);
+    const x = randomArray(4, 13);
+    const dispatch = matVecKernel({ inWidth: 4, rows, format: 'f32', rowsPerWorkgroup: 1, workgroupSize: 1 });
+    expect(dispatch.workgroups).toEqual([65535, 2, 1]);
+    const [y] = await runKernel(dispatch, [packRows(w, 4, 'f32'), x, output(rows)]);
+    expectClose(y, matMat(w, x, 1), 1e-5);
+  });
+
   it('splits a matrix by rows across bindings (the head) and writes every part at its row offset', async () => {
     const { context, runner } = await gpu();
     const device = context.device;
