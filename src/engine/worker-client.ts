@@ -1,9 +1,11 @@
 /**
  * Starts the engine core in a module Web Worker and drives it through comlink. The returned core rejects with the
- * library's typed errors (remote-errors.ts); `terminate` ends the worker, which frees everything it held.
+ * library's typed errors (remote-errors.ts); `terminate` ends the worker, which frees everything it held, and
+ * makes later calls reject with AbortError.
  */
 import { proxy, releaseProxy, wrap } from 'comlink';
 import type { Remote } from 'comlink';
+import { AbortError } from '../errors.js';
 import type { WorkerEntryApi } from '../worker/entry.js';
 import { untilAborted } from './abort.js';
 import type { EngineCoreApi } from './core-api.js';
@@ -38,16 +40,24 @@ export async function openWorkerCore(
   } finally {
     entry[releaseProxy]();
   }
+  let terminated = false;
   const core = new Proxy(remote, {
     get: (target, method: keyof EngineCoreApi | 'then') => {
       if (method === 'then') return undefined;
-      const call = target[method] as (...args: unknown[]) => Promise<unknown>;
-      return (...args: unknown[]) => call(...args).catch((error: unknown) => Promise.reject(reviveError(error)));
+      return async (...args: unknown[]) => {
+        if (terminated) throw new AbortError('The engine was disposed.');
+        try {
+          return await (target[method] as (...params: unknown[]) => Promise<unknown>)(...args);
+        } catch (error) {
+          throw reviveError(error);
+        }
+      };
     },
   }) as unknown as EngineCoreApi;
   return {
     core,
     terminate() {
+      terminated = true;
       remote[releaseProxy]();
       worker.terminate();
     },
