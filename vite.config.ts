@@ -85,6 +85,14 @@ export default defineConfig(({ mode }) => {
             // `/chat/?model=…` is the precached `/chat/index.html`: query strings do not name other pages.
             ignoreURLParametersMatching: [/.*/],
             navigateFallback: null,
+            // Tokenizer vocabularies come from their own hosts at every load: keep a copy for offline use.
+            runtimeCaching: [
+              {
+                urlPattern: /\/(rwkv_vocab_v20230424\.txt|20B_tokenizer\.json)$/,
+                handler: 'CacheFirst',
+                options: { cacheName: 'rwkv-tokenizers', cacheableResponse: { statuses: [0, 200] } },
+              },
+            ],
           },
         }),
       ],

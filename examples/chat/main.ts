@@ -47,11 +47,7 @@ let engine: Engine | undefined;
 let chat: ChatSessions | undefined;
 let replying: AbortController | undefined;
 
-registerSW({
-  immediate: true,
-  onOfflineReady: () => showConnection(),
-  onRegisteredSW: () => showConnection(),
-});
+registerSW({ immediate: true });
 
 function newConversation(): Conversation {
   return { id: crypto.randomUUID(), title: NEW_TITLE, messages: [], updatedAt: Date.now() };
@@ -215,6 +211,7 @@ stopButton.addEventListener('click', () => replying?.abort());
 newButton.addEventListener('click', startNewConversation);
 addEventListener('online', showConnection);
 addEventListener('offline', showConnection);
+navigator.serviceWorker?.addEventListener('controllerchange', showConnection);
 
 showConversation();
 showConnection();

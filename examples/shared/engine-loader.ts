@@ -26,7 +26,7 @@ export async function loadEngine(choice: ModelChoice, progress: LoadProgress, si
   }
 }
 
-/** "tiny-rwkv-7v0-834K-FP32.bin · RWKV v7 · 2 layers × 96 · 256 tokens (bytes) · CPU". */
+/** E.g. "tiny-rwkv-7v0-834K-FP32.bin · RWKV v7 · 12 layers × 64 · 256 tokens (bytes) · f32 · CPU". */
 export function describeEngine(info: EngineInfo): string {
   const backend = info.backend === 'webgpu' ? 'WebGPU' : 'CPU';
   return [

@@ -32,6 +32,7 @@ export class LoadProgress {
   start(what: string): void {
     this.rate = new TransferRate();
     this.element.hidden = false;
+    this.bar.hidden = false;
     this.bar.removeAttribute('value');
     this.text.classList.remove('error');
     this.text.textContent = `Loading ${what}…`;
@@ -54,15 +55,11 @@ export class LoadProgress {
     this.text.textContent = `${label}: ${amount}${speed}${eta}`;
   }
 
-  /** Shows a final line (an error or "ready") and stops the bar. */
+  /** Shows a final line (an error or "ready") in place of the bar. */
   finish(message: string, isError = false): void {
-    this.bar.value = isError ? 0 : 1;
+    this.bar.hidden = true;
     this.text.textContent = message;
     this.text.classList.toggle('error', isError);
-  }
-
-  hide(): void {
-    this.element.hidden = true;
   }
 }
 
