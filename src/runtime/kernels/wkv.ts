@@ -1,0 +1,76 @@
+/**
+ * Host side of the WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) and of v7's per-head
+ * L2 norm (shaders/l2-norm.wgsl), over a batch of B sessions of T tokens ([B, T, C] rows). The WKV kernels read T
+ * and each session's state offset from the Params uniform of src/gpu/kernels/token-shift.ts (`tokenParams`).
+ */
+import l2NormSource from '../../../shaders/l2-norm.wgsl?raw';
+import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
+import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
+import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
+import type { KernelDispatch } from '../../gpu/kernel-runner.js';
+import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from '../../gpu/kernels/grid.js';
+import { MAX_SEQUENCES } from '../../gpu/kernels/token-shift.js';
+
+/** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
+export const MAX_WKV_HEAD_SIZE = 64;
+
+/** Bindings [params, state, time_first, time_decay, k, v, out]. */
+export function wkv4Kernel(channels: number, batch: number): KernelDispatch {
+  checkCount('wkv4 channels', channels);
+  checkCount('wkv4 batch', batch, MAX_SEQUENCES);
+  return {
+    kernel: { label: 'wkv4', code: wkv4Source, constants: { CHANNELS: channels } },
+    workgroups: [ceilDiv(channels, 64), batch, 1],
+  };
+}
+
+export interface Wkv5Shape {
+  heads: number;
+  headSize: number;
+  batch: number;
+  /** v5.1: time_first and time_decay hold one value per head. */
+  paramsPerHead?: boolean;
+  /** v6: time_decay is the per-token decay [B, T, C]. */
+  decayPerToken?: boolean;
+}
+
+/** Bindings [params, state, time_first, time_decay, r, k, v, out]. */
+export function wkv5Kernel(shape: Wkv5Shape): KernelDispatch {
+  checkCount('wkv5 heads', shape.heads, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('wkv5 head size', shape.headSize, MAX_WKV_HEAD_SIZE);
+  checkCount('wkv5 batch', shape.batch, MAX_SEQUENCES);
+  return {
+    kernel: {
+      label: 'wkv5',
+      code: wkv5Source,
+      constants: {
+        HEAD_SIZE: shape.headSize,
+        PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
+        DECAY_PER_TOKEN: Number(shape.decayPerToken ?? false),
+      },
+    },
+    workgroups: [shape.heads, shape.batch, 1],
+  };
+}
+
+/** Bindings [params, state, r, w, k, v, kk, a, out]. */
+export function wkv7Kernel(heads: number, headSize: number, batch: number): KernelDispatch {
+  checkCount('wkv7 heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('wkv7 head size', headSize, MAX_WKV_HEAD_SIZE);
+  checkCount('wkv7 batch', batch, MAX_SEQUENCES);
+  return {
+    kernel: { label: 'wkv7', code: wkv7Source, constants: { HEAD_SIZE: headSize } },
+    workgroups: [heads, batch, 1],
+  };
+}
+
+/** Bindings [x, scale, out]: out = x ⊙ scale / ‖x ⊙ scale‖ per head, for `rows` rows. */
+export function l2NormKernel(heads: number, headSize: number, rows: number): KernelDispatch {
+  checkCount('l2-norm heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('l2-norm head size', headSize, 256);
+  checkCount('l2-norm rows', rows, MAX_WORKGROUPS_PER_DIMENSION);
+  return {
+    kernel: { label: 'l2-norm', code: l2NormSource, constants: { HEAD_SIZE: headSize } },
+    workgroups: [heads, rows, 1],
+  };
+}

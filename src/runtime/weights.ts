@@ -1,0 +1,154 @@
+/**
+ * Model weights on the GPU, uploaded one canonical tensor at a time (so that a streaming loader can feed tensors as
+ * they arrive and drop each one's CPU copy at once).
+ *
+ * - Linear-layer weights (the embedding, the head, every `….weight` matrix and the LoRA matrices) go to the GPU
+ *   matrix layout (src/gpu/matrix-layout.ts) as f32 or as f16 packed two per u32, split by rows into parts that each
+ *   fit one binding. Quantized sources arrive dequantized to f32 (the loader's job) and are uploaded like any other.
+ * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
+ * - Stacked tensors are split into their parts, named `<name>.<i>`: v7 `att.x_rwkvag` (6 mixes), v6
+ *   `att.time_maa_w1` (5 row blocks of [D, C]) and `att.time_maa_w2` (5 matrices [C, D]).
+ * - v4/v5 lerp mixes `time_mix_*` (x·m + xPrev·(1 − m)) are stored as 1 − m, so that the shared token-mix kernel's
+ *   x + (xPrev − x)·mix computes them.
+ */
+import { ModelFormatError } from '../errors.js';
+import { uploadBuffer } from '../gpu/buffers.js';
+import { destroyMatrix, maxPartBytes, uploadMatrix, type GpuMatrix } from '../gpu/gpu-matrix.js';
+import type { WeightFormat } from '../gpu/matrix-layout.js';
+import { elementCount, type Tensor } from '../model/spec.js';
+
+const LINEAR_WEIGHT =
+  /(^emb\.weight|^head\.weight|\.(key|value|receptance|output|gate)\.weight|\.time_maa_w[12]|\.time_decay_w[12]|\.att\.[wagv][12])$/;
+const STACKED_PARTS: readonly [suffix: string, parts: number][] = [
+  ['.att.x_rwkvag', 6],
+  ['.att.time_maa_w1', 5],
+  ['.att.time_maa_w2', 5],
+];
+const LERP_MIX = /\.time_mix_[a-z]+$/;
+
+/** Whether a canonical tensor is a linear-layer weight (uploaded in the GPU matrix layout, f16 when asked). */
+export function isLinearWeight(name: string): boolean {
+  return LINEAR_WEIGHT.test(name);
+}
+
+export interface WeightUploadOptions {
+  /** 'f32' (default) or 'f16' packed two per u32 (exact for FP16 sources, rounded to nearest for others). */
+  weightType?: WeightFormat;
+  /** Largest binding of one matrix part in bytes; the device's limit by default (tests force small splits). */
+  maxBindingBytes?: number;
+}
+
+export interface GpuWeights {
+  readonly weightType: WeightFormat;
+  /** Bytes of GPU memory the weights occupy. */
+  readonly byteLength: number;
+  /** The linear weight `name`, checked to be [rows, columns]. */
+  matrix(name: string, rows: number, columns: number): GpuMatrix;
+  /** The f32 tensor `name`, checked to hold `length` values. */
+  vector(name: string, length: number): GPUBuffer;
+  destroy(): void;
+}
+
+export interface WeightUploader {
+  /** Uploads one canonical tensor (in any order). The tensor's data is not kept. */
+  add(tensor: Tensor): void;
+  /** The uploaded weights; tensors that are missing or misshapen are reported when a layer asks for them. */
+  finish(): GpuWeights;
+}
+
+interface Piece {
+  name: string;
+  shape: readonly number[];
+  data: Float32Array;
+}
+
+function pieces(tensor: Tensor): Piece[] {
+  const stacked = STACKED_PARTS.find(([suffix]) => tensor.name.endsWith(suffix));
+  if (!stacked) return [{ name: tensor.name, shape: tensor.shape, data: tensor.data }];
+  const parts = stacked[1];
+  const length = tensor.data.length / parts;
+  const columns = tensor.shape[tensor.shape.length - 1];
+  if (!Number.isInteger(length) || length % columns !== 0) {
+    throw new ModelFormatError(
+      `Tensor ${tensor.name} [${tensor.shape.join(', ')}] does not split into ${parts} parts.`,
+    );
+  }
+  const shape = isLinearWeight(tensor.name) ? [length / columns, columns] : [length];
+  return Array.from({ length: parts }, (_, i) => ({
+    name: `${tensor.name}.${i}`,
+    shape,
+    data: tensor.data.subarray(i * length, (i + 1) * length),
+  }));
+}
+
+export function createWeightUploader(device: GPUDevice, options: WeightUploadOptions = {}): WeightUploader {
+  const weightType = options.weightType ?? 'f32';
+  const partLimit = options.maxBindingBytes ?? maxPartBytes(device);
+  const matrices = new Map<string, GpuMatrix>();
+  const vectors = new Map<string, { buffer: GPUBuffer; length: number }>();
+  let byteLength = 0;
+
+  const destroy = () => {
+    for (const matrix of matrices.values()) destroyMatrix(matrix);
+    for (const { buffer } of vectors.values()) buffer.destroy();
+    matrices.clear();
+    vectors.clear();
+  };
+
+  const addPiece = (piece: Piece, linear: boolean) => {
+    if (matrices.has(piece.name) || vectors.has(piece.name)) {
+      throw new ModelFormatError(`Tensor ${piece.name} was given twice.`);
+    }
+    if (piece.data.length !== elementCount(piece.shape)) {
+      throw new ModelFormatError(`Tensor ${piece.name}: ${piece.data.length} values for shape [${piece.shape}].`);
+    }
+    if (linear) {
+      if (piece.shape.length !== 2) {
+        throw new ModelFormatError(`Tensor ${piece.name} should be a matrix but has shape [${piece.shape}].`);
+      }
+      const [rows, columns] = piece.shape;
+      const matrix = uploadMatrix(device, piece.data, rows, columns, weightType, piece.name, partLimit);
+      matrices.set(piece.name, matrix);
+      byteLength += matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+      return;
+    }
+    const data = LERP_MIX.test(piece.name) ? piece.data.map((m) => 1 - m) : piece.data;
+    const buffer = uploadBuffer(device, data, piece.name);
+    vectors.set(piece.name, { buffer, length: data.length });
+    byteLength += buffer.size;
+  };
+
+  return {
+    add(tensor) {
+      const linear = isLinearWeight(tensor.name);
+      for (const piece of pieces(tensor)) addPiece(piece, linear);
+    },
+    finish() {
+      return {
+        weightType,
+        get byteLength() {
+          return byteLength;
+        },
+        matrix(name, rows, columns) {
+          const matrix = matrices.get(name);
+          if (!matrix) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
+          if (matrix.rows !== rows || matrix.columns !== columns) {
+            throw new ModelFormatError(
+              `Tensor ${name} has shape [${matrix.rows}, ${matrix.columns}]; expected [${rows}, ${columns}].`,
+            );
+          }
+          return matrix;
+        },
+        vector(name, length) {
+          const vector = vectors.get(name);
+          if (!vector) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
+          if (vector.length !== length) {
+            throw new ModelFormatError(`Tensor ${name} has ${vector.length} values; expected ${length}.`);
+          }
+          return vector.buffer;
+        },
+        destroy,
+      };
+    },
+  };
+}
