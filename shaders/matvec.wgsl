@@ -14,7 +14,8 @@
 // Bandwidth design: each workgroup owns ROWS_PER_WORKGROUP rows; its invocations walk the rows' chunks with a
 // stride of WORKGROUP_SIZE, so one step of the workgroup reads WORKGROUP_SIZE·16 contiguous bytes of every row
 // (coalesced vec4 loads). Every weight chunk is loaded once and used for all BATCH vectors (x is small and stays
-// in cache). The per-invocation partial sums are reduced through workgroup memory.
+// in cache). The per-invocation partial sums are reduced through workgroup memory sized to exactly
+// BATCH · ROWS_PER_WORKGROUP · WORKGROUP_SIZE floats (workgroup memory is zeroed per workgroup: keep it small).
 
 //!include weights
 //!include activation
@@ -37,7 +38,7 @@ const MAX_ROWS_PER_WORKGROUP = 8u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial: array<f32, MAX_SUMS * WORKGROUP_SIZE>;
+var<workgroup> partial: array<f32, BATCH * ROWS_PER_WORKGROUP * WORKGROUP_SIZE>;
 
 fn x_at(base: u32, k: u32) -> f32 {
   return select(0.0, x[base + k], k < IN_WIDTH);

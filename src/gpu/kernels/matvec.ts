@@ -16,6 +16,22 @@ const CODE = resolveWgsl(source);
 /** Largest batch one matvec dispatch takes (BATCH · ROWS_PER_WORKGROUP ≤ 32 sums per invocation); use matmat above. */
 export const MAX_MATVEC_BATCH = 32;
 
+const MAX_ROWS_PER_WORKGROUP = 8;
+
+/** Workgroups a matrix should at least spread over: below that, fewer rows per workgroup (more parallel loads). */
+const TARGET_WORKGROUPS = 256;
+
+/**
+ * Rows per workgroup: a power of two, as many as keep TARGET_WORKGROUPS workgroups busy (a workgroup owning more rows
+ * issues more independent loads per step and shares the reduction), capped by the register budget for the batch.
+ */
+export function defaultRowsPerWorkgroup(rows: number, batch: number): number {
+  const cap = Math.min(MAX_ROWS_PER_WORKGROUP, Math.floor(MAX_MATVEC_BATCH / batch));
+  let chosen = 1;
+  while (chosen * 2 <= cap && rows / (chosen * 2) >= TARGET_WORKGROUPS) chosen *= 2;
+  return chosen;
+}
+
 export interface MatVecEpilogue {
   /** Vectors in x (sessions); default 1. */
   batch?: number;
@@ -42,10 +58,14 @@ export interface MatVecShape extends MatVecEpilogue {
 export function matVecKernel(shape: MatVecShape): KernelDispatch {
   const batch = shape.batch ?? 1;
   const groups = shape.groups ?? 1;
-  const rowsPerWorkgroup = shape.rowsPerWorkgroup ?? Math.max(1, Math.min(4, Math.floor(MAX_MATVEC_BATCH / batch)));
+  const rowsPerWorkgroup = shape.rowsPerWorkgroup ?? defaultRowsPerWorkgroup(shape.rows, batch);
   const workgroupSize = shape.workgroupSize ?? 64;
   checkCount('matvec batch', batch, MAX_MATVEC_BATCH);
-  checkCount('matvec rows per workgroup', rowsPerWorkgroup, Math.min(8, Math.floor(MAX_MATVEC_BATCH / batch)));
+  checkCount(
+    'matvec rows per workgroup',
+    rowsPerWorkgroup,
+    Math.min(MAX_ROWS_PER_WORKGROUP, Math.floor(MAX_MATVEC_BATCH / batch)),
+  );
   checkCount('matvec input width', shape.inWidth);
   checkCount('matvec rows', shape.rows);
   if ((workgroupSize & (workgroupSize - 1)) !== 0 || workgroupSize < batch * rowsPerWorkgroup) {

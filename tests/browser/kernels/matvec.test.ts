@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { encodeMatVec, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
+import { defaultRowsPerWorkgroup, encodeMatVec, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, tanh } from '../../../src/reference/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel } from '../gpu-harness.js';
@@ -28,6 +28,24 @@ describe('matvec kernel', () => {
       output(3 * 129),
     ]);
     expectClose(y, matMat(roundToF16(w), x, 3), 1e-5);
+  });
+
+  it('gives each workgroup 8 rows for a batch of 4 (32 sums per invocation; rows not a multiple of 8)', async () => {
+    const w = randomArray(37 * 100, 14);
+    const x = randomArray(4 * 100, 15);
+    const [y] = await runKernel(
+      matVecKernel({ inWidth: 100, rows: 37, format: 'f16', batch: 4, rowsPerWorkgroup: 8 }),
+      [packRows(w, 100, 'f16'), x, output(4 * 37)],
+    );
+    expectClose(y, matMat(roundToF16(w), x, 4), 1e-5);
+  });
+
+  it('picks more rows per workgroup for tall matrices, within the batch budget', () => {
+    expect(defaultRowsPerWorkgroup(100, 1)).toBe(1);
+    expect(defaultRowsPerWorkgroup(1000, 1)).toBe(2);
+    expect(defaultRowsPerWorkgroup(65536, 1)).toBe(8);
+    expect(defaultRowsPerWorkgroup(65536, 8)).toBe(4);
+    expect(defaultRowsPerWorkgroup(65536, 32)).toBe(1);
   });
 
   it('applies the activation epilogue and accumulates into y', async () => {
