@@ -116,26 +116,15 @@ export class EngineCore implements EngineCoreApi {
   }
 
   async createSession(state?: State): Promise<number> {
-    const handle = await this.allocate();
-    if (state !== undefined) {
-      try {
-        await this.backend.writeState(handle, state);
-      } catch (error) {
-        this.backend.freeState(handle);
-        throw error;
-      }
-    }
-    return this.register(handle, undefined);
+    const handle = await this.allocateWith((fresh) => state && this.backend.writeState(fresh, state));
+    return this.register(handle, undefined, []);
   }
 
   async forkSession(id: number): Promise<number> {
     const source = this.session(id);
     return this.serial(source, async () => {
-      const handle = await this.allocate();
-      await this.backend.copyState(source.handle, handle);
-      const fork = this.register(handle, source.logits?.slice());
-      this.session(fork).unfed = [...source.unfed];
-      return fork;
+      const handle = await this.allocateWith((fresh) => this.backend.copyState(source.handle, fresh));
+      return this.register(handle, source.logits?.slice(), [...source.unfed]);
     });
   }
 
@@ -250,12 +239,24 @@ export class EngineCore implements EngineCoreApi {
     return this.backend.allocateState();
   }
 
-  private register(handle: StateHandle, logits: Float32Array | undefined): number {
+  /** A new state, set up by `fill`; freed again when `fill` fails. */
+  private async allocateWith(fill: (handle: StateHandle) => Promise<void> | undefined): Promise<StateHandle> {
+    const handle = await this.allocate();
+    try {
+      await fill(handle);
+    } catch (error) {
+      this.backend.freeState(handle);
+      throw error;
+    }
+    return handle;
+  }
+
+  private register(handle: StateHandle, logits: Float32Array | undefined, unfed: number[]): number {
     const id = this.nextId++;
     this.sessions.set(id, {
       handle,
       logits,
-      unfed: [],
+      unfed,
       lifetime: new AbortController(),
       tail: Promise.resolve(),
       promptTokens: 0,
