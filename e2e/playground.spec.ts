@@ -121,6 +121,18 @@ test('keyboard only: reach Generate with Tab, run it, move through positions wit
   await expectLabelledControls(page);
 });
 
+test('loading shows the bytes received of the total, the speed and the time left', async ({ page, context }) => {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  // 1 MB/s: the 3.3 MB fixture takes about 3 s, long enough to watch.
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 1e6, uploadThroughput: -1 });
+  await page.goto(withModel('/playground/'));
+  const line = page.locator('.load-progress [role="status"]');
+  await expect(line).toHaveText(/^Downloading: [\d.]+ [kM]B of 3\.33 MB · [\d.]+ [kM]B\/s · [\d.]+ s left$/);
+  await expect(page.getByRole('progressbar', { name: 'Model loading progress' })).toHaveAttribute('value', /^0\.\d+$/);
+  await expect(line).toHaveText(/^Ready: /, { timeout: 60_000 });
+});
+
 test('narrow screens get one column', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await openPlayground(page);

@@ -114,8 +114,7 @@ async function load(choice: ModelChoice): Promise<void> {
     engine = await loadEngine(choice, progress);
     chat = new ChatSessions(engine, modelKey(choice), store);
     modelStatus.textContent = describeEngine(engine.info);
-    if (typeof choice.model === 'string')
-      history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
+    history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     modelPanel.open = false;
     messageBox.focus();
   } catch {

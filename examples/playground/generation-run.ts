@@ -43,10 +43,16 @@ export class GenerationRun {
     { startState, follow }: { startState?: State; follow: boolean },
   ): Promise<{ run: GenerationRun; done: Promise<GenerationStats> }> {
     const session = await engine.createSession(startState);
-    const startedAt = performance.now();
-    await session.prefill(prompt);
-    events.onPrefilled((await engine.tokenizer.encode(prompt)).length, performance.now() - startedAt);
-    const run = new GenerationRun(await session.fork(), await session.fork(), follow);
+    let run: GenerationRun;
+    try {
+      const startedAt = performance.now();
+      await session.prefill(prompt);
+      events.onPrefilled((await engine.tokenizer.encode(prompt)).length, performance.now() - startedAt);
+      run = new GenerationRun(await session.fork(), await session.fork(), follow);
+    } catch (error) {
+      void session.dispose();
+      throw error;
+    }
     const done = run.generate(session, options, events).finally(() => void session.dispose());
     return { run, done };
   }

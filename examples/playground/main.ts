@@ -83,8 +83,7 @@ async function load(choice: ModelChoice): Promise<void> {
   try {
     engine = await loadEngine(choice, progress);
     modelStatus.textContent = describeEngine(engine.info);
-    if (typeof choice.model === 'string')
-      history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
+    history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     fillStateSelectors(engine.info);
   } catch {
     modelStatus.textContent = 'No model loaded';

@@ -22,10 +22,14 @@ export function pageOptions(search = location.search): PageOptions {
   };
 }
 
-/** The page's address with `?model=` (and `?backend=`) set, for bookmarks and reloads. */
-export function addressWithModel(model: string, backend: BackendChoice, href = location.href): string {
+/**
+ * The page's address with `?model=` (and `?backend=`) set, for bookmarks and reloads; a model from a file has no
+ * address, so `?model=` goes.
+ */
+export function addressWithModel(model: string | File, backend: BackendChoice, href = location.href): string {
   const url = new URL(href);
-  url.searchParams.set('model', model);
+  if (typeof model === 'string') url.searchParams.set('model', model);
+  else url.searchParams.delete('model');
   if (backend === 'auto') url.searchParams.delete('backend');
   else url.searchParams.set('backend', backend);
   return url.href;
