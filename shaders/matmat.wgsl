@@ -8,11 +8,13 @@
 //   1 storage read       weights  W [GROUPS·ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl)
 //   2 storage read       x        [T, GROUPS·IN_WIDTH] f32
 //   3 storage read_write y        [GROUPS, T, OUT_WIDTH] f32
-// Entry point `main`, workgroup 16 × 16; dispatch (ceil(ROWS / 64), ceil(T / 64), GROUPS).
+// Entry point `main`, workgroup SIDE × SIDE; dispatch (ceil(ROWS / TILE), ceil(T / TILE), GROUPS) with
+// TILE = SIDE · PER_SIDE (the host uses 8 × 8 invocations of 8 × 8 outputs, TILE 64, for big products and of 4 × 4,
+// TILE 32, when 64-tiles would leave a large GPU idle).
 //
-// Each workgroup computes a 64-row × 64-token tile of Y, 4 × 4 outputs per invocation, walking k in steps of
-// TILE_K: a TILE_K × 64 slab of W (decoded to f32) and of X is staged in workgroup memory, so every weight read from
-// memory is reused for 64 tokens.
+// Each workgroup computes a TILE-row × TILE-token tile of Y, PER_SIDE × PER_SIDE outputs per invocation, walking k in
+// steps of TILE_K: a TILE_K × TILE slab of W (decoded to f32) and of X is staged in workgroup memory, so every
+// weight read from memory is reused for TILE tokens.
 
 //!include weights
 //!include activation
@@ -28,16 +30,20 @@ override ROW_OFFSET: u32 = 0u;
 override GROUPS: u32 = 1u;
 override ACCUMULATE: bool = false;
 
-const TILE = 64u;
+override SIDE: u32 = 8u;
+override PER_SIDE: u32 = 8u; // ≤ MAX_PER_SIDE
+
 const TILE_K = 16u;
-const SIDE = 16u;
-const PER_SIDE = 4u;
-const INVOCATIONS = 256u;
+const MAX_PER_SIDE = 8u;
 
 @group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+// Derived from SIDE and PER_SIDE (never set by the host).
+override TILE: u32 = SIDE * PER_SIDE;
+override INVOCATIONS: u32 = SIDE * SIDE;
 
 var<workgroup> w_tile: array<f32, TILE_K * TILE>;
 var<workgroup> x_tile: array<f32, TILE_K * TILE>;
@@ -92,14 +98,14 @@ fn main(
   let first_row = workgroup.x * TILE;
   let first_token = workgroup.y * TILE;
 
-  var acc: array<f32, 16>;
+  var acc: array<f32, MAX_PER_SIDE * MAX_PER_SIDE>;
   for (var k0 = 0u; k0 < IN_WIDTH; k0 += TILE_K) {
     stage_weights(group, first_row, k0, lane);
     stage_x(group, first_token, k0, lane);
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      var w: array<f32, PER_SIDE>;
-      var v: array<f32, PER_SIDE>;
+      var w: array<f32, MAX_PER_SIDE>;
+      var v: array<f32, MAX_PER_SIDE>;
       for (var i = 0u; i < PER_SIDE; i++) {
         w[i] = w_tile[kk * TILE + local.x + SIDE * i];
         v[i] = x_tile[kk * TILE + local.y + SIDE * i];

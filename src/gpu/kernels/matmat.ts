@@ -14,7 +14,19 @@ import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 
 const CODE = resolveWgsl(source);
 
-const TILE = 64;
+/** Invocations per side of a workgroup (SIDE × SIDE). */
+const SIDE = 8;
+
+/** Tiles of Y one workgroup computes: 64 (8 × 8 outputs per invocation) or 32 (4 × 4). */
+export type MatMatTile = 32 | 64;
+
+/** Workgroups a product should spread over before it is worth the bigger (more reuse per load) 64-tiles. */
+const TARGET_WORKGROUPS = 256;
+
+/** 64-tiles when they still make TARGET_WORKGROUPS workgroups, else 32-tiles (small models on big GPUs). */
+export function defaultTile(rows: number, tokens: number, groups = 1): MatMatTile {
+  return ceilDiv(rows, 64) * ceilDiv(tokens, 64) * groups >= TARGET_WORKGROUPS ? 64 : 32;
+}
 
 export interface MatMatEpilogue {
   /** X rows (tokens); must equal the value in the shape uniform. */
@@ -31,6 +43,8 @@ export interface MatMatShape extends MatMatEpilogue {
   format: WeightFormat;
   outWidth?: number;
   rowOffset?: number;
+  /** Default `defaultTile(rows, tokens, groups)`. */
+  tile?: MatMatTile;
 }
 
 /** The uniform `{ rows }` binding of matmat (reuse one per chunk length). */
@@ -40,9 +54,10 @@ export function createShapeUniform(device: GPUDevice, rows: number): GPUBuffer {
 
 export function matMatKernel(shape: MatMatShape): KernelDispatch {
   const groups = shape.groups ?? 1;
+  const tile = shape.tile ?? defaultTile(shape.rows, shape.tokens, groups);
   checkCount('matmat input width', shape.inWidth);
-  checkCount('matmat rows', shape.rows, TILE * MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('matmat tokens', shape.tokens, TILE * MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('matmat rows', shape.rows, tile * MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('matmat tokens', shape.tokens, tile * MAX_WORKGROUPS_PER_DIMENSION);
   return {
     kernel: {
       label: 'matmat',
@@ -56,9 +71,11 @@ export function matMatKernel(shape: MatMatShape): KernelDispatch {
         ACCUMULATE: Number(shape.accumulate ?? false),
         PACKED_F16: Number(shape.format === 'f16'),
         ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
+        SIDE,
+        PER_SIDE: tile / SIDE,
       },
     },
-    workgroups: [ceilDiv(shape.rows, TILE), ceilDiv(shape.tokens, TILE), groups],
+    workgroups: [ceilDiv(shape.rows, tile), ceilDiv(shape.tokens, tile), groups],
   };
 }
 

@@ -2,23 +2,31 @@
 import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { createShapeUniform, encodeMatMat, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
+import { createShapeUniform, defaultTile, encodeMatMat, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, squaredRelu } from '../../../src/reference/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
 
 describe('matmat kernel', () => {
-  it('multiplies 70 token rows by an f32 [129, 100] matrix (tiles cut on both edges)', async () => {
-    const tokens = 70;
-    const w = randomArray(129 * 100, 21);
-    const x = randomArray(tokens * 100, 22);
-    const [y] = await runKernel(matMatKernel({ inWidth: 100, rows: 129, format: 'f32', tokens }), [
-      uniform(new Uint32Array([tokens])),
-      packRows(w, 100, 'f32'),
-      x,
-      output(tokens * 129),
-    ]);
-    expectClose(y, matMat(w, x, tokens), 1e-5);
+  for (const tile of [32, 64] as const) {
+    it(`multiplies 70 token rows by an f32 [129, 100] matrix in ${tile}-tiles (cut on both edges)`, async () => {
+      const tokens = 70;
+      const w = randomArray(129 * 100, 21);
+      const x = randomArray(tokens * 100, 22);
+      const [y] = await runKernel(matMatKernel({ inWidth: 100, rows: 129, format: 'f32', tokens, tile }), [
+        uniform(new Uint32Array([tokens])),
+        packRows(w, 100, 'f32'),
+        x,
+        output(tokens * 129),
+      ]);
+      expectClose(y, matMat(w, x, tokens), 1e-5);
+    });
+  }
+
+  it('uses 64-tiles only when they still fill 256 workgroups', () => {
+    expect(defaultTile(768, 128)).toBe(32);
+    expect(defaultTile(2048, 512)).toBe(64);
+    expect(defaultTile(65536, 1)).toBe(64);
   });
 
   it('multiplies packed f16 weights (in 37, out 37) with squared ReLU, accumulating into Y', async () => {
