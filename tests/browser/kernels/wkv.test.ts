@@ -5,13 +5,9 @@
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
-import l2NormSource from '../../../shaders/l2-norm.wgsl?raw';
-import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
-import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
-import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
-import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
 import { tokenParams } from '../../../src/gpu/kernels/token-shift.js';
 import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/reference/ops.js';
+import { l2NormKernel, wkv4Kernel, wkv5Kernel, wkv7Kernel } from '../../../src/runtime/kernels/wkv.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
 
 const TOLERANCE = 1e-5;
@@ -39,15 +35,6 @@ function statePool(batch: number, size: number, seed: number): { pool: Float32Ar
 function row(array: Float32Array, b: number, t: number, tokens: number, width: number): Float32Array {
   const start = (b * tokens + t) * width;
   return array.subarray(start, start + width);
-}
-
-function dispatch(
-  label: string,
-  code: string,
-  constants: Record<string, number>,
-  workgroups: number[],
-): KernelDispatch {
-  return { kernel: { label, code, constants }, workgroups: [workgroups[0], workgroups[1], 1] };
 }
 
 describe('WKV v4 kernel', () => {
@@ -88,10 +75,15 @@ describe('WKV v4 kernel', () => {
             }
           });
 
-          const [statesAfter, out] = await runKernel(
-            dispatch('wkv4', wkv4Source, { CHANNELS: channels }, [Math.ceil(channels / 64), batch]),
-            [uniform(tokenParams(tokens, offsets)), inout(pool), timeFirst, timeDecay, k, v, output(n)],
-          );
+          const [statesAfter, out] = await runKernel(wkv4Kernel(channels, batch), [
+            uniform(tokenParams(tokens, offsets)),
+            inout(pool),
+            timeFirst,
+            timeDecay,
+            k,
+            v,
+            output(n),
+          ]);
           expectClose(out, expectedOut, TOLERANCE);
           expectClose(statesAfter, expectedPool, TOLERANCE);
         });
@@ -134,30 +126,35 @@ describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
             const { pool, offsets } = statePool(batch, stateSize, seed + 6);
 
             const bonusPerChannel = perHead ? repeatPerHead(bonus, headSize) : bonus;
+            const decayPerChannel = perHead ? repeatPerHead(decay, headSize) : decay;
             const expectedPool = pool.slice();
             const expectedOut = new Float32Array(n);
             offsets.forEach((offset, b) => {
               const state = expectedPool.subarray(offset, offset + stateSize);
               for (let t = 0; t < tokens; t++) {
                 const [rt, kt, vt, out] = [r, k, v, expectedOut].map((a) => row(a, b, t, tokens, channels));
-                const wt = perToken
-                  ? row(decay, b, t, tokens, channels)
-                  : perHead
-                    ? repeatPerHead(decay, headSize)
-                    : decay;
+                const wt = perToken ? row(decay, b, t, tokens, channels) : decayPerChannel;
                 wkv5Step(rt, kt, vt, wt, bonusPerChannel, state, headSize, out);
               }
             });
 
-            const constants = {
-              HEAD_SIZE: headSize,
-              PARAMS_PER_HEAD: Number(perHead),
-              DECAY_PER_TOKEN: Number(perToken),
-            };
-            const [statesAfter, out] = await runKernel(
-              dispatch(`wkv5 v${generation}`, wkv5Source, constants, [HEADS, batch]),
-              [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, r, k, v, output(n)],
-            );
+            const kernel = wkv5Kernel({
+              heads: HEADS,
+              headSize,
+              batch,
+              paramsPerHead: perHead,
+              decayPerToken: perToken,
+            });
+            const [statesAfter, out] = await runKernel(kernel, [
+              uniform(tokenParams(tokens, offsets)),
+              inout(pool),
+              bonus,
+              decay,
+              r,
+              k,
+              v,
+              output(n),
+            ]);
             expectClose(out, expectedOut, TOLERANCE);
             expectClose(statesAfter, expectedPool, TOLERANCE);
           });
@@ -196,10 +193,17 @@ describe('WKV v7 kernel', () => {
             }
           });
 
-          const [statesAfter, out] = await runKernel(
-            dispatch('wkv7', wkv7Source, { HEAD_SIZE: headSize }, [HEADS, batch]),
-            [uniform(tokenParams(tokens, offsets)), inout(pool), r, w, k, v, kk, iclr, output(n)],
-          );
+          const [statesAfter, out] = await runKernel(wkv7Kernel(HEADS, headSize, batch), [
+            uniform(tokenParams(tokens, offsets)),
+            inout(pool),
+            r,
+            w,
+            k,
+            v,
+            kk,
+            iclr,
+            output(n),
+          ]);
           expectClose(out, expectedOut, TOLERANCE);
           expectClose(statesAfter, expectedPool, TOLERANCE);
         });
@@ -218,11 +222,7 @@ describe('per-head L2 norm kernel (v7 kk = normalize(k · k_k))', () => {
       for (let i = 5 * channels; i < 9 * channels; i++) x[i] *= 1e4;
       const scale = randomArray(channels, 500_000 + headSize, 2);
 
-      const [out] = await runKernel(dispatch('l2-norm', l2NormSource, { HEAD_SIZE: headSize }, [HEADS, rows]), [
-        x,
-        scale,
-        output(rows * channels),
-      ]);
+      const [out] = await runKernel(l2NormKernel(HEADS, headSize, rows), [x, scale, output(rows * channels)]);
       const expected = l2NormalizeHeads(mul(x, scale), headSize);
       expectClose(out, expected, TOLERANCE);
       expectClose(out.subarray(0, channels), new Float32Array(channels), 0);
