@@ -11,12 +11,11 @@
 //   4 storage read       g    [N, C] f32
 //   5 storage read       r_k  [C] f32
 //   6 storage read_write out  [N, C] f32
-// Entry point `main`, workgroup size 64 (any HEAD_SIZE); dispatch (H, N, 1): one workgroup per (head, row), a tree
-// reduction for the bonus.
+// Entry point `main`, workgroup size HEAD_SIZE (≤ 256); dispatch (H, N, 1): one workgroup per (head, row), lane j
+// computing channel j. Each lane's product r·k·r_k goes to workgroup memory; after one barrier every lane sums them
+// (a broadcast read), so no reduction tree and its barriers are needed.
 
 override HEAD_SIZE: u32;
-
-const WORKGROUP_SIZE = 64u;
 
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> r: array<f32>;
@@ -26,32 +25,22 @@ const WORKGROUP_SIZE = 64u;
 @group(0) @binding(5) var<storage, read> r_k: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP_SIZE>;
+var<workgroup> products: array<f32, HEAD_SIZE>;
 
-@compute @workgroup_size(WORKGROUP_SIZE)
+@compute @workgroup_size(HEAD_SIZE)
 fn main(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let channel0 = group.x * HEAD_SIZE;
-  let base = group.y * groups.x * HEAD_SIZE + channel0;
-
-  var sum = 0.0;
-  for (var j = lane; j < HEAD_SIZE; j += WORKGROUP_SIZE) {
-    sum += r[base + j] * k[base + j] * r_k[channel0 + j];
-  }
-  partial[lane] = sum;
+  let channel = group.x * HEAD_SIZE + lane;
+  let index = group.y * groups.x * HEAD_SIZE + channel;
+  products[lane] = r[index] * k[index] * r_k[channel];
   workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      partial[lane] += partial[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  let bonus = partial[0];
 
-  for (var i = lane; i < HEAD_SIZE; i += WORKGROUP_SIZE) {
-    out[base + i] = (y[base + i] + bonus * v[base + i]) * g[base + i];
+  var bonus = 0.0;
+  for (var j = 0u; j < HEAD_SIZE; j++) {
+    bonus += products[j];
   }
+  out[index] = (y[index] + bonus * v[index]) * g[index];
 }

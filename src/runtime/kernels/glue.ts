@@ -35,7 +35,7 @@ export function elementwiseGlueKernel(name: ElementwiseGlue, channels: number, r
 /** [y, r, k, v, g, r_k, out]: out = (y + (Σ_head r·k·r_k) · v) · g, per head of `headSize` channels. */
 export function v7BonusGateKernel(heads: number, headSize: number, rows: number): KernelDispatch {
   checkCount('v7-bonus-gate heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('v7-bonus-gate head size', headSize);
+  checkCount('v7-bonus-gate head size', headSize, 256);
   checkCount('v7-bonus-gate rows', rows, MAX_WORKGROUPS_PER_DIMENSION);
   return {
     kernel: { label: 'v7-bonus-gate', code: v7BonusGateSource, constants: { HEAD_SIZE: headSize } },
