@@ -1,4 +1,5 @@
 /** The CLI's commands and their usage text. */
+import { benchCommand } from './bench-command.js';
 import { logitsCommand } from './logits-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 
@@ -7,6 +8,7 @@ export type Command = (argv: string[]) => Promise<void>;
 export const COMMANDS: Readonly<Record<string, Command>> = {
   logits: logitsCommand,
   tokenize: tokenizeCommand,
+  bench: benchCommand,
 };
 
 export const USAGE = `Usage: rwkv-webgpu <command> [flags]
@@ -18,6 +20,10 @@ Commands:
            n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t).
   tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE
            Prints the token ids of the input file as a JSON array.
+  bench    [--json FILE] [--models v7-0.1b,v7-0.4b,v7-1.5b] [--decode-tokens N] [--warmup-tokens N]
+           [--prefill-tokens N] [--batch N] [--seed S]
+           Benchmarks synthetic RWKV-7 shapes (f16 weights) on the browser's WebGPU adapter: read bandwidth,
+           decode tok/s (batch 1), prefill tok/s, batched decode tok/s. Prints a table; --json writes the report.
 
 Exit codes: 0 success, 1 runtime error (e.g. a bad model file), 2 bad arguments.
 `;

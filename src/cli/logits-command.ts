@@ -9,9 +9,11 @@ import { openCpuLogitsBackend } from './cpu-logits-backend.js';
 import type { LogitsBackend } from './logits-backend.js';
 import { assertReadable } from './model-file.js';
 import { resolveTokenizer, TOKENIZER_CHOICES } from './tokenizer-option.js';
+import { openWebGpuLogitsBackend } from './webgpu-logits-backend.js';
 
 const BACKENDS: Readonly<Record<string, (modelPath: string) => Promise<LogitsBackend>>> = {
   cpu: openCpuLogitsBackend,
+  webgpu: openWebGpuLogitsBackend,
 };
 
 export async function logitsCommand(argv: string[]): Promise<void> {

@@ -1,0 +1,150 @@
+/**
+ * The benchmark, run in a browser page on whatever adapter it gets: the read-bandwidth probe, then for each
+ * synthetic RWKV-7 shape (f16 weights, seeded, streamed to the GPU tensor by tensor) decode tokens/s at batch 1
+ * after warm-up, prefill tokens/s for one long prompt, and aggregate decode tokens/s with a batch of sessions.
+ * Timings are wall-clock around complete steps, logits readback included — what a caller sees.
+ */
+import { requestGpuDevice } from '../gpu/device.js';
+import type { GpuContext } from '../gpu/device.js';
+import { KernelRunner } from '../gpu/kernel-runner.js';
+import { syntheticModelSpec, syntheticTensors } from '../model/synthetic.js';
+import type { SyntheticModelOptions } from '../model/synthetic.js';
+import { stateSize } from '../model/state.js';
+import { createGpuModelFromWeights } from '../runtime/model.js';
+import type { GpuModel } from '../runtime/model.js';
+import { createWeightUploader } from '../runtime/weights.js';
+import { probeReadBandwidth } from './bandwidth-probe.js';
+import { BENCH_MODELS, BENCH_VOCAB } from './report.js';
+import type { BenchModelShape, BenchOptions, BenchReport, BenchResult } from './report.js';
+
+/** SwiftShader and other CPU adapters: too slow for the larger shapes by default. */
+function isSoftwareAdapter(gpu: GpuContext): boolean {
+  const { vendor, architecture, description } = gpu.adapter;
+  return /swiftshader|llvmpipe|software|microsoft basic/i.test(`${vendor} ${architecture} ${description}`);
+}
+
+function modelOptions(shape: BenchModelShape, seed: number): SyntheticModelOptions {
+  return {
+    generation: '7',
+    nLayer: shape.nLayer,
+    nEmbed: shape.nEmbed,
+    headSize: 64,
+    nFfn: 4 * shape.nEmbed,
+    nVocab: BENCH_VOCAB,
+    lora: shape.lora,
+    seed,
+  };
+}
+
+async function buildModel(gpu: GpuContext, options: SyntheticModelOptions, batch: number): Promise<GpuModel> {
+  const uploader = createWeightUploader(gpu.device, { weightType: 'f16' });
+  for (const tensor of syntheticTensors(options)) uploader.add(tensor);
+  const weights = uploader.finish();
+  try {
+    return await createGpuModelFromWeights(gpu, syntheticModelSpec(options), weights, {
+      maxSessions: batch + 1,
+      maxBatch: batch,
+    });
+  } catch (error) {
+    weights.destroy();
+    throw error;
+  }
+}
+
+/** A deterministic token stream (the model's weights are random: which tokens matters little). */
+function tokens(count: number, offset: number): number[] {
+  return Array.from({ length: count }, (_, i) => (i * 7919 + offset * 104729) % BENCH_VOCAB);
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
+}
+
+async function measure(model: GpuModel, options: BenchOptions): Promise<Omit<BenchResult, 'model' | 'rooflineRatio'>> {
+  const solo = model.createSession();
+  const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
+  for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
+  const decodeSeconds = await timed(async () => {
+    for (const token of decodeInput.slice(options.warmupTokens)) await model.decode([solo], [token]);
+  });
+  const decodeTokensPerSec = options.decodeTokens / decodeSeconds;
+
+  const prompt = model.createSession();
+  await model.prefill(prompt, tokens(model.maxChunk, 2));
+  const fresh = model.createSession();
+  const prefillSeconds = await timed(() => model.prefill(fresh, tokens(options.prefillTokens, 3)));
+
+  for (const session of [solo, prompt, fresh]) model.freeSession(session);
+  const sessions = Array.from({ length: options.batch }, () => model.createSession());
+  const stepTokens = (step: number) => sessions.map((_, b) => (step * 31 + b * 997) % BENCH_VOCAB);
+  for (let step = 0; step < options.warmupTokens; step++) await model.decode(sessions, stepTokens(step));
+  const batchSteps = Math.max(1, Math.ceil(options.decodeTokens / 2));
+  const batchSeconds = await timed(async () => {
+    for (let step = 0; step < batchSteps; step++) await model.decode(sessions, stepTokens(step));
+  });
+  for (const session of sessions) model.freeSession(session);
+
+  const spec = model.spec;
+  const embeddingBytes = spec.nVocab * spec.nEmbed * 2;
+  const bytesPerToken = model.weightBytes - embeddingBytes + spec.nEmbed * 2 + 2 * stateSize(spec) * 4;
+  return {
+    weights: 'f16',
+    weightBytes: model.weightBytes,
+    decodeTokensPerSec,
+    decodeGBps: (bytesPerToken * decodeTokensPerSec) / 1e9,
+    prefillTokens: options.prefillTokens,
+    prefillTokensPerSec: options.prefillTokens / prefillSeconds,
+    batch8TokensPerSec: (batchSteps * options.batch) / batchSeconds,
+  };
+}
+
+export async function runBench(options: BenchOptions, log: (line: string) => void = () => {}): Promise<BenchReport> {
+  const gpu = await requestGpuDevice();
+  try {
+    const runner = new KernelRunner(gpu.device);
+    log('probing read bandwidth');
+    const probe = await probeReadBandwidth(runner);
+    const software = isSoftwareAdapter(gpu);
+    const names = options.models ?? (software ? ['v7-0.1b'] : BENCH_MODELS.map((shape) => shape.name));
+    const report: BenchReport = {
+      adapter: {
+        vendor: gpu.adapter.vendor,
+        architecture: gpu.adapter.architecture,
+        description: gpu.adapter.description,
+        features: [...gpu.features],
+      },
+      probe: { readGBps: probe.readGBps },
+      results: [],
+      skipped: BENCH_MODELS.filter((shape) => !names.includes(shape.name)).map((shape) => ({
+        model: shape.name,
+        reason: software ? 'software adapter: too slow (pass --models to force)' : 'not requested',
+      })),
+    };
+    for (const shape of BENCH_MODELS.filter((candidate) => names.includes(candidate.name))) {
+      log(`${shape.name}: uploading synthetic f16 weights`);
+      let model: GpuModel;
+      try {
+        model = await buildModel(gpu, modelOptions(shape, options.seed), options.batch);
+      } catch (error) {
+        report.skipped.push({ model: shape.name, reason: `does not fit this adapter: ${(error as Error).message}` });
+        continue;
+      }
+      try {
+        log(`${shape.name}: measuring`);
+        const measured = await measure(model, options);
+        report.results.push({
+          model: shape.name,
+          ...measured,
+          rooflineRatio: measured.decodeGBps / probe.readGBps,
+        });
+      } finally {
+        model.dispose();
+      }
+    }
+    return report;
+  } finally {
+    gpu.destroy();
+  }
+}

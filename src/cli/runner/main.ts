@@ -1,0 +1,49 @@
+/**
+ * The CLI's runner page: loaded by `rwkv-webgpu` in headless Chromium, it exposes `window.rwkvRunner` (see
+ * runner-api.ts) so that Node can run models and the benchmark on the browser's WebGPU.
+ */
+import { runBench } from '../../bench/run-bench.js';
+import { loadCanonicalModel } from '../../formats/load.js';
+import { requestGpuDevice } from '../../gpu/device.js';
+import type { GpuContext } from '../../gpu/device.js';
+import { createGpuModel } from '../../runtime/model.js';
+import type { GpuModel } from '../../runtime/model.js';
+import { openByteSource } from '../../worker/model-source.js';
+import { float32ToBase64 } from './runner-api.js';
+import type { RunnerApi } from './runner-api.js';
+
+let loaded: { gpu: GpuContext; model: GpuModel } | undefined;
+
+const api: RunnerApi = {
+  async adapter() {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return null;
+    const { vendor, architecture, description } = adapter.info;
+    return { vendor, architecture, description, features: [...adapter.features] };
+  },
+
+  async loadModel(modelUrl, maxChunk) {
+    const gpu = await requestGpuDevice();
+    const canonical = await loadCanonicalModel(await openByteSource(new URL(modelUrl, location.href).href));
+    const model = await createGpuModel(gpu, canonical, { maxChunk, maxSessions: 1, maxBatch: 1 });
+    loaded = { gpu, model };
+    return { nVocab: model.spec.nVocab };
+  },
+
+  async allLogits(tokens, chunk) {
+    if (!loaded) throw new Error('rwkvRunner.loadModel must be called first');
+    const { model } = loaded;
+    const session = model.createSession();
+    const out = new Float32Array(tokens.length * model.spec.nVocab);
+    for (let start = 0; start < tokens.length; start += chunk) {
+      const part = tokens.slice(start, start + chunk);
+      out.set(await model.prefill(session, part, { allLogits: true }), start * model.spec.nVocab);
+    }
+    model.freeSession(session);
+    return float32ToBase64(out);
+  },
+
+  bench: (options) => runBench(options, (line) => console.log(`bench: ${line}`)),
+};
+
+window.rwkvRunner = api;

@@ -1,0 +1,36 @@
+/**
+ * What the CLI's runner page exposes to Node (as `window.rwkvRunner`, called through Playwright). Float arrays
+ * cross the boundary as base64 strings of little-endian f32 bytes.
+ */
+import type { BenchOptions, BenchReport } from '../../bench/report.js';
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  description: string;
+  features: string[];
+}
+
+export interface RunnerApi {
+  adapter(): Promise<AdapterReport | null>;
+  /** Loads the model at `modelUrl` onto the GPU (prefill steps of at most `maxChunk` tokens). */
+  loadModel(modelUrl: string, maxChunk: number): Promise<{ nVocab: number }>;
+  /** Logits of every position (tokens.length × nVocab, base64 f32) from a fresh state, `chunk` tokens per step. */
+  allLogits(tokens: number[], chunk: number): Promise<string>;
+  bench(options: BenchOptions): Promise<BenchReport>;
+}
+
+declare global {
+  interface Window {
+    rwkvRunner?: RunnerApi;
+  }
+}
+
+export function float32ToBase64(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

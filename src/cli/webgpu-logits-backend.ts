@@ -1,0 +1,26 @@
+/** The `logits` command's WebGPU backend: the model runs in headless Chromium (the browser is the runtime). */
+import { assertReadable } from './model-file.js';
+import type { LogitsBackend } from './logits-backend.js';
+import { openRunnerPage } from './browser/runner-page.js';
+
+/** Most tokens one GPU prefill step takes; the runtime cuts a larger `--chunk` into steps of this size. */
+const MAX_GPU_CHUNK = 128;
+
+export async function openWebGpuLogitsBackend(modelPath: string): Promise<LogitsBackend> {
+  await assertReadable(modelPath, 'model file');
+  const runner = await openRunnerPage({ '/model': modelPath });
+  try {
+    const { nVocab } = await runner.call('loadModel', '/model', MAX_GPU_CHUNK);
+    return {
+      nVocab,
+      async allLogits(tokens, chunk) {
+        const base64 = await runner.call('allLogits', Array.from(tokens), chunk);
+        return new Float32Array(Uint8Array.from(Buffer.from(base64, 'base64')).buffer);
+      },
+      close: () => runner.close(),
+    };
+  } catch (error) {
+    await runner.close();
+    throw error;
+  }
+}
