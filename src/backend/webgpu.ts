@@ -1,16 +1,111 @@
 /**
- * The WebGPU backend: an adapter from InferenceBackend to the GPU runtime's forward pass (src/runtime/). The
- * runtime has not landed yet, so asking for WebGPU fails with WebGPUUnavailableError (and `auto` falls back to the
- * CPU with a warning) until this adapter is written over it.
+ * The WebGPU backend: a thin adapter from InferenceBackend to the GPU runtime's GpuModel (src/runtime/model.ts) on a
+ * device from src/gpu/device.ts. State handles name GpuModel sessions; a fork copies a state through a readback.
+ * Weights stay f32 when the file held f32 and become f16 otherwise (f16 and quantized files). Once the device is
+ * lost, every call fails with the DeviceLostError that says why.
  */
-import { WebGPUUnavailableError } from '../errors.js';
-import type { CanonicalModel } from '../model/spec.js';
+import { requestGpuDevice } from '../gpu/device.js';
+import type { GpuContext } from '../gpu/device.js';
+import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import type { State } from '../model/state.js';
 import type { ProgressCallback } from '../progress.js';
-import type { InferenceBackend } from './backend.js';
+import { createGpuModel } from '../runtime/model.js';
+import type { GpuModel, GpuSession } from '../runtime/model.js';
+import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 export async function openWebGpuBackend(
-  _model: CanonicalModel,
-  _onProgress: ProgressCallback | undefined,
+  model: CanonicalModel,
+  onProgress: ProgressCallback | undefined,
 ): Promise<InferenceBackend> {
-  throw new WebGPUUnavailableError('the WebGPU forward pass (src/runtime) is not part of this build yet.');
+  const gpu = await requestGpuDevice({ label: 'rwkv-webgpu engine' });
+  const weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
+  onProgress?.({ phase: 'upload', loaded: 0, total: weightBytes });
+  try {
+    const gpuModel = await createGpuModel(gpu, model, { weightType: model.spec.weightType === 'f32' ? 'f32' : 'f16' });
+    onProgress?.({ phase: 'upload', loaded: weightBytes, total: weightBytes });
+    return new WebGpuBackend(gpu, gpuModel);
+  } catch (error) {
+    gpu.destroy();
+    throw error;
+  }
+}
+
+class WebGpuBackend implements InferenceBackend {
+  readonly description: BackendDescription;
+  private readonly sessions = new Map<StateHandle, GpuSession>();
+  private nextHandle = 1;
+
+  constructor(
+    private readonly gpu: GpuContext,
+    private readonly model: GpuModel,
+  ) {
+    const limits: Record<string, number> = {};
+    for (const name in gpu.limits) limits[name] = gpu.limits[name as keyof GPUSupportedLimits] as number;
+    this.description = { kind: 'webgpu', adapter: { ...gpu.adapter }, limits };
+  }
+
+  get spec(): ModelSpec {
+    return this.model.spec;
+  }
+
+  get maxBatch(): number {
+    return this.model.maxBatch;
+  }
+
+  async allocateState(): Promise<StateHandle> {
+    const session = await this.guard(async () => this.model.createSession());
+    const handle = this.nextHandle++;
+    this.sessions.set(handle, session);
+    return handle;
+  }
+
+  freeState(handle: StateHandle): void {
+    this.model.freeSession(this.session(handle));
+    this.sessions.delete(handle);
+  }
+
+  async copyState(source: StateHandle, target: StateHandle): Promise<void> {
+    await this.writeState(target, await this.readState(source));
+  }
+
+  readState(handle: StateHandle): Promise<State> {
+    return this.guard(() => this.model.readState(this.session(handle)));
+  }
+
+  writeState(handle: StateHandle, state: State): Promise<void> {
+    return this.guard(() => this.model.writeState(this.session(handle), state));
+  }
+
+  prefill(handle: StateHandle, tokens: Uint32Array, options: { allLogits?: boolean } = {}): Promise<Float32Array> {
+    return this.guard(() => this.model.prefill(this.session(handle), tokens, options));
+  }
+
+  async decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]> {
+    const sessions = handles.map((handle) => this.session(handle));
+    const logits = await this.guard(() => this.model.decode(sessions, Array.from(tokens)));
+    const nVocab = this.spec.nVocab;
+    return handles.map((_, i) => logits.subarray(i * nVocab, (i + 1) * nVocab));
+  }
+
+  dispose(): void {
+    this.sessions.clear();
+    this.model.dispose();
+    this.gpu.destroy();
+  }
+
+  private session(handle: StateHandle): GpuSession {
+    const session = this.sessions.get(handle);
+    if (session === undefined) throw new RangeError(`No state with handle ${handle} (freed or never allocated).`);
+    return session;
+  }
+
+  /** Runs GPU work; once the device is lost, fails with the DeviceLostError instead of a puzzling GPU error. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.gpu.isLost) throw await this.gpu.lost;
+    try {
+      return await work();
+    } catch (error) {
+      throw this.gpu.isLost ? await this.gpu.lost : error;
+    }
+  }
 }

@@ -1,0 +1,89 @@
+/**
+ * The engine on WebGPU, in its worker, over a fixture model loaded by URL: logits and perplexity against rwkv.cpp's
+ * reference logits (max error 1e-3), greedy tokens against the CPU oracle, batched concurrent sessions equal to solo
+ * runs, fork. The engine is made with `backend: 'auto'`, which must pick WebGPU here. One engine and few tokens:
+ * on SwiftShader, compiling the pipelines takes about a minute and a token of this 12-layer model about a second.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createEngine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import type { GenerateOptions } from '../../../src/engine/types.js';
+import { loadCanonicalModel } from '../../../src/formats/load.js';
+import { bytesOf, collect, Oracle } from '../../engine/helpers.js';
+import { describeWithFixtures, fetchFixture, fixtureUrl, REFERENCE_PROMPT } from '../fixtures.js';
+
+const MODEL = '7v0-834K';
+const MODEL_FILE = `tiny-rwkv-${MODEL}-FP32.bin`;
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+describeWithFixtures('engine on WebGPU in a Web Worker', () => {
+  let engine: Engine;
+  let reference: Float32Array;
+
+  beforeAll(async () => {
+    engine = await createEngine({ model: fixtureUrl('rwkv-cpp', MODEL_FILE) });
+    const bytes = await fetchFixture('reference-logits', `in-${MODEL}-FP32.logits`);
+    reference = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }, 300_000);
+  afterAll(() => engine.dispose());
+
+  async function run(prompt: string, options: GenerateOptions): Promise<number[]> {
+    const session = await engine.createSession();
+    await session.prefill(prompt);
+    const tokens = await collect(session.generate(options));
+    await session.dispose();
+    return tokens.map((t) => t.token);
+  }
+
+  test("'auto' picked WebGPU; info names the GPU; logits and perplexity match rwkv.cpp within 1e-3", async () => {
+    expect(engine.info).toMatchObject({ backend: 'webgpu', generation: '7', nVocab: 256, warnings: [] });
+    expect(engine.info.adapter).toBeDefined();
+    expect(engine.info.limits?.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    const session = await engine.createSession();
+    await session.prefill(REFERENCE_PROMPT);
+    expect(maxAbsDiff(await session.logits(), reference.subarray(2 * 256))).toBeLessThan(1e-3);
+    await session.dispose();
+    const tokens = bytesOf(REFERENCE_PROMPT);
+    let nll = 0;
+    for (let t = 0; t < 2; t++) {
+      const row = Array.from(reference.subarray(t * 256, (t + 1) * 256));
+      const max = Math.max(...row);
+      nll += max + Math.log(row.reduce((sum, value) => sum + Math.exp(value - max), 0)) - row[tokens[t + 1]];
+    }
+    expect((await engine.evaluate(REFERENCE_PROMPT)).nll).toBeCloseTo(nll / 2, 3);
+  });
+
+  test('greedy tokens equal those of the CPU oracle', async () => {
+    const prompt = 'The sky above the port';
+    const oracle = new Oracle(await loadCanonicalModel(await fetchFixture('rwkv-cpp', MODEL_FILE)));
+    oracle.feed(bytesOf(prompt));
+    expect(await run(prompt, { temperature: 0, maxTokens: 8 })).toEqual(oracle.greedy(8));
+  });
+
+  test('concurrent sessions (batched decode) produce exactly their solo tokens', async () => {
+    const jobs: [string, GenerateOptions][] = [
+      ['was the color of television', { seed: 1, maxTokens: 8 }],
+      ['x', { temperature: 0, maxTokens: 6 }],
+    ];
+    const solo = [];
+    for (const [prompt, options] of jobs) solo.push(await run(prompt, options));
+    const together = await Promise.all(jobs.map(([prompt, options]) => run(prompt, options)));
+    expect(together).toEqual(solo);
+  });
+
+  test('fork copies the GPU state', async () => {
+    const parent = await engine.createSession();
+    await parent.prefill('Case');
+    const child = await parent.fork();
+    expect(maxAbsDiff(await child.logits(), await parent.logits())).toBe(0);
+    await child.prefill(' closed');
+    const oracle = new Oracle(await loadCanonicalModel(await fetchFixture('rwkv-cpp', MODEL_FILE)));
+    expect(maxAbsDiff(await child.logits(), oracle.feed(bytesOf('Case closed')))).toBeLessThan(1e-3);
+    await Promise.all([parent.dispose(), child.dispose()]);
+  });
+});
