@@ -74,7 +74,7 @@ export interface GpuModel {
   writeState(session: GpuSession, state: State): Promise<void>;
   /** Feeds tokens[b] to sessions[b], all in one step; returns the logits [B × nVocab]. */
   decode(sessions: readonly GpuSession[], tokens: readonly number[]): Promise<Float32Array>;
-  /** Feeds a prompt to one session in chunks of at most maxChunk tokens; returns the last or every position's logits. */
+  /** Feeds a prompt to one session in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
   prefill(session: GpuSession, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
   /** Frees every GPU buffer of the model; the model is unusable afterwards. */
   dispose(): void;

@@ -8,8 +8,8 @@
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors are split into their parts, named `<name>.<i>`: v7 `att.x_rwkvag` (6 mixes), v6
  *   `att.time_maa_w1` (5 row blocks of [D, C]) and `att.time_maa_w2` (5 matrices [C, D]).
- * - v4/v5 lerp mixes `time_mix_*` (x·m + xPrev·(1 − m)) are stored as 1 − m, so that the shared token-mix kernel's
- *   x + (xPrev − x)·mix computes them.
+ * - v4/v5 lerp mixes `time_mix_*` (x·m + xPrev·(1 − m)) are stored as 1 − m, so that the shared token-mix
+ *   kernel's x + (xPrev − x)·mix computes them.
  */
 import { ModelFormatError } from '../errors.js';
 import { uploadBuffer } from '../gpu/buffers.js';
@@ -17,8 +17,12 @@ import { destroyMatrix, maxPartBytes, uploadMatrix, type GpuMatrix } from '../gp
 import type { WeightFormat } from '../gpu/matrix-layout.js';
 import { elementCount, type Tensor } from '../model/spec.js';
 
-const LINEAR_WEIGHT =
-  /(^emb\.weight|^head\.weight|\.(key|value|receptance|output|gate)\.weight|\.time_maa_w[12]|\.time_decay_w[12]|\.att\.[wagv][12])$/;
+const LINEAR_WEIGHTS = [
+  /^(emb|head)\.weight$/,
+  /\.(key|value|receptance|output|gate)\.weight$/,
+  /\.time_(maa|decay)_w[12]$/,
+  /\.att\.[wagv][12]$/,
+];
 const STACKED_PARTS: readonly [suffix: string, parts: number][] = [
   ['.att.x_rwkvag', 6],
   ['.att.time_maa_w1', 5],
@@ -28,7 +32,7 @@ const LERP_MIX = /\.time_mix_[a-z]+$/;
 
 /** Whether a canonical tensor is a linear-layer weight (uploaded in the GPU matrix layout, f16 when asked). */
 export function isLinearWeight(name: string): boolean {
-  return LINEAR_WEIGHT.test(name);
+  return LINEAR_WEIGHTS.some((pattern) => pattern.test(name));
 }
 
 export interface WeightUploadOptions {

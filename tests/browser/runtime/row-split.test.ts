@@ -1,8 +1,8 @@
 /**
  * Matrices split by rows across bindings: with a forced binding limit of 100 f32 rows of the synthetic v7 model
  * (C = 64), the embedding and the head (301 rows) are cut into 4 parts (the last of one row) — 2 with f16 rows of
- * half the bytes — and so is the f32 FFN key matrix (132 rows); the forward pass still gives the oracle's logits, one token per step
- * (matrix-vector path) and in chunks of 37 (matrix-matrix path).
+ * half the bytes — and so is the f32 FFN key matrix (132 rows). The forward pass still gives the oracle's logits,
+ * one token per step (matrix-vector path) and in chunks of 37 (matrix-matrix path).
  */
 import { describe, expect, it } from 'vitest';
 import { rowBytes } from '../../../src/gpu/matrix-layout.js';

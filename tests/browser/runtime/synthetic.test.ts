@@ -1,8 +1,8 @@
 /**
  * The GPU forward pass of every generation against the CPU oracle on seeded synthetic models of awkward sizes:
  * logits of every position of a 50-token sequence fed one token per step (chunk 1, the matrix-vector path) and in
- * chunks of 37 and 128 tokens (the matrix-matrix path; 50 tokens = chunks of 37 and 13, or one of 128), with f32 weights
- * and with f16-packed weights (against the oracle run on the same f16-rounded weights); and the final state.
+ * chunks of 37 and 128 tokens (the matrix-matrix path; 50 tokens = chunks of 37 and 13, or one of 128), with f32
+ * weights and with f16-packed weights (against the oracle run on the same f16-rounded weights); and the final state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS, type CanonicalModel } from '../../../src/model/spec.js';
