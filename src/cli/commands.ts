@@ -1,5 +1,6 @@
 /** The CLI's commands and their usage text. */
 import { benchCommand } from './bench-command.js';
+import { generateCommand } from './generate-command.js';
 import { logitsCommand } from './logits-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 
@@ -9,6 +10,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   logits: logitsCommand,
   tokenize: tokenizeCommand,
   bench: benchCommand,
+  generate: generateCommand,
 };
 
 export const USAGE = `Usage: rwkv-webgpu <command> [flags]
@@ -20,6 +22,11 @@ Commands:
            n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t).
   tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE
            Prints the token ids of the input file as a JSON array.
+  generate --model FILE --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
+           [--backend auto|webgpu|cpu] [--vocab FILE]
+           Streams generated text to stdout, then the stats (tokens, tok/s, time to first token) to stderr.
+           cpu/auto run in this process (Node has no WebGPU: auto falls back to the CPU); webgpu runs in headless
+           Chromium.
   bench    [--json FILE] [--models v7-0.1b,v7-0.4b,v7-1.5b] [--decode-tokens N] [--warmup-tokens N]
            [--prefill-tokens N] [--batch N] [--seed S]
            Benchmarks synthetic RWKV-7 shapes (f16 weights) on the browser's WebGPU adapter: read bandwidth,

@@ -38,18 +38,22 @@ function readF32(path: string): Float32Array {
 }
 
 describeWithFixtures('rwkv-webgpu logits --backend webgpu matches rwkv.cpp', () => {
-  test.each(runs)('$fixture.model $fixture.format chunk $chunk', ({ fixture, chunk }) => {
-    const out = join(workDir, `${fixture.model}-${fixture.format}-${chunk}.logits`);
-    const args = ['logits', '--backend', 'webgpu', '--model', fixture.modelFile, '--input', promptFile, '--out', out];
-    const result = runCli([...args, '--chunk', String(chunk)]);
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    const expected = readF32(fixture.logitsFile);
-    const actual = readF32(out);
-    expect(actual.length).toBe(expected.length);
-    let diff = 0;
-    for (let i = 0; i < actual.length; i++) diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    console.log(`cli webgpu ${fixture.model} ${fixture.format} chunk ${chunk}: max-abs ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThanOrEqual(1e-3);
-  }, 180_000);
+  test.each(runs)(
+    '$fixture.model $fixture.format chunk $chunk',
+    ({ fixture, chunk }) => {
+      const out = join(workDir, `${fixture.model}-${fixture.format}-${chunk}.logits`);
+      const args = ['logits', '--backend', 'webgpu', '--model', fixture.modelFile, '--input', promptFile, '--out', out];
+      const result = runCli([...args, '--chunk', String(chunk)]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const expected = readF32(fixture.logitsFile);
+      const actual = readF32(out);
+      expect(actual.length).toBe(expected.length);
+      let diff = 0;
+      for (let i = 0; i < actual.length; i++) diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+      console.log(`cli webgpu ${fixture.model} ${fixture.format} chunk ${chunk}: max-abs ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThanOrEqual(1e-3);
+    },
+    180_000,
+  );
 });

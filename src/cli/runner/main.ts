@@ -9,6 +9,7 @@ import type { GpuContext } from '../../gpu/device.js';
 import { createGpuModel } from '../../runtime/model.js';
 import type { GpuModel } from '../../runtime/model.js';
 import { openByteSource } from '../../worker/model-source.js';
+import { runGeneration } from '../generate-run.js';
 import { float32ToBase64 } from './runner-api.js';
 import type { RunnerApi } from './runner-api.js';
 
@@ -44,6 +45,17 @@ const api: RunnerApi = {
   },
 
   bench: (options) => runBench(options, (line) => console.log(`bench: ${line}`)),
+
+  generate: ({ vocabUrl, ...run }) =>
+    runGeneration(
+      {
+        ...run,
+        model: new URL('/model', location.href).href,
+        vocab: vocabUrl && new URL(vocabUrl, location.href).href,
+      },
+      (text) => void window.rwkvEmit?.(text),
+      (message) => console.warn(message),
+    ),
 };
 
 window.rwkvRunner = api;

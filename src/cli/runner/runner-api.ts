@@ -3,6 +3,8 @@
  * cross the boundary as base64 strings of little-endian f32 bytes.
  */
 import type { BenchOptions, BenchReport } from '../../bench/report.js';
+import type { GenerationStats } from '../../engine/types.js';
+import type { GenerateRun } from '../generate-run.js';
 
 export interface AdapterReport {
   vendor: string;
@@ -18,11 +20,15 @@ export interface RunnerApi {
   /** Logits of every position (tokens.length × nVocab, base64 f32) from a fresh state, `chunk` tokens per step. */
   allLogits(tokens: number[], chunk: number): Promise<string>;
   bench(options: BenchOptions): Promise<BenchReport>;
+  /** Generates from the model at '/model' on WebGPU, passing each text piece to `window.rwkvEmit`. */
+  generate(run: Omit<GenerateRun, 'model' | 'vocab'> & { vocabUrl?: string }): Promise<GenerationStats>;
 }
 
 declare global {
   interface Window {
     rwkvRunner?: RunnerApi;
+    /** Installed by the CLI (Playwright's exposeFunction) to stream generated text to stdout. */
+    rwkvEmit?: (text: string) => Promise<void>;
   }
 }
 

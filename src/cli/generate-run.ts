@@ -1,0 +1,49 @@
+/**
+ * The body of `rwkv-webgpu generate`, shared by the in-process run (CPU, Node) and the in-browser run (WebGPU, the
+ * CLI's runner page): load the engine, prefill the prompt, stream the generated text to `emit`, return the stats.
+ */
+import { createEngine } from '../engine/engine.js';
+import type { BackendChoice } from '../backend/backend.js';
+import type { GenerationStats, ModelInput } from '../engine/types.js';
+
+export interface GenerateRun {
+  model: ModelInput;
+  vocab?: ModelInput;
+  backend: BackendChoice;
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  /** Omitted: a random seed. */
+  seed?: number;
+}
+
+export async function runGeneration(
+  run: GenerateRun,
+  emit: (text: string) => void,
+  warn: (message: string) => void,
+): Promise<GenerationStats> {
+  const engine = await createEngine({
+    model: run.model,
+    vocab: run.vocab,
+    backend: run.backend,
+    worker: false,
+    onProgress: (event) => {
+      if (event.phase === 'warning') warn(event.message);
+    },
+  });
+  try {
+    const session = await engine.createSession();
+    await session.prefill(run.prompt);
+    const tokens = session.generate({
+      maxTokens: run.maxTokens,
+      temperature: run.temperature,
+      topP: run.topP,
+      seed: run.seed,
+    });
+    for await (const { text } of tokens) emit(text);
+    return session.lastStats!;
+  } finally {
+    await engine.dispose();
+  }
+}
