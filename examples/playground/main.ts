@@ -57,7 +57,8 @@ let engine: Engine | undefined;
 let run: GenerationRun | undefined;
 let running: AbortController | undefined;
 let shownState: State | undefined;
-let startState: { state: State; name: string } | undefined;
+/** A state imported from a file: the next generations start from it. */
+let startState: State | undefined;
 
 function setIdle(idle: boolean): void {
   const ready = idle && engine !== undefined;
@@ -114,6 +115,9 @@ async function generate(): Promise<void> {
   run = undefined;
   output.reset(prompt);
   chart.reset();
+  positionInput.disabled = true;
+  topTokensList.replaceChildren();
+  positionSummary.textContent = '';
   for (const figure of [prefillRate, decodeRate]) figure.textContent = formatTokensPerSecond(0);
   firstToken.textContent = '—';
   tokenCount.textContent = '—';
@@ -144,7 +148,7 @@ async function generate(): Promise<void> {
           showState(state);
         },
       },
-      { startState: startState?.state, follow: followBox.checked },
+      { startState, follow: followBox.checked },
     );
     run = started.run;
     const stats = await started.done;
@@ -239,8 +243,8 @@ async function importState(): Promise<void> {
   const file = importInput.files?.[0];
   if (engine === undefined || file === undefined) return;
   try {
-    startState = { state: await readStateFile(file, engine.info), name: file.name };
-    showState(startState.state);
+    startState = await readStateFile(file, engine.info);
+    showState(startState);
     startStateStatus.textContent = `The next generation starts from the state in ${file.name}.`;
   } catch (error) {
     startState = undefined;
