@@ -8,6 +8,14 @@ import type { EngineInfo, EvaluateResult, GenerateRequest, GenerationPull } from
 
 export type PrefillInput = string | number[] | Uint32Array;
 
+/** Everything a session is: the tokens it has taken, its state, and the logits after its last token. */
+export interface SessionSnapshot {
+  tokens: Uint32Array;
+  state: State;
+  /** Undefined for a session that has taken no token. */
+  logits: Float32Array | undefined;
+}
+
 export interface EngineCoreApi {
   info(): Promise<EngineInfo>;
   encode(text: string): Promise<number[]>;
@@ -22,6 +30,10 @@ export interface EngineCoreApi {
   /** Logits after the session's last token ([nVocab]). */
   logits(session: number): Promise<Float32Array>;
   exportState(session: number): Promise<State>;
+  /** The session's tokens, state and logits (its unfed tokens fed first). */
+  snapshotSession(session: number): Promise<SessionSnapshot>;
+  /** A new session that continues exactly where the snapshot's session was, without feeding anything. */
+  restoreSession(snapshot: SessionSnapshot): Promise<number>;
   /** Starts a generation (options checked at once); returns its id for `pullGeneration` / `cancelGeneration`. */
   startGeneration(session: number, request: GenerateRequest): Promise<number>;
   /** Tokens made since the last pull (waits for one); `stats` once it ended; rejects with its error. */

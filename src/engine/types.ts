@@ -48,6 +48,10 @@ export interface EngineInfo {
   headSize: number;
   nFfn: number;
   weightType: SourceType;
+  /** SHA-256 of the model's shape and a fingerprint of its weights (docs/state-format.md): saved states carry it. */
+  modelId: string;
+  /** SHA-256 of the model's shape alone. */
+  specHash: string;
   tokenizer: TokenizerKind;
   backend: BackendKind;
   /** The GPU adapter (WebGPU only). */

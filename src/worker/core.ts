@@ -9,7 +9,7 @@
  */
 import type { InferenceBackend, StateHandle } from '../backend/backend.js';
 import { openBackend } from '../backend/open.js';
-import type { EngineCoreApi, PrefillInput } from '../engine/core-api.js';
+import type { EngineCoreApi, PrefillInput, SessionSnapshot } from '../engine/core-api.js';
 import type {
   CoreOptions,
   EngineEventCallback,
@@ -21,6 +21,8 @@ import type {
 import { AbortError } from '../errors.js';
 import { loadCanonicalModel } from '../formats/load.js';
 import type { State } from '../model/state.js';
+import { modelIdentity } from '../storage/state-identity.js';
+import type { ModelIdentity } from '../storage/state-identity.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { NllAccumulator } from './evaluate.js';
 import { GenerationPlan, runGeneration } from './generation.js';
@@ -60,6 +62,7 @@ export class EngineCore implements EngineCoreApi {
     private readonly tokenizer: Tokenizer,
     private readonly options: CoreOptions,
     private readonly warnings: string[],
+    private readonly identity: ModelIdentity,
   ) {
     this.scheduler = new Scheduler(backend, { prefillChunkSize: options.prefillChunkSize });
   }
@@ -84,7 +87,7 @@ export class EngineCore implements EngineCoreApi {
     }
     const weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
     onEvent?.({ phase: 'ready', loaded: weightBytes, total: weightBytes });
-    return new EngineCore(backend, tokenizer, options, warnings);
+    return new EngineCore(backend, tokenizer, options, warnings, modelIdentity(model));
   }
 
   async info(): Promise<EngineInfo> {
@@ -99,6 +102,7 @@ export class EngineCore implements EngineCoreApi {
       headSize: spec.headSize,
       nFfn: spec.nFfn,
       weightType: spec.weightType,
+      ...this.identity,
       tokenizer: this.tokenizer.kind,
       backend: description.kind,
       ...(description.adapter && { adapter: description.adapter }),
@@ -117,14 +121,14 @@ export class EngineCore implements EngineCoreApi {
 
   async createSession(state?: State): Promise<number> {
     const handle = await this.allocateWith((fresh) => state && this.backend.writeState(fresh, state));
-    return this.register(handle, undefined, []);
+    return this.register(handle, undefined, [], []);
   }
 
   async forkSession(id: number): Promise<number> {
     const source = this.session(id);
     return this.serial(source, async () => {
       const handle = await this.allocateWith((fresh) => this.backend.copyState(source.handle, fresh));
-      return this.register(handle, source.logits?.slice(), [...source.unfed]);
+      return this.register(handle, source.logits?.slice(), [...source.unfed], [...source.history]);
     });
   }
 
@@ -143,6 +147,7 @@ export class EngineCore implements EngineCoreApi {
     await this.serial(session, async () => {
       const startedAt = performance.now();
       await this.feed(session, tokens);
+      session.history.push(...tokens);
       session.prefillMs += performance.now() - startedAt;
       session.promptTokens += tokens.length;
     });
@@ -159,6 +164,28 @@ export class EngineCore implements EngineCoreApi {
       await this.feedUnfed(session);
       return this.backend.readState(session.handle);
     });
+  }
+
+  async snapshotSession(id: number): Promise<SessionSnapshot> {
+    const session = this.session(id);
+    return this.serial(session, async () => {
+      await this.feedUnfed(session);
+      return {
+        tokens: Uint32Array.from(session.history),
+        state: await this.backend.readState(session.handle),
+        logits: session.logits?.slice(),
+      };
+    });
+  }
+
+  async restoreSession(snapshot: SessionSnapshot): Promise<number> {
+    const tokens = this.tokens(snapshot.tokens);
+    const { nVocab } = this.backend.spec;
+    if (snapshot.logits !== undefined && snapshot.logits.length !== nVocab) {
+      throw new RangeError(`A snapshot's logits must have ${nVocab} values, not ${snapshot.logits.length}.`);
+    }
+    const handle = await this.allocateWith((fresh) => this.backend.writeState(fresh, snapshot.state));
+    return this.register(handle, snapshot.logits?.slice(), [], [...tokens]);
   }
 
   async startGeneration(id: number, request: GenerateRequest): Promise<number> {
@@ -251,12 +278,13 @@ export class EngineCore implements EngineCoreApi {
     return handle;
   }
 
-  private register(handle: StateHandle, logits: Float32Array | undefined, unfed: number[]): number {
+  private register(handle: StateHandle, logits: Float32Array | undefined, unfed: number[], history: number[]): number {
     const id = this.nextId++;
     this.sessions.set(id, {
       handle,
       logits,
       unfed,
+      history,
       lifetime: new AbortController(),
       tail: Promise.resolve(),
       promptTokens: 0,

@@ -26,6 +26,8 @@ export interface SessionCursor {
   logits: Float32Array | undefined;
   /** Tokens sampled but not fed to the state yet. */
   unfed: number[];
+  /** Every token the session has taken: prefilled, and sampled (fed or not). */
+  readonly history: number[];
 }
 
 /** The prompt side of the statistics: tokens prefilled since the last generation and the time that took. */
@@ -88,6 +90,7 @@ export async function runGeneration(
       throwIfAborted(signal);
       const token = plan.sampler.sample(logits);
       cursor.unfed.push(token);
+      cursor.history.push(token);
       if (generated++ === 0) firstTokenAt = performance.now();
       if (plan.stopTokens.has(token)) {
         channel.push({ token, text: plan.stopMatcher.push(decoder.flush()).text + plan.stopMatcher.flush() });

@@ -1,0 +1,86 @@
+/**
+ * The identity of a loaded model, carried by every saved state so that a state is only ever restored into the model
+ * it came from (docs/state-format.md, "Model identity"):
+ *   specHash: SHA-256 of the model's shape (generation, layers, widths, vocabulary, heads, FFN and LoRA widths):
+ *             everything that fixes the architecture and the state layout, but not the weight type.
+ *   modelId:  SHA-256 of the spec hash and of one digest per canonical tensor (its name, shape and up to
+ *             SAMPLES_PER_TENSOR of its f32 values at evenly spaced positions: every value of a small tensor),
+ *             taken in name order.
+ * The weights enter as canonical tensors, so the same values read from `.bin`, `.pth` or safetensors give the same
+ * id; an f16 or quantized copy of a model holds other values and gets an id of its own. The plain-TypeScript SHA-256
+ * is used (crypto.subtle is missing in insecure contexts): about 16 KiB per tensor, a few milliseconds per model.
+ */
+import type { CanonicalModel, ModelSpec, Tensor } from '../model/spec.js';
+import { bytesToHex } from './hash.js';
+import { Sha256 } from './sha256.js';
+
+export const SAMPLES_PER_TENSOR = 4096;
+
+export interface ModelIdentity {
+  /** Hex SHA-256 of the model's shape. */
+  specHash: string;
+  /** Hex SHA-256 of the shape and a fingerprint of the weights. */
+  modelId: string;
+}
+
+const utf8 = new TextEncoder();
+
+/** The shape fields that define a model's architecture, in a fixed order (absent LoRA widths are 0). */
+function specFields(spec: ModelSpec): (string | number)[] {
+  const { generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn, lora } = spec;
+  return [
+    'rwkv-spec/1',
+    generation,
+    nLayer,
+    nEmbed,
+    nVocab,
+    nHead,
+    headSize,
+    nFfn,
+    lora.mix ?? 0,
+    lora.decay ?? 0,
+    lora.iclr ?? 0,
+    lora.valueResidual ?? 0,
+    lora.gate ?? 0,
+  ];
+}
+
+export function specHash(spec: ModelSpec): string {
+  return bytesToHex(new Sha256().update(utf8.encode(JSON.stringify(specFields(spec)))).digest());
+}
+
+/**
+ * Digests a model's tensors one at a time and in any order, so that a loader streaming tensors to the GPU can feed
+ * each as it passes; `identity` then combines them.
+ */
+export class WeightsFingerprint {
+  private readonly digests = new Map<string, Uint8Array>();
+
+  add(tensor: Tensor): void {
+    if (this.digests.has(tensor.name)) throw new Error(`Tensor ${tensor.name} was fingerprinted twice.`);
+    const { data } = tensor;
+    const count = Math.min(data.length, SAMPLES_PER_TENSOR);
+    const samples = new DataView(new ArrayBuffer(count * 4));
+    for (let i = 0; i < count; i++) {
+      samples.setFloat32(i * 4, data[Math.floor((i * data.length) / count)], true);
+    }
+    const hash = new Sha256()
+      .update(utf8.encode(JSON.stringify([tensor.name, tensor.shape, data.length])))
+      .update(new Uint8Array(samples.buffer));
+    this.digests.set(tensor.name, hash.digest());
+  }
+
+  identity(spec: ModelSpec): ModelIdentity {
+    const shape = specHash(spec);
+    const hash = new Sha256().update(utf8.encode(`rwkv-model/1 ${shape}`));
+    for (const name of [...this.digests.keys()].sort()) hash.update(this.digests.get(name)!);
+    return { specHash: shape, modelId: bytesToHex(hash.digest()) };
+  }
+}
+
+/** The identity of a model whose tensors are all in memory. */
+export function modelIdentity(model: CanonicalModel): ModelIdentity {
+  const fingerprint = new WeightsFingerprint();
+  for (const tensor of model.tensors.values()) fingerprint.add(tensor);
+  return fingerprint.identity(model.spec);
+}
