@@ -2,8 +2,8 @@
  * The recorded form of a forward step. A step runs B sessions of T tokens each (decode: T = 1; prefill: B = 1) over
  * N = B·T activation rows laid out [B, T, C]. Every op of the step is built once, when the model is created, with
  * its buffers fixed; what varies between steps (N, B, T, the head's row count) only changes workgroup counts and
- * uniform contents, so pipelines and bind groups are created once per op (per row-count variant for the linear
- * layers) and reused by every later step.
+ * uniform contents and the variant of a kernel a wrapper picks for it, so pipelines and bind groups are created once
+ * per op and variant and reused by every later step.
  */
 import type { GpuMatrix } from '../gpu/gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../gpu/kernel-runner.js';
@@ -36,15 +36,27 @@ export interface LinearOptions {
   rows?: RowSource;
 }
 
+/** One dispatch of an op: the kernel with its workgroup count, and its bindings in binding order. */
+interface Launch {
+  dispatch: KernelDispatch;
+  bindings: readonly Binding[];
+}
+
 interface Resolved {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
 }
 
+/** What distinguishes one pipeline of a kernel from another: entry point and override values. */
+function pipelineKey(kernel: KernelDispatch['kernel']): string {
+  return `${kernel.label} ${kernel.entryPoint ?? 'main'} ${Object.values(kernel.constants ?? {}).join()}`;
+}
+
 /**
- * Builds the ops of a model's step. An op compiles its pipeline and creates its bind group on first use and keeps
- * them (pipelines are also shared through the runner's cache); compilation errors surface as GPU validation errors
- * of the step that first uses the op.
+ * Builds the ops of a model's step. An op creates the pipeline and bind group of each variant of its kernel on first
+ * use and keeps them (pipelines are also shared through the runner's cache). A kernel wrapper may pick override
+ * values from the step's shape (the matvec batch, the matmat tile), so the variant is looked up on every encode.
+ * Compilation errors surface as GPU validation errors of the step that first uses the op.
  */
 export class StepBuilder {
   /**
@@ -57,71 +69,59 @@ export class StepBuilder {
     private readonly headRowsUniform: GPUBuffer,
   ) {}
 
-  /**
-   * An op whose pipeline does not depend on the step's shape (only its workgroup count does): `dispatch(shape)`
-   * gives both; `bindings` are bound in binding order.
-   */
+  /** An op of one dispatch: `dispatch(shape)` gives the kernel and workgroups; `bindings` in binding order. */
   kernel(dispatch: (shape: StepShape) => KernelDispatch, bindings: readonly Binding[]): StepOp {
-    let resolved: Resolved | undefined;
-    return {
-      encode: (pass, shape) => {
-        const { kernel, workgroups } = dispatch(shape);
-        resolved ??= this.resolve(kernel, bindings);
-        pass.setPipeline(resolved.pipeline);
-        pass.setBindGroup(0, resolved.bindGroup);
-        pass.dispatchWorkgroups(...workgroups);
-      },
-    };
+    return this.op((shape) => [{ dispatch: dispatch(shape), bindings }]);
   }
 
   /**
    * y = act(W·x) (or y += …) over the step's rows, for every row part of `matrix`: the batched matrix-vector
    * kernel when the rows are one token of each session and at most MAX_MATVEC_BATCH (decode, and the last-position
    * head), the tiled matrix-matrix kernel otherwise (prefill chunks). x is [rows, matrix.columns], y [rows,
-   * matrix.rows]. Pipelines: one matvec variant per batch size used, one matmat for every chunk length.
+   * matrix.rows].
    */
   linear(matrix: GpuMatrix, x: GPUBuffer, y: GPUBuffer, options: LinearOptions = {}): StepOp {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
     const epilogue = { activation: options.activation, accumulate: options.accumulate };
-    /** The kernel of one part for `rows` rows; `variant` is the matvec batch size, or 0 for matmat. */
-    const partKernel = (part: GpuMatrix['parts'][number], rows: number, variant: number): KernelDispatch => {
-      const shape = {
-        ...epilogue,
-        inWidth: matrix.columns,
-        rows: part.rowCount,
-        outWidth: matrix.rows,
-        rowOffset: part.firstRow,
-        format: matrix.format,
-      };
-      return variant > 0 ? matVecKernel({ ...shape, batch: variant }) : matMatKernel({ ...shape, tokens: rows });
-    };
-    const partBindings = (part: GpuMatrix['parts'][number], variant: number): Binding[] =>
-      variant > 0 ? [part.buffer, x, y] : [shapeUniform, part.buffer, x, y];
-    /** Resolved parts by variant: the matvec batch size, or 0 for matmat. */
-    const variants = new Map<number, Resolved[]>();
+    return this.op((shape) => {
+      const rows = shape[source];
+      const vectors = rows === shape.sessions && rows <= MAX_MATVEC_BATCH;
+      return matrix.parts.map((part) => {
+        const partShape = {
+          ...epilogue,
+          inWidth: matrix.columns,
+          rows: part.rowCount,
+          outWidth: matrix.rows,
+          rowOffset: part.firstRow,
+          format: matrix.format,
+        };
+        return vectors
+          ? { dispatch: matVecKernel({ ...partShape, batch: rows }), bindings: [part.buffer, x, y] }
+          : { dispatch: matMatKernel({ ...partShape, tokens: rows }), bindings: [shapeUniform, part.buffer, x, y] };
+      });
+    });
+  }
+
+  /** An op encoding `launches(shape)`, with each launch's pipeline and bind group cached by its variant. */
+  private op(launches: (shape: StepShape) => Launch[]): StepOp {
+    const resolved: Map<string, Resolved>[] = [];
     return {
       encode: (pass, shape) => {
-        const rows = shape[source];
-        const variant = rows === shape.sessions && rows <= MAX_MATVEC_BATCH ? rows : 0;
-        let resolved = variants.get(variant);
-        if (!resolved) {
-          resolved = matrix.parts.map((part) =>
-            this.resolve(partKernel(part, rows, variant).kernel, partBindings(part, variant)),
-          );
-          variants.set(variant, resolved);
-        }
-        matrix.parts.forEach((part, i) => {
-          pass.setPipeline(resolved[i].pipeline);
-          pass.setBindGroup(0, resolved[i].bindGroup);
-          pass.dispatchWorkgroups(...partKernel(part, rows, variant).workgroups);
+        launches(shape).forEach(({ dispatch, bindings }, i) => {
+          const variants = (resolved[i] ??= new Map());
+          const key = pipelineKey(dispatch.kernel);
+          let variant = variants.get(key);
+          if (!variant) {
+            const pipeline = this.runner.pipelines.get(dispatch.kernel);
+            variant = { pipeline, bindGroup: this.runner.bindGroup(pipeline, bindings, dispatch.kernel.label) };
+            variants.set(key, variant);
+          }
+          pass.setPipeline(variant.pipeline);
+          pass.setBindGroup(0, variant.bindGroup);
+          pass.dispatchWorkgroups(...dispatch.workgroups);
         });
       },
     };
-  }
-
-  private resolve(kernel: KernelDispatch['kernel'], bindings: readonly Binding[]): Resolved {
-    const pipeline = this.runner.pipelines.get(kernel);
-    return { pipeline, bindGroup: this.runner.bindGroup(pipeline, bindings, kernel.label) };
   }
 }
