@@ -3,7 +3,7 @@
  * `createEngine` and its types, the model store (`models`), and the typed errors. See docs/api.md.
  */
 export { createEngine, Engine, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engine.js';
-export type { EngineOptions } from './engine/engine.js';
+export type { EngineOptions, SavedSessionList, SessionOptions } from './engine/engine.js';
 export { Session } from './engine/session.js';
 export { ChatCompletions } from './engine/chat.js';
 export type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionUsage } from './engine/chat.js';
@@ -44,6 +44,9 @@ export {
   ModelNotStoredError,
   models,
 } from './storage/index.js';
+export type { CheckpointInfo } from './storage/checkpoint-store.js';
+export type { ModelDescription } from './storage/state-file.js';
+export { CheckpointNotFoundError, StateFormatError, StateMismatchError } from './storage/state-errors.js';
 export type {
   ImportOptions,
   ModelManifest,

@@ -1,15 +1,19 @@
 /**
  * `createEngine` and the Engine: the page-side face of an engine core that runs in a module Web Worker (the
  * default where `Worker` exists) or, with `worker: false` and in Node, in the current thread. Either way the page
- * holds only this thin object; the model, the states and the scheduler live in the core.
+ * holds only this thin object; the model, the states and the scheduler live in the core. Saved sessions
+ * (checkpoints, state files, the prefix cache) are handled on this side, in SavedSessions.
  */
 import type { BackendChoice } from '../backend/backend.js';
 import { AbortError } from '../errors.js';
 import type { State } from '../model/state.js';
 import type { TokenizerKind } from '../model/spec.js';
+import { checkpointStore } from '../storage/checkpoint-store.js';
+import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { ChatCompletions } from './chat.js';
-import type { EngineCoreApi } from './core-api.js';
+import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import { SavedSessions } from './saved-sessions.js';
 import { Session } from './session.js';
 import type {
   CoreOptions,
@@ -37,6 +41,27 @@ export interface EngineOptions {
   worker?: boolean;
   /** Most prompt tokens fed in one scheduler step, between two decode steps of the other sessions; default 64. */
   prefillChunkSize?: number;
+  /**
+   * IndexedDB database of saved sessions and the prefix cache; default 'rwkv-webgpu-sessions'. In Node (no
+   * IndexedDB) they are kept in memory for the life of the process, one store per name.
+   */
+  sessionDatabase?: string;
+}
+
+/** What `engine.createSession` starts from besides a fresh or given state. */
+export interface SessionOptions {
+  /**
+   * Text or token ids the session reads first, typically a system prompt: the state after exactly these tokens is
+   * cached (per model) and later sessions with the same prefix start from it instead of reading it again.
+   */
+  prefix?: PrefillInput;
+}
+
+/** The saved sessions (checkpoints) of the engine's store, of every model. */
+export interface SavedSessionList {
+  list(): Promise<CheckpointInfo[]>;
+  /** Removes a checkpoint; false when there was none under `key`. */
+  delete(key: string): Promise<boolean>;
 }
 
 export const DEFAULT_PREFILL_CHUNK_SIZE = 64;
@@ -53,6 +78,9 @@ export class Engine {
   };
   /** OpenAI-shaped chat completions in the RWKV chat format. */
   readonly chat: { completions: ChatCompletions };
+  /** Checkpoints saved with `session.save(key)`. */
+  readonly sessions: SavedSessionList;
+  private readonly saved: SavedSessions;
   private disposed = false;
 
   /** @internal Engines come from `createEngine`. */
@@ -60,22 +88,48 @@ export class Engine {
     private readonly core: EngineCoreApi,
     info: EngineInfo,
     private readonly release: () => void,
+    store: CheckpointStore,
   ) {
     this.info = info;
+    this.saved = new SavedSessions(core, info, store);
+    this.sessions = { list: () => this.saved.list(), delete: (key) => this.saved.delete(key) };
     this.tokenizer = { encode: (text) => core.encode(text), decode: (ids) => core.decode(ids) };
     this.chat = {
       completions: new ChatCompletions({ createSession: () => this.createSession(), modelName: info.name }),
     };
   }
 
-  /** A new session: a fresh state, or the copy of one from `session.exportState()`. */
-  async createSession(state?: State): Promise<Session> {
-    return new Session(this.core, await this.core.createSession(state));
+  /**
+   * A new session: a fresh state, a copy of a bare state from `session.exportState()`, or one that has read
+   * `prefix` (from the prefix cache when this model read exactly that prefix before).
+   */
+  async createSession(from?: State | SessionOptions): Promise<Session> {
+    if (from !== undefined && 'data' in from) return this.session(this.core.createSession(from));
+    const prefix = from?.prefix;
+    return this.session(prefix === undefined ? this.core.createSession() : this.saved.withPrefix(prefix));
+  }
+
+  /** The session saved under `key` by `session.save(key)`, exactly as it was (its last logits included). */
+  restoreSession(key: string): Promise<Session> {
+    return this.session(this.saved.restore(key));
+  }
+
+  /**
+   * A session from a state file (`session.exportStateBlob()`), exactly as it was exported. A state of another
+   * model is refused with StateMismatchError, a file that is not a state file with StateFormatError.
+   */
+  async importState(file: Blob | ArrayBuffer | Uint8Array): Promise<Session> {
+    const bytes = file instanceof Blob ? await file.arrayBuffer() : file;
+    return this.session(this.saved.importBytes(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
   }
 
   /** Per-token negative log-likelihood (nats) and perplexity of `text` under the model. */
   evaluate(text: string): Promise<EvaluateResult> {
     return this.core.evaluate(text);
+  }
+
+  private async session(id: Promise<number>): Promise<Session> {
+    return new Session(this.core, this.saved, await id);
   }
 
   /** Aborts every session's work and frees the model, the states and the worker. */
@@ -92,6 +146,7 @@ export class Engine {
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const coreOptions = resolveOptions(options);
+  const store = checkpointStore(options.sessionDatabase);
   const { signal, onProgress } = options;
   throwIfAborted(signal);
   const useWorker = options.worker ?? typeof Worker !== 'undefined';
@@ -118,7 +173,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
   try {
     if (signal?.aborted) throw new AbortError();
-    return new Engine(core, await core.info(), release);
+    return new Engine(core, await core.info(), release, store);
   } catch (error) {
     await core.dispose().finally(release);
     throw error;

@@ -2,11 +2,14 @@
  * A session: one conversation's recurrent state in the engine core, driven from the page. Its operations run in
  * call order; sessions run concurrently (their decodes share the scheduler's batches). `generate` streams tokens
  * by pulling them from the core (comlink has no async generators) and tells the core when the caller aborts or
- * stops iterating. A session dropped without `dispose()` is disposed when it is garbage-collected.
+ * stops iterating. A session dropped without `dispose()` is disposed when it is garbage-collected. `save` and
+ * `exportStateBlob` go through the engine's SavedSessions (checkpoints and state files).
  */
 import type { State } from '../model/state.js';
+import type { CheckpointInfo } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import type { SavedSessions } from './saved-sessions.js';
 import type { GeneratedToken, GenerateOptions, GenerateRequest, GenerationStats } from './types.js';
 
 /** Frees the core-side state of a session that the page dropped without disposing it. */
@@ -18,9 +21,10 @@ export class Session {
   /** Statistics of the last generation that ran to its end (undefined while one runs, or after an abort). */
   lastStats: GenerationStats | undefined;
 
-  /** @internal Sessions come from `engine.createSession()` and `session.fork()`. */
+  /** @internal Sessions come from the engine (`createSession`, `restoreSession`, `importState`) and `fork()`. */
   constructor(
     private readonly core: EngineCoreApi,
+    private readonly saved: SavedSessions,
     readonly id: number,
   ) {
     forgotten.register(this, { core, id }, this);
@@ -38,12 +42,31 @@ export class Session {
 
   /** A new session with a copy of this one's state (this one is left as it is). */
   async fork(): Promise<Session> {
-    return new Session(this.core, await this.core.forkSession(this.id));
+    return new Session(this.core, this.saved, await this.core.forkSession(this.id));
   }
 
-  /** A copy of the state (src/model/state.ts layout); `engine.createSession(state)` restores it. */
+  /**
+   * A copy of the bare state (src/model/state.ts layout), for in-memory use; `engine.createSession(state)` restores
+   * it (without logits: prefill before asking for them).
+   */
   exportState(): Promise<State> {
     return this.core.exportState(this.id);
+  }
+
+  /**
+   * The whole session as a state file (docs/state-format.md): model identity, tokens, state and last logits;
+   * `engine.importState(blob)` continues it exactly.
+   */
+  exportStateBlob(): Promise<Blob> {
+    return this.saved.exportBlob(this.id);
+  }
+
+  /**
+   * Saves the session as it is now under `key` (replacing an older checkpoint of that key), in one transaction:
+   * `engine.restoreSession(key)` continues it exactly, also after a page reload.
+   */
+  save(key: string): Promise<CheckpointInfo> {
+    return this.saved.save(this.id, key);
   }
 
   /** Aborts what the session is doing and frees its state. */

@@ -134,6 +134,9 @@ const stores = new Map<string, CheckpointStore>();
  * else memory that lasts as long as the process.
  */
 export function checkpointStore(databaseName: string = CHECKPOINT_DATABASE_NAME): CheckpointStore {
+  if (typeof databaseName !== 'string' || databaseName.length === 0) {
+    throw new TypeError(`sessionDatabase must be a non-empty string, not ${JSON.stringify(databaseName)}.`);
+  }
   let store = stores.get(databaseName);
   if (store === undefined) {
     store = new CheckpointStore(typeof indexedDB === 'undefined' ? memoryRecords() : indexedDbRecords(databaseName));

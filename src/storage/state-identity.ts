@@ -4,8 +4,8 @@
  *   specHash: SHA-256 of the model's shape (generation, layers, widths, vocabulary, heads, FFN and LoRA widths):
  *             everything that fixes the architecture and the state layout, but not the weight type.
  *   modelId:  SHA-256 of the spec hash and of one digest per canonical tensor (its name, shape and up to
- *             SAMPLES_PER_TENSOR of its f32 values at evenly spaced positions: every value of a small tensor),
- *             taken in name order.
+ *             SAMPLES_PER_TENSOR of its f32 values at evenly spaced positions, the first and the last included:
+ *             every value of a small tensor), taken in name order.
  * The weights enter as canonical tensors, so the same values read from `.bin`, `.pth` or safetensors give the same
  * id; an f16 or quantized copy of a model holds other values and gets an id of its own. The plain-TypeScript SHA-256
  * is used (crypto.subtle is missing in insecure contexts): about 16 KiB per tensor, a few milliseconds per model.
@@ -62,7 +62,7 @@ export class WeightsFingerprint {
     const count = Math.min(data.length, SAMPLES_PER_TENSOR);
     const samples = new DataView(new ArrayBuffer(count * 4));
     for (let i = 0; i < count; i++) {
-      samples.setFloat32(i * 4, data[Math.floor((i * data.length) / count)], true);
+      samples.setFloat32(i * 4, data[count === 1 ? 0 : Math.floor((i * (data.length - 1)) / (count - 1))], true);
     }
     const hash = new Sha256()
       .update(utf8.encode(JSON.stringify([tensor.name, tensor.shape, data.length])))

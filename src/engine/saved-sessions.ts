@@ -1,0 +1,102 @@
+/**
+ * The page side of saved sessions. A session becomes a state file (src/storage/state-file.ts) from the core's
+ * snapshot (tokens, state, last logits) and the engine's model identity; a state file becomes a session again only
+ * after its identity is checked against this engine's model. Checkpoints by key and the prefix cache live in the
+ * checkpoint store (src/storage/checkpoint-store.ts): IndexedDB in browsers, process memory in Node.
+ */
+import { QuotaError } from '../errors.js';
+import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
+import { StateMismatchError } from '../storage/state-errors.js';
+import { decodeStateFile, encodeStateFile } from '../storage/state-file.js';
+import type { ModelDescription, StateFile } from '../storage/state-file.js';
+import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import type { EngineInfo } from './types.js';
+
+export class SavedSessions {
+  private readonly model: ModelDescription;
+
+  constructor(
+    private readonly core: EngineCoreApi,
+    private readonly info: EngineInfo,
+    private readonly store: CheckpointStore,
+  ) {
+    const { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn } = info;
+    this.model = { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn };
+  }
+
+  /** Saves the session under `key` in one transaction (a previous checkpoint of that key is replaced). */
+  async save(session: number, key: string): Promise<CheckpointInfo> {
+    return this.store.save(key, await this.fileOf(session));
+  }
+
+  /** A new session (its id) continuing the checkpoint saved under `key`. */
+  async restore(key: string): Promise<number> {
+    return this.open(await this.store.load(key));
+  }
+
+  list(): Promise<CheckpointInfo[]> {
+    return this.store.list();
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.store.delete(key);
+  }
+
+  async exportBlob(session: number): Promise<Blob> {
+    return new Blob([encodeStateFile(await this.fileOf(session))], { type: 'application/octet-stream' });
+  }
+
+  async importBytes(bytes: Uint8Array): Promise<number> {
+    return this.open(decodeStateFile(bytes));
+  }
+
+  /**
+   * A new session that has read `prefix`: restored from the prefix cache when this model has read exactly these
+   * tokens before, else prefilled and then cached (a prefix state that does not fit in the quota is not cached).
+   */
+  async withPrefix(prefix: PrefillInput): Promise<number> {
+    const tokens = Uint32Array.from(typeof prefix === 'string' ? await this.core.encode(prefix) : prefix);
+    if (tokens.length === 0) return this.core.createSession();
+    const cached = await this.store.loadPrefix(this.info.modelId, tokens);
+    if (cached !== undefined) return this.open(cached);
+    const session = await this.core.createSession();
+    try {
+      await this.core.prefill(session, tokens);
+      await this.store.savePrefix(await this.fileOf(session)).catch((error: unknown) => {
+        if (!(error instanceof QuotaError)) throw error;
+      });
+    } catch (error) {
+      await this.core.disposeSession(session);
+      throw error;
+    }
+    return session;
+  }
+
+  private async fileOf(session: number): Promise<StateFile> {
+    const { tokens, state, logits } = await this.core.snapshotSession(session);
+    const { modelId, specHash } = this.info;
+    return { identity: { modelId, specHash }, model: this.model, tokens, logits, state };
+  }
+
+  private open(file: StateFile): Promise<number> {
+    this.assertOwn(file);
+    const { tokens, state, logits } = file;
+    return this.core.restoreSession({ tokens, state, logits });
+  }
+
+  private assertOwn(file: StateFile): void {
+    const { modelId, specHash } = file.identity;
+    if (modelId === this.info.modelId) return;
+    const which =
+      specHash === this.info.specHash ? 'another model of the same shape (other weights)' : 'a model of another shape';
+    throw new StateMismatchError(
+      `This state belongs to ${which}: ${describe(file.model, modelId)}; this engine runs ` +
+        `${describe(this.model, this.info.modelId)}. A state restores only into the model it was saved from.`,
+    );
+  }
+}
+
+function describe(model: ModelDescription, modelId: string): string {
+  const { name, generation, nLayer, nEmbed, nVocab } = model;
+  return `${name} (RWKV v${generation}, ${nLayer} layers × ${nEmbed}, vocabulary ${nVocab}, id ${modelId.slice(0, 12)})`;
+}
