@@ -1,28 +1,41 @@
 /**
- * Entry point for reading a model file of any supported format into a CanonicalModel. The format is sniffed from
- * the first bytes; each format has one entry in MODEL_FORMATS (how to recognize it, and its loader once
- * implemented). To add a format, give its entry a `load` function that reads from the ByteStreamReader.
+ * Entry point for reading a model file of any supported format. The format is sniffed from the first bytes; each
+ * format has one entry in MODEL_FORMATS (how to recognize it, and how to stream it once implemented).
+ * `openModelStream` gives the tensors one at a time, in runs of rows (src/formats/tensor-stream.ts), for the GPU
+ * loader; `loadCanonicalModel` gathers them into a CanonicalModel.
  */
 import { ModelFormatError } from '../errors.js';
 import type { CanonicalModel } from '../model/spec.js';
 import { ByteStreamReader } from './byte-stream.js';
 import type { ByteSource } from './byte-stream.js';
-import { loadPthModel } from './pth/reader.js';
+import { checkpointStream } from './checkpoint-stream.js';
+import type { OfficialCheckpoint } from './official-names.js';
+import { openPth } from './pth/reader.js';
 import { randomAccessOf } from './random-access.js';
 import type { RandomAccessSource } from './random-access.js';
-import { loadRwkvCppModel } from './rwkv-cpp/load.js';
-import { loadSafetensorsModel } from './safetensors/reader.js';
+import { streamRwkvCpp } from './rwkv-cpp/stream.js';
+import { openSafetensors } from './safetensors/reader.js';
+import { collectModel } from './tensor-stream.js';
+import type { ModelFileFormat, ModelStream } from './tensor-stream.js';
 
-export type ModelFileFormat = 'rwkv-cpp' | 'gguf' | 'safetensors' | 'pytorch-zip' | 'pytorch-pickle';
+export type { ModelFileFormat } from './tensor-stream.js';
+
+export interface ModelStreamOptions {
+  /** File size, when the source is a stream that knows it (progress). */
+  bytes?: number;
+  /** Raw bytes per run of rows (DEFAULT_RUN_BYTES). */
+  runBytes?: number;
+}
 
 interface ModelFormatEntry {
   format: ModelFileFormat;
   description: string;
   /** Whether a file starting with `head` (up to SNIFF_BYTES bytes) is in this format. */
   matches(head: Uint8Array): boolean;
-  load?: (reader: ByteStreamReader) => Promise<CanonicalModel>;
+  /** For formats read front to back: streams the tensors from the reader. */
+  open?: (reader: ByteStreamReader, options: ModelStreamOptions) => Promise<ModelStream>;
   /** For formats read by random access: a buffer, or a source with `read(offset, length)` such as a StoredModel. */
-  loadRandomAccess?: (source: RandomAccessSource) => Promise<CanonicalModel>;
+  openRandomAccess?: (source: RandomAccessSource) => Promise<OfficialCheckpoint>;
 }
 
 /** Bytes read ahead to recognize a format. */
@@ -37,7 +50,7 @@ const MODEL_FORMATS: readonly ModelFormatEntry[] = [
     format: 'rwkv-cpp',
     description: 'rwkv.cpp .bin (magic 0x67676d66, little-endian)',
     matches: (head) => startsWith(head, [0x66, 0x6d, 0x67, 0x67]),
-    load: loadRwkvCppModel,
+    open: streamRwkvCpp,
   },
   {
     format: 'gguf',
@@ -48,13 +61,13 @@ const MODEL_FORMATS: readonly ModelFormatEntry[] = [
     format: 'safetensors',
     description: 'safetensors (u64 header length, then a JSON header)',
     matches: (head) => head.length >= 9 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b,
-    loadRandomAccess: loadSafetensorsModel,
+    openRandomAccess: openSafetensors,
   },
   {
     format: 'pytorch-zip',
     description: 'PyTorch .pth (zip archive)',
     matches: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]),
-    loadRandomAccess: loadPthModel,
+    openRandomAccess: openPth,
   },
   {
     format: 'pytorch-pickle',
@@ -68,8 +81,11 @@ export function sniffModelFormat(head: Uint8Array): ModelFileFormat | undefined 
   return MODEL_FORMATS.find((entry) => entry.matches(head))?.format;
 }
 
-/** Reads a whole model file (in memory or streamed as byte chunks) into canonical tensors and a spec. */
-export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalModel> {
+/**
+ * Opens a model file (in memory or streamed as byte chunks) for reading tensor by tensor. Formats whose index is not
+ * at the start (.pth, safetensors) need random access: a whole buffer, or a source with `read` and `bytes`.
+ */
+export async function openModelStream(source: ByteSource, options: ModelStreamOptions = {}): Promise<ModelStream> {
   const reader = new ByteStreamReader(source);
   const head = await reader.peek(SNIFF_BYTES);
   const entry = MODEL_FORMATS.find((candidate) => candidate.matches(head));
@@ -78,7 +94,7 @@ export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalM
     const hex = Array.from(head.subarray(0, 8), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
     throw new ModelFormatError(`unrecognized model file format (first bytes: ${hex || 'none, the file is empty'})`);
   }
-  if (entry.loadRandomAccess !== undefined) {
+  if (entry.openRandomAccess !== undefined) {
     await reader.close();
     const randomAccess = randomAccessOf(source);
     if (randomAccess === undefined) {
@@ -86,11 +102,17 @@ export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalM
         `${entry.description} files are read by random access: load them from the model store or a whole-file buffer`,
       );
     }
-    return entry.loadRandomAccess(randomAccess);
+    const checkpoint = await entry.openRandomAccess(randomAccess);
+    return checkpointStream(checkpoint, entry.format, randomAccess.bytes, options.runBytes);
   }
-  if (entry.load === undefined) {
+  if (entry.open === undefined) {
     await reader.close();
     throw new ModelFormatError(`${entry.description} files are not supported yet`);
   }
-  return entry.load(reader);
+  return entry.open(reader, options);
+}
+
+/** Reads a whole model file (in memory or streamed as byte chunks) into canonical tensors and a spec. */
+export async function loadCanonicalModel(source: ByteSource): Promise<CanonicalModel> {
+  return collectModel(await openModelStream(source));
 }

@@ -10,7 +10,10 @@
  *   v6    time_maa_w1, time_decay_w1, time_decay_w2 transposed; time_maa_w2 [5, D, C] → [5, C, D]
  *   v7    x_r, x_w, x_k, x_v, x_a, x_g stacked into x_rwkvag [6, C]; w1, w2, a1, a2, g1, g2, v1, v2 transposed
  *
- * and squeezing size-1 dims. web-rwkv's converter renames time_faaaa → time_first and time_maa → time_mix, and
+ * and squeezing size-1 dims. A tensor stored whole and needing no transform (every large matrix) streams in runs of
+ * rows read on demand; the others are small and come whole, transformed, as one f32 run.
+ *
+ * web-rwkv's converter renames time_faaaa → time_first and time_maa → time_mix, and
  * stores the v6/v7 LoRA matrices already transposed; its other values are raw, as in the official files.
  */
 import { ModelFormatError } from '../errors.js';
@@ -18,6 +21,8 @@ import { assembleCanonicalModel, detectGeneration, expectedTensorShapes, inferSp
 import { elementCount } from '../model/spec.js';
 import type { CanonicalModel, Generation, ModelSpec, SourceType, Tensor } from '../model/spec.js';
 import { decodeTensorData } from './tensor-data.js';
+import { RunCursor, planRuns, rowCountOf, tensorValues } from './tensor-stream.js';
+import type { StreamedTensor } from './tensor-stream.js';
 
 /** The value types official checkpoints use. */
 export type FloatType = Extract<SourceType, 'f32' | 'f16' | 'bf16'>;
@@ -31,8 +36,17 @@ export interface StoredTensor {
   type: FloatType;
   /** Where its bytes start in the file: tensors are read in this order, so that reads move forward. */
   position: number;
-  /** Its row-major little-endian bytes (elementCount(shape) × FLOAT_TYPE_BYTES[type]). */
-  readBytes(): Promise<Uint8Array>;
+  /**
+   * `length` of its row-major little-endian bytes (elementCount(shape) × FLOAT_TYPE_BYTES[type] in all) from
+   * `offset`; all of them by default.
+   */
+  readBytes(offset?: number, length?: number): Promise<Uint8Array>;
+}
+
+/** A canonical tensor streamed from a checkpoint, and where its bytes end in the file (for progress). */
+export interface CheckpointTensor {
+  tensor: StreamedTensor;
+  end: number;
 }
 
 /** Whose names and matrix orientation the checkpoint uses. */
@@ -43,6 +57,8 @@ export interface OfficialCheckpoint {
   naming: CheckpointNaming;
   /** Canonical tensors, one at a time, in file order; every tensor of the spec exactly once. */
   tensors(): AsyncGenerator<Tensor, void, undefined>;
+  /** The same tensors, their values in runs of rows of at most `runBytes` bytes. */
+  streamedTensors(runBytes: number): Generator<CheckpointTensor, void, undefined>;
 }
 
 /** v7's token-shift mixes in x_rwkvag's row order. */
@@ -263,17 +279,45 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
     }
   }
   plan.sort((a, b) => a.parts[0].position - b.parts[0].position);
-  return { spec, naming, tensors: () => streamTensors(plan) };
+  function* streamedTensors(runBytes: number): Generator<CheckpointTensor, void, undefined> {
+    for (const planned of plan) yield streamedTensor(planned, runBytes);
+  }
+  return {
+    spec,
+    naming,
+    streamedTensors,
+    async *tensors() {
+      for (const { tensor } of streamedTensors(Number.POSITIVE_INFINITY)) {
+        const { name, shape, sourceType } = tensor;
+        yield { name, shape, sourceType, data: await tensorValues(tensor) };
+      }
+    },
+  };
 }
 
-async function* streamTensors(plan: readonly PlannedTensor[]): AsyncGenerator<Tensor, void, undefined> {
-  for (const { name, shape, parts, transform } of plan) {
+function streamedTensor({ name, shape, parts, transform }: PlannedTensor, runBytes: number): CheckpointTensor {
+  const first = parts[0];
+  const sourceType = first.type;
+  const end = Math.max(...parts.map((part) => part.position + elementCount(part.shape) * FLOAT_TYPE_BYTES[part.type]));
+  if (parts.length === 1 && transform === undefined) {
+    const rowBytes = shape[shape.length - 1] * FLOAT_TYPE_BYTES[sourceType];
+    const cursor = new RunCursor(
+      name,
+      planRuns(rowCountOf(shape), rowBytes, runBytes),
+      (span) => first.readBytes(span.firstRow * rowBytes, span.rowCount * rowBytes),
+      async () => undefined,
+    );
+    return { tensor: { name, shape, sourceType, dataType: sourceType, runs: () => cursor.runs() }, end };
+  }
+  const whole = async (): Promise<Uint8Array> => {
     const values: Float32Array[] = [];
     for (const part of parts) values.push(decodeTensorData(part.type, await part.readBytes()));
     const joined = values.length === 1 ? values[0] : concatenate(values);
-    const data = transform === undefined ? joined : transform(joined, parts[0].shape, shape);
-    yield { name, shape, data, sourceType: parts[0].type };
-  }
+    const data = transform === undefined ? joined : transform(joined, first.shape, shape);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  };
+  const cursor = new RunCursor(name, [{ firstRow: 0, rowCount: rowCountOf(shape) }], whole, async () => undefined);
+  return { tensor: { name, shape, sourceType, dataType: 'f32', runs: () => cursor.runs() }, end };
 }
 
 function concatenate(parts: readonly Float32Array[]): Float32Array {

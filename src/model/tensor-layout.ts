@@ -109,9 +109,39 @@ function describeSpec(spec: ModelSpec): string {
   return `v${spec.generation} model (n_embed ${spec.nEmbed}, n_vocab ${spec.nVocab}, ffn ${spec.nFfn}${heads})`;
 }
 
+/** A model's tensor set checked by names and shapes: its spec and every tensor's canonical shape. */
+export interface CheckedTensorSet {
+  spec: ModelSpec;
+  /** Canonical shape by name, in canonical order. */
+  shapes: ReadonlyMap<string, readonly number[]>;
+}
+
 /**
- * Collects tensors (rejecting duplicate names), infers the spec, and checks that every expected tensor is present
- * with the expected shape (up to size-1 dims, which are then set canonically) and that no other tensor is.
+ * Infers the spec from the tensors' names, shapes and types, and checks that every expected tensor is present with
+ * the expected shape (up to size-1 dims) and that no other tensor is. A streaming loader checks its tensors with
+ * this once they have all passed, without holding their data.
+ */
+export function checkTensorSet(found: ReadonlyMap<string, Pick<Tensor, 'shape' | 'sourceType'>>): CheckedTensorSet {
+  const spec = inferSpec(found);
+  const expected = expectedTensorShapes(spec);
+  for (const [name, shape] of expected) {
+    const tensor = found.get(name);
+    if (tensor === undefined) throw new ModelFormatError(`missing tensor '${name}' for a ${describeSpec(spec)}`);
+    if (!sameIgnoringOnes(tensor.shape, shape)) {
+      throw new ModelFormatError(
+        `tensor '${name}' has shape [${tensor.shape}], expected [${shape}] for a ${describeSpec(spec)}`,
+      );
+    }
+  }
+  for (const name of found.keys()) {
+    if (!expected.has(name)) throw new ModelFormatError(`unexpected tensor '${name}' in a ${describeSpec(spec)}`);
+  }
+  return { spec, shapes: expected };
+}
+
+/**
+ * Collects tensors (rejecting duplicate names), checks the set (checkTensorSet) and each tensor's data length, and
+ * gives every tensor its canonical shape.
  */
 export function assembleCanonicalModel(tensors: Iterable<Tensor>): CanonicalModel {
   const byName = new Map<string, Tensor>();
@@ -119,21 +149,17 @@ export function assembleCanonicalModel(tensors: Iterable<Tensor>): CanonicalMode
     if (byName.has(tensor.name)) throw new ModelFormatError(`duplicate tensor '${tensor.name}'`);
     byName.set(tensor.name, tensor);
   }
-  const spec = inferSpec(byName);
-  const expected = expectedTensorShapes(spec);
+  const { spec, shapes } = checkTensorSet(byName);
   const canonical = new Map<string, Tensor>();
-  for (const [name, shape] of expected) {
-    const tensor = byName.get(name);
-    if (tensor === undefined) throw new ModelFormatError(`missing tensor '${name}' for a ${describeSpec(spec)}`);
-    if (!sameIgnoringOnes(tensor.shape, shape) || tensor.data.length !== elementCount(shape)) {
+  for (const [name, shape] of shapes) {
+    const tensor = byName.get(name)!;
+    if (tensor.data.length !== elementCount(shape)) {
       throw new ModelFormatError(
-        `tensor '${name}' has shape [${tensor.shape}], expected [${shape}] for a ${describeSpec(spec)}`,
+        `tensor '${name}' has ${tensor.data.length} values, expected ${elementCount(shape)} for [${shape}] in a ` +
+          describeSpec(spec),
       );
     }
     canonical.set(name, { ...tensor, shape });
-  }
-  for (const name of byName.keys()) {
-    if (!expected.has(name)) throw new ModelFormatError(`unexpected tensor '${name}' in a ${describeSpec(spec)}`);
   }
   return { spec, tensors: canonical };
 }

@@ -49,6 +49,12 @@ export function specHash(spec: ModelSpec): string {
   return bytesToHex(new Sha256().update(utf8.encode(JSON.stringify(specFields(spec)))).digest());
 }
 
+/** Where a tensor of `length` values is sampled: SAMPLES_PER_TENSOR evenly spaced indices, first and last included. */
+export function samplePositions(length: number): number[] {
+  const count = Math.min(length, SAMPLES_PER_TENSOR);
+  return Array.from({ length: count }, (_, i) => (count === 1 ? 0 : Math.floor((i * (length - 1)) / (count - 1))));
+}
+
 /**
  * Digests a model's tensors one at a time and in any order, so that a loader streaming tensors to the GPU can feed
  * each as it passes; `identity` then combines them.
@@ -57,17 +63,23 @@ export class WeightsFingerprint {
   private readonly digests = new Map<string, Uint8Array>();
 
   add(tensor: Tensor): void {
-    if (this.digests.has(tensor.name)) throw new Error(`Tensor ${tensor.name} was fingerprinted twice.`);
     const { data } = tensor;
-    const count = Math.min(data.length, SAMPLES_PER_TENSOR);
-    const samples = new DataView(new ArrayBuffer(count * 4));
-    for (let i = 0; i < count; i++) {
-      samples.setFloat32(i * 4, data[count === 1 ? 0 : Math.floor((i * (data.length - 1)) / (count - 1))], true);
-    }
-    const hash = new Sha256()
-      .update(utf8.encode(JSON.stringify([tensor.name, tensor.shape, data.length])))
-      .update(new Uint8Array(samples.buffer));
-    this.digests.set(tensor.name, hash.digest());
+    this.addSamples(
+      tensor.name,
+      tensor.shape,
+      data.length,
+      Float32Array.from(samplePositions(data.length), (at) => data[at]),
+    );
+  }
+
+  /** Digests a tensor from its values at `samplePositions(length)` (a loader that never holds it whole). */
+  addSamples(name: string, shape: readonly number[], length: number, samples: Float32Array): void {
+    if (this.digests.has(name)) throw new Error(`Tensor ${name} was fingerprinted twice.`);
+    const bytes = new Uint8Array(samples.length * 4);
+    const view = new DataView(bytes.buffer);
+    samples.forEach((value, i) => view.setFloat32(i * 4, value, true));
+    const hash = new Sha256().update(utf8.encode(JSON.stringify([name, shape, length]))).update(bytes);
+    this.digests.set(name, hash.digest());
   }
 
   identity(spec: ModelSpec): ModelIdentity {

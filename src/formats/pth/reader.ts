@@ -79,14 +79,16 @@ function storedTensor(
     );
   }
   const byteOffset = tensor.storageOffset * itemBytes;
+  /** Where the storage entry's data starts, read from its local header on first use. */
+  let dataOffset: Promise<number> | undefined;
   return {
     name,
     shape: tensor.shape,
     type: storage.dtype,
     position: entry.localHeaderOffset + byteOffset,
-    async readBytes() {
-      const dataOffset = await zipEntryDataOffset(source, directory, entry);
-      return readRange(source, dataOffset + byteOffset, count * itemBytes, `the data of '${name}'`);
+    async readBytes(offset = 0, length = count * itemBytes - offset) {
+      dataOffset ??= zipEntryDataOffset(source, directory, entry);
+      return readRange(source, (await dataOffset) + byteOffset + offset, length, `the data of '${name}'`);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Streaming reader of rwkv.cpp `.bin` files (layout in ./format.ts, checks in docs/formats.md). The header is read
  * on open; tensors then come one at a time from an async generator, so a loader can upload each as it completes
- * and never holds the whole file. Every size the file declares is checked against the header's facts and the
+ * and never holds the whole file (`recordHeads` even leaves each tensor's data to be read in pieces). Every size the file declares is checked against the header's facts and the
  * limits in ./format.ts before any bytes are read for it; anything malformed raises a ModelFormatError.
  */
 import { ModelFormatError } from '../../errors.js';
@@ -20,9 +20,17 @@ import {
 } from './format.js';
 import type { RwkvCppHeader, RwkvCppRecord } from './format.js';
 
+/** A record before its data: the data (`byteLength` bytes) follows in the reader. */
+export type RwkvCppRecordHead = Omit<RwkvCppRecord, 'data'> & { byteLength: number };
+
 export interface RwkvCppFile {
   header: RwkvCppHeader;
-  /** The stored tensors, in file order. Iterate once, either this or `tensors()`. */
+  /**
+   * The records' heads, in file order; the caller reads each record's `byteLength` data bytes from the reader it
+   * opened the file with before asking for the next head. Iterate once, either this, `records()` or `tensors()`.
+   */
+  recordHeads(): AsyncGenerator<RwkvCppRecordHead, void, undefined>;
+  /** The stored tensors, in file order. */
   records(): AsyncGenerator<RwkvCppRecord, void, undefined>;
   /** The stored tensors as canonical f32 tensors (see `recordToTensor`). */
   tensors(): AsyncGenerator<Tensor, void, undefined>;
@@ -38,13 +46,20 @@ export async function openRwkvCpp(source: ByteSource | ByteStreamReader): Promis
     throw error;
   });
   let opened = false;
-  const records = (): AsyncGenerator<RwkvCppRecord, void, undefined> => {
+  const recordHeads = (): AsyncGenerator<RwkvCppRecordHead, void, undefined> => {
     if (opened) throw new Error('the tensors of an rwkv.cpp file can be iterated only once');
     opened = true;
-    return readRecords(reader, header);
+    return readRecordHeads(reader, header);
   };
+  async function* withData(heads: AsyncIterable<RwkvCppRecordHead>): AsyncGenerator<RwkvCppRecord, void, undefined> {
+    for await (const { byteLength, ...head } of heads) {
+      yield { ...head, data: await readExactly(reader, byteLength, `the data of tensor '${head.name}'`) };
+    }
+  }
+  const records = () => withData(recordHeads());
   return {
     header,
+    recordHeads,
     records,
     async *tensors() {
       for await (const record of records()) yield recordToTensor(record);
@@ -57,15 +72,19 @@ export async function openRwkvCpp(source: ByteSource | ByteStreamReader): Promis
  * dropped, except that a record stored with 2 dims keeps both; the data is decoded to f32.
  */
 export function recordToTensor(record: RwkvCppRecord): Tensor {
-  const reversed = [...record.dims].reverse();
-  const squeezed = reversed.filter((dim) => dim !== 1);
-  const shape = reversed.length === 2 ? reversed : squeezed.length > 0 ? squeezed : [1];
   return {
     name: record.name,
-    shape,
+    shape: recordShape(record.dims),
     data: decodeTensorData(record.dataType, record.data),
     sourceType: record.dataType,
   };
+}
+
+/** The canonical shape of ggml dims (see `recordToTensor`). */
+export function recordShape(dims: readonly number[]): number[] {
+  const reversed = [...dims].reverse();
+  const squeezed = reversed.filter((dim) => dim !== 1);
+  return reversed.length === 2 ? reversed : squeezed.length > 0 ? squeezed : [1];
 }
 
 function int32s(bytes: Uint8Array, count: number): number[] {
@@ -74,7 +93,7 @@ function int32s(bytes: Uint8Array, count: number): number[] {
 }
 
 /** Reads exactly `byteCount` bytes or throws a ModelFormatError saying what was cut short and by how much. */
-async function readExactly(reader: ByteStreamReader, byteCount: number, what: string): Promise<Uint8Array> {
+export async function readExactly(reader: ByteStreamReader, byteCount: number, what: string): Promise<Uint8Array> {
   const known = reader.remainingKnown;
   const bytes = known !== undefined && known < byteCount ? undefined : await reader.read(byteCount);
   const present = bytes === undefined ? (known ?? 0) : bytes.length;
@@ -119,10 +138,10 @@ function decodeKey(bytes: Uint8Array, where: string): string {
   }
 }
 
-async function* readRecords(
+async function* readRecordHeads(
   reader: ByteStreamReader,
   header: RwkvCppHeader,
-): AsyncGenerator<RwkvCppRecord, void, undefined> {
+): AsyncGenerator<RwkvCppRecordHead, void, undefined> {
   const maxCount = maxTensorCount(header);
   const maxElements = maxTensorElements(header);
   let previous: string | undefined;
@@ -160,8 +179,7 @@ async function* readRecords(
           `${label}: ${dataType.toUpperCase()} rows must be whole 32-value blocks, but ne0 is ${dims[0]}`,
         );
       }
-      const data = await readExactly(reader, tensorByteLength(dataType, count), `the data of ${label}`);
-      yield { name, dims, dataType, data };
+      yield { name, dims, dataType, byteLength: tensorByteLength(dataType, count) };
       previous = name;
     }
   } finally {

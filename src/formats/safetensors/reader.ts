@@ -23,7 +23,8 @@ export async function openSafetensors(source: RandomAccessSource): Promise<Safet
       shape: entry.shape,
       type: entry.type,
       position: entry.offset,
-      readBytes: () => readRange(source, entry.offset, entry.byteLength, `the data of '${entry.name}'`),
+      readBytes: (offset = 0, length = entry.byteLength - offset) =>
+        readRange(source, entry.offset + offset, length, `the data of '${entry.name}'`),
     })),
   );
   return { ...checkpoint, metadata };
