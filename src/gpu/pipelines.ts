@@ -1,8 +1,8 @@
 /**
  * Compute-pipeline cache. A kernel is WGSL source (already through `resolveWgsl`), an entry point and values for its
  * `override` constants; pipelines use the 'auto' layout and are cached by all three, shader modules by source.
- * `load` compiles asynchronously and reports WGSL errors with their line numbers; `get` compiles synchronously
- * (or returns what `load` prepared) for use while encoding.
+ * `load` compiles asynchronously and reports WGSL errors with their line numbers (concurrent loads of one kernel share
+ * one compilation); `get` compiles synchronously (or returns what `load` prepared) for use while encoding.
  */
 
 export interface KernelSpec {
@@ -27,6 +27,8 @@ export class PipelineCache {
   /** One compilation check per module: Chromium never settles a second getCompilationInfo() on the same module. */
   private readonly compilationChecks = new Map<string, Promise<void>>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Compilations started by `load` and not finished yet. */
+  private readonly pending = new Map<string, Promise<GPUComputePipeline>>();
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -42,13 +44,24 @@ export class PipelineCache {
   }
 
   /** Compiles `kernel` ahead of use; rejects with the WGSL compiler's messages when the source is invalid. */
-  async load(kernel: KernelSpec): Promise<GPUComputePipeline> {
+  load(kernel: KernelSpec): Promise<GPUComputePipeline> {
     const key = cacheKey(kernel);
     const cached = this.pipelines.get(key);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.compile(kernel, key).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Checks and compiles `kernel`; a pipeline that `get` created meanwhile stays the cached one. */
+  private async compile(kernel: KernelSpec, key: string): Promise<GPUComputePipeline> {
     const descriptor = this.descriptor(kernel);
     await this.checkCompilation(kernel, descriptor.compute.module);
-    const pipeline = await this.device.createComputePipelineAsync(descriptor);
+    const compiled = await this.device.createComputePipelineAsync(descriptor);
+    const pipeline = this.pipelines.get(key) ?? compiled;
     this.pipelines.set(key, pipeline);
     return pipeline;
   }

@@ -125,6 +125,16 @@ function checkSpec(spec: ModelSpec): void {
   }
 }
 
+/**
+ * The step shapes whose pipelines model creation compiles ahead, all at once: a one-session decode, and prefill
+ * chunks of 2 and of maxChunk tokens (the matmat tile depends on the chunk length). Other shapes (bigger decode
+ * batches) compile their few extra variants on first use.
+ */
+function warmUpShapes(maxChunk: number): StepShape[] {
+  const prefill = (tokens: number): StepShape => ({ sessions: 1, tokens, rows: tokens, headRows: 1 });
+  return [prefill(1), prefill(Math.min(2, maxChunk)), prefill(maxChunk)];
+}
+
 function checkCountOption(name: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}.`);
@@ -216,6 +226,7 @@ export async function createGpuModelFromWeights(
       ];
       const headFromResidual = headOps(x);
       const headFromLastRows = headOps(lastRows);
+      await builder.compile([...body, ...headFromResidual], warmUpShapes(maxChunk));
 
       type LogitRows = 'none' | 'last' | 'all';
       const step = (sessions: readonly GpuSession[], tokens: Uint32Array, output: LogitRows) =>

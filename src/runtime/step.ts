@@ -8,6 +8,7 @@
 import type { GpuMatrix } from '../gpu/gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../gpu/kernel-runner.js';
 import type { Activation } from '../gpu/kernels/activation.js';
+import type { KernelSpec } from '../gpu/pipelines.js';
 import { matMatKernel } from '../gpu/kernels/matmat.js';
 import { MAX_MATVEC_BATCH, matVecKernel } from '../gpu/kernels/matvec.js';
 
@@ -24,6 +25,8 @@ export interface StepShape {
 
 export interface StepOp {
   encode(pass: GPUComputePassEncoder, shape: StepShape): void;
+  /** The kernels a step of `shape` runs through this op (to compile them ahead of the first step). */
+  kernels(shape: StepShape): KernelSpec[];
 }
 
 /** Which row count a linear layer runs over: the step's activation rows or the head's rows. */
@@ -48,7 +51,7 @@ interface Resolved {
 }
 
 /** What distinguishes one pipeline of a kernel from another: entry point and override values. */
-function pipelineKey(kernel: KernelDispatch['kernel']): string {
+function pipelineKey(kernel: KernelSpec): string {
   return `${kernel.label} ${kernel.entryPoint ?? 'main'} ${Object.values(kernel.constants ?? {}).join()}`;
 }
 
@@ -56,7 +59,8 @@ function pipelineKey(kernel: KernelDispatch['kernel']): string {
  * Builds the ops of a model's step. An op creates the pipeline and bind group of each variant of its kernel on first
  * use and keeps them (pipelines are also shared through the runner's cache). A kernel wrapper may pick override
  * values from the step's shape (the matvec batch, the matmat tile), so the variant is looked up on every encode.
- * Compilation errors surface as GPU validation errors of the step that first uses the op.
+ * `compile` builds the pipelines of given shapes ahead, concurrently; a variant not compiled ahead is compiled
+ * synchronously by the step that first uses it, its errors surfacing as GPU validation errors of that step.
  */
 export class StepBuilder {
   /**
@@ -103,10 +107,17 @@ export class StepBuilder {
     });
   }
 
+  /** Compiles, concurrently, every pipeline that steps of `shapes` run through `ops`; rejects on WGSL errors. */
+  async compile(ops: readonly StepOp[], shapes: readonly StepShape[]): Promise<void> {
+    const kernels = shapes.flatMap((shape) => ops.flatMap((op) => op.kernels(shape)));
+    await Promise.all(kernels.map((kernel) => this.runner.pipelines.load(kernel)));
+  }
+
   /** An op encoding `launches(shape)`, with each launch's pipeline and bind group cached by its variant. */
   private op(launches: (shape: StepShape) => Launch[]): StepOp {
     const resolved: Map<string, Resolved>[] = [];
     return {
+      kernels: (shape) => launches(shape).map((launch) => launch.dispatch.kernel),
       encode: (pass, shape) => {
         launches(shape).forEach(({ dispatch, bindings }, i) => {
           const variants = (resolved[i] ??= new Map());
