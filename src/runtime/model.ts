@@ -20,7 +20,7 @@ import { MAX_SEQUENCES } from '../gpu/kernels/token-shift.js';
 import type { WeightFormat } from '../gpu/matrix-layout.js';
 import type { CanonicalModel, Generation, ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
-import { MAX_WKV_HEAD_SIZE } from './kernels/wkv.js';
+import { MAX_WKV_HEAD_SIZE } from '../gpu/kernels/wkv.js';
 import { normOp, type GpuLayerFactory, type LayerContext } from './layer.js';
 import { Scratch } from './scratch.js';
 import { StatePool, type GpuSession } from './state-pool.js';

@@ -9,7 +9,7 @@
  */
 import { gateKernel } from '../gpu/kernels/gate.js';
 import { gatedChannelMix } from './channel-mix.js';
-import { wkv4Kernel } from './kernels/wkv.js';
+import { wkv4Kernel } from '../gpu/kernels/wkv.js';
 import { rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from './layer.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {

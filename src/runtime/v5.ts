@@ -11,7 +11,7 @@
  */
 import { gateKernel } from '../gpu/kernels/gate.js';
 import { gatedChannelMix } from './channel-mix.js';
-import { wkv5Kernel } from './kernels/wkv.js';
+import { wkv5Kernel } from '../gpu/kernels/wkv.js';
 import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from './layer.js';
 import type { StepOp } from './step.js';
 

@@ -14,7 +14,7 @@ import { gateKernel } from '../gpu/kernels/gate.js';
 import { tokenMixKernel } from '../gpu/kernels/token-mix.js';
 import { gatedChannelMix } from './channel-mix.js';
 import { elementwiseGlueKernel } from './kernels/glue.js';
-import { wkv5Kernel } from './kernels/wkv.js';
+import { wkv5Kernel } from '../gpu/kernels/wkv.js';
 import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from './layer.js';
 import type { StepOp } from './step.js';
 

@@ -14,7 +14,8 @@
  */
 import { biasActivationKernel } from '../gpu/kernels/bias-activation.js';
 import { elementwiseGlueKernel, v7BonusGateKernel } from './kernels/glue.js';
-import { l2NormKernel, wkv7Kernel } from './kernels/wkv.js';
+import { l2NormKernel } from '../gpu/kernels/l2-norm.js';
+import { wkv7Kernel } from '../gpu/kernels/wkv.js';
 import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from './layer.js';
 import type { StepOp } from './step.js';
 

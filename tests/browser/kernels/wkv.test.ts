@@ -7,7 +7,8 @@
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/token-shift.js';
 import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/reference/ops.js';
-import { l2NormKernel, wkv4Kernel, wkv5Kernel, wkv7Kernel } from '../../../src/runtime/kernels/wkv.js';
+import { l2NormKernel } from '../../../src/gpu/kernels/l2-norm.js';
+import { wkv4Kernel, wkv5Kernel, wkv7Kernel } from '../../../src/gpu/kernels/wkv.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
 
 const TOLERANCE = 1e-5;

@@ -1,15 +1,14 @@
 /**
- * Host side of the WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) and of v7's per-head
- * L2 norm (shaders/l2-norm.wgsl), over a batch of B sessions of T tokens ([B, T, C] rows). The WKV kernels read T
- * and each session's state offset from the Params uniform of src/gpu/kernels/token-shift.ts (`tokenParams`).
+ * Host side of the WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) over a batch of B
+ * sessions of T tokens ([B, T, C] rows). They read T and each session's state offset from the Params uniform of
+ * token-shift.ts (`tokenParams`).
  */
-import l2NormSource from '../../../shaders/l2-norm.wgsl?raw';
 import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
 import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
 import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
-import type { KernelDispatch } from '../../gpu/kernel-runner.js';
-import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from '../../gpu/kernels/grid.js';
-import { MAX_SEQUENCES } from '../../gpu/kernels/token-shift.js';
+import type { KernelDispatch } from '../kernel-runner.js';
+import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { MAX_SEQUENCES } from './token-shift.js';
 
 /** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
 export const MAX_WKV_HEAD_SIZE = 64;
@@ -61,16 +60,5 @@ export function wkv7Kernel(heads: number, headSize: number, batch: number): Kern
   return {
     kernel: { label: 'wkv7', code: wkv7Source, constants: { HEAD_SIZE: headSize } },
     workgroups: [heads, batch, 1],
-  };
-}
-
-/** Bindings [x, scale, out]: out = x ⊙ scale / ‖x ⊙ scale‖ per head, for `rows` rows. */
-export function l2NormKernel(heads: number, headSize: number, rows: number): KernelDispatch {
-  checkCount('l2-norm heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('l2-norm head size', headSize, 256);
-  checkCount('l2-norm rows', rows, MAX_WORKGROUPS_PER_DIMENSION);
-  return {
-    kernel: { label: 'l2-norm', code: l2NormSource, constants: { HEAD_SIZE: headSize } },
-    workgroups: [heads, rows, 1],
   };
 }
