@@ -70,7 +70,10 @@ test('perplexity of a pasted text equals the one from rwkv.cpp logits', async ({
   );
 });
 
-test('state inspector draws the WKV state; a state exports and imports', async ({ page }, testInfo) => {
+test('state inspector draws the WKV state; a state exports, imports, and is refused by another model', async ({
+  page,
+  baseURL,
+}, testInfo) => {
   await openPlayground(page);
   await generate(page, 'The state of the art', 32);
   const heatmap = page.locator('#heatmap');
@@ -85,25 +88,40 @@ test('state inspector draws the WKV state; a state exports and imports', async (
   await page.getByLabel('Layer', { exact: true }).selectOption('Layer 11');
   await expect(heatmap).toHaveAttribute('aria-label', /layer 11, head 0/);
 
+  const scale = await page.locator('#heatmap-scale').textContent();
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export state' }).click();
-  const file = await (await download).path();
-  const bytes = readFileSync(file);
+  const bytes = readFileSync(await (await download).path());
+  expect(bytes.subarray(0, 8).toString('latin1')).toBe('RWKVSTAT');
   await page
     .getByLabel('Import state')
     .setInputFiles({ name: 'saved.rwkvstate', mimeType: 'application/octet-stream', buffer: bytes });
   await expect(page.locator('#start-state')).toHaveText(
     'The next generation starts from the state in saved.rwkvstate.',
   );
+  // The imported state is the exported one: same layer, same largest magnitude.
+  await expect(page.locator('#heatmap-scale')).toHaveText(scale!);
   await generate(page, ' and', 8);
 
   await page
     .getByLabel('Import state')
     .setInputFiles({ name: 'junk.rwkvstate', mimeType: 'text/plain', buffer: Buffer.from('not a state') });
   await expect(page.locator('#start-state')).toHaveText(
-    'Could not import junk.rwkvstate: this is not an rwkv-webgpu state file.',
+    'Could not import junk.rwkvstate: Not an rwkv-webgpu state file (it does not start with "RWKVSTAT"). ' +
+      'The previously imported state stays.',
   );
   await screenshot(page, testInfo, 'playground-state');
+
+  const otherModel = new URL('/fixtures/rwkv-cpp/tiny-rwkv-4v0-660K-FP32.bin', baseURL).href;
+  await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption(otherModel);
+  await page.getByRole('button', { name: 'Load model' }).click();
+  await expect(page.locator('#model-status')).toContainText('RWKV v4', { timeout: 60_000 });
+  await page
+    .getByLabel('Import state')
+    .setInputFiles({ name: 'saved.rwkvstate', mimeType: 'application/octet-stream', buffer: bytes });
+  await expect(page.locator('#start-state')).toHaveText(
+    /^Could not import saved\.rwkvstate: This state belongs to a model of another shape: tiny-rwkv-7v0-834K-FP32\.bin /,
+  );
 });
 
 test('keyboard only: reach Generate with Tab, run it, move through positions with arrow keys', async ({ page }) => {
@@ -125,7 +143,12 @@ test('loading shows the bytes received of the total, the speed and the time left
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   // 1 MB/s: the 3.3 MB fixture takes about 3 s, long enough to watch.
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 1e6, uploadThroughput: -1 });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: 1e6,
+    uploadThroughput: -1,
+  });
   await page.goto(withModel('/playground/'));
   const line = page.locator('.load-progress [role="status"]');
   await expect(line).toHaveText(/^Downloading: [\d.]+ [kM]B of 3\.33 MB · [\d.]+ [kM]B\/s · [\d.]+ s left$/);

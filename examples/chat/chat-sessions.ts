@@ -1,12 +1,13 @@
 /**
  * Runs the conversations of one loaded model: each conversation gets a live engine session, restored from its
- * saved state when that state belongs to this model (no re-reading), else a fresh one that reads the whole history
- * once. A reply streams into `onText`; when it ends (or is stopped) the reply and the session's state are saved
- * together.
+ * checkpoint (`engine.restoreSession`) when there is one of this model — no re-reading — else a fresh one that
+ * reads the whole history once. A reply streams into `onText`; when it ends (or is stopped) the session is saved
+ * under a new checkpoint key, the conversation is saved pointing to it, and the previous checkpoint is deleted.
  */
 import { CHAT_STOP } from '../../src/index.js';
 import type { Engine, GenerationStats, Session } from '../../src/index.js';
 import { nextTurnText, TAIL_LENGTH } from './chat-turns.js';
+import { CHECKPOINT_PREFIX } from './conversation-store.js';
 import type { Conversation, ConversationStore } from './conversation-store.js';
 
 /** ChatRWKV's chat defaults (API_DEMO_CHAT.py). */
@@ -17,7 +18,7 @@ interface LiveSession {
   covered: number;
   tail: string;
   /**
-   * Where the state that answers comes from: the conversation's saved state, a fresh state that reads the whole
+   * Where the state that answers comes from: the conversation's checkpoint, a fresh state that reads the whole
    * conversation, or the state left by the previous reply.
    */
   origin: 'restored' | 'reread' | 'continued';
@@ -27,7 +28,7 @@ export interface ReplyResult {
   content: string;
   stopped: boolean;
   stats: GenerationStats | undefined;
-  /** Tokens read before answering (the new turn only, when the saved state was used). */
+  /** Tokens read before answering (the new turn only, when the checkpoint was used). */
   promptTokens: number;
   origin: LiveSession['origin'];
 }
@@ -37,7 +38,6 @@ export class ChatSessions {
 
   constructor(
     private readonly engine: Engine,
-    private readonly modelKey: string,
     private readonly store: ConversationStore,
   ) {}
 
@@ -81,42 +81,51 @@ export class ChatSessions {
     conversation.messages.push({ role: 'assistant', content: content.trimEnd() });
     live.covered = conversation.messages.length;
     conversation.updatedAt = Date.now();
-    const state = await live.session.exportState();
-    await this.store.saveWithState(conversation, {
-      model: this.modelKey,
-      state,
-      covered: live.covered,
-      tail: live.tail,
-    });
+    await this.checkpoint(conversation, live);
     const origin = live.origin;
     live.origin = 'continued';
     return { content: content.trimEnd(), stopped, stats, promptTokens, origin };
   }
 
-  /** Frees the conversation's live session (its saved state stays). */
+  /** Frees the conversation's live session (its checkpoint stays). */
   forget(id: string): void {
     void this.live.get(id)?.session.dispose();
     this.live.delete(id);
+  }
+
+  /** Deletes the chat's checkpoints that no conversation points to (left by deleted conversations or crashes). */
+  async prune(conversations: readonly Conversation[]): Promise<void> {
+    const referenced = new Set(conversations.map((conversation) => conversation.checkpoint?.key));
+    for (const { key } of await this.engine.sessions.list()) {
+      if (key.startsWith(CHECKPOINT_PREFIX) && !referenced.has(key)) await this.engine.sessions.delete(key);
+    }
   }
 
   dispose(): void {
     for (const id of [...this.live.keys()]) this.forget(id);
   }
 
+  /** Saves the session under a fresh key, then the conversation pointing to it, then drops the old checkpoint. */
+  private async checkpoint(conversation: Conversation, live: LiveSession): Promise<void> {
+    const previous = conversation.checkpoint?.key;
+    const key = `${CHECKPOINT_PREFIX}${conversation.id}:${live.covered}:${Date.now()}`;
+    await live.session.save(key);
+    conversation.checkpoint = { key, covered: live.covered, tail: live.tail };
+    await this.store.save(conversation);
+    if (previous !== undefined) await this.engine.sessions.delete(previous);
+  }
+
   private async sessionFor(conversation: Conversation): Promise<LiveSession> {
     const existing = this.live.get(conversation.id);
     if (existing !== undefined) return existing;
-    const saved = await this.store.loadState(conversation.id);
+    const saved = conversation.checkpoint;
     let live: LiveSession | undefined;
-    if (saved !== undefined && saved.model === this.modelKey && saved.covered < conversation.messages.length) {
+    if (saved !== undefined && saved.covered < conversation.messages.length) {
       try {
-        live = {
-          session: await this.engine.createSession(saved.state),
-          covered: saved.covered,
-          tail: saved.tail,
-          origin: 'restored',
-        };
+        const session = await this.engine.restoreSession(saved.key);
+        live = { session, covered: saved.covered, tail: saved.tail, origin: 'restored' };
       } catch {
+        // Another model's checkpoint (StateMismatchError) or none (CheckpointNotFoundError): read it all again.
         live = undefined;
       }
     }

@@ -1,18 +1,29 @@
 /**
- * The chat's own IndexedDB database ('rwkv-chat'; the model store keeps its own): every conversation with its
- * messages, and beside it the RNN state that has read them, so a reload resumes a conversation without reading it
- * again. A reply and its state are written in one transaction: the state on disk always matches the messages it
- * claims to cover.
+ * The chat's own IndexedDB database ('rwkv-chat'): every conversation with its messages and a reference to the
+ * engine checkpoint (`session.save(key)`, the library's saved sessions) whose state has read them. The reference
+ * names a checkpoint key used once: a reply saves a new checkpoint first, then the conversation pointing to it, then
+ * deletes the old checkpoint — so whatever moment the page dies, the conversation points to a checkpoint that
+ * matches its messages.
  *
- * Keys: ['conversation', id] → Conversation; ['state', id] → SavedState.
+ * Keys: ['conversation', id] → Conversation.
  */
-import { createStore, del, delMany, get, promisifyRequest, set, setMany } from 'idb-keyval';
+import { createStore, del, promisifyRequest, set } from 'idb-keyval';
 import type { UseStore } from 'idb-keyval';
-import type { ChatMessage, State } from '../../src/index.js';
+import type { ChatMessage } from '../../src/index.js';
 
 export interface StoredMessage extends ChatMessage {
   /** A line about how the reply was made (tokens, speed, whether the saved state was used). */
   note?: string;
+}
+
+/** The checkpoint that continues a conversation. */
+export interface ConversationCheckpoint {
+  /** Its key in the engine's saved sessions. */
+  key: string;
+  /** Its state has read messages[0 .. covered). */
+  covered: number;
+  /** The end of the text its state has read, to join the next turn onto. */
+  tail: string;
 }
 
 export interface Conversation {
@@ -20,17 +31,11 @@ export interface Conversation {
   title: string;
   messages: StoredMessage[];
   updatedAt: number;
+  checkpoint?: ConversationCheckpoint;
 }
 
-export interface SavedState {
-  /** Which model the state belongs to (its URL, or its file's name and size). */
-  model: string;
-  state: State;
-  /** The state has read messages[0 .. covered). */
-  covered: number;
-  /** The end of the text the state has read, to join the next turn onto. */
-  tail: string;
-}
+/** Checkpoint keys of the chat start with this. */
+export const CHECKPOINT_PREFIX = 'chat:';
 
 export class ConversationStore {
   private readonly store: UseStore;
@@ -52,32 +57,7 @@ export class ConversationStore {
     return set(['conversation', conversation.id], conversation, this.store);
   }
 
-  /** Saves the conversation and the state that has read it, atomically. */
-  saveWithState(conversation: Conversation, state: SavedState): Promise<void> {
-    return setMany(
-      [
-        [['conversation', conversation.id], conversation],
-        [['state', conversation.id], state],
-      ],
-      this.store,
-    );
-  }
-
-  loadState(id: string): Promise<SavedState | undefined> {
-    return get<SavedState>(['state', id], this.store);
-  }
-
-  forgetState(id: string): Promise<void> {
-    return del(['state', id], this.store);
-  }
-
   delete(id: string): Promise<void> {
-    return delMany(
-      [
-        ['conversation', id],
-        ['state', id],
-      ],
-      this.store,
-    );
+    return del(['conversation', id], this.store);
   }
 }

@@ -2,7 +2,7 @@
 /**
  * The chat page: registers the service worker (offline app shell), loads the model chosen by `?model=` or the
  * picker, and runs the conversations — Enter sends, replies stream in with a Stop button, and every conversation
- * is saved with its RNN state so that a reload (online or not) resumes it without reading it again.
+ * is saved with a checkpoint of its RNN state so that a reload (online or not) resumes it without reading it again.
  */
 import { registerSW } from 'virtual:pwa-register';
 import type { Engine } from '../../src/index.js';
@@ -84,6 +84,7 @@ async function removeConversation(id: string): Promise<void> {
   if (!confirm(`Delete “${conversation.title}” and its saved state?`)) return;
   chat?.forget(id);
   await store.delete(id);
+  if (conversation.checkpoint !== undefined) await engine?.sessions.delete(conversation.checkpoint.key);
   conversations = conversations.filter((candidate) => candidate.id !== id);
   if (current.id === id) current = conversations[0] ?? newConversation();
   showConversation();
@@ -96,12 +97,6 @@ function startNewConversation(): void {
   messageBox.focus();
 }
 
-/** The identity of a model for saved states: its URL, or its file's name, size and date. */
-function modelKey(choice: ModelChoice): string {
-  if (typeof choice.model === 'string') return new URL(choice.model, location.href).href;
-  return `file:${choice.model.name}#${choice.model.size}-${choice.model.lastModified}`;
-}
-
 async function load(choice: ModelChoice): Promise<void> {
   replying?.abort();
   chat?.dispose();
@@ -112,7 +107,10 @@ async function load(choice: ModelChoice): Promise<void> {
   modelStatus.textContent = `Loading ${choice.label}…`;
   try {
     engine = await loadEngine(choice, progress);
-    chat = new ChatSessions(engine, modelKey(choice), store);
+    const sessions = new ChatSessions(engine, store);
+    // Orphan checkpoints only waste space: a failure to remove them must not stop the chat.
+    await sessions.prune(conversations).catch((error: unknown) => console.warn('Could not prune checkpoints', error));
+    chat = sessions;
     modelStatus.textContent = describeEngine(engine.info);
     history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     modelPanel.open = false;

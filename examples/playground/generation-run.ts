@@ -1,13 +1,12 @@
 /**
- * One press of Generate: a session from a fresh (or imported) state, the prompt prefilled, then `session.generate`
+ * One press of Generate: a fresh session (or a fork of an imported one), the prompt prefilled, then `session.generate`
  * streaming tokens. Two forks of the prompt state serve the inspectors without touching the generation:
  *   - `promptState` answers "what did the model predict at position i?" by replaying the first i generated tokens;
  *   - `follower` is fed the generated tokens as they arrive (batched, at most every FOLLOW_INTERVAL_MS) and its
  *     state is read after each batch, so the heat map follows the generation. The engine has no way to read a
  *     session's state while it generates; the follower reaches the same state by the same computation.
  */
-import type { Engine, GenerateOptions, GenerationStats, State } from '../../src/index.js';
-import type { Session } from '../../src/index.js';
+import type { Engine, GenerateOptions, GenerationStats, Session, State } from '../../src/index.js';
 
 /** Least time between two follower updates, so the inspector does not slow the generation down much. */
 const FOLLOW_INTERVAL_MS = 150;
@@ -34,15 +33,15 @@ export class GenerationRun {
     private follow: boolean,
   ) {}
 
-  /** Prefills the prompt into a new session (from `startState` when given) and generates until done or aborted. */
+  /** Prefills the prompt into a new session (a fork of `startFrom` when given) and generates until done or aborted. */
   static async run(
     engine: Engine,
     prompt: string,
     options: GenerateOptions,
     events: RunEvents,
-    { startState, follow }: { startState?: State; follow: boolean },
+    { startFrom, follow }: { startFrom?: Session; follow: boolean },
   ): Promise<{ run: GenerationRun; done: Promise<GenerationStats> }> {
-    const session = await engine.createSession(startState);
+    const session = startFrom === undefined ? await engine.createSession() : await startFrom.fork();
     let run: GenerationRun;
     try {
       const startedAt = performance.now();
@@ -72,11 +71,16 @@ export class GenerationRun {
     }
   }
 
-  /** The state after every generated token (what "Export state" saves). */
+  /** The state after every generated token. */
   async finalState(): Promise<State> {
-    await this.following;
-    await this.catchUp();
+    await this.caughtUp();
     return this.follower.exportState();
+  }
+
+  /** The session after every generated token as a state file (`session.exportStateBlob()`). */
+  async stateFile(): Promise<Blob> {
+    await this.caughtUp();
+    return this.follower.exportStateBlob();
   }
 
   async dispose(): Promise<void> {
@@ -97,6 +101,11 @@ export class GenerationRun {
     await this.following;
     if (this.follow) await this.catchUp(events);
     return session.lastStats!;
+  }
+
+  private async caughtUp(): Promise<void> {
+    await this.following;
+    await this.catchUp();
   }
 
   /** Feeds the follower the tokens it has not seen and reports its state. */

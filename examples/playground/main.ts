@@ -2,7 +2,7 @@
  * The playground page: wires the model picker, the sampling form, Generate / Stop, the live speed figures and
  * chart, the per-position probabilities, perplexity, and the state inspector (heat map, export, import).
  */
-import type { Engine, EngineInfo, GenerationStats, State } from '../../src/index.js';
+import type { Engine, EngineInfo, GenerationStats, Session, State } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
 import { LoadProgress } from '../shared/load-progress.js';
@@ -14,7 +14,6 @@ import { GenerationRun } from './generation-run.js';
 import { readSampling } from './sampling-controls.js';
 import { SpeedChart } from './speed-chart.js';
 import { drawGrid, stateGrid } from './state-heatmap.js';
-import { readStateFile, stateFileBlob } from './state-file.js';
 import { TokenOutput } from './token-output.js';
 import { renderTopTokens, topProbabilities, visibleToken } from './top-tokens.js';
 
@@ -57,8 +56,8 @@ let engine: Engine | undefined;
 let run: GenerationRun | undefined;
 let running: AbortController | undefined;
 let shownState: State | undefined;
-/** A state imported from a file: the next generations start from it. */
-let startState: State | undefined;
+/** A session imported from a state file: the next generations start from (a fork of) it. */
+let startFrom: Session | undefined;
 
 function setIdle(idle: boolean): void {
   const ready = idle && engine !== undefined;
@@ -76,7 +75,8 @@ async function load(choice: ModelChoice): Promise<void> {
   stopButton.disabled = true;
   await run?.dispose();
   run = undefined;
-  startState = undefined;
+  await startFrom?.dispose();
+  startFrom = undefined;
   startStateStatus.textContent = '';
   await engine?.dispose();
   engine = undefined;
@@ -148,7 +148,7 @@ async function generate(): Promise<void> {
           showState(state);
         },
       },
-      { startState, follow: followBox.checked },
+      { startFrom, follow: followBox.checked },
     );
     run = started.run;
     const stats = await started.done;
@@ -231,7 +231,7 @@ function showState(state: State): void {
 
 async function exportState(): Promise<void> {
   if (engine === undefined || run === undefined) return;
-  const blob = stateFileBlob(await run.finalState(), engine.info);
+  const blob = await run.stateFile();
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = `${fileName(engine.info.name).replace(/\.[^.]*$/, '')}.rwkvstate`;
@@ -243,12 +243,14 @@ async function importState(): Promise<void> {
   const file = importInput.files?.[0];
   if (engine === undefined || file === undefined) return;
   try {
-    startState = await readStateFile(file, engine.info);
-    showState(startState);
+    const imported = await engine.importState(file);
+    await startFrom?.dispose();
+    startFrom = imported;
+    showState(await imported.exportState());
     startStateStatus.textContent = `The next generation starts from the state in ${file.name}.`;
   } catch (error) {
-    startState = undefined;
-    startStateStatus.textContent = `Could not import ${file.name}: ${errorMessage(error)}`;
+    const kept = startFrom === undefined ? '' : ' The previously imported state stays.';
+    startStateStatus.textContent = `Could not import ${file.name}: ${errorMessage(error)}${kept}`;
   } finally {
     importInput.value = '';
   }
