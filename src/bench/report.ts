@@ -23,16 +23,17 @@ export const BENCH_MODELS: readonly BenchModelShape[] = [
 
 export const BENCH_VOCAB = 65536;
 
+/** Every size has a default chosen by the adapter (run-bench.ts): the full sizes on a GPU, small ones on SwiftShader. */
 export interface BenchOptions {
   /** Shapes to run; by default all on a hardware adapter, v7-0.1b alone on a software one (SwiftShader). */
   models?: BenchModelName[];
   /** Decode steps timed (after warm-up). */
-  decodeTokens: number;
-  warmupTokens: number;
-  prefillTokens: number;
+  decodeTokens?: number;
+  warmupTokens?: number;
+  prefillTokens?: number;
   /** Sessions decoding together in the batched measurement. */
-  batch: number;
-  seed: number;
+  batch?: number;
+  seed?: number;
 }
 
 export interface BenchAdapter {
@@ -51,6 +52,7 @@ export interface BenchResult {
   rooflineRatio: number;
   prefillTokens: number;
   prefillTokensPerSec: number;
+  /** Aggregate decode tokens/s of `batch` sessions stepping together (named for the default batch of 8). */
   batch8TokensPerSec: number;
 }
 

@@ -51,6 +51,10 @@ async function buildModel(gpu: GpuContext, options: SyntheticModelOptions, batch
   }
 }
 
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** A deterministic token stream (the model's weights are random: which tokens matters little). */
 function tokens(count: number, offset: number): number[] {
   return Array.from({ length: count }, (_, i) => (i * 7919 + offset * 104729) % BENCH_VOCAB);
@@ -62,7 +66,11 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
-async function measure(model: GpuModel, options: BenchOptions): Promise<Omit<BenchResult, 'model' | 'rooflineRatio'>> {
+async function measure(
+  model: GpuModel,
+  options: Required<Omit<BenchOptions, 'models'>>,
+  log: (line: string) => void,
+): Promise<Omit<BenchResult, 'model' | 'rooflineRatio'>> {
   const solo = model.createSession();
   const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
   for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
@@ -70,11 +78,13 @@ async function measure(model: GpuModel, options: BenchOptions): Promise<Omit<Ben
     for (const token of decodeInput.slice(options.warmupTokens)) await model.decode([solo], [token]);
   });
   const decodeTokensPerSec = options.decodeTokens / decodeSeconds;
+  log(`decode: ${decodeTokensPerSec.toFixed(2)} tok/s`);
 
   const prompt = model.createSession();
-  await model.prefill(prompt, tokens(model.maxChunk, 2));
+  await model.prefill(prompt, tokens(Math.min(options.prefillTokens, model.maxChunk), 2));
   const fresh = model.createSession();
   const prefillSeconds = await timed(() => model.prefill(fresh, tokens(options.prefillTokens, 3)));
+  log(`prefill: ${(options.prefillTokens / prefillSeconds).toFixed(2)} tok/s`);
 
   for (const session of [solo, prompt, fresh]) model.freeSession(session);
   const sessions = Array.from({ length: options.batch }, () => model.createSession());
@@ -85,6 +95,7 @@ async function measure(model: GpuModel, options: BenchOptions): Promise<Omit<Ben
     for (let step = 0; step < batchSteps; step++) await model.decode(sessions, stepTokens(step));
   });
   for (const session of sessions) model.freeSession(session);
+  log(`batch ${options.batch}: ${((batchSteps * options.batch) / batchSeconds).toFixed(2)} tok/s`);
 
   const spec = model.spec;
   const embeddingBytes = spec.nVocab * spec.nEmbed * 2;
@@ -100,6 +111,10 @@ async function measure(model: GpuModel, options: BenchOptions): Promise<Omit<Ben
   };
 }
 
+/** Measurement sizes: the issue's on a real GPU; on a software adapter, small enough to finish in minutes. */
+const HARDWARE_DEFAULTS = { decodeTokens: 32, warmupTokens: 4, prefillTokens: 512, batch: 8, seed: 1 };
+const SOFTWARE_DEFAULTS = { decodeTokens: 4, warmupTokens: 1, prefillTokens: 32, batch: 8, seed: 1 };
+
 export async function runBench(options: BenchOptions, log: (line: string) => void = () => {}): Promise<BenchReport> {
   const gpu = await requestGpuDevice();
   try {
@@ -107,6 +122,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     log('probing read bandwidth');
     const probe = await probeReadBandwidth(runner);
     const software = isSoftwareAdapter(gpu);
+    const sizes = { ...(software ? SOFTWARE_DEFAULTS : HARDWARE_DEFAULTS), ...definedOnly(options) };
+    log(`${software ? 'software' : 'hardware'} adapter: ${JSON.stringify(sizes)}`);
     const names = options.models ?? (software ? ['v7-0.1b'] : BENCH_MODELS.map((shape) => shape.name));
     const report: BenchReport = {
       adapter: {
@@ -126,14 +143,14 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       log(`${shape.name}: uploading synthetic f16 weights`);
       let model: GpuModel;
       try {
-        model = await buildModel(gpu, modelOptions(shape, options.seed), options.batch);
+        model = await buildModel(gpu, modelOptions(shape, sizes.seed), sizes.batch);
       } catch (error) {
         report.skipped.push({ model: shape.name, reason: `does not fit this adapter: ${(error as Error).message}` });
         continue;
       }
       try {
         log(`${shape.name}: measuring`);
-        const measured = await measure(model, options);
+        const measured = await measure(model, sizes, (line) => log(`${shape.name}: ${line}`));
         report.results.push({
           model: shape.name,
           ...measured,

@@ -52,19 +52,20 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     json: {},
     models: {},
-    'decode-tokens': { default: '16' },
-    'warmup-tokens': { default: '3' },
-    'prefill-tokens': { default: '512' },
-    batch: { default: '8' },
-    seed: { default: '1' },
+    'decode-tokens': {},
+    'warmup-tokens': {},
+    'prefill-tokens': {},
+    batch: {},
+    seed: {},
   });
+  const optional = (name: string) => (flags[name] === undefined ? undefined : positiveInteger(name, flags[name]));
   const options: BenchOptions = {
     models: parseModels(flags.models),
-    decodeTokens: positiveInteger('decode-tokens', flags['decode-tokens']),
-    warmupTokens: positiveInteger('warmup-tokens', flags['warmup-tokens']),
-    prefillTokens: positiveInteger('prefill-tokens', flags['prefill-tokens']),
-    batch: positiveInteger('batch', flags.batch),
-    seed: positiveInteger('seed', flags.seed),
+    decodeTokens: optional('decode-tokens'),
+    warmupTokens: optional('warmup-tokens'),
+    prefillTokens: optional('prefill-tokens'),
+    batch: optional('batch'),
+    seed: optional('seed'),
   };
   const runner = await openRunnerPage({}, (line) => {
     if (line.startsWith('bench: ')) process.stderr.write(`${line}\n`);
