@@ -14,19 +14,11 @@
 
 override CHANNELS: u32;
 
-struct Params {
-  tokens: u32,
-  state_offsets: array<vec4<u32>, 64>,
-}
+//!include step-params
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 @group(0) @binding(3) var<storage, read_write> shifted: array<f32>;
-
-fn state_offset(b: u32) -> u32 {
-  return params.state_offsets[b / 4u][b % 4u];
-}
 
 @compute @workgroup_size(64)
 fn shift(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -36,7 +28,7 @@ fn shift(@builtin(global_invocation_id) id: vec3<u32>) {
   if (c >= CHANNELS) {
     return;
   }
-  let row = b * params.tokens + t;
+  let row = token_row(b, t);
   if (t == 0u) {
     shifted[row * CHANNELS + c] = state[state_offset(b) + c];
   } else {
@@ -51,6 +43,6 @@ fn save(@builtin(global_invocation_id) id: vec3<u32>) {
   if (c >= CHANNELS) {
     return;
   }
-  let last = b * params.tokens + params.tokens - 1u;
+  let last = token_row(b, params.tokens - 1u);
   state[state_offset(b) + c] = x[last * CHANNELS + c];
 }

@@ -23,12 +23,8 @@
 
 override CHANNELS: u32;
 
-struct Params {
-  tokens: u32,
-  state_offsets: array<vec4<u32>, 64>,
-}
+//!include step-params
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> state: array<f32>;
 @group(0) @binding(2) var<storage, read> time_first: array<f32>;
 @group(0) @binding(3) var<storage, read> time_decay: array<f32>;
@@ -43,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let b = gid.y;
-  let base = params.state_offsets[b / 4u][b % 4u] + c;
+  let base = state_offset(b) + c;
   var aa = state[base];
   var bb = state[base + CHANNELS];
   var pp = state[base + 2u * CHANNELS];
@@ -51,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let w = time_decay[c];
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = (b * params.tokens + t) * CHANNELS + c;
+    let index = token_row(b, t) * CHANNELS + c;
     let kt = k[index];
     let vt = v[index];
 

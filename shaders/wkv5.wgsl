@@ -30,14 +30,9 @@ override HEAD_SIZE: u32 = 64;
 override PARAMS_PER_HEAD: bool = false;
 override DECAY_PER_TOKEN: bool = false;
 
-const MAX_HEAD_SIZE = 64u;
+//!include step-params
+//!include head-state
 
-struct Params {
-  tokens: u32,
-  state_offsets: array<vec4<u32>, 64>,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> state: array<f32>;
 @group(0) @binding(2) var<storage, read> time_first: array<f32>;
 @group(0) @binding(3) var<storage, read> time_decay: array<f32>;
@@ -67,19 +62,15 @@ fn main(
   let h = group.x;
   let b = group.y;
   let channels = groups.x * HEAD_SIZE;
-  let row_base = params.state_offsets[b / 4u][b % 4u] + (h * HEAD_SIZE + i) * HEAD_SIZE;
-
-  var row: array<f32, MAX_HEAD_SIZE>;
-  for (var j = 0u; j < HEAD_SIZE; j++) {
-    row[j] = state[row_base + j];
-  }
+  let row_start = state_row_start(b, h, i);
+  var row = load_state_row(row_start);
   shared_u[i] = time_first[head_param_index(h, i)];
   if (!DECAY_PER_TOKEN) {
     shared_w[i] = time_decay[head_param_index(h, i)];
   }
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = (b * params.tokens + t) * channels + h * HEAD_SIZE + i;
+    let index = token_row(b, t) * channels + h * HEAD_SIZE + i;
     shared_r[i] = r[index];
     shared_k[i] = k[index];
     if (DECAY_PER_TOKEN) {
@@ -98,7 +89,5 @@ fn main(
     workgroupBarrier();
   }
 
-  for (var j = 0u; j < HEAD_SIZE; j++) {
-    state[row_base + j] = row[j];
-  }
+  store_state_row(row_start, row);
 }

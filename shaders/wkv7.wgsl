@@ -28,14 +28,9 @@
 
 override HEAD_SIZE: u32 = 64;
 
-const MAX_HEAD_SIZE = 64u;
+//!include step-params
+//!include head-state
 
-struct Params {
-  tokens: u32,
-  state_offsets: array<vec4<u32>, 64>,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> state: array<f32>;
 @group(0) @binding(2) var<storage, read> r: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
@@ -60,15 +55,11 @@ fn main(
   let h = group.x;
   let b = group.y;
   let channels = groups.x * HEAD_SIZE;
-  let row_base = params.state_offsets[b / 4u][b % 4u] + (h * HEAD_SIZE + i) * HEAD_SIZE;
-
-  var row: array<f32, MAX_HEAD_SIZE>;
-  for (var j = 0u; j < HEAD_SIZE; j++) {
-    row[j] = state[row_base + j];
-  }
+  let row_start = state_row_start(b, h, i);
+  var row = load_state_row(row_start);
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = (b * params.tokens + t) * channels + h * HEAD_SIZE + i;
+    let index = token_row(b, t) * channels + h * HEAD_SIZE + i;
     shared_r[i] = r[index];
     shared_w[i] = w[index];
     shared_k[i] = k[index];
@@ -91,7 +82,5 @@ fn main(
     workgroupBarrier();
   }
 
-  for (var j = 0u; j < HEAD_SIZE; j++) {
-    state[row_base + j] = row[j];
-  }
+  store_state_row(row_start, row);
 }

@@ -50,6 +50,33 @@ export function uploadMatrix(
   return { rows, columns, format, parts };
 }
 
+/** What the matrix kernels (matvec, matmat) take of one row part: the widths, the part's rows and where they go. */
+export interface MatrixPartShape {
+  inWidth: number;
+  rows: number;
+  outWidth: number;
+  rowOffset: number;
+  format: WeightFormat;
+}
+
+/**
+ * Each row part of `matrix` with its kernel shape. With `groups` > 1 the matrix holds `groups` stacked matrices
+ * [groups · rows, columns] and must be in one part.
+ */
+export function matrixPartShapes(matrix: GpuMatrix, groups = 1): { part: GpuMatrixPart; shape: MatrixPartShape }[] {
+  if (groups > 1 && matrix.parts.length > 1) throw new RangeError('a grouped matrix product needs an unsplit matrix');
+  return matrix.parts.map((part) => ({
+    part,
+    shape: {
+      inWidth: matrix.columns,
+      rows: part.rowCount / groups,
+      outWidth: matrix.rows / groups,
+      rowOffset: part.firstRow,
+      format: matrix.format,
+    },
+  }));
+}
+
 export function destroyMatrix(matrix: GpuMatrix): void {
   for (const part of matrix.parts) part.buffer.destroy();
 }

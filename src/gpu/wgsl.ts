@@ -6,12 +6,21 @@
  * often it is asked for. Snippets do not include other snippets. Compiler line numbers refer to the resolved text.
  *
  * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override PACKED_F16, f32 / packed-f16
- * 16-byte weight chunks: chunk_len, chunks_per_row, chunk_lo, chunk_hi).
+ * 16-byte weight chunks: chunk_len, chunks_per_row, chunk_lo, chunk_hi), `step-params` (the Params uniform of the
+ * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
+ * state_row_start, load_state_row, store_state_row).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
+import headState from '../../shaders/lib/head-state.wgsl?raw';
+import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
 
-const SNIPPETS: Readonly<Record<string, string>> = { activation, weights };
+const SNIPPETS: Readonly<Record<string, string>> = {
+  activation,
+  weights,
+  'step-params': stepParams,
+  'head-state': headState,
+};
 
 const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;
 

@@ -5,7 +5,7 @@
  * uniform contents and the variant of a kernel a wrapper picks for it, so pipelines and bind groups are created once
  * per op and variant and reused by every later step.
  */
-import type { GpuMatrix } from '../gpu/gpu-matrix.js';
+import { matrixPartShapes, type GpuMatrix } from '../gpu/gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../gpu/kernel-runner.js';
 import type { Activation } from '../gpu/kernels/activation.js';
 import type { KernelSpec } from '../gpu/pipelines.js';
@@ -88,22 +88,18 @@ export class StepBuilder {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
     const epilogue = { activation: options.activation, accumulate: options.accumulate };
+    const parts = matrixPartShapes(matrix).map(({ part, shape }) => ({
+      buffer: part.buffer,
+      shape: { ...shape, ...epilogue },
+    }));
     return this.op((shape) => {
       const rows = shape[source];
       const vectors = rows === shape.sessions && rows <= MAX_MATVEC_BATCH;
-      return matrix.parts.map((part) => {
-        const partShape = {
-          ...epilogue,
-          inWidth: matrix.columns,
-          rows: part.rowCount,
-          outWidth: matrix.rows,
-          rowOffset: part.firstRow,
-          format: matrix.format,
-        };
-        return vectors
-          ? { dispatch: matVecKernel({ ...partShape, batch: rows }), bindings: [part.buffer, x, y] }
-          : { dispatch: matMatKernel({ ...partShape, tokens: rows }), bindings: [shapeUniform, part.buffer, x, y] };
-      });
+      return parts.map((part) =>
+        vectors
+          ? { dispatch: matVecKernel({ ...part.shape, batch: rows }), bindings: [part.buffer, x, y] }
+          : { dispatch: matMatKernel({ ...part.shape, tokens: rows }), bindings: [shapeUniform, part.buffer, x, y] },
+      );
     });
   }
 

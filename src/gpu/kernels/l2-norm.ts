@@ -1,4 +1,4 @@
-/** Host side of shaders/l2-norm.wgsl: v7's per-head L2 normalisation of a scaled key, one workgroup per head and row. */
+/** Host side of shaders/l2-norm.wgsl: v7's per-head L2 normalisation of a scaled key, a workgroup per head and row. */
 import source from '../../../shaders/l2-norm.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';

@@ -4,13 +4,11 @@
  */
 import source from '../../../shaders/matmat.wgsl?raw';
 import { uploadBuffer, UNIFORM } from '../buffers.js';
-import type { GpuMatrix } from '../gpu-matrix.js';
+import { matrixPartShapes, type GpuMatrix } from '../gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
-import type { WeightFormat } from '../matrix-layout.js';
 import { resolveWgsl } from '../wgsl.js';
-import { ACTIVATIONS } from './activation.js';
-import type { Activation } from './activation.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { productConstants, TARGET_WORKGROUPS, type ProductEpilogue, type ProductShape } from './matrix-product.js';
 
 const CODE = resolveWgsl(source);
 
@@ -20,29 +18,20 @@ const SIDE = 8;
 /** Tiles of Y one workgroup computes: 64 (8 × 8 outputs per invocation) or 32 (4 × 4). */
 export type MatMatTile = 32 | 64;
 
-/** Workgroups a product should spread over before it is worth the bigger (more reuse per load) 64-tiles. */
-const TARGET_WORKGROUPS = 256;
-
-/** 64-tiles when they still make TARGET_WORKGROUPS workgroups, else 32-tiles (small models on big GPUs). */
+/**
+ * 64-tiles (more reuse per load) when they still make TARGET_WORKGROUPS workgroups, else 32-tiles (small models on
+ * big GPUs).
+ */
 export function defaultTile(rows: number, tokens: number, groups = 1): MatMatTile {
   return ceilDiv(rows, 64) * ceilDiv(tokens, 64) * groups >= TARGET_WORKGROUPS ? 64 : 32;
 }
 
-export interface MatMatEpilogue {
+export interface MatMatEpilogue extends ProductEpilogue {
   /** X rows (tokens); must equal the value in the shape uniform. */
   tokens: number;
-  /** Stacked matrices (X rows hold `groups` inputs side by side; Y is [groups, tokens, outWidth]); default 1. */
-  groups?: number;
-  activation?: Activation;
-  accumulate?: boolean;
 }
 
-export interface MatMatShape extends MatMatEpilogue {
-  inWidth: number;
-  rows: number;
-  format: WeightFormat;
-  outWidth?: number;
-  rowOffset?: number;
+export interface MatMatShape extends MatMatEpilogue, ProductShape {
   /** Default `defaultTile(rows, tokens, groups)`. */
   tile?: MatMatTile;
 }
@@ -63,14 +52,7 @@ export function matMatKernel(shape: MatMatShape): KernelDispatch {
       label: 'matmat',
       code: CODE,
       constants: {
-        IN_WIDTH: shape.inWidth,
-        ROWS: shape.rows,
-        OUT_WIDTH: shape.outWidth ?? shape.rows,
-        ROW_OFFSET: shape.rowOffset ?? 0,
-        GROUPS: groups,
-        ACCUMULATE: Number(shape.accumulate ?? false),
-        PACKED_F16: Number(shape.format === 'f16'),
-        ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
+        ...productConstants(shape),
         SIDE,
         PER_SIDE: tile / SIDE,
       },
@@ -89,17 +71,7 @@ export function encodeMatMat(
   y: Binding,
   epilogue: MatMatEpilogue,
 ): void {
-  const groups = epilogue.groups ?? 1;
-  if (groups > 1 && matrix.parts.length > 1) throw new RangeError('a grouped matmat needs an unsplit matrix');
-  for (const part of matrix.parts) {
-    const dispatch = matMatKernel({
-      ...epilogue,
-      inWidth: matrix.columns,
-      rows: part.rowCount / groups,
-      outWidth: matrix.rows / groups,
-      rowOffset: part.firstRow,
-      format: matrix.format,
-    });
-    runner.encode(pass, dispatch, [shape, part.buffer, x, y]);
+  for (const { part, shape: partShape } of matrixPartShapes(matrix, epilogue.groups)) {
+    runner.encode(pass, matMatKernel({ ...epilogue, ...partShape }), [shape, part.buffer, x, y]);
   }
 }

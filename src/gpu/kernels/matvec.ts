@@ -3,13 +3,11 @@
  * Bindings: [weights part, x, y].
  */
 import source from '../../../shaders/matvec.wgsl?raw';
-import type { GpuMatrix } from '../gpu-matrix.js';
+import { matrixPartShapes, type GpuMatrix } from '../gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
-import type { WeightFormat } from '../matrix-layout.js';
 import { resolveWgsl } from '../wgsl.js';
-import { ACTIVATIONS } from './activation.js';
-import type { Activation } from './activation.js';
 import { ceilDiv, checkCount, linearGrid } from './grid.js';
+import { productConstants, TARGET_WORKGROUPS, type ProductEpilogue, type ProductShape } from './matrix-product.js';
 
 const CODE = resolveWgsl(source);
 
@@ -17,9 +15,6 @@ const CODE = resolveWgsl(source);
 export const MAX_MATVEC_BATCH = 32;
 
 const MAX_ROWS_PER_WORKGROUP = 8;
-
-/** Workgroups a matrix should at least spread over: below that, fewer rows per workgroup (more parallel loads). */
-const TARGET_WORKGROUPS = 256;
 
 /**
  * Rows per workgroup: a power of two, as many as keep TARGET_WORKGROUPS workgroups busy (a workgroup owning more rows
@@ -32,25 +27,12 @@ export function defaultRowsPerWorkgroup(rows: number, batch: number): number {
   return chosen;
 }
 
-export interface MatVecEpilogue {
+export interface MatVecEpilogue extends ProductEpilogue {
   /** Vectors in x (sessions); default 1. */
   batch?: number;
-  /** Stacked matrices (x rows hold `groups` inputs side by side; y is [groups, batch, outWidth]); default 1. */
-  groups?: number;
-  activation?: Activation;
-  /** y += result instead of y = result. */
-  accumulate?: boolean;
 }
 
-export interface MatVecShape extends MatVecEpilogue {
-  inWidth: number;
-  /** Rows of W in this binding (per group). */
-  rows: number;
-  format: WeightFormat;
-  /** Floats per y row; default `rows`. */
-  outWidth?: number;
-  /** First y column written (the part's first row in a split matrix); default 0. */
-  rowOffset?: number;
+export interface MatVecShape extends MatVecEpilogue, ProductShape {
   rowsPerWorkgroup?: number;
   workgroupSize?: number;
 }
@@ -77,17 +59,10 @@ export function matVecKernel(shape: MatVecShape): KernelDispatch {
       label: 'matvec',
       code: CODE,
       constants: {
-        IN_WIDTH: shape.inWidth,
-        ROWS: shape.rows,
-        OUT_WIDTH: shape.outWidth ?? shape.rows,
-        ROW_OFFSET: shape.rowOffset ?? 0,
-        GROUPS: groups,
+        ...productConstants(shape),
         BATCH: batch,
         ROWS_PER_WORKGROUP: rowsPerWorkgroup,
         WORKGROUP_SIZE: workgroupSize,
-        ACCUMULATE: Number(shape.accumulate ?? false),
-        PACKED_F16: Number(shape.format === 'f16'),
-        ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
       },
     },
     workgroups: [x, y, groups],
@@ -106,17 +81,7 @@ export function encodeMatVec(
   y: Binding,
   epilogue: MatVecEpilogue = {},
 ): void {
-  const groups = epilogue.groups ?? 1;
-  if (groups > 1 && matrix.parts.length > 1) throw new RangeError('a grouped matvec needs an unsplit matrix');
-  for (const part of matrix.parts) {
-    const dispatch = matVecKernel({
-      ...epilogue,
-      inWidth: matrix.columns,
-      rows: part.rowCount / groups,
-      outWidth: matrix.rows / groups,
-      rowOffset: part.firstRow,
-      format: matrix.format,
-    });
-    runner.encode(pass, dispatch, [part.buffer, x, y]);
+  for (const { part, shape } of matrixPartShapes(matrix, epilogue.groups)) {
+    runner.encode(pass, matVecKernel({ ...epilogue, ...shape }), [part.buffer, x, y]);
   }
 }

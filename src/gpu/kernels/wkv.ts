@@ -7,8 +7,13 @@ import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
 import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
 import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
+import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 import { MAX_SEQUENCES } from './token-shift.js';
+
+const WKV4_CODE = resolveWgsl(wkv4Source);
+const WKV5_CODE = resolveWgsl(wkv5Source);
+const WKV7_CODE = resolveWgsl(wkv7Source);
 
 /** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
 export const MAX_WKV_HEAD_SIZE = 64;
@@ -18,7 +23,7 @@ export function wkv4Kernel(channels: number, batch: number): KernelDispatch {
   checkCount('wkv4 channels', channels);
   checkCount('wkv4 batch', batch, MAX_SEQUENCES);
   return {
-    kernel: { label: 'wkv4', code: wkv4Source, constants: { CHANNELS: channels } },
+    kernel: { label: 'wkv4', code: WKV4_CODE, constants: { CHANNELS: channels } },
     workgroups: [ceilDiv(channels, 64), batch, 1],
   };
 }
@@ -41,7 +46,7 @@ export function wkv5Kernel(shape: Wkv5Shape): KernelDispatch {
   return {
     kernel: {
       label: 'wkv5',
-      code: wkv5Source,
+      code: WKV5_CODE,
       constants: {
         HEAD_SIZE: shape.headSize,
         PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
@@ -58,7 +63,7 @@ export function wkv7Kernel(heads: number, headSize: number, batch: number): Kern
   checkCount('wkv7 head size', headSize, MAX_WKV_HEAD_SIZE);
   checkCount('wkv7 batch', batch, MAX_SEQUENCES);
   return {
-    kernel: { label: 'wkv7', code: wkv7Source, constants: { HEAD_SIZE: headSize } },
+    kernel: { label: 'wkv7', code: WKV7_CODE, constants: { HEAD_SIZE: headSize } },
     workgroups: [heads, batch, 1],
   };
 }

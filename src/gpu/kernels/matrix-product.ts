@@ -1,0 +1,42 @@
+/**
+ * What the two matrix-product kernels (shaders/matvec.wgsl, matmat.wgsl) share: the product's shape and epilogue,
+ * the override constants they both declare, and how many workgroups a product should spread over.
+ */
+import type { WeightFormat } from '../matrix-layout.js';
+import { ACTIVATIONS, type Activation } from './activation.js';
+
+/** Workgroups a product should at least spread over before a kernel gives each workgroup more work. */
+export const TARGET_WORKGROUPS = 256;
+
+export interface ProductEpilogue {
+  /** Stacked matrices (input rows hold `groups` inputs side by side; output [groups, ·, outWidth]); default 1. */
+  groups?: number;
+  activation?: Activation;
+  /** y += result instead of y = result. */
+  accumulate?: boolean;
+}
+
+export interface ProductShape extends ProductEpilogue {
+  inWidth: number;
+  /** Rows of W in this binding (per group). */
+  rows: number;
+  format: WeightFormat;
+  /** Floats per output row; default `rows`. */
+  outWidth?: number;
+  /** First output column written (the part's first row in a split matrix); default 0. */
+  rowOffset?: number;
+}
+
+/** The override constants both kernels declare, from `shape`. */
+export function productConstants(shape: ProductShape): Record<string, number> {
+  return {
+    IN_WIDTH: shape.inWidth,
+    ROWS: shape.rows,
+    OUT_WIDTH: shape.outWidth ?? shape.rows,
+    ROW_OFFSET: shape.rowOffset ?? 0,
+    GROUPS: shape.groups ?? 1,
+    ACCUMULATE: Number(shape.accumulate ?? false),
+    PACKED_F16: Number(shape.format === 'f16'),
+    ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
+  };
+}
