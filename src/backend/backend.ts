@@ -26,6 +26,8 @@ export interface BackendDescription {
 export interface InferenceBackend {
   readonly spec: ModelSpec;
   readonly description: BackendDescription;
+  /** Bytes the weights occupy (GPU memory, or f32 arrays on the CPU). */
+  readonly weightBytes: number;
   /** Most states one `decode` call takes. */
   readonly maxBatch: number;
   /** A fresh state (zeros; v4's pp at −1e30). */

@@ -12,12 +12,14 @@ import type { BackendDescription, InferenceBackend, StateHandle } from './backen
 export class CpuBackend implements InferenceBackend {
   readonly description: BackendDescription = { kind: 'cpu' };
   readonly maxBatch = Number.POSITIVE_INFINITY;
+  readonly weightBytes: number;
   private readonly model: ReferenceModel;
   private readonly states = new Map<StateHandle, State>();
   private nextHandle = 1;
 
   constructor(model: CanonicalModel) {
     this.model = createReferenceModel(model);
+    this.weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
   }
 
   get spec(): ModelSpec {

@@ -1,14 +1,21 @@
 /**
- * Opens the backend the caller chose. `cpu` is the reference forward pass. `webgpu` needs a GPU and fails with
- * WebGPUUnavailableError without one; `auto` then falls back to the CPU and says so through `onWarning`. The
- * WebGPU backend is imported only once a GPU is known to exist, so that Node (which cannot load WGSL files) never
- * loads it.
+ * Opens the backend the caller chose over a model stream. `cpu` is the reference forward pass (it gathers every
+ * tensor in memory). `webgpu` needs a GPU and fails with WebGPUUnavailableError without one — before reading any
+ * tensor, so that `auto` can still fall back to the CPU, saying so through `onWarning`. The WebGPU backend is
+ * imported only once a GPU is known to exist, so that Node (which cannot load WGSL files) never loads it.
+ *
+ * Progress: the CPU reports reading the tensors as `parse` (bytes of the file read, of its size); WebGPU reports
+ * reading and uploading them, one pass, as `upload`, then `compile` (see webgpu.ts).
  */
 import { WebGPUUnavailableError } from '../errors.js';
-import type { CanonicalModel } from '../model/spec.js';
+import { collectModel } from '../formats/tensor-stream.js';
+import type { ModelStream } from '../formats/tensor-stream.js';
+import { requestGpuDevice } from '../gpu/device.js';
+import type { GpuContext } from '../gpu/device.js';
 import type { ProgressCallback } from '../progress.js';
 import type { BackendChoice, InferenceBackend } from './backend.js';
 import { CpuBackend } from './cpu.js';
+import { PhaseProgress, reportingProgress } from './stream-progress.js';
 
 export interface BackendEvents {
   onProgress?: ProgressCallback;
@@ -16,24 +23,39 @@ export interface BackendEvents {
 }
 
 export async function openBackend(
-  model: CanonicalModel,
+  stream: ModelStream,
   choice: BackendChoice,
   events: BackendEvents,
 ): Promise<InferenceBackend> {
-  if (choice === 'cpu') return new CpuBackend(model);
+  if (choice === 'cpu') return openCpu(stream, events.onProgress);
+  let gpu: GpuContext;
   try {
-    return await openWebGpu(model, events.onProgress);
+    gpu = await requestWebGpu();
   } catch (error) {
     if (choice !== 'auto' || !(error instanceof WebGPUUnavailableError)) throw error;
     events.onWarning(`WebGPU is unavailable, so the model runs on the CPU (much slower): ${error.message}`);
-    return new CpuBackend(model);
+    return openCpu(stream, events.onProgress);
+  }
+  try {
+    const { openWebGpuBackend } = await import('./webgpu.js');
+    return await openWebGpuBackend(gpu, stream, events.onProgress);
+  } catch (error) {
+    gpu.destroy();
+    throw error;
   }
 }
 
-async function openWebGpu(model: CanonicalModel, onProgress: ProgressCallback | undefined): Promise<InferenceBackend> {
+async function openCpu(stream: ModelStream, onProgress: ProgressCallback | undefined): Promise<InferenceBackend> {
+  const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
+  progress.set(stream.bytesRead);
+  const model = await collectModel(reportingProgress(stream, progress));
+  progress.finish();
+  return new CpuBackend(model);
+}
+
+async function requestWebGpu(): Promise<GpuContext> {
   if (typeof navigator === 'undefined' || navigator.gpu === undefined) {
     throw new WebGPUUnavailableError('this environment has no WebGPU (navigator.gpu is undefined).');
   }
-  const { openWebGpuBackend } = await import('./webgpu.js');
-  return openWebGpuBackend(model, onProgress);
+  return requestGpuDevice({ label: 'rwkv-webgpu engine' });
 }

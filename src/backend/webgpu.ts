@@ -1,31 +1,53 @@
 /**
  * The WebGPU backend: a thin adapter from InferenceBackend to the GPU runtime's GpuModel (src/runtime/model.ts) on a
- * device from src/gpu/device.ts. State handles name GpuModel sessions; a fork copies a state through a readback.
- * Weights stay f32 when the file held f32 and become f16 otherwise (f16 and quantized files). Once the device is
- * lost, every call fails with the DeviceLostError that says why.
+ * device from src/gpu/device.ts. Opening it streams the model: each tensor is uploaded as the reader hands it over,
+ * the large matrices run by run (src/runtime/weights.ts), so that the page never holds the model — progress `upload`
+ * in bytes of the file read (of its size). Building the forward pass then compiles its pipelines (`compile`, in
+ * bytes of weights on the GPU). Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and
+ * quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
+ * is lost, every call fails with the DeviceLostError that says why.
  */
-import { requestGpuDevice } from '../gpu/device.js';
+import { checkGpuErrors } from '../gpu/device.js';
 import type { GpuContext } from '../gpu/device.js';
-import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import type { ModelStream } from '../formats/tensor-stream.js';
+import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import type { ProgressCallback } from '../progress.js';
-import { createGpuModel } from '../runtime/model.js';
+import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, GpuSession } from '../runtime/model.js';
+import { createWeightUploader } from '../runtime/weights.js';
+import type { GpuWeights } from '../runtime/weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
+import { PhaseProgress, reportingProgress } from './stream-progress.js';
 
+/** Uploads the stream's tensors to `gpu` and builds the forward pass; the caller destroys `gpu` if this fails. */
 export async function openWebGpuBackend(
-  model: CanonicalModel,
+  gpu: GpuContext,
+  stream: ModelStream,
   onProgress: ProgressCallback | undefined,
 ): Promise<InferenceBackend> {
-  const gpu = await requestGpuDevice({ label: 'rwkv-webgpu engine' });
-  const weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
-  onProgress?.({ phase: 'upload', loaded: 0, total: weightBytes });
+  const uploader = createWeightUploader(gpu.device, { weightType: stream.weightType === 'f32' ? 'f32' : 'f16' });
+  const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
+  upload.set(stream.bytesRead);
+  let spec: ModelSpec | undefined;
+  const weights: GpuWeights = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
+    try {
+      ({ spec } = await reportingProgress(stream, upload).forEachTensor((tensor) => uploader.addRuns(tensor)));
+    } catch (error) {
+      uploader.finish().destroy();
+      throw error;
+    }
+    return uploader.finish();
+  });
+  upload.finish();
+  const compile = new PhaseProgress('compile', weights.byteLength, onProgress);
+  compile.set(0);
   try {
-    const gpuModel = await createGpuModel(gpu, model, { weightType: model.spec.weightType === 'f32' ? 'f32' : 'f16' });
-    onProgress?.({ phase: 'upload', loaded: weightBytes, total: weightBytes });
-    return new WebGpuBackend(gpu, gpuModel);
+    const model = await createGpuModelFromWeights(gpu, spec!, weights);
+    compile.finish();
+    return new WebGpuBackend(gpu, model);
   } catch (error) {
-    gpu.destroy();
+    weights.destroy();
     throw error;
   }
 }
@@ -46,6 +68,10 @@ class WebGpuBackend implements InferenceBackend {
 
   get spec(): ModelSpec {
     return this.model.spec;
+  }
+
+  get weightBytes(): number {
+    return this.model.weightBytes;
   }
 
   get maxBatch(): number {

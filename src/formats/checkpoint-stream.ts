@@ -20,6 +20,7 @@ export function checkpointStream(
   return {
     format,
     weightType: checkpoint.spec.weightType,
+    nVocab: checkpoint.spec.nVocab,
     bytes,
     get bytesRead() {
       return bytesRead;
@@ -35,5 +36,6 @@ export function checkpointStream(
       }
       return checkTensorSet(found);
     },
+    close: async () => undefined,
   };
 }

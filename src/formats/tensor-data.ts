@@ -4,8 +4,14 @@
  * platform WebGPU runs on.
  */
 import type { SourceType } from '../model/spec.js';
-import { decodeBF16, decodeF16 } from './half.js';
-import { QUANT_BLOCK_VALUES, dequantize, isQuantizedType, quantizedByteLength } from './quantized.js';
+import { bf16BitsToF32, decodeBF16, decodeF16, f16BitsToF32 } from './half.js';
+import {
+  QUANT_BLOCK_BYTES,
+  QUANT_BLOCK_VALUES,
+  dequantize,
+  isQuantizedType,
+  quantizedByteLength,
+} from './quantized.js';
 
 const BYTES_PER_VALUE: Readonly<Record<'f32' | 'f16' | 'bf16', number>> = { f32: 4, f16: 2, bf16: 2 };
 
@@ -28,4 +34,17 @@ export function decodeTensorData(type: SourceType, bytes: Uint8Array): Float32Ar
   if (type === 'f16') return decodeF16(bytes);
   if (type === 'bf16') return decodeBF16(bytes);
   return dequantize(type, bytes);
+}
+
+/** Value `index` of `bytes` of `type`, decoded alone (a quantized value: its block). */
+export function valueAt(type: SourceType, bytes: Uint8Array, index: number): number {
+  if (isQuantizedType(type)) {
+    const block = Math.floor(index / QUANT_BLOCK_VALUES);
+    const blockBytes = QUANT_BLOCK_BYTES[type];
+    return dequantize(type, bytes.subarray(block * blockBytes, (block + 1) * blockBytes))[index % QUANT_BLOCK_VALUES];
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === 'f32') return view.getFloat32(index * 4, true);
+  const bits = view.getUint16(index * 2, true);
+  return type === 'f16' ? f16BitsToF32(bits) : bf16BitsToF32(bits);
 }

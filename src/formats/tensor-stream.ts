@@ -44,6 +44,8 @@ export interface ModelStream {
   format: ModelFileFormat;
   /** The file's dominant weight type, known before any tensor (it decides the GPU weight format). */
   weightType: SourceType;
+  /** Vocabulary size, known before any tensor (from the header or index; checked with the tensors). */
+  nVocab: number;
   /** File size in bytes, when known. */
   bytes: number | undefined;
   /** Bytes of the file read so far, for progress. */
@@ -53,6 +55,8 @@ export interface ModelStream {
    * Call once.
    */
   forEachTensor(consume: TensorConsumer): Promise<CheckedTensorSet>;
+  /** Releases the source when the tensors will not be read (forEachTensor releases it itself). */
+  close(): Promise<void>;
 }
 
 /** Row spans of at most `runBytes` bytes (at least one row each) covering `rows` rows of `rowBytes` bytes. */
@@ -132,4 +136,28 @@ export class RunCursor {
       yield { ...span, bytes };
     }
   }
+}
+
+/** The same stream, with `observe` called on every run its consumer reads (progress, fingerprints, abort checks). */
+export function observeRuns(
+  stream: ModelStream,
+  observe: (tensor: StreamedTensor, run: TensorRun) => void,
+): ModelStream {
+  async function* observed(tensor: StreamedTensor): AsyncGenerator<TensorRun, void, undefined> {
+    for await (const run of tensor.runs()) {
+      observe(tensor, run);
+      yield run;
+    }
+  }
+  return {
+    format: stream.format,
+    weightType: stream.weightType,
+    nVocab: stream.nVocab,
+    bytes: stream.bytes,
+    get bytesRead() {
+      return stream.bytesRead;
+    },
+    forEachTensor: (consume) => stream.forEachTensor((tensor) => consume({ ...tensor, runs: () => observed(tensor) })),
+    close: () => stream.close(),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * Model weights on the GPU, uploaded one canonical tensor at a time (so that a streaming loader can feed tensors as
- * they arrive and drop each one's CPU copy at once).
+ * they arrive and drop each one's CPU copy at once) — or, for a linear weight streamed in runs of rows
+ * (src/formats/tensor-stream.ts), run by run, so that not even the largest matrix is ever whole in memory.
  *
  * - Linear-layer weights (the embedding, the head, every `….weight` matrix and the LoRA matrices) go to the GPU
  *   matrix layout (src/gpu/matrix-layout.ts) as f32 or as f16 packed two per u32, split by rows into parts that each
@@ -8,14 +9,18 @@
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors are split into their parts, named `<name>.<i>`: v7 `att.x_rwkvag` (6 mixes), v6
  *   `att.time_maa_w1` (5 row blocks of [D, C]) and `att.time_maa_w2` (5 matrices [C, D]).
+ * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts: as it is when its bytes are
+ *   already the GPU layout (f32 → f32 or f16 → f16 with rows of whole 16-byte chunks), else decoded and packed.
  * - v4/v5 lerp mixes `time_mix_*` (x·m + xPrev·(1 − m)) are stored as 1 − m, so that the shared token-mix
  *   kernel's x + (xPrev − x)·mix computes them.
  */
 import { ModelFormatError } from '../errors.js';
-import { uploadBuffer } from '../gpu/buffers.js';
+import { createBuffer, uploadBuffer } from '../gpu/buffers.js';
 import { destroyMatrix, maxPartBytes, uploadMatrix, type GpuMatrix } from '../gpu/gpu-matrix.js';
-import type { WeightFormat } from '../gpu/matrix-layout.js';
-import { elementCount, type Tensor } from '../model/spec.js';
+import { chunkLength, packRows, planRowSplit, rowBytes, type WeightFormat } from '../gpu/matrix-layout.js';
+import { decodeTensorData } from '../formats/tensor-data.js';
+import { tensorValues, type StreamedTensor, type TensorRun } from '../formats/tensor-stream.js';
+import { elementCount, type SourceType, type Tensor } from '../model/spec.js';
 
 const LINEAR_WEIGHTS = [
   /^(emb|head)\.weight$/,
@@ -56,6 +61,11 @@ export interface GpuWeights {
 export interface WeightUploader {
   /** Uploads one canonical tensor (in any order). The tensor's data is not kept. */
   add(tensor: Tensor): void;
+  /**
+   * Uploads a tensor whose values arrive in runs of rows: a linear weight run by run, waiting for the GPU queue after
+   * each; any other tensor (small) gathered and added whole.
+   */
+  addRuns(tensor: StreamedTensor): Promise<void>;
   /** The uploaded weights; tensors that are missing or misshapen are reported when a layer asks for them. */
   finish(): GpuWeights;
 }
@@ -122,10 +132,54 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     byteLength += buffer.size;
   };
 
+  const add = (tensor: Tensor) => {
+    const linear = isLinearWeight(tensor.name);
+    for (const piece of pieces(tensor)) addPiece(piece, linear);
+  };
+
+  const addMatrixRuns = async (tensor: StreamedTensor) => {
+    const [rows, columns] = tensor.shape;
+    if (matrices.has(tensor.name) || vectors.has(tensor.name)) {
+      throw new ModelFormatError(`Tensor ${tensor.name} was given twice.`);
+    }
+    const bytesPerRow = rowBytes(columns, weightType);
+    const matrix: GpuMatrix = {
+      rows,
+      columns,
+      format: weightType,
+      parts: planRowSplit(rows, bytesPerRow, partLimit).map((part) => ({
+        ...part,
+        buffer: createBuffer(
+          device,
+          part.rowCount * bytesPerRow,
+          `${tensor.name} rows ${part.firstRow}+${part.rowCount}`,
+        ),
+      })),
+    };
+    matrices.set(tensor.name, matrix);
+    byteLength += matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+    let nextRow = 0;
+    for await (const run of tensor.runs()) {
+      if (run.firstRow !== nextRow || run.firstRow + run.rowCount > rows) {
+        throw new ModelFormatError(`Tensor ${tensor.name}: rows ${run.firstRow}+${run.rowCount} arrived out of order.`);
+      }
+      writeRun(device, matrix, run, tensor.dataType);
+      nextRow += run.rowCount;
+      await device.queue.onSubmittedWorkDone();
+    }
+    if (nextRow !== rows) throw new ModelFormatError(`Tensor ${tensor.name}: ${nextRow} of ${rows} rows arrived.`);
+  };
+
   return {
-    add(tensor) {
-      const linear = isLinearWeight(tensor.name);
-      for (const piece of pieces(tensor)) addPiece(piece, linear);
+    add,
+    async addRuns(tensor) {
+      const streamsByRows =
+        isLinearWeight(tensor.name) &&
+        tensor.shape.length === 2 &&
+        !STACKED_PARTS.some(([suffix]) => tensor.name.endsWith(suffix));
+      if (streamsByRows) return addMatrixRuns(tensor);
+      const { name, shape, sourceType } = tensor;
+      add({ name, shape, sourceType, data: await tensorValues(tensor) });
     },
     finish() {
       return {
@@ -155,4 +209,31 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
       };
     },
   };
+}
+
+/** Whether raw values of `type` in rows of `columns` are already the GPU matrix layout of `format`. */
+function isGpuLayout(type: SourceType, format: WeightFormat, columns: number): boolean {
+  return type === format && columns % chunkLength(format) === 0;
+}
+
+/** Writes a run of rows into the matrix parts that hold them. */
+function writeRun(device: GPUDevice, matrix: GpuMatrix, run: TensorRun, type: SourceType): void {
+  const { columns, format } = matrix;
+  const bytesPerRow = rowBytes(columns, format);
+  const packed = isGpuLayout(type, format, columns)
+    ? run.bytes
+    : new Uint8Array(packRows(decodeTensorData(type, run.bytes), columns, format).buffer);
+  const runEnd = run.firstRow + run.rowCount;
+  for (const part of matrix.parts) {
+    const first = Math.max(run.firstRow, part.firstRow);
+    const end = Math.min(runEnd, part.firstRow + part.rowCount);
+    if (first >= end) continue;
+    device.queue.writeBuffer(
+      part.buffer,
+      (first - part.firstRow) * bytesPerRow,
+      packed,
+      (first - run.firstRow) * bytesPerRow,
+      (end - first) * bytesPerRow,
+    );
+  }
 }

@@ -19,16 +19,17 @@ import type {
   GenerationPull,
 } from '../engine/types.js';
 import { AbortError } from '../errors.js';
-import { loadCanonicalModel } from '../formats/load.js';
+import { openModelStream } from '../formats/load.js';
+import { observeRuns } from '../formats/tensor-stream.js';
 import type { State } from '../model/state.js';
-import { modelIdentity } from '../storage/state-identity.js';
 import type { ModelIdentity } from '../storage/state-identity.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { NllAccumulator } from './evaluate.js';
 import { GenerationPlan, runGeneration } from './generation.js';
 import type { SessionCursor } from './generation.js';
-import { openByteSource } from './model-source.js';
+import { openModelSource } from './model-source.js';
 import { Scheduler } from './scheduler.js';
+import { StreamFingerprint } from './stream-fingerprint.js';
 import { TokenChannel } from './token-channel.js';
 import { assertTokenizerAsset, loadTokenizer } from './tokenizer-loader.js';
 
@@ -67,27 +68,41 @@ export class EngineCore implements EngineCoreApi {
     this.scheduler = new Scheduler(backend, { prefillChunkSize: options.prefillChunkSize });
   }
 
-  /** Loads the model and tokenizer and opens the backend, reporting progress and warnings to `onEvent`. */
+  /**
+   * Loads the model and tokenizer and opens the backend, reporting progress and warnings to `onEvent`: the model
+   * file comes from the model store where there is one (model-source.ts) and streams into the backend tensor by
+   * tensor (src/backend/open.ts); `parse` is reported once its format is recognized and its header or index read.
+   */
   static async open(options: CoreOptions, onEvent?: EngineEventCallback, signal?: AbortSignal): Promise<EngineCore> {
     assertTokenizerAsset(options.tokenizer, options.vocab);
-    const model = await loadCanonicalModel(await openByteSource(options.model, onEvent, signal));
-    if (signal?.aborted) throw new AbortError();
-    const tokenizer = await loadTokenizer(model.spec.nVocab, options.tokenizer, options.vocab);
+    const file = await openModelSource(options.model, onEvent, signal);
+    const stream = await openModelStream(file.source, { bytes: file.bytes });
+    onEvent?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytes ?? 0 });
+    const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab).catch(async (error) => {
+      await stream.close();
+      throw error;
+    });
+    const fingerprint = new StreamFingerprint();
+    const abortable = observeRuns(stream, () => {
+      if (signal?.aborted) throw new AbortError();
+    });
     const warnings: string[] = [];
-    const backend = await openBackend(model, options.backend, {
+    const backend = await openBackend(fingerprint.wrap(abortable), options.backend, {
       onProgress: onEvent,
       onWarning(message) {
         warnings.push(message);
         onEvent?.({ phase: 'warning', code: 'webgpu-unavailable', message });
       },
     });
-    if (signal?.aborted) {
+    try {
+      if (signal?.aborted) throw new AbortError();
+      await file.annotate({ format: stream.format, spec: backend.spec });
+      onEvent?.({ phase: 'ready', loaded: backend.weightBytes, total: backend.weightBytes });
+      return new EngineCore(backend, tokenizer, options, warnings, fingerprint.identity());
+    } catch (error) {
       backend.dispose();
-      throw new AbortError();
+      throw error;
     }
-    const weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
-    onEvent?.({ phase: 'ready', loaded: weightBytes, total: weightBytes });
-    return new EngineCore(backend, tokenizer, options, warnings, modelIdentity(model));
   }
 
   async info(): Promise<EngineInfo> {

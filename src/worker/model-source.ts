@@ -1,37 +1,84 @@
 /**
  * Turns what the caller gave as a model or tokenizer file (an absolute URL, a Blob or File, bytes) into a source for
- * the format readers, reporting progress: `download` for a URL (bytes received of Content-Length, 0 when the server
- * sends none), `parse` for a Blob or bytes already in memory. A URL is a stream of chunks; a Blob is both a stream
- * and a random-access source (so `.pth` and safetensors files, whose index is not at the start, load from a File);
- * bytes are both already.
+ * the format readers.
+ *
+ * A model URL (http or https) or Blob goes through the IndexedDB model store (src/storage/, the default store
+ * `models`) wherever the store can work (IndexedDB and crypto.subtle present): a URL is downloaded once — resumed
+ * after a cut, verified — and then loaded from IndexedDB with no network request at all; a File is imported into the
+ * store chunk by chunk. The stored model is both a stream of verified chunks and a random-access source, so every
+ * format loads from it, and what the loader found is recorded in its manifest (`annotate`). Progress: the store's
+ * `download` (bytes received of the file size; a File's import counts as download too) and `verify`.
+ *
+ * Elsewhere (Node, insecure contexts) and for other URL schemes, the source is read directly (`openByteSource`): a
+ * URL is streamed from its response (progress `download`, of Content-Length, 0 when the server sends none), a Blob
+ * both streamed and read by random access. Bytes already in memory (ArrayBuffer, Uint8Array) never enter the store.
  */
+import { PhaseProgress } from '../backend/stream-progress.js';
 import { AbortError } from '../errors.js';
 import type { ByteSource } from '../formats/byte-stream.js';
 import { blobSource } from '../formats/random-access.js';
 import type { RandomAccessSource } from '../formats/random-access.js';
-import type { LoadPhase, LoadProgress } from '../progress.js';
-import { DownloadError } from '../storage/errors.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { ProgressCallback } from '../progress.js';
+import { DownloadError, ModelNotStoredError } from '../storage/errors.js';
+import { models } from '../storage/index.js';
 import type { ResolvedInput } from '../engine/types.js';
 
-/** Least time between two progress reports of one source (the last one is always reported). */
-const PROGRESS_INTERVAL_MS = 50;
+export interface ModelSource {
+  /** The file's bytes: a stream of chunks, with random access where the source has it. */
+  source: ByteSource;
+  /** File size, when known. */
+  bytes: number | undefined;
+  /** Records the detected format and spec in the store's manifest (nothing for a source read directly). */
+  annotate(details: { format: string; spec: ModelSpec }): Promise<void>;
+}
 
-type ProgressSink = ((progress: LoadProgress) => void) | undefined;
+/** Whether the model store works here: IndexedDB, and crypto.subtle for the chunk hashes (secure contexts). */
+export function modelStoreAvailable(): boolean {
+  return typeof indexedDB !== 'undefined' && globalThis.crypto?.subtle !== undefined;
+}
 
+/** Opens a model file, through the model store where it can (see the header comment). */
+export async function openModelSource(
+  input: ResolvedInput,
+  onProgress?: ProgressCallback,
+  signal?: AbortSignal,
+): Promise<ModelSource> {
+  const storable = input instanceof Blob || (typeof input === 'string' && /^https?:/i.test(input));
+  if (!storable || !modelStoreAvailable()) {
+    const source = await openByteSource(input, onProgress, signal);
+    return { source, bytes: sizeOf(input, source), annotate: async () => undefined };
+  }
+  const options = { onProgress, signal };
+  const { id } =
+    typeof input === 'string' ? await models.download(input, options) : await models.importBlob(input, options);
+  const stored = await models.open(id);
+  return {
+    source: stored,
+    bytes: stored.bytes,
+    async annotate(details) {
+      try {
+        await models.annotate(id, details);
+      } catch (error) {
+        if (!(error instanceof ModelNotStoredError)) throw error;
+      }
+    },
+  };
+}
+
+/** Opens a file directly, without the store: a URL streamed from its response, a Blob, or bytes. */
 export async function openByteSource(
   input: ResolvedInput,
-  onProgress?: ProgressSink,
+  onProgress?: ProgressCallback,
   signal?: AbortSignal,
 ): Promise<ByteSource> {
   if (typeof input === 'string') {
     const response = await fetchOk(input, signal);
     const total = Number(response.headers.get('content-length') ?? 0);
-    return counted(readStream(response.body!), new Progress('download', total, onProgress));
+    return counted(readStream(response.body!), new PhaseProgress('download', total, onProgress));
   }
-  if (input instanceof Blob) return blobByteSource(input, onProgress);
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-  onProgress?.({ phase: 'parse', loaded: bytes.length, total: bytes.length });
-  return bytes;
+  if (input instanceof Blob) return blobByteSource(input);
+  return input instanceof Uint8Array ? input : new Uint8Array(input);
 }
 
 /** The whole content of a (small) file as UTF-8 text. */
@@ -41,43 +88,13 @@ export async function readText(input: ResolvedInput, signal?: AbortSignal): Prom
   return new TextDecoder().decode(input);
 }
 
-/** Reports bytes done in one phase, at most every PROGRESS_INTERVAL_MS, and always at the end. */
-class Progress {
-  private loaded = 0;
-  private reportedAt = -Infinity;
-
-  constructor(
-    private readonly phase: LoadPhase,
-    private readonly total: number,
-    private readonly sink: ProgressSink,
-  ) {}
-
-  advance(bytes: number): void {
-    this.loaded += bytes;
-    const now = performance.now();
-    if (now - this.reportedAt >= PROGRESS_INTERVAL_MS || this.loaded === this.total) {
-      this.reportedAt = now;
-      this.sink?.({ phase: this.phase, loaded: this.loaded, total: this.total });
-    }
-  }
-
-  finish(): void {
-    if (this.loaded !== this.total) this.sink?.({ phase: this.phase, loaded: this.loaded, total: this.loaded });
-  }
+function sizeOf(input: ResolvedInput, source: ByteSource): number | undefined {
+  if (input instanceof Blob) return input.size;
+  return source instanceof Uint8Array ? source.length : undefined;
 }
 
-function blobByteSource(blob: Blob, onProgress: ProgressSink): ByteSource & RandomAccessSource {
-  const access = blobSource(blob);
-  const progress = new Progress('parse', blob.size, onProgress);
-  return {
-    bytes: blob.size,
-    async read(offset, length) {
-      const bytes = await access.read(offset, length);
-      progress.advance(bytes.length);
-      return bytes;
-    },
-    [Symbol.asyncIterator]: () => counted(readStream(blob.stream()), progress),
-  };
+function blobByteSource(blob: Blob): ByteSource & RandomAccessSource {
+  return { ...blobSource(blob), [Symbol.asyncIterator]: () => readStream(blob.stream()) };
 }
 
 async function fetchOk(url: string, signal: AbortSignal | undefined): Promise<Response> {
@@ -107,9 +124,9 @@ async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
   }
 }
 
-async function* counted(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
+async function* counted(chunks: AsyncIterable<Uint8Array>, progress: PhaseProgress): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
-    progress.advance(chunk.length);
+    progress.set(progress.done + chunk.length);
     yield chunk;
   }
   progress.finish();

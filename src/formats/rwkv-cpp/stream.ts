@@ -59,11 +59,13 @@ export async function streamRwkvCpp(
   return {
     format: 'rwkv-cpp',
     weightType: file.header.dataType,
+    nVocab: file.header.nVocab,
     bytes: options.bytes ?? reader.totalLength,
     get bytesRead() {
       return reader.position;
     },
     forEachTensor,
+    close: () => reader.close(),
   };
 }
 
