@@ -4,8 +4,9 @@
  * tensor, so that `auto` can still fall back to the CPU, saying so through `onWarning`. The WebGPU backend is
  * imported only once a GPU is known to exist, so that Node (which cannot load WGSL files) never loads it.
  *
- * Progress: the CPU reports reading the tensors as `parse` (bytes of the file read, of its size); WebGPU reports
- * reading and uploading them, one pass, as `upload`, then `compile` (see webgpu.ts).
+ * Progress: the CPU reports reading the file as `parse` (bytes of the file read, of its size); WebGPU reports the
+ * header or index as `parse`, then reading and uploading the tensors, one pass, as `upload`, then `compile` (see
+ * webgpu.ts).
  */
 import { WebGPUUnavailableError } from '../errors.js';
 import { collectModel } from '../formats/tensor-stream.js';

@@ -1,8 +1,9 @@
 /**
  * The WebGPU backend: a thin adapter from InferenceBackend to the GPU runtime's GpuModel (src/runtime/model.ts) on a
- * device from src/gpu/device.ts. Opening it streams the model: each tensor is uploaded as the reader hands it over,
- * the large matrices run by run (src/runtime/weights.ts), so that the page never holds the model — progress `upload`
- * in bytes of the file read (of its size). Building the forward pass then compiles its pipelines (`compile`, in
+ * device from src/gpu/device.ts. Opening it streams the model: `parse` once the file's header or index is read (its
+ * bytes, of themselves), then each tensor is uploaded as the reader hands it over, the large matrices run by run
+ * (src/runtime/weights.ts), so that the page never holds the model — progress `upload` in bytes of the file read
+ * (of its size). Building the forward pass then compiles its pipelines (`compile`, in
  * bytes of weights on the GPU). Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and
  * quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
  * is lost, every call fails with the DeviceLostError that says why.
@@ -27,6 +28,7 @@ export async function openWebGpuBackend(
   onProgress: ProgressCallback | undefined,
 ): Promise<InferenceBackend> {
   const uploader = createWeightUploader(gpu.device, { weightType: stream.weightType === 'f32' ? 'f32' : 'f16' });
+  onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
   upload.set(stream.bytesRead);
   let spec: ModelSpec | undefined;

@@ -71,13 +71,12 @@ export class EngineCore implements EngineCoreApi {
   /**
    * Loads the model and tokenizer and opens the backend, reporting progress and warnings to `onEvent`: the model
    * file comes from the model store where there is one (model-source.ts) and streams into the backend tensor by
-   * tensor (src/backend/open.ts); `parse` is reported once its format is recognized and its header or index read.
+   * tensor (src/backend/open.ts), which reports `parse`, `upload` and `compile`.
    */
   static async open(options: CoreOptions, onEvent?: EngineEventCallback, signal?: AbortSignal): Promise<EngineCore> {
     assertTokenizerAsset(options.tokenizer, options.vocab);
     const file = await openModelSource(options.model, onEvent, signal);
     const stream = await openModelStream(file.source, { bytes: file.bytes });
-    onEvent?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytes ?? 0 });
     const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab).catch(async (error) => {
       await stream.close();
       throw error;

@@ -1,9 +1,16 @@
 /**
- * Browser-side handle on the test server (test-server.ts): sets up synthetic files, queues faults, changes a file,
- * reads the request log, and computes the bytes a file should have.
+ * Browser-side handle on the test server (test-server.ts): sets up synthetic files and synthetic model files, queues
+ * faults, changes a file, reads the request log, and computes the bytes a file should have.
  */
 import { inject } from 'vitest';
-import { CONTROL_PATH, type Fault, type FileSetup, type RequestLogEntry } from './protocol.js';
+import {
+  CONTROL_PATH,
+  type Fault,
+  type FileSetup,
+  type ModelFileInfo,
+  type ModelFileSetup,
+  type RequestLogEntry,
+} from './protocol.js';
 import { syntheticBytes } from './synthetic-file.js';
 
 const serverUrl = inject('storageServerUrl');
@@ -33,6 +40,24 @@ export async function serveFile(name: string, setup: FileSetup): Promise<ServedF
     expected: (version = 0) => syntheticBytes(setup.seed, version, 0, setup.size),
     addFault: (fault) => control('fault', name, { fault }),
     change: () => control('change', name),
+    log: () => control<RequestLogEntry[]>('log', name),
+  };
+}
+
+export interface ServedModelHandle {
+  url: string;
+  size: number;
+  addFault(fault: Fault): Promise<void>;
+  log(): Promise<RequestLogEntry[]>;
+}
+
+/** Serves a synthetic model as an rwkv.cpp `.bin` (synthetic-model-file.ts) under a name; use a unique name per test. */
+export async function serveModel(name: string, setup: ModelFileSetup): Promise<ServedModelHandle> {
+  const { url, size } = await control<ModelFileInfo>('setup-model', name, { setup });
+  return {
+    url: serverUrl + url,
+    size,
+    addFault: (fault) => control('fault', name, { fault }),
     log: () => control<RequestLogEntry[]>('log', name),
   };
 }

@@ -1,7 +1,9 @@
 /**
- * What the browser tests and the test HTTP server say to each other: how a synthetic file is set up, the faults the
- * server can inject into its next responses, and the log of the requests it answered.
+ * What the browser tests and the test HTTP server say to each other: how a synthetic file (random bytes, or a
+ * synthetic model as an rwkv.cpp `.bin`) is set up, the faults the server can inject into its next responses, and
+ * the log of the requests it answered.
  */
+import type { SyntheticModelOptions } from '../../../src/model/synthetic.js';
 
 export interface FileSetup {
   size: number;
@@ -10,6 +12,13 @@ export interface FileSetup {
   validators?: 'etag' | 'last-modified' | 'none';
   /** Whether Range requests are honoured (else every GET gets a 200). Default true. */
   ranges?: boolean;
+}
+
+/** A synthetic model (src/model/synthetic.ts) served as an rwkv.cpp `.bin` file, built once by the server. */
+export interface ModelFileSetup {
+  model: SyntheticModelOptions;
+  /** Type of the matrices (norms and other vectors stay f32, as rwkv.cpp writes them). */
+  dataType: 'f32' | 'f16';
 }
 
 /** Applied to the next GET of the file that has a body, in the order they were added. */
@@ -34,3 +43,9 @@ export interface RequestLogEntry {
 
 export const CONTROL_PATH = '/__control';
 export const FILES_PATH = '/files/';
+
+/** What `setup-model` answers: where the file is and its size. */
+export interface ModelFileInfo {
+  url: string;
+  size: number;
+}

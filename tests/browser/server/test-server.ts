@@ -3,17 +3,28 @@
  * (synthetic-file.ts) with ETag / Last-Modified, honours `Range` and `If-Range` (RFC 9110), answers CORS preflights
  * (the test page has another origin), and on request injects faults: cut or stalled connections, corrupted bytes,
  * error statuses. A file can be changed (new version: new bytes and validators). Every request is logged.
- * Control requests: GET /__control/{setup,fault,change,log}?name=…&… (see client.ts).
+ * A file can also be a synthetic model (synthetic-model-file.ts), built once per setup and kept in memory.
+ * Control requests: GET /__control/{setup,setup-model,fault,change,log}?name=…&… (see client.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONTROL_PATH, FILES_PATH, type Fault, type FileSetup, type RequestLogEntry } from './protocol.js';
+import {
+  CONTROL_PATH,
+  FILES_PATH,
+  type Fault,
+  type FileSetup,
+  type ModelFileSetup,
+  type RequestLogEntry,
+} from './protocol.js';
 import { syntheticBytes } from './synthetic-file.js';
+import { syntheticModelFile } from './synthetic-model-file.js';
 
 interface ServedFile extends Required<FileSetup> {
   version: number;
   faults: Fault[];
   log: RequestLogEntry[];
+  /** A synthetic model's bytes (which never change); random bytes from the seed when absent. */
+  content?: Uint8Array;
 }
 
 /**
@@ -36,12 +47,13 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
   const files = new Map<string, ServedFile>();
+  const models = new ModelFiles();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (request.method === 'OPTIONS') {
       response.writeHead(204, { ...CORS_HEADERS, 'Access-Control-Max-Age': '600' }).end();
     } else if (url.pathname.startsWith(CONTROL_PATH + '/')) {
-      control(files, url, response);
+      control(files, models, url, response);
     } else if (url.pathname.startsWith(FILES_PATH)) {
       const file = files.get(decodeURIComponent(url.pathname.slice(FILES_PATH.length)));
       if (file) serveFile(file, request, response);
@@ -62,7 +74,22 @@ export async function startTestServer(): Promise<TestServer> {
   };
 }
 
-function control(files: Map<string, ServedFile>, url: URL, response: ServerResponse): void {
+/** Model files by setup: the large one is built once for every test that serves it. */
+class ModelFiles {
+  private readonly built = new Map<string, Uint8Array>();
+
+  get(setup: ModelFileSetup): Uint8Array {
+    const key = JSON.stringify(setup);
+    let bytes = this.built.get(key);
+    if (!bytes) {
+      bytes = syntheticModelFile(setup);
+      this.built.set(key, bytes);
+    }
+    return bytes;
+  }
+}
+
+function control(files: Map<string, ServedFile>, models: ModelFiles, url: URL, response: ServerResponse): void {
   const name = url.searchParams.get('name') ?? '';
   const command = url.pathname.slice(CONTROL_PATH.length + 1);
   const file = files.get(name);
@@ -73,11 +100,26 @@ function control(files: Map<string, ServedFile>, url: URL, response: ServerRespo
     const setup = JSON.parse(url.searchParams.get('setup') ?? '{}') as FileSetup;
     files.set(name, { validators: 'etag', ranges: true, ...setup, version: 0, faults: [], log: [] });
     json(200, { url: `${FILES_PATH}${encodeURIComponent(name)}` });
+  } else if (command === 'setup-model') {
+    const content = models.get(JSON.parse(url.searchParams.get('setup') ?? '{}') as ModelFileSetup);
+    files.set(name, {
+      validators: 'etag',
+      ranges: true,
+      size: content.length,
+      seed: 0,
+      version: 0,
+      faults: [],
+      log: [],
+      content,
+    });
+    json(200, { url: `${FILES_PATH}${encodeURIComponent(name)}`, size: content.length });
   } else if (!file) {
     json(404, { error: `no file ${name}` });
   } else if (command === 'fault') {
     file.faults.push(JSON.parse(url.searchParams.get('fault') ?? 'null') as Fault);
     json(200, {});
+  } else if (command === 'change' && file.content) {
+    json(400, { error: `${name} is a model file, which cannot change` });
   } else if (command === 'change') {
     file.version += 1;
     json(200, {});
@@ -137,14 +179,17 @@ function serveFile(file: ServedFile, request: IncomingMessage, response: ServerR
     response.writeHead(entry.status, headers).end();
     return;
   }
-  const body = syntheticBytes(file.seed, file.version, start, end);
   const fault = file.faults.shift();
+  let body = file.content?.subarray(start, end) ?? syntheticBytes(file.seed, file.version, start, end);
   if (fault?.kind === 'status') {
     entry.status = fault.status;
     response.writeHead(fault.status, CORS_HEADERS).end();
     return;
   }
-  if (fault?.kind === 'corrupt' && fault.offset >= start && fault.offset < end) body[fault.offset - start] ^= 0xff;
+  if (fault?.kind === 'corrupt' && fault.offset >= start && fault.offset < end) {
+    body = body.slice(); // a copy: a model file itself stays intact
+    body[fault.offset - start] ^= 0xff;
+  }
   response.writeHead(entry.status, headers);
   if (fault?.kind === 'cut' || fault?.kind === 'stall') {
     const sent = body.subarray(0, Math.min(fault.afterBytes, body.length));
