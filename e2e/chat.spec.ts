@@ -57,6 +57,7 @@ test('answers, renders text as text, resumes offline after a reload from the sav
   await expect(page.locator('#offline-status')).toContainText('Offline');
   await expect(page.locator('.message.user .content').first()).toHaveText(hostile);
   await expect(page.locator('.message.assistant .content').first()).toHaveText(firstReply);
+  await expect(page.getByLabel('Reply length limit (tokens)')).toHaveValue('24');
 
   const follow = 'And then?';
   const secondNote = await ask(page, follow);
@@ -66,6 +67,7 @@ test('answers, renders text as text, resumes offline after a reload from the sav
   expect(match, secondNote).not.toBeNull();
   expect(Number(match![1])).toBeLessThanOrEqual(turnBytes);
   expect(Number(match![1])).toBeGreaterThan(turnBytes - '\n\nUser:'.length - 1);
+  expect(Number(/ · (\d+) tokens at /.exec(secondNote)?.[1])).toBeLessThanOrEqual(24);
   await expect(page.locator('.message.assistant')).toHaveCount(2);
   await screenshot(page, testInfo, 'chat-offline-after-reload');
 });
@@ -99,6 +101,11 @@ test('keeps several conversations, each with its own history, across reloads', a
   await conversations.filter({ hasText: 'First conversation' }).click();
   await expect(page.locator('.message.user .content')).toHaveText(['First conversation']);
   await expect(page.getByRole('heading', { level: 2, name: 'First conversation' })).toBeVisible();
+  // Each conversation continues from its own checkpoint.
+  expect(await ask(page, 'Back to the first')).toMatch(/^read \d+ new tokens onto the saved state/);
+  await conversations.filter({ hasText: 'Second conversation' }).click();
+  expect(await ask(page, 'Back to the second')).toMatch(/^read \d+ new tokens onto the saved state/);
+  await expect(page.locator('.message.user .content')).toHaveText(['Second conversation', 'Back to the second']);
   await expectLabelledControls(page);
   await screenshot(page, testInfo, 'chat-conversations');
 });

@@ -20,6 +20,8 @@ import type { Conversation } from './conversation-store.js';
 import { MessageView, renderConversationList, renderMessages } from './conversation-view.js';
 
 const NEW_TITLE = 'New conversation';
+/** localStorage key of the reply length limit, a setting kept across visits. */
+const MAX_TOKENS_SETTING = 'rwkv-chat:max-tokens';
 const TITLE_LENGTH = 40;
 
 const modelStatus = byId('model-status', HTMLElement);
@@ -63,6 +65,7 @@ function showConnection(): void {
 }
 
 function showConversation(): void {
+  conversations.sort((a, b) => b.updatedAt - a.updatedAt);
   title.textContent = current.title;
   renderMessages(messages, current.messages);
   renderConversationList(conversationList, conversations, current.id, {
@@ -206,6 +209,10 @@ messageBox.addEventListener('keydown', (event) => {
 });
 stopButton.addEventListener('click', () => replying?.abort());
 newButton.addEventListener('click', startNewConversation);
+maxTokensInput.value = localStorage.getItem(MAX_TOKENS_SETTING) ?? maxTokensInput.value;
+maxTokensInput.addEventListener('input', () => {
+  if (maxTokensInput.checkValidity()) localStorage.setItem(MAX_TOKENS_SETTING, maxTokensInput.value);
+});
 addEventListener('online', showConnection);
 addEventListener('offline', showConnection);
 navigator.serviceWorker?.addEventListener('controllerchange', showConnection);
