@@ -1,13 +1,14 @@
 /**
  * The playground: generates with live tok/s and a chart; the top-5 probabilities of a position match softmax of
  * rwkv.cpp's reference logits; perplexity matches the one computed from those logits; the state heat map draws;
- * a state exports and imports; everything works from the keyboard.
+ * a state exports and imports; the WebGPU backend works through the page too; everything works from the keyboard.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import {
   expectLabelledControls,
+  MODEL_PATH,
   referenceLogits,
   screenshot,
   skipWithoutFixtures,
@@ -56,6 +57,18 @@ test('generates, shows tok/s and a chart, and the top-5 of position 0 match rwkv
     /^Position 0: sampled “.+”, probability [\d.]+ %, rank \d+\.$/,
   );
   await screenshot(page, testInfo, 'playground-generated');
+});
+
+test('runs on WebGPU too (SwiftShader here): a few tokens, and position 0 still matches rwkv.cpp', async ({ page }) => {
+  await page.goto(`/playground/?model=${encodeURIComponent(MODEL_PATH)}&backend=webgpu`);
+  await expect(page.locator('#model-status')).toContainText('· WebGPU', { timeout: 60_000 });
+  await page.getByLabel('Follow generation').uncheck();
+  await generate(page, '"in', 4);
+  const expected = softmax(referenceLogits()[2])
+    .sort((a, b) => b - a)
+    .slice(0, 5)
+    .map((probability) => `${(100 * probability).toFixed(1)} %`);
+  await expect(page.locator('#top-tokens li > span:last-child')).toHaveText(expected);
 });
 
 test('perplexity of a pasted text equals the one from rwkv.cpp logits', async ({ page }) => {
