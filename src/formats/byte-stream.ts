@@ -90,6 +90,21 @@ export class ByteStreamReader {
     return filled === buffer.length ? buffer : buffer.subarray(0, filled);
   }
 
+  /**
+   * Consumes the next `byteCount` bytes like `read`, but returns a view into the source's current chunk when they
+   * lie inside it, without copying (a loader streaming runs of a tensor to the GPU allocates nothing per run). The
+   * view shares the source's memory: do not modify it, and copy what must outlive the source.
+   */
+  async readView(byteCount: number): Promise<Uint8Array> {
+    if (byteCount > 0 && (await this.fill()) && this.chunk.length - this.chunkOffset >= byteCount) {
+      const view = this.chunk.subarray(this.chunkOffset, this.chunkOffset + byteCount);
+      this.chunkOffset += byteCount;
+      this.consumed += byteCount;
+      return view;
+    }
+    return this.read(byteCount);
+  }
+
   /** Stops reading: lets a stream source release its resources. */
   async close(): Promise<void> {
     this.sourceDone = true;
@@ -102,6 +117,8 @@ export class ByteStreamReader {
   private async fill(): Promise<boolean> {
     while (this.chunkOffset >= this.chunk.length) {
       if (this.sourceDone || this.iterator === undefined) return false;
+      this.chunk = EMPTY;
+      this.chunkOffset = 0;
       const next = await this.iterator.next();
       if (next.done === true) {
         this.sourceDone = true;

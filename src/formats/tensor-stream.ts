@@ -22,7 +22,10 @@ export interface RowSpan {
 }
 
 export interface TensorRun extends RowSpan {
-  /** The rows' values, little-endian, of the tensor's `dataType`. */
+  /**
+   * The rows' values, little-endian, of the tensor's `dataType`: possibly a view into the reader's buffers, valid
+   * until the next run is asked for (copy what must be kept; `tensorValues` does).
+   */
   bytes: Uint8Array;
 }
 
@@ -74,11 +77,11 @@ export function rowCountOf(shape: readonly number[]): number {
   return shape.slice(0, -1).reduce((product, dim) => product * dim, 1);
 }
 
-/** A tensor's values as f32, all runs joined (for small tensors, the CPU, and tests). */
+/** A tensor's values as f32, all runs joined, in an array of its own (for small tensors, the CPU, and tests). */
 export async function tensorValues(tensor: StreamedTensor): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   for await (const run of tensor.runs()) parts.push(decodeTensorData(tensor.dataType, run.bytes));
-  if (parts.length === 1) return parts[0];
+  if (parts.length === 1) return parts[0].byteLength === parts[0].buffer.byteLength ? parts[0] : parts[0].slice();
   const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {

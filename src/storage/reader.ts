@@ -61,6 +61,7 @@ export class StoredModel implements AsyncIterable<Uint8Array> {
       throw new RangeError(`Model ${this.id} has no chunk ${index} (it has ${this.manifest.chunkCount})`);
     }
     if (this.cached?.index === index) return this.cached.bytes;
+    this.cached = undefined; // not kept alive while the next chunk loads: one chunk in memory, not two
     const stored = await this.db.getChunk(this.id, index);
     const bytes = stored && (await this.hasRecordedHash(index, stored)) ? stored : await this.repair(index, signal);
     this.cached = { index, bytes };

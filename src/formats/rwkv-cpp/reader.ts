@@ -92,10 +92,19 @@ function int32s(bytes: Uint8Array, count: number): number[] {
   return Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
 }
 
-/** Reads exactly `byteCount` bytes or throws a ModelFormatError saying what was cut short and by how much. */
-export async function readExactly(reader: ByteStreamReader, byteCount: number, what: string): Promise<Uint8Array> {
+/**
+ * Reads exactly `byteCount` bytes (a fresh copy, or with `view` a view into the source where possible: see
+ * ByteStreamReader.readView) or throws a ModelFormatError saying what was cut short and by how much.
+ */
+export async function readExactly(
+  reader: ByteStreamReader,
+  byteCount: number,
+  what: string,
+  view = false,
+): Promise<Uint8Array> {
   const known = reader.remainingKnown;
-  const bytes = known !== undefined && known < byteCount ? undefined : await reader.read(byteCount);
+  const skip = known !== undefined && known < byteCount;
+  const bytes = skip ? undefined : await (view ? reader.readView(byteCount) : reader.read(byteCount));
   const present = bytes === undefined ? (known ?? 0) : bytes.length;
   if (bytes === undefined || present < byteCount) {
     throw new ModelFormatError(

@@ -45,8 +45,8 @@ export async function streamRwkvCpp(
       const cursor = new RunCursor(
         name,
         planRuns(rowCountOf(shape), rowBytes, runBytes),
-        (span) => readExactly(reader, runLength(span), `the data of tensor '${name}'`),
-        async (span) => void (await readExactly(reader, runLength(span), `the data of tensor '${name}'`)),
+        (span) => readExactly(reader, runLength(span), `the data of tensor '${name}'`, true),
+        async (span) => void (await readExactly(reader, runLength(span), `the data of tensor '${name}'`, true)),
       );
       await consume({ name, shape, sourceType: dataType, dataType, runs: () => cursor.runs() });
       await cursor.drain();

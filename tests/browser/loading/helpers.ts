@@ -73,7 +73,7 @@ export interface HeapSample {
 }
 
 /** A worker busy with one run of a tensor answers well within this. */
-const COMMAND_TIMEOUT_MS = 10_000;
+const COMMAND_TIMEOUT_MS = 5_000;
 
 interface DevToolsMessage {
   id?: number;
@@ -89,27 +89,44 @@ interface DevToolsMessage {
  */
 export class WorkerHeapProbe {
   readonly samples: HeapSample[] = [];
+  /** Commands the worker did not answer in time (it was busy, or gone). */
+  unanswered = 0;
+  private readonly detached = new Set<string>();
   private readonly session = cdp();
   private readonly pending = new Map<number, (message: DevToolsMessage) => void>();
   private nextId = 1;
   private intervalMs = 20;
+  private collectGarbage = false;
   private stopped = false;
   private sampling: Promise<void> | undefined;
-  private readonly onAttached = (event: { sessionId: string; targetInfo: { type: string } }) => {
-    if (event.targetInfo.type === 'worker' && this.sampling === undefined) this.sampling = this.sample(event.sessionId);
+  /** Targets that existed before `attach` (a worker of an engine disposed just before may still be there). */
+  private readonly earlier = new Set<string>();
+  private readonly onAttached = (event: { sessionId: string; targetInfo: { type: string; targetId: string } }) => {
+    const { type, targetId } = event.targetInfo;
+    if (type === 'worker' && !this.earlier.has(targetId) && this.sampling === undefined) {
+      this.sampling = this.sample(event.sessionId);
+    }
   };
+  private readonly onDetached = (event: { sessionId: string }) => void this.detached.add(event.sessionId);
   private readonly onMessage = (event: { message: string }) => {
     const message = JSON.parse(event.message) as DevToolsMessage;
     if (message.id !== undefined) this.pending.get(message.id)?.(message);
   };
 
-  /** Starts watching for the worker; create the engine afterwards. */
-  async attach(intervalMs = 20): Promise<void> {
-    this.intervalMs = intervalMs;
+  /**
+   * Starts watching for the worker; create the engine afterwards. With `collectGarbage`, every sample follows a full
+   * garbage collection in the worker, so that it measures what the loader keeps alive rather than garbage V8 has
+   * not collected yet (this slows the load: time it without).
+   */
+  async attach(options: { intervalMs?: number; collectGarbage?: boolean } = {}): Promise<void> {
+    this.intervalMs = options.intervalMs ?? 20;
+    this.collectGarbage = options.collectGarbage ?? false;
     // The first command opens the DevTools session; listeners added before it would miss events.
-    await this.session.send('Target.getTargets');
+    const { targetInfos } = await this.session.send('Target.getTargets');
+    for (const { targetId } of targetInfos) this.earlier.add(targetId);
     this.session.on('Target.attachedToTarget', this.onAttached);
     this.session.on('Target.receivedMessageFromTarget', this.onMessage);
+    this.session.on('Target.detachedFromTarget', this.onDetached);
     await this.session.send('Target.setAutoAttach', {
       autoAttach: true,
       waitForDebuggerOnStart: false,
@@ -119,11 +136,13 @@ export class WorkerHeapProbe {
 
   /** Stops sampling and detaches; the samples stay. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     await this.sampling;
     await this.session.send('Target.setAutoAttach', { autoAttach: false, waitForDebuggerOnStart: false });
     this.session.off('Target.attachedToTarget', this.onAttached);
     this.session.off('Target.receivedMessageFromTarget', this.onMessage);
+    this.session.off('Target.detachedFromTarget', this.onDetached);
   }
 
   /** The sample with the most memory (V8 heap plus ArrayBuffers). */
@@ -134,10 +153,11 @@ export class WorkerHeapProbe {
 
   private async sample(sessionId: string): Promise<void> {
     const started = performance.now();
-    while (!this.stopped) {
+    while (!this.stopped && !this.detached.has(sessionId)) {
+      if (this.collectGarbage) await this.command(sessionId, 'HeapProfiler.collectGarbage');
       const usage = (await this.command(sessionId, 'Runtime.getHeapUsage')) as Omit<HeapSample, 'at'> | undefined;
-      if (usage === undefined) return;
-      this.samples.push({ at: performance.now() - started, ...usage });
+      if (usage === undefined) this.unanswered += 1;
+      else this.samples.push({ at: performance.now() - started, ...usage });
       await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
     }
   }
