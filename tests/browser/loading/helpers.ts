@@ -6,6 +6,8 @@
 import { createStore, get, set } from 'idb-keyval';
 import { cdp } from 'vitest/browser';
 import type { Engine } from '../../../src/engine/engine.js';
+import { roundToF16 } from '../../../src/gpu/matrix-layout.js';
+import type { CanonicalModel } from '../../../src/model/spec.js';
 import type { SyntheticModelOptions } from '../../../src/model/synthetic.js';
 import { createSyntheticModel } from '../../../src/model/synthetic.js';
 import { models } from '../../../src/storage/index.js';
@@ -32,6 +34,15 @@ export const PROMPT = 'The store keeps';
 /** The oracle's logits after `prompt`, from the synthetic model's own f32 tensors (an FP32 file holds them exactly). */
 export function oracleLogits(options: SyntheticModelOptions, prompt = PROMPT): Float32Array {
   return new Oracle(createSyntheticModel(options)).feed(bytesOf(prompt));
+}
+
+/** The synthetic model as an FP16 file holds it: every matrix rounded to f16, the vectors exact. */
+export function asStoredInF16(model: CanonicalModel): CanonicalModel {
+  const tensors = new Map(model.tensors);
+  for (const [name, tensor] of tensors) {
+    if (tensor.shape.length === 2) tensors.set(name, { ...tensor, data: roundToF16(tensor.data) });
+  }
+  return { spec: model.spec, tensors };
 }
 
 /** The logits of a fresh session of `engine` after `prompt`. */

@@ -10,8 +10,6 @@
 import { describe, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { EngineEvent } from '../../../src/engine/types.js';
-import { roundToF16 } from '../../../src/gpu/matrix-layout.js';
-import type { CanonicalModel } from '../../../src/model/spec.js';
 import { createSyntheticModel, syntheticModelSpec } from '../../../src/model/synthetic.js';
 import { createModelStore, DEFAULT_CHUNK_SIZE, DownloadError, models } from '../../../src/storage/index.js';
 import type { LoadProgress } from '../../../src/progress.js';
@@ -19,6 +17,7 @@ import { bytesOf, Oracle } from '../../engine/helpers.js';
 import { serveModel } from '../server/client.js';
 import { syntheticModelParts } from '../server/synthetic-model-file.js';
 import {
+  asStoredInF16,
   deleteModels,
   engineLogits,
   maxAbsDiff,
@@ -158,15 +157,6 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
     }
   });
 });
-
-/** The synthetic model as an FP16 file holds it: every matrix rounded to f16, the vectors exact. */
-function asStoredInF16(model: CanonicalModel): CanonicalModel {
-  const tensors = new Map(model.tensors);
-  for (const [name, tensor] of tensors) {
-    if (tensor.shape.length === 2) tensors.set(name, { ...tensor, data: roundToF16(tensor.data) });
-  }
-  return { spec: model.spec, tensors };
-}
 
 describe('createEngine through the model store on WebGPU', () => {
   test('progress: download, verify, parse, upload, compile, ready in order with byte counts; logits', async () => {
