@@ -3,9 +3,8 @@
  * device from src/gpu/device.ts. Opening it streams the model: `parse` once the file's header or index is read (its
  * bytes, of themselves), then each tensor is uploaded as the reader hands it over, the large matrices run by run
  * (src/runtime/weights.ts), so that the page never holds the model — progress `upload` in bytes of the file read
- * (of its size). Building the forward pass then compiles its pipelines (`compile`, in
- * bytes of weights on the GPU). Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and
- * quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
+ * (of its size). Building the forward pass then compiles its pipelines (`compile`, in bytes of weights on the GPU).
+ * Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
  * is lost, every call fails with the DeviceLostError that says why.
  */
 import { checkGpuErrors } from '../gpu/device.js';
@@ -17,7 +16,6 @@ import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, GpuSession } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
-import type { GpuWeights } from '../runtime/weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 import { PhaseProgress, reportingProgress } from './stream-progress.js';
 
@@ -31,21 +29,20 @@ export async function openWebGpuBackend(
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
   upload.set(stream.bytesRead);
-  let spec: ModelSpec | undefined;
-  const weights: GpuWeights = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
+  const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
     try {
-      ({ spec } = await reportingProgress(stream, upload).forEachTensor((tensor) => uploader.addRuns(tensor)));
+      const checked = await reportingProgress(stream, upload).forEachTensor((tensor) => uploader.addRuns(tensor));
+      return { spec: checked.spec, weights: uploader.finish() };
     } catch (error) {
       uploader.finish().destroy();
       throw error;
     }
-    return uploader.finish();
   });
   upload.finish();
   const compile = new PhaseProgress('compile', weights.byteLength, onProgress);
   compile.set(0);
   try {
-    const model = await createGpuModelFromWeights(gpu, spec!, weights);
+    const model = await createGpuModelFromWeights(gpu, spec, weights);
     compile.finish();
     return new WebGpuBackend(gpu, model);
   } catch (error) {

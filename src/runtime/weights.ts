@@ -109,10 +109,12 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     vectors.clear();
   };
 
+  const refuseDuplicate = (name: string) => {
+    if (matrices.has(name) || vectors.has(name)) throw new ModelFormatError(`Tensor ${name} was given twice.`);
+  };
+
   const addPiece = (piece: Piece, linear: boolean) => {
-    if (matrices.has(piece.name) || vectors.has(piece.name)) {
-      throw new ModelFormatError(`Tensor ${piece.name} was given twice.`);
-    }
+    refuseDuplicate(piece.name);
     if (piece.data.length !== elementCount(piece.shape)) {
       throw new ModelFormatError(`Tensor ${piece.name}: ${piece.data.length} values for shape [${piece.shape}].`);
     }
@@ -139,9 +141,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
 
   const addMatrixRuns = async (tensor: StreamedTensor) => {
     const [rows, columns] = tensor.shape;
-    if (matrices.has(tensor.name) || vectors.has(tensor.name)) {
-      throw new ModelFormatError(`Tensor ${tensor.name} was given twice.`);
-    }
+    refuseDuplicate(tensor.name);
     const bytesPerRow = rowBytes(columns, weightType);
     const matrix: GpuMatrix = {
       rows,
