@@ -23,7 +23,7 @@ export class ByteStreamReader {
 
   constructor(source: ByteSource) {
     if (source instanceof Uint8Array) {
-      this.chunk = source;
+      this.chunk = plainBytes(source);
       this.sourceDone = true;
       this.totalLength = source.length;
     } else {
@@ -129,9 +129,17 @@ export class ByteStreamReader {
       if (!(next.value instanceof Uint8Array)) {
         throw new TypeError(`a byte stream yielded ${typeof next.value}, expected Uint8Array chunks`);
       }
-      this.chunk = next.value;
+      this.chunk = plainBytes(next.value);
       this.chunkOffset = 0;
     }
     return true;
   }
+}
+
+/**
+ * A plain Uint8Array view of `bytes`. Node's Buffer (what file streams yield) is a Uint8Array whose `slice` does not
+ * copy; readers copy with `slice` to get aligned typed-array views, so chunks are re-viewed as plain Uint8Arrays.
+ */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
