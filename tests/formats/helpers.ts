@@ -72,6 +72,20 @@ export async function expectFormatError(promise: Promise<unknown>, pattern: RegE
   expect((error as Error).message).toMatch(pattern);
 }
 
+/**
+ * Runs `load` on a corrupted file: 'loaded' when it succeeds, 'refused' when it throws a ModelFormatError; any
+ * other error fails the test (hostile input must never escape as another error).
+ */
+export async function loadOrRefuse(load: () => Promise<unknown>): Promise<'loaded' | 'refused'> {
+  try {
+    await load();
+    return 'loaded';
+  } catch (error) {
+    if (!(error instanceof ModelFormatError)) throw error;
+    return 'refused';
+  }
+}
+
 /** Index of the first element whose bits differ (so NaN and −0 compare by bits), −1 when identical. */
 export function firstDifference(actual: Uint8Array | Float32Array, expected: Uint8Array | Float32Array): number {
   const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
