@@ -10,8 +10,10 @@
  *   v6    time_maa_w1, time_decay_w1, time_decay_w2 transposed; time_maa_w2 [5, D, C] → [5, C, D]
  *   v7    x_r, x_w, x_k, x_v, x_a, x_g stacked into x_rwkvag [6, C]; w1, w2, a1, a2, g1, g2, v1, v2 transposed
  *
- * and squeezing size-1 dims. A tensor stored whole and needing no transform (every large matrix) streams in runs of
- * rows read on demand; the others are small and come whole, transformed, as one f32 run.
+ * and squeezing size-1 dims. Tensors that official files carry but inference never reads (unused-tensors.ts) are
+ * skipped unread; any other tensor outside the spec is refused. A tensor stored whole and needing no transform
+ * (every large matrix) streams in runs of rows read on demand; the others are small and come whole, transformed, as
+ * one f32 run.
  *
  * web-rwkv's converter renames time_faaaa → time_first and time_maa → time_mix, and
  * stores the v6/v7 LoRA matrices already transposed; its other values are raw, as in the official files.
@@ -21,6 +23,7 @@ import { assembleCanonicalModel, detectGeneration, expectedTensorShapes, inferSp
 import { elementCount } from '../model/spec.js';
 import type { CanonicalModel, Generation, ModelSpec, SourceType, Tensor } from '../model/spec.js';
 import { decodeTensorData } from './tensor-data.js';
+import { isUnusedOfficialTensor } from './unused-tensors.js';
 import { RunCursor, planRuns, rowCountOf, tensorValues } from './tensor-stream.js';
 import type { StreamedTensor } from './tensor-stream.js';
 
@@ -247,6 +250,9 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
   }
   const nEmbed = emb.shape[1];
   const generation = detectGeneration(outputs.keys());
+  for (const name of [...outputs.keys()]) {
+    if (isUnusedOfficialTensor(generation, name)) outputs.delete(name);
+  }
   const naming: CheckpointNaming =
     generation === '7' ? v7Naming(outputs, nEmbed) : webRwkvNames ? 'web-rwkv' : 'official';
   const found = new Map<string, { shape: readonly number[]; sourceType: SourceType }>();
