@@ -4,6 +4,8 @@
  */
 import { expect } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
+import { memorySource } from '../../src/formats/random-access.js';
+import type { RandomAccessSource } from '../../src/formats/random-access.js';
 import type { RwkvCppDataType, RwkvCppHeader, RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { Generation, LoraDims } from '../../src/model/spec.js';
@@ -110,4 +112,20 @@ export function expectSameBits(
 export function expectSameRecords(actual: readonly RwkvCppRecord[], expected: readonly RwkvCppRecord[]): void {
   expect(actual.map(({ data: _, ...rest }) => rest)).toEqual(expected.map(({ data: _, ...rest }) => rest));
   actual.forEach((record, i) => expectSameBits(record.data, expected[i].data, record.name));
+}
+
+/** A source that records every read, to check that tensors are fetched one at a time and only when due. */
+export function recordingSource(bytes: Uint8Array): { source: RandomAccessSource; reads: [number, number][] } {
+  const inner = memorySource(bytes);
+  const reads: [number, number][] = [];
+  return {
+    reads,
+    source: {
+      bytes: inner.bytes,
+      read: (offset, length) => {
+        reads.push([offset, length]);
+        return inner.read(offset, length);
+      },
+    },
+  };
 }

@@ -8,28 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import { openPth, loadPthModel } from '../../src/formats/pth/reader.js';
 import { blobSource, memorySource } from '../../src/formats/random-access.js';
-import type { RandomAccessSource } from '../../src/formats/random-access.js';
 import { GENERATIONS } from '../../src/model/spec.js';
 import { createState } from '../../src/model/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
-import { chunked, expectFormatError, modelFile, smallModel } from './helpers.js';
-
-/** A source that records every read, to check that tensors are fetched one at a time and only when due. */
-function recordingSource(bytes: Uint8Array): { source: RandomAccessSource; reads: [number, number][] } {
-  const inner = memorySource(bytes);
-  const reads: [number, number][] = [];
-  return {
-    reads,
-    source: {
-      bytes: inner.bytes,
-      read: (offset, length) => {
-        reads.push([offset, length]);
-        return inner.read(offset, length);
-      },
-    },
-  };
-}
+import { chunked, expectFormatError, modelFile, recordingSource, smallModel } from './helpers.js';
 
 describe('official .pth → canonical tensors', () => {
   for (const generation of GENERATIONS) {

@@ -7,13 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadPthModel } from '../../src/formats/pth/reader.js';
 import { memorySource } from '../../src/formats/random-access.js';
-import type { RandomAccessSource } from '../../src/formats/random-access.js';
 import { loadSafetensorsModel } from '../../src/formats/safetensors/reader.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
 import type { OfficialTensor } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
-import { expectFormatError, seededRandom, smallModel } from './helpers.js';
+import { expectFormatError, recordingSource, seededRandom, smallModel } from './helpers.js';
 
 /** Random values of `shape`, nonzero so that using them by mistake would change the model. */
 function randomTensor(name: string, shape: number[], seed: number): OfficialTensor {
@@ -39,19 +38,6 @@ function withTensors(model: CanonicalModel, extra: OfficialTensor[], after: stri
   const at = tensors.findIndex((tensor) => tensor.name === after) + 1;
   expect(at, `${after} is stored`).toBeGreaterThan(0);
   return [...tensors.slice(0, at), ...extra, ...tensors.slice(at)];
-}
-
-/** A source that records which byte ranges were read. */
-function recordingSource(bytes: Uint8Array): { source: RandomAccessSource; reads: [number, number][] } {
-  const inner = memorySource(bytes);
-  const reads: [number, number][] = [];
-  return {
-    reads,
-    source: {
-      bytes: inner.bytes,
-      read: (offset, length) => (reads.push([offset, length]), inner.read(offset, length)),
-    },
-  };
 }
 
 describe("official v7 checkpoints with layer 0's value-residual gate (blocks.0.att.v0/v1/v2)", () => {
