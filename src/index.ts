@@ -20,6 +20,8 @@ export type {
   GenerateOptions,
   GenerationStats,
   ModelInput,
+  TokenAlternative,
+  TokenLogprobs,
   WarningEvent,
 } from './engine/types.js';
 export type { BackendChoice, BackendKind } from './backend/backend.js';

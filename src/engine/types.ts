@@ -70,6 +70,10 @@ export interface GenerateRequest extends SamplerOptions {
   stop?: string | string[];
   /** Token ids that end the generation; such a token is not emitted. */
   stopTokens?: number[];
+  /** Attach `logprobs` to every generated token (docs/api.md: which distribution they describe). Default false. */
+  logprobs?: boolean;
+  /** With `logprobs`: how many of the most likely alternatives to list, 0..20. Default 0. */
+  topLogprobs?: number;
 }
 
 export interface GenerateOptions extends GenerateRequest {
@@ -81,6 +85,22 @@ export interface GenerateOptions extends GenerateRequest {
 export interface GeneratedToken {
   token: number;
   text: string;
+  /** With `logprobs: true`. */
+  logprobs?: TokenLogprobs;
+}
+
+/** A token, its bytes and the natural logarithm of its probability in the distribution the sampler drew from. */
+export interface TokenAlternative {
+  token: number;
+  bytes: number[];
+  logprob: number;
+}
+
+/** The sampled token's log-probability and bytes, and the `topLogprobs` most likely tokens (most likely first). */
+export interface TokenLogprobs {
+  logprob: number;
+  bytes: number[];
+  top: TokenAlternative[];
 }
 
 /** Why a generation ended: a stop string or stop token, or `maxTokens`. */

@@ -4,7 +4,7 @@
  * from with a seeded xoshiro128** generator. The chosen token is then recorded for the penalties. Same seed, same
  * options and same logits → same tokens.
  */
-import { argmax, samplingDistribution, type FilterSettings } from './distribution.js';
+import { argmax, samplingDistribution, type Candidates } from './distribution.js';
 import { RepetitionPenalty } from './penalties.js';
 import { Prng } from './prng.js';
 
@@ -61,16 +61,36 @@ export class Sampler {
 
   /** Chooses the next token and records it for the repetition penalties. */
   sample(logits: Float32Array): number {
+    return this.choose(logits, false).token;
+  }
+
+  /**
+   * Like `sample`, also returning the distribution the token was drawn from (for log-probabilities): that of
+   * distribution.ts over the adjusted logits; at temperature 0, whose argmax ignores the filters, their plain softmax.
+   */
+  sampleWithDistribution(logits: Float32Array): { token: number; distribution: Candidates } {
+    const { token, distribution } = this.choose(logits, true);
+    return { token, distribution: distribution! };
+  }
+
+  private choose(logits: Float32Array, describe: boolean): { token: number; distribution?: Candidates } {
     const adjusted = this.adjustLogits(logits);
     assertSamplable(adjusted);
     const { temperature, topP, topK, minP } = this.options;
-    const token = temperature === 0 ? argmax(adjusted) : this.draw(adjusted, { temperature, topP, topK, minP });
+    let token: number;
+    let distribution: Candidates | undefined;
+    if (temperature === 0) {
+      token = argmax(adjusted);
+      if (describe) distribution = samplingDistribution(adjusted, { temperature: 1, topP: 1, topK: 0, minP: 0 });
+    } else {
+      distribution = samplingDistribution(adjusted, { temperature, topP, topK, minP });
+      token = this.draw(distribution);
+    }
     this.penalty.record(token);
-    return token;
+    return { token, distribution };
   }
 
-  private draw(logits: Float32Array, settings: FilterSettings): number {
-    const { ids, probabilities } = samplingDistribution(logits, settings);
+  private draw({ ids, probabilities }: Candidates): number {
     const target = this.prng.nextFloat();
     let runningSum = 0;
     for (let i = 0; i < ids.length; i++) {

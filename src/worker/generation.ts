@@ -9,8 +9,9 @@
  * whatever the session does next, so that a generation never spends a decode step nobody asked for.
  */
 import type { StateHandle } from '../backend/backend.js';
-import type { FinishReason, GenerateRequest } from '../engine/types.js';
+import type { FinishReason, GenerateRequest, TokenLogprobs } from '../engine/types.js';
 import { AbortError } from '../errors.js';
+import { checkTopLogprobs, sampledLogprobs } from '../sampling/logprobs.js';
 import { Sampler } from '../sampling/sampler.js';
 import { StopMatcher } from '../sampling/stop-matcher.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -42,13 +43,19 @@ export class GenerationPlan {
   readonly stopMatcher: StopMatcher;
   readonly stopTokens: ReadonlySet<number>;
   readonly maxTokens: number;
+  /** How many alternatives each token's logprobs list; undefined without `logprobs`. */
+  readonly topLogprobs: number | undefined;
 
   /** Throws RangeError for any option out of range, before anything runs. */
   constructor(request: GenerateRequest, nVocab: number) {
-    const { maxTokens = DEFAULT_MAX_TOKENS, stop = [], stopTokens = [] } = request;
+    const { maxTokens = DEFAULT_MAX_TOKENS, stop = [], stopTokens = [], logprobs = false, topLogprobs = 0 } = request;
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
       throw new RangeError(`maxTokens must be an integer ≥ 1, not ${maxTokens}.`);
     }
+    if (typeof logprobs !== 'boolean') throw new RangeError(`logprobs must be true or false, not ${String(logprobs)}.`);
+    checkTopLogprobs('topLogprobs', topLogprobs);
+    if (topLogprobs > 0 && !logprobs) throw new RangeError('topLogprobs needs logprobs: true.');
+    this.topLogprobs = logprobs ? topLogprobs : undefined;
     for (const token of stopTokens) {
       if (!Number.isInteger(token) || token < 0 || token >= nVocab) {
         throw new RangeError(`Stop token ${token} is outside the vocabulary [0, ${nVocab}).`);
@@ -88,23 +95,23 @@ export async function runGeneration(
     let logits = await context.currentLogits();
     while (generated < plan.maxTokens) {
       throwIfAborted(signal);
-      const token = plan.sampler.sample(logits);
+      const { token, logprobs } = sampleToken(plan, logits, tokenizer);
       cursor.unfed.push(token);
       cursor.history.push(token);
       if (generated++ === 0) firstTokenAt = performance.now();
       if (plan.stopTokens.has(token)) {
-        channel.push({ token, text: plan.stopMatcher.push(decoder.flush()).text + plan.stopMatcher.flush() });
+        channel.push({ token, text: plan.stopMatcher.push(decoder.flush()).text + plan.stopMatcher.flush(), logprobs });
         finishReason = 'stop';
         break;
       }
       const last = generated === plan.maxTokens;
       const { text, stop } = plan.stopMatcher.push(decoder.push(token) + (last ? decoder.flush() : ''));
       if (stop !== undefined) {
-        channel.push({ token, text });
+        channel.push({ token, text, logprobs });
         finishReason = 'stop';
         break;
       }
-      channel.push({ token, text: last ? text + plan.stopMatcher.flush() : text });
+      channel.push({ token, text: last ? text + plan.stopMatcher.flush() : text, logprobs });
       if (last) break;
       await channel.whenRoom(signal);
       throwIfAborted(signal);
@@ -127,6 +134,22 @@ export async function runGeneration(
     timeToFirstTokenMs: prompt.milliseconds + (firstTokenAt - startedAt),
     finishReason,
   });
+}
+
+/** The next token, with its log-probabilities when the plan asks for them. */
+function sampleToken(
+  plan: GenerationPlan,
+  logits: Float32Array,
+  tokenizer: Tokenizer,
+): { token: number; logprobs?: TokenLogprobs } {
+  if (plan.topLogprobs === undefined) return { token: plan.sampler.sample(logits) };
+  const { token, distribution } = plan.sampler.sampleWithDistribution(logits);
+  const { logprob, top } = sampledLogprobs(distribution, token, plan.topLogprobs);
+  const bytesOf = (id: number) => Array.from(tokenizer.decodeBytes([id]));
+  return {
+    token,
+    logprobs: { logprob, bytes: bytesOf(token), top: top.map((entry) => ({ ...entry, bytes: bytesOf(entry.token) })) },
+  };
 }
 
 function rate(count: number, milliseconds: number): number {
