@@ -1,5 +1,8 @@
 /**
  * Vite builds, one per mode:
+ *   --mode node        the Node build → dist/node/ (the package's `node` export and the CLI): one module per source
+ *                      file, dependencies left as imports, the WGSL kernels inlined as strings (`?raw` is resolved
+ *                      here, so nothing in the package points outside it); tsc adds the .d.ts files beside them
  *   (default)          the site: examples/ (index, script-tag, chat PWA, playground) — dev server, `vite build` →
  *                      dist/site/, `vite preview` serves dist/site; dev and preview serve ../shared/fixtures at /fixtures/
  *   --mode lib         the library for browsers without a bundler → dist/rwkv-webgpu.js (ESM) and
@@ -8,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import type { UserConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { inlineWorkers } from './examples/tooling/inline-workers.js';
 import { scriptTagBundle } from './examples/tooling/script-tag-bundle.js';
@@ -17,12 +21,31 @@ const root = import.meta.dirname;
 const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(root, '..', 'shared', 'fixtures');
 const examples = resolve(root, 'examples');
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'cli-runner') {
     return {
       root: resolve(root, 'src/cli/runner'),
       base: './',
       build: { outDir: resolve(root, 'dist/cli-runner'), emptyOutDir: true, target: 'es2022' },
+    };
+  }
+  if (mode === 'node') {
+    return {
+      publicDir: false,
+      build: {
+        ssr: true,
+        outDir: resolve(root, 'dist/node'),
+        emptyOutDir: true,
+        target: 'node20',
+        rolldownOptions: {
+          input: {
+            index: resolve(root, 'src/index.ts'),
+            'cli/main': resolve(root, 'src/cli/main.ts'),
+            'worker/entry': resolve(root, 'src/worker/entry.ts'),
+          },
+          output: { preserveModules: true, preserveModulesRoot: resolve(root, 'src'), entryFileNames: '[name].js' },
+        },
+      },
     };
   }
   if (mode === 'lib') {

@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { chromiumWebGpuArgs } from './src/gpu/browser-flags.js';
+import { chromiumLaunchOptions, testAdapter } from './src/cli/browser/chromium-options.js';
 
-const executablePath = process.env.CHROME_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const gpuAdapter = process.env.RWKV_GPU === 'hardware' ? 'hardware' : 'swiftshader';
 /** Absolute path of ../shared/fixtures; browser tests fetch it through Vite's /@fs/ route (see tests/browser/fixtures.ts). */
 const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(import.meta.dirname, '..', 'shared', 'fixtures');
 
@@ -38,7 +36,7 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: { executablePath, args: chromiumWebGpuArgs(gpuAdapter) },
+              launchOptions: chromiumLaunchOptions(testAdapter()),
             }),
             instances: [{ browser: 'chromium' }],
           },

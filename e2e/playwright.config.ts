@@ -3,14 +3,12 @@
  * server on 127.0.0.1 serves it and the fixtures at /fixtures/; headless Debian Chromium with WebGPU on
  * SwiftShader drives the pages like a person would. One worker: the machine has two cores and the pages run models.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { chromiumWebGpuArgs } from '../src/gpu/browser-flags.js';
+import { chromiumLaunchOptions, testAdapter } from '../src/cli/browser/chromium-options.js';
 
 const root = resolve(import.meta.dirname, '..');
 const port = Number(process.env.RWKV_E2E_PORT ?? 4174);
-const executablePath = process.env.CHROME_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
 export default defineConfig({
   testDir: '.',
@@ -23,10 +21,7 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',
-    launchOptions: {
-      executablePath,
-      args: chromiumWebGpuArgs(process.env.RWKV_GPU === 'hardware' ? 'hardware' : 'swiftshader'),
-    },
+    launchOptions: chromiumLaunchOptions(testAdapter()),
     viewport: { width: 1280, height: 900 },
     trace: 'retain-on-failure',
   },

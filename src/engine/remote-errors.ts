@@ -14,9 +14,11 @@ import {
   WebGPUUnavailableError,
 } from '../errors.js';
 import { DownloadError, ModelIntegrityError, ModelNotStoredError } from '../storage/errors.js';
+import { CheckpointNotFoundError, StateFormatError, StateMismatchError } from '../storage/state-errors.js';
 
 const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   AbortError,
+  CheckpointNotFoundError,
   DeviceLostError,
   DownloadError,
   GpuOutOfMemoryError,
@@ -26,6 +28,8 @@ const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   QuotaError,
   RangeError,
   RwkvError,
+  StateFormatError,
+  StateMismatchError,
   TokenizerMismatchError,
   TypeError,
   WebGPUUnavailableError,

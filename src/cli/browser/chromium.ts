@@ -1,31 +1,35 @@
 /**
- * Launches the headless Chromium that runs the `webgpu` backend: the browser is the runtime. The executable is
- * found as a user would expect — $CHROME_PATH, then Debian's /usr/bin/chromium, then Playwright's own download.
- * The adapter is the real GPU when there is one; otherwise WebGPU runs on SwiftShader (a CPU Vulkan).
+ * Launches the headless Chromium that runs the `webgpu` backend and `bench`: the browser is the runtime. Playwright
+ * drives it; it is an optional peer dependency of the package (only these commands need it), imported when a
+ * command first asks for a browser. The executable and flags come from chromium-options.ts.
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright';
 import type { Browser } from 'playwright';
-import { chromiumWebGpuArgs } from '../../gpu/browser-flags.js';
 import { RwkvError } from '../../errors.js';
+import { chromiumLaunchOptions } from './chromium-options.js';
+import type { AdapterChoice } from './chromium-options.js';
 
-export type AdapterChoice = 'hardware' | 'swiftshader';
+/** No usable Chromium could be started, or Playwright (which drives it) is not installed. */
+export class BrowserLaunchError extends RwkvError {
+  override name = 'BrowserLaunchError';
+}
 
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-
-/** No usable Chromium could be started. */
-export class BrowserLaunchError extends RwkvError {}
-
-export function findChromium(env: Record<string, string | undefined> = process.env): string | undefined {
-  if (env.CHROME_PATH) return env.CHROME_PATH;
-  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
-  return undefined;
+async function importPlaywright(): Promise<typeof import('playwright')> {
+  try {
+    return await import('playwright');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new BrowserLaunchError(
+      "the webgpu backend and bench drive Chromium through Playwright, which is not installed: run 'npm install playwright'",
+      { cause: error },
+    );
+  }
 }
 
 export async function launchChromium(adapter: AdapterChoice): Promise<Browser> {
-  const executablePath = findChromium();
+  const { chromium } = await importPlaywright();
+  const { executablePath, args } = chromiumLaunchOptions(adapter);
   try {
-    return await chromium.launch({ headless: true, executablePath, args: chromiumWebGpuArgs(adapter) });
+    return await chromium.launch({ headless: true, executablePath, args });
   } catch (error) {
     const where = executablePath ?? "Playwright's own Chromium";
     throw new BrowserLaunchError(

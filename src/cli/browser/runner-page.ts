@@ -11,7 +11,7 @@ import { reviveError } from '../../engine/remote-errors.js';
 import { WebGPUUnavailableError } from '../../errors.js';
 import type { AdapterReport, RunnerApi } from '../runner/runner-api.js';
 import { launchChromium } from './chromium.js';
-import type { AdapterChoice } from './chromium.js';
+import type { AdapterChoice } from './chromium-options.js';
 import { startStaticServer } from './static-server.js';
 import type { StaticServer } from './static-server.js';
 

@@ -8,8 +8,8 @@ import { requestGpuDevice } from '../../gpu/device.js';
 import type { GpuContext } from '../../gpu/device.js';
 import { createGpuModel } from '../../runtime/model.js';
 import type { GpuModel } from '../../runtime/model.js';
-import { openByteSource } from '../../worker/model-source.js';
 import { runGeneration } from '../generate-run.js';
+import { rangeSource } from './range-source.js';
 import { float32ToBase64 } from './runner-api.js';
 import type { RunnerApi } from './runner-api.js';
 
@@ -25,7 +25,7 @@ const api: RunnerApi = {
 
   async loadModel(modelUrl, maxChunk) {
     const gpu = await requestGpuDevice();
-    const canonical = await loadCanonicalModel(await openByteSource(new URL(modelUrl, location.href).href));
+    const canonical = await loadCanonicalModel(await rangeSource(new URL(modelUrl, location.href).href));
     const model = await createGpuModel(gpu, canonical, { maxChunk, maxSessions: 1, maxBatch: 1 });
     loaded = { gpu, model };
     return { nVocab: model.spec.nVocab };
