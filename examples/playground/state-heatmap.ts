@@ -20,7 +20,7 @@ export interface Grid {
 const V4_UNSET = -1e29;
 
 export function stateGrid(state: State, info: EngineInfo, layer: number, head: number): Grid {
-  const layout = layerStateLayout({ ...info, lora: {} });
+  const layout = layerStateLayout(info);
   const start = layer * layout.stride + layout.wkv;
   if (info.generation === '4') {
     const c = info.nEmbed;

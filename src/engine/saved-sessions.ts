@@ -5,8 +5,9 @@
  * checkpoint store (src/storage/checkpoint-store.ts): IndexedDB in browsers, process memory in Node.
  */
 import { QuotaError } from '../errors.js';
+import { stateSize } from '../model/state.js';
 import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
-import { StateMismatchError } from '../storage/state-errors.js';
+import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';
 import { decodeStateFile, encodeStateFile } from '../storage/state-file.js';
 import type { ModelDescription, StateFile } from '../storage/state-file.js';
 import type { EngineCoreApi, PrefillInput } from './core-api.js';
@@ -58,7 +59,13 @@ export class SavedSessions {
     const tokens = Uint32Array.from(typeof prefix === 'string' ? await this.core.encode(prefix) : prefix);
     if (tokens.length === 0) return this.core.createSession();
     const cached = await this.store.loadPrefix(this.info.modelId, tokens);
-    if (cached !== undefined) return this.open(cached);
+    if (cached !== undefined) {
+      try {
+        return await this.open(cached);
+      } catch (error) {
+        if (!(error instanceof StateFormatError)) throw error; // a corrupt cache entry is a miss
+      }
+    }
     const session = await this.core.createSession();
     try {
       await this.core.prefill(session, tokens);
@@ -80,6 +87,7 @@ export class SavedSessions {
 
   private open(file: StateFile): Promise<number> {
     this.assertOwn(file);
+    assertFits(file, this.info);
     const { tokens, state, logits } = file;
     return this.core.restoreSession({ tokens, state, logits });
   }
@@ -93,6 +101,30 @@ export class SavedSessions {
       `This state belongs to ${which}: ${describe(file.model, modelId)}; this engine runs ` +
         `${describe(this.model, this.info.modelId)}. A state restores only into the model it was saved from.`,
     );
+  }
+}
+
+/**
+ * A file of this model whose contents do not fit it is corrupt: the identity covers the model, not the file's own
+ * counts and token ids, which a damaged or hand-edited file can get wrong while staying the right length.
+ */
+function assertFits(file: StateFile, info: EngineInfo): void {
+  const { nVocab } = info;
+  const floats = stateSize(info);
+  if (file.state.data.length !== floats) {
+    throw new StateFormatError(
+      `Corrupt state file: it holds ${file.state.data.length} state values where this model's state has ${floats}.`,
+    );
+  }
+  const outside = file.tokens.findIndex((token) => token >= nVocab);
+  if (outside !== -1) {
+    throw new StateFormatError(
+      `Corrupt state file: token ${file.tokens[outside]} at position ${outside} is outside the model's vocabulary ` +
+        `of ${nVocab}.`,
+    );
+  }
+  if (file.logits !== undefined && file.logits.length !== nVocab) {
+    throw new StateFormatError(`Corrupt state file: ${file.logits.length} logits for a vocabulary of ${nVocab}.`);
   }
 }
 

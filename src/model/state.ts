@@ -31,13 +31,16 @@ export interface LayerStateLayout {
   stride: number;
 }
 
-export function layerStateLayout(spec: ModelSpec): LayerStateLayout {
+/** The parts of a spec that fix the state's size (an EngineInfo has them too). */
+export type StateShape = Pick<ModelSpec, 'generation' | 'nLayer' | 'nEmbed' | 'nHead' | 'headSize'>;
+
+export function layerStateLayout(spec: StateShape): LayerStateLayout {
   const c = spec.nEmbed;
   const wkvSize = spec.generation === '4' ? 3 * c : spec.nHead * spec.headSize * spec.headSize;
   return { ffnShift: 0, attShift: c, wkv: 2 * c, stride: 2 * c + wkvSize };
 }
 
-export function stateSize(spec: ModelSpec): number {
+export function stateSize(spec: StateShape): number {
   return layerStateLayout(spec).stride * spec.nLayer;
 }
 

@@ -1,0 +1,64 @@
+/**
+ * State files of the right model whose contents do not fit it (found by the fuzzer, tests/fuzz): token ids outside
+ * the vocabulary, or counts shifted between sections so that the length still matches, are refused with
+ * StateFormatError — not a RangeError from deep inside the engine — and a corrupt prefix-cache entry is a miss.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkpointStore } from '../../src/storage/checkpoint-store.js';
+import { StateFormatError } from '../../src/storage/state-errors.js';
+import { decodeStateFile, encodeStateFile } from '../../src/storage/state-file.js';
+import { collect, cpuEngine, tinyModel } from './helpers.js';
+
+async function exported(prompt: string, sessionDatabase = 'state-file-contents') {
+  const engine = await cpuEngine(tinyModel('7', 5), { sessionDatabase });
+  const session = await engine.createSession();
+  await session.prefill(prompt);
+  const bytes = new Uint8Array(await (await session.exportStateBlob()).arrayBuffer());
+  return { engine, session, bytes };
+}
+
+describe('state files whose contents do not fit their model', () => {
+  test('a token id outside the vocabulary', async () => {
+    const { engine, bytes } = await exported('abc');
+    const file = decodeStateFile(bytes);
+    file.tokens[1] = 256;
+    const error = await engine.importState(encodeStateFile(file)).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StateFormatError);
+    expect((error as Error).message).toMatch(/token 256 at position 1 is outside the model's vocabulary of 256/);
+    await engine.dispose();
+  });
+
+  test('a state value counted as a token: the length still matches', async () => {
+    const { engine, bytes } = await exported('abc');
+    const view = new DataView(bytes.buffer);
+    view.setUint32(84, view.getUint32(84, true) + 1, true); // one more token …
+    view.setUint32(92, view.getUint32(92, true) - 1, true); // … one state value fewer
+    const error = await engine.importState(bytes).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StateFormatError);
+    expect((error as Error).message).toMatch(/state values where this model's state has/);
+    await engine.dispose();
+  });
+
+  test('the untouched file still imports and continues like the original', async () => {
+    const { engine, session, bytes } = await exported('abc');
+    const imported = await engine.importState(bytes);
+    const options = { maxTokens: 4, temperature: 0 };
+    expect(await collect(imported.generate(options))).toEqual(await collect(session.generate(options)));
+    await engine.dispose();
+  });
+
+  test('a corrupt prefix-cache entry is a miss: the prefix is read again', async () => {
+    const database = 'state-file-contents-prefix';
+    const { engine, bytes } = await exported('sys', database);
+    const corrupt = decodeStateFile(bytes);
+    await checkpointStore(database).savePrefix({
+      ...corrupt,
+      state: { ...corrupt.state, data: corrupt.state.data.subarray(1) },
+    });
+    const session = await engine.createSession({ prefix: 'sys' });
+    const fresh = await engine.createSession();
+    await fresh.prefill('sys');
+    expect(await session.logits()).toEqual(await fresh.logits());
+    await engine.dispose();
+  });
+});
