@@ -1,7 +1,7 @@
 /// <reference types="vite-plugin-pwa/vanillajs" />
 /**
  * The chat page: registers the service worker (offline app shell), loads the model chosen by `?model=` or the
- * picker, and runs the conversations — Enter sends, replies stream in with a Stop button, and every conversation
+ * picker (the embedded model when none is chosen), and runs the conversations — Enter sends, replies stream in with a Stop button, and every conversation
  * is saved with a checkpoint of its RNN state so that a reload (online or not) resumes it without reading it again.
  */
 import { registerSW } from 'virtual:pwa-register';
@@ -9,7 +9,7 @@ import type { Engine } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
 import { LoadProgress } from '../shared/load-progress.js';
-import { fileName, ModelPicker } from '../shared/model-picker.js';
+import { ModelPicker, startingChoice } from '../shared/model-picker.js';
 import type { ModelChoice } from '../shared/model-picker.js';
 import { addressWithModel, pageOptions } from '../shared/page-options.js';
 import { formatTokensPerSecond } from '../shared/units.js';
@@ -220,7 +220,6 @@ navigator.serviceWorker?.addEventListener('controllerchange', showConnection);
 showConversation();
 showConnection();
 await picker.refresh();
-if (options.model !== undefined) {
-  picker.select(new URL(options.model, location.href).href);
-  void load({ model: options.model, vocab: options.vocab, label: fileName(options.model), backend: options.backend });
-}
+const starting = startingChoice(options);
+picker.select(new URL(starting.model, location.href).href);
+void load(starting);

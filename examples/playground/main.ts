@@ -1,12 +1,13 @@
 /**
- * The playground page: wires the model picker, the sampling form, Generate / Stop, the live speed figures and
+ * The playground page: loads the model of `?model=` or, when none is named, the embedded one, and wires the model
+ * picker, the sampling form, Generate / Stop, the live speed figures and
  * chart, the per-position probabilities, perplexity, and the state inspector (heat map, export, import).
  */
 import type { Engine, EngineInfo, GenerationStats, Session, State } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
 import { LoadProgress } from '../shared/load-progress.js';
-import { fileName, ModelPicker } from '../shared/model-picker.js';
+import { fileName, ModelPicker, startingChoice } from '../shared/model-picker.js';
 import type { ModelChoice } from '../shared/model-picker.js';
 import { addressWithModel, pageOptions } from '../shared/page-options.js';
 import { formatTokensPerSecond } from '../shared/units.js';
@@ -275,7 +276,6 @@ exportButton.addEventListener('click', () => void exportState());
 importInput.addEventListener('change', () => void importState());
 
 await picker.refresh();
-if (options.model !== undefined) {
-  picker.select(new URL(options.model, location.href).href);
-  void load({ model: options.model, vocab: options.vocab, label: fileName(options.model), backend: options.backend });
-}
+const starting = startingChoice(options);
+picker.select(new URL(starting.model, location.href).href);
+void load(starting);

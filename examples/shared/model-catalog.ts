@@ -1,7 +1,9 @@
 /**
- * The models the pickers offer: the official RWKV-7 World releases (BlinkDL/rwkv-7-world on Hugging Face, with
- * the World tokenizer's vocabulary from BlinkDL/ChatRWKV), and — when the dev or preview server serves the test
- * fixtures — the tiny byte-level models of rwkv.cpp's test suite at /fixtures/.
+ * The models the pickers offer: the embedded model shipped with the site (public/models/, what a page loads when
+ * none is chosen, so that a fresh clone generates with no download), the official RWKV-7 World releases
+ * (BlinkDL/rwkv-7-world on Hugging Face, with the World tokenizer's vocabulary from BlinkDL/ChatRWKV), and — when
+ * the dev or preview server serves the test fixtures — the tiny byte-level models of rwkv.cpp's test suite at
+ * /fixtures/.
  */
 
 export interface CatalogModel {
@@ -12,6 +14,16 @@ export interface CatalogModel {
   /** The tokenizer's vocabulary file, for models whose tokenizer needs one. */
   vocab?: string;
 }
+
+/**
+ * rwkv.cpp's tiny RWKV-5.2 test model (730K parameters, FP16, byte-level, MIT; public/models/README.md): it writes
+ * English-looking words and phrases, not sense (about 6 per byte perplexity on plain English).
+ */
+export const EMBEDDED_MODEL: CatalogModel = {
+  label: 'Embedded demo: tiny RWKV-5.2, 730K',
+  url: new URL('/models/tiny-rwkv-5v2-730K-FP16.bin', location.href).href,
+  bytes: 1_496_973,
+};
 
 export const WORLD_VOCAB_URL =
   'https://raw.githubusercontent.com/BlinkDL/ChatRWKV/main/tokenizer/rwkv_vocab_v20230424.txt';

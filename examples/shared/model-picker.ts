@@ -1,13 +1,15 @@
 /**
- * The model picker of the chat and the playground: one list (models already stored in this browser, the test
- * fixtures when the server has them, the official RWKV-7 World releases), a URL field, a file field, and the
- * backend. Every control has a visible label; choosing calls `onChoose` with what `createEngine` needs.
+ * The model picker of the chat and the playground: one list (the embedded model, models already stored in this
+ * browser, the test fixtures when the server has them, the official RWKV-7 World releases), a URL field, a file
+ * field, and the backend. Every control has a visible label; choosing calls `onChoose` with what `createEngine`
+ * needs; `startingChoice` is what a page loads before anything is chosen.
  */
 import type { BackendChoice } from '../../src/index.js';
 import { models } from '../../src/index.js';
 import { element } from './dom.js';
-import { fetchFixtureModels, OFFICIAL_MODELS, WORLD_VOCAB_URL } from './model-catalog.js';
+import { EMBEDDED_MODEL, fetchFixtureModels, OFFICIAL_MODELS, WORLD_VOCAB_URL } from './model-catalog.js';
 import type { CatalogModel } from './model-catalog.js';
+import type { PageOptions } from './page-options.js';
 import { formatBytes } from './units.js';
 
 export interface ModelChoice {
@@ -93,12 +95,16 @@ export class ModelPicker {
     );
   }
 
-  /** Fills the list: stored models first, then the fixtures (when served), then the official releases. */
+  /**
+   * Fills the list: the embedded model, the models stored in this browser, the fixtures (when served), then the
+   * official releases.
+   */
   async refresh(): Promise<void> {
     const [stored, fixtures] = await Promise.all([storedModels(), fetchFixtureModels()]);
-    const fixtureUrls = new Set(fixtures.map((model) => model.url));
+    const listed = new Set([EMBEDDED_MODEL.url, ...fixtures.map((model) => model.url)]);
     const groups: [string, CatalogModel[]][] = [
-      ['Stored in this browser', stored.filter((model) => !fixtureUrls.has(model.url))],
+      ['Shipped with this site', [EMBEDDED_MODEL]],
+      ['Stored in this browser', stored.filter((model) => !listed.has(model.url))],
       ['Test fixtures (served by this server)', fixtures],
       ['Official RWKV-7 World (download)', [...OFFICIAL_MODELS]],
     ];
@@ -148,6 +154,13 @@ async function storedModels(): Promise<CatalogModel[]> {
 
 function field(id: string, label: string, control: HTMLElement): HTMLElement {
   return element('div', { class: 'field' }, element('label', { for: id }, label), control);
+}
+
+/** What a page loads first: the model its address names (`?model=`), else the embedded model. */
+export function startingChoice(options: PageOptions): ModelChoice & { model: string } {
+  const { model, vocab, backend } = options;
+  if (model === undefined) return { model: EMBEDDED_MODEL.url, label: EMBEDDED_MODEL.label, backend };
+  return { model, vocab, label: fileName(model), backend };
 }
 
 export function fileName(url: string): string {
