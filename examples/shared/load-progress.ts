@@ -39,7 +39,7 @@ export class LoadProgress {
   }
 
   update(event: EngineEvent, at = performance.now()): void {
-    if (event.phase === 'warning') return;
+    if (!('loaded' in event)) return; // warnings, device loss and recovery: not loading progress
     const { phase, loaded, total } = event;
     if (total > 0) this.bar.value = Math.min(1, loaded / total);
     else this.bar.removeAttribute('value');

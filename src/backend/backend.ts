@@ -3,6 +3,7 @@
  * (addressed by handles), and runs prefill (many tokens of one state) and batched decode (one token for each of
  * several states). The CPU backend wraps the reference forward pass; the WebGPU backend wraps the GPU runtime.
  */
+import type { DeviceLostError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 
@@ -30,6 +31,8 @@ export interface InferenceBackend {
   readonly weightBytes: number;
   /** Most states one `decode` call takes. */
   readonly maxBatch: number;
+  /** Resolves once the device under the backend is lost (also after `dispose`); absent where none can be (CPU). */
+  readonly lost?: Promise<DeviceLostError>;
   /** A fresh state (zeros; v4's pp at −1e30). */
   allocateState(): Promise<StateHandle>;
   freeState(handle: StateHandle): void;

@@ -7,6 +7,7 @@
  * Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
  * is lost, every call fails with the DeviceLostError that says why.
  */
+import type { DeviceLostError } from '../errors.js';
 import { checkGpuErrors } from '../gpu/device.js';
 import type { GpuContext } from '../gpu/device.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
@@ -75,6 +76,10 @@ class WebGpuBackend implements InferenceBackend {
 
   get maxBatch(): number {
     return this.model.maxBatch;
+  }
+
+  get lost(): Promise<DeviceLostError> {
+    return this.gpu.lost;
   }
 
   async allocateState(): Promise<StateHandle> {

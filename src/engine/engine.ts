@@ -17,6 +17,7 @@ import { SavedSessions } from './saved-sessions.js';
 import { Session } from './session.js';
 import type {
   CoreOptions,
+  DeviceLossFallback,
   EngineEventCallback,
   EngineInfo,
   EvaluateResult,
@@ -41,6 +42,12 @@ export interface EngineOptions {
   worker?: boolean;
   /** Most prompt tokens fed in one scheduler step, between two decode steps of the other sessions; default 64. */
   prefillChunkSize?: number;
+  /**
+   * When the GPU device is lost the engine reloads the model on a new one and restores every session (events
+   * `device-lost`, `recovered`). When no GPU adapter is left: 'cpu' continues on the CPU (a `cpu-fallback` warning),
+   * 'none' (default) fails every pending and later call with DeviceLostError.
+   */
+  fallback?: DeviceLossFallback;
   /**
    * IndexedDB database of saved sessions and the prefix cache; default 'rwkv-webgpu-sessions'. In Node (no
    * IndexedDB) they are kept in memory for the life of the process, one store per name.
@@ -67,6 +74,8 @@ export interface SavedSessionList {
 export const DEFAULT_PREFILL_CHUNK_SIZE = 64;
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+
+const FALLBACKS: readonly DeviceLossFallback[] = ['none', 'cpu'];
 
 export class Engine {
   /** The model's shape, weight type, tokenizer, backend (and GPU adapter and limits), and load warnings. */
@@ -188,7 +197,12 @@ function resolveOptions(options: EngineOptions): CoreOptions {
   if (!BACKEND_CHOICES.includes(backend)) {
     throw new TypeError(`backend must be one of ${BACKEND_CHOICES.join(', ')}, not ${JSON.stringify(backend)}.`);
   }
+  const fallback = options.fallback ?? 'none';
+  if (!FALLBACKS.includes(fallback)) {
+    throw new TypeError(`fallback must be one of ${FALLBACKS.join(', ')}, not ${JSON.stringify(fallback)}.`);
+  }
   return {
+    fallback,
     model: resolveInput(options.model, 'model'),
     name: modelName(options.model),
     backend,

@@ -4,6 +4,7 @@
  * structured-cloneable data, so the same core runs in a Web Worker or in the current thread.
  */
 import type { BackendChoice, BackendKind } from '../backend/backend.js';
+import type { RecoveryEvent } from '../backend/recovering.js';
 import type { Generation, SourceType, TokenizerKind } from '../model/spec.js';
 import type { LoadProgress } from '../progress.js';
 import type { SamplerOptions } from '../sampling/sampler.js';
@@ -14,17 +15,28 @@ export type ModelInput = string | URL | Blob | ArrayBuffer | Uint8Array;
 /** What the core receives: URLs made absolute on the page side (a worker resolves relative URLs differently). */
 export type ResolvedInput = string | Blob | ArrayBuffer | Uint8Array;
 
-/** Emitted once when `backend: 'auto'` falls back to the CPU because WebGPU is unavailable. */
+/**
+ * A warning: `webgpu-unavailable` once when `backend: 'auto'` falls back to the CPU at load because WebGPU is
+ * unavailable; `cpu-fallback` when, after a GPU device loss, no adapter is left and `fallback: 'cpu'` moved the
+ * model to the CPU.
+ */
 export interface WarningEvent {
   phase: 'warning';
-  code: 'webgpu-unavailable';
+  code: 'webgpu-unavailable' | 'cpu-fallback';
   message: string;
 }
 
-/** Everything `onProgress` receives: loading progress (src/progress.ts) and warnings. */
-export type EngineEvent = LoadProgress | WarningEvent;
+/**
+ * Everything `onProgress` receives: loading progress (src/progress.ts), warnings, and a GPU device loss and the
+ * recovery from it (`device-lost` with the reason, then `recovered` with the milliseconds it took — or, when the
+ * recovery fails, every pending and later call rejects with DeviceLostError).
+ */
+export type EngineEvent = LoadProgress | WarningEvent | RecoveryEvent;
 
 export type EngineEventCallback = (event: EngineEvent) => void;
+
+/** What the engine does when the GPU device is lost and no adapter is left (see `EngineOptions.fallback`). */
+export type DeviceLossFallback = 'cpu' | 'none';
 
 /** The options of the engine core: those of `createEngine` minus what only the page side handles. */
 export interface CoreOptions {
@@ -36,6 +48,8 @@ export interface CoreOptions {
   /** The tokenizer's asset file (World vocabulary, Pile 20B JSON): a URL or its bytes. */
   vocab?: ResolvedInput;
   prefillChunkSize: number;
+  /** After a GPU device loss with no adapter left: 'cpu' continues on the CPU, 'none' fails with DeviceLostError. */
+  fallback: DeviceLossFallback;
 }
 
 export interface EngineInfo {

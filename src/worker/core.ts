@@ -9,6 +9,7 @@
  */
 import type { InferenceBackend, StateHandle } from '../backend/backend.js';
 import { openBackend } from '../backend/open.js';
+import { RecoveringBackend } from '../backend/recovering.js';
 import type { EngineCoreApi, PrefillInput, SessionSnapshot } from '../engine/core-api.js';
 import type {
   CoreOptions,
@@ -17,6 +18,7 @@ import type {
   EvaluateResult,
   GenerateRequest,
   GenerationPull,
+  WarningEvent,
 } from '../engine/types.js';
 import { AbortError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
@@ -28,6 +30,7 @@ import { NllAccumulator } from './evaluate.js';
 import { GenerationPlan, runGeneration } from './generation.js';
 import type { SessionCursor } from './generation.js';
 import { openModelSource } from './model-source.js';
+import { reopenModel } from './reopen-model.js';
 import { Scheduler } from './scheduler.js';
 import { StreamFingerprint } from './stream-fingerprint.js';
 import { TokenChannel } from './token-channel.js';
@@ -86,18 +89,27 @@ export class EngineCore implements EngineCoreApi {
       if (signal?.aborted) throw new AbortError();
     });
     const warnings: string[] = [];
-    const backend = await openBackend(fingerprint.wrap(abortable), options.backend, {
+    const warn = (code: WarningEvent['code'], message: string) => {
+      warnings.push(message);
+      onEvent?.({ phase: 'warning', code, message });
+    };
+    const opened = await openBackend(fingerprint.wrap(abortable), options.backend, {
       onProgress: onEvent,
-      onWarning(message) {
-        warnings.push(message);
-        onEvent?.({ phase: 'warning', code: 'webgpu-unavailable', message });
-      },
+      onWarning: (message) => warn('webgpu-unavailable', message),
     });
+    let backend = opened;
     try {
       if (signal?.aborted) throw new AbortError();
-      await file.annotate({ format: stream.format, spec: backend.spec });
+      await file.annotate({ format: stream.format, spec: opened.spec });
+      const identity = fingerprint.identity();
+      if (opened.lost !== undefined) {
+        backend = new RecoveringBackend(opened, {
+          reopen: () => reopenModel(file, identity, options.fallback, (message) => warn('cpu-fallback', message)),
+          onEvent: (event) => onEvent?.(event),
+        });
+      }
       onEvent?.({ phase: 'ready', loaded: backend.weightBytes, total: backend.weightBytes });
-      return new EngineCore(backend, tokenizer, options, warnings, fingerprint.identity());
+      return new EngineCore(backend, tokenizer, options, warnings, identity);
     } catch (error) {
       backend.dispose();
       throw error;

@@ -31,6 +31,11 @@ export interface ModelSource {
   bytes: number | undefined;
   /** Records the detected format and spec in the store's manifest (nothing for a source read directly). */
   annotate(details: { format: string; spec: ModelSpec }): Promise<void>;
+  /**
+   * The same file's bytes again, from their start (to reload the model after a GPU device loss): from IndexedDB for
+   * a stored model, the held Blob or bytes, or a URL fetched again. Fails when they are gone (model deleted).
+   */
+  reopen(): Promise<ByteSource>;
 }
 
 /** Whether the model store works here: IndexedDB, and crypto.subtle for the chunk hashes (secure contexts). */
@@ -47,7 +52,12 @@ export async function openModelSource(
   const storable = input instanceof Blob || (typeof input === 'string' && /^https?:/i.test(input));
   if (!storable || !modelStoreAvailable()) {
     const source = await openByteSource(input, onProgress, signal);
-    return { source, bytes: sizeOf(input, source), annotate: async () => undefined };
+    return {
+      source,
+      bytes: sizeOf(input, source),
+      annotate: async () => undefined,
+      reopen: () => openByteSource(input),
+    };
   }
   const options = { onProgress, signal };
   const { id } =
@@ -56,6 +66,7 @@ export async function openModelSource(
   return {
     source: stored,
     bytes: stored.bytes,
+    reopen: () => models.open(id),
     async annotate(details) {
       try {
         await models.annotate(id, details);
