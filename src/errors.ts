@@ -48,3 +48,12 @@ export class AbortError extends RwkvError {
 export class GpuOutOfMemoryError extends RwkvError {
   override name = 'GpuOutOfMemoryError';
 }
+
+/**
+ * A JSON Schema or grammar given for constrained output cannot be compiled (bad syntax, an unsupported keyword —
+ * named in the message — or a grammar no output can satisfy). Raised before any token is generated: a request is
+ * never answered with unconstrained text.
+ */
+export class GrammarError extends RwkvError {
+  override name = 'GrammarError';
+}

@@ -76,8 +76,18 @@ export interface EngineInfo {
   warnings: string[];
 }
 
+/**
+ * Constrained output (docs/structured-output.md): plain text, any JSON object, or JSON that validates against a
+ * JSON Schema. Whitespace between JSON tokens is not generated (compact JSON), so a model cannot spin in it.
+ */
+export type ResponseFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; schema: object };
+
 /** The options of `session.generate` that travel to the core. */
 export interface GenerateRequest extends SamplerOptions {
+  /** Constrains the output to JSON (any object, or one matching a schema); default `{ type: 'text' }`. */
+  responseFormat?: ResponseFormat;
+  /** A grammar in GBNF (llama.cpp's form, root rule `root`) the output must match; not with a JSON responseFormat. */
+  grammar?: string;
   /** Most tokens to generate; default 256. */
   maxTokens?: number;
   /** Text that ends the generation; it is matched across token boundaries and never emitted. */
@@ -117,7 +127,7 @@ export interface TokenLogprobs {
   top: TokenAlternative[];
 }
 
-/** Why a generation ended: a stop string or stop token, or `maxTokens`. */
+/** Why a generation ended: a stop string, a stop token or a complete grammar; or `maxTokens`. */
 export type FinishReason = 'stop' | 'length';
 
 export interface GenerationStats {

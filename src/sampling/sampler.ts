@@ -1,6 +1,6 @@
 /**
  * Picks the next token from a model's logits. Per step: logits + logitBias, minus the repetition penalties
- * (penalties.ts); temperature 0 → argmax; otherwise the filtered, tempered distribution of distribution.ts, drawn
+ * (penalties.ts), then the token mask of constrained output (tokens it disallows → −Infinity); temperature 0 → argmax; otherwise the filtered, tempered distribution of distribution.ts, drawn
  * from with a seeded xoshiro128** generator. The chosen token is then recorded for the penalties. Same seed, same
  * options and same logits → same tokens.
  */
@@ -33,12 +33,21 @@ export type ResolvedSamplerOptions = Required<Omit<SamplerOptions, 'logitBias'>>
   logitBias: ReadonlyMap<number, number>;
 };
 
+/** Restricts the next token (constrained output, src/grammar/): sets the logits of disallowed tokens to −Infinity. */
+export interface TokenMask {
+  apply(logits: Float32Array): void;
+}
+
 export class Sampler {
   readonly options: Readonly<ResolvedSamplerOptions>;
   private readonly prng: Prng;
   private readonly penalty: RepetitionPenalty;
 
-  constructor(options: SamplerOptions = {}) {
+  /** `mask`, when given, is applied at every step in its current state (its owner advances it between steps). */
+  constructor(
+    options: SamplerOptions = {},
+    private readonly mask?: TokenMask,
+  ) {
     this.options = resolveSamplerOptions(options);
     this.prng = new Prng(this.options.seed);
     this.penalty = new RepetitionPenalty({
@@ -48,7 +57,7 @@ export class Sampler {
     });
   }
 
-  /** The logits after bias and penalties (a new array; `logits` is left as it was). */
+  /** The logits after bias, penalties and the token mask (a new array; `logits` is left as it was). */
   adjustLogits(logits: Float32Array): Float32Array {
     const adjusted = logits.slice();
     for (const [id, bias] of this.options.logitBias) {
@@ -56,6 +65,7 @@ export class Sampler {
       adjusted[id] += bias;
     }
     this.penalty.apply(adjusted);
+    this.mask?.apply(adjusted);
     return adjusted;
   }
 

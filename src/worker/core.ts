@@ -216,7 +216,7 @@ export class EngineCore implements EngineCoreApi {
 
   async startGeneration(id: number, request: GenerateRequest): Promise<number> {
     const session = this.session(id);
-    const plan = new GenerationPlan(request, this.backend.spec.nVocab);
+    const plan = await GenerationPlan.create(request, this.backend.spec.nVocab, this.tokenizer);
     const generationId = this.nextId++;
     const generation: GenerationRecord = {
       channel: new TokenChannel(CHANNEL_CAPACITY),

@@ -1,7 +1,7 @@
 /**
  * One generation of a session: sample a token from the current logits, stream it out with the text it completes,
- * feed it back through the scheduler's batched decode, repeat — until `maxTokens`, a stop token, a stop string or an
- * abort. Every sampled token is pushed exactly once; its `text` is what became safe to show: UTF-8 pieces wait for
+ * feed it back through the scheduler's batched decode, repeat — until `maxTokens`, a stop token, a stop string, a
+ * complete grammar (constrained output: the sampler masks what the grammar disallows) or an abort. Every sampled token is pushed exactly once; its `text` is what became safe to show: UTF-8 pieces wait for
  * their character (stream decoder), text that may start a stop string waits for the next tokens (StopMatcher), and
  * neither a stop string nor a stop token is ever part of `text`.
  *
@@ -12,6 +12,7 @@ import type { StateHandle } from '../backend/backend.js';
 import type { FinishReason, GenerateRequest, TokenLogprobs } from '../engine/types.js';
 import { AbortError } from '../errors.js';
 import { checkTopLogprobs, sampledLogprobs } from '../sampling/logprobs.js';
+import { GrammarConstraint } from '../grammar/constraint.js';
 import { Sampler } from '../sampling/sampler.js';
 import { StopMatcher } from '../sampling/stop-matcher.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -46,8 +47,21 @@ export class GenerationPlan {
   /** How many alternatives each token's logprobs list; undefined without `logprobs`. */
   readonly topLogprobs: number | undefined;
 
-  /** Throws RangeError for any option out of range, before anything runs. */
-  constructor(request: GenerateRequest, nVocab: number) {
+  /**
+   * Throws RangeError for any option out of range and GrammarError for a grammar or schema that cannot be compiled,
+   * before anything runs.
+   */
+  static async create(request: GenerateRequest, nVocab: number, tokenizer: Tokenizer): Promise<GenerationPlan> {
+    const checked = new GenerationPlan(request, nVocab);
+    const constraint = await GrammarConstraint.fromRequest(request, tokenizer);
+    return constraint === undefined ? checked : new GenerationPlan(request, nVocab, constraint);
+  }
+
+  private constructor(
+    request: GenerateRequest,
+    nVocab: number,
+    readonly constraint?: GrammarConstraint,
+  ) {
     const { maxTokens = DEFAULT_MAX_TOKENS, stop = [], stopTokens = [], logprobs = false, topLogprobs = 0 } = request;
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
       throw new RangeError(`maxTokens must be an integer ≥ 1, not ${maxTokens}.`);
@@ -64,7 +78,7 @@ export class GenerationPlan {
     this.maxTokens = maxTokens;
     this.stopTokens = new Set(stopTokens);
     this.stopMatcher = new StopMatcher(typeof stop === 'string' ? [stop] : stop);
-    this.sampler = new Sampler(request);
+    this.sampler = new Sampler(request, constraint);
   }
 }
 
@@ -96,6 +110,7 @@ export async function runGeneration(
     while (generated < plan.maxTokens) {
       throwIfAborted(signal);
       const { token, logprobs } = sampleToken(plan, logits, tokenizer);
+      await plan.constraint?.accept(token);
       cursor.unfed.push(token);
       cursor.history.push(token);
       if (generated++ === 0) firstTokenAt = performance.now();
@@ -104,7 +119,8 @@ export async function runGeneration(
         finishReason = 'stop';
         break;
       }
-      const last = generated === plan.maxTokens;
+      const complete = plan.constraint?.complete === true;
+      const last = complete || generated === plan.maxTokens;
       const { text, stop } = plan.stopMatcher.push(decoder.push(token) + (last ? decoder.flush() : ''));
       if (stop !== undefined) {
         channel.push({ token, text, logprobs });
@@ -112,6 +128,7 @@ export async function runGeneration(
         break;
       }
       channel.push({ token, text: last ? text + plan.stopMatcher.flush() : text, logprobs });
+      if (complete) finishReason = 'stop';
       if (last) break;
       await channel.whenRoom(signal);
       throwIfAborted(signal);
@@ -123,6 +140,8 @@ export async function runGeneration(
   } catch (error) {
     channel.fail(error);
     return;
+  } finally {
+    plan.constraint?.dispose();
   }
   const endedAt = performance.now();
   const { prompt } = context;
