@@ -21,7 +21,7 @@ export function loadXGrammar(): Promise<XGrammarModule> {
 async function importXGrammar(): Promise<XGrammarModule> {
   const scope = globalThis as { location?: unknown; document?: unknown; xgrammar?: XGrammarModule };
   const placeholder = scope.document === undefined && scope.location === undefined;
-  if (placeholder) scope.location = { href: import.meta.url };
+  if (placeholder) scope.location = { href: 'file:///' };
   try {
     const loaded = (await import('@mlc-ai/web-xgrammar')) as Partial<XGrammarModule> & { default?: XGrammarModule };
     const found = [loaded, loaded.default, scope.xgrammar].find((candidate) => candidate?.GrammarCompiler) as
