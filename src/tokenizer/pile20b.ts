@@ -187,6 +187,16 @@ function parseConfig(json: string): Pile20bConfig {
     }
     return { id: id as number, content, normalized: typeof normalized === 'boolean' ? normalized : special !== true };
   });
+  // Ids index the token tables, sized by the largest: an id far beyond the tokens defined (gaps are allowed, a few)
+  // would size them by itself — 4 billion entries for one line of JSON.
+  const tokenCount = vocab.size + addedTokens.length;
+  const idLimit = 2 * tokenCount + 1024;
+  const far = [...vocab.values(), ...addedTokens.map((token) => token.id)].find((id) => id >= idLimit);
+  if (far !== undefined) {
+    throw formatError(
+      `id ${far} is far beyond the ${tokenCount} tokens the file defines (ids must stay below ${idLimit})`,
+    );
+  }
   return { vocab, merges, addedTokens, nfc: normalizer !== null };
 }
 

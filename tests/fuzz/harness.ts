@@ -16,6 +16,8 @@ export interface FuzzOptions {
   timeLimitMs: number;
   /** Run only this case number. */
   only?: number;
+  /** Print each case before it runs. */
+  trace?: boolean;
 }
 
 export interface FuzzFailure {
@@ -90,6 +92,8 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
       const target = targets[caseNumber % targets.length];
       const random = caseRandom(options.seed, caseNumber);
       const fuzzCase = target.nextCase(random);
+      // A synchronous endless loop cannot be timed out from this thread: the trace names the case that hangs.
+      if (options.trace) console.error(`case ${caseNumber}: ${target.format}, ${fuzzCase.seed}, ${fuzzCase.mutation}`);
       const formatReport = (report.formats[target.format] ??= emptyReport());
       const fail = (problem: string): void => {
         formatReport.failures++;

@@ -123,6 +123,17 @@ describe('Pile20bTokenizer on a hand-made vocabulary', () => {
     ['a missing byte', handMadeJson([]).replace('"a":97,', ''), 'no token for byte 0x61'],
     ['an lstrip added token', handMadeJson([], [{ id: 300, content: 'x', lstrip: true }]), 'unsupported'],
     ['no pre-tokenizer', JSON.stringify({ model: { type: 'BPE' } }), 'missing "pre_tokenizer"'],
+    // Found by the fuzzer (tests/fuzz): such an id sized the token tables by itself, a hang of minutes.
+    [
+      'a vocab id far beyond the tokens',
+      handMadeJson([]).replace('"a":97', '"a":4294967294'),
+      'id 4294967294 is far beyond',
+    ],
+    [
+      'an added token id far beyond',
+      handMadeJson([], [{ id: 1e9, content: '<x>' }]),
+      'id 1000000000 is far beyond the 257',
+    ],
   ])('rejects %s', (_label, json, reason) => {
     expect(() => new Pile20bTokenizer(json)).toThrow(ModelFormatError);
     expect(() => new Pile20bTokenizer(json)).toThrow(reason);
