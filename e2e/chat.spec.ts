@@ -1,7 +1,9 @@
 /**
  * The offline chat PWA: it answers, shows text as text, stops on request, keeps several conversations, and after
  * going offline and reloading it still has every conversation and answers again from the saved RNN state (reading
- * only the new turn). It is installable (Chromium's own installability check).
+ * only the new turn). It is installable (Chromium's own installability check). What the user types is never lost:
+ * queued while the model loads or a reply streams, kept with a note when no model could be loaded (these tests use
+ * the embedded model, so they run without fixtures).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,4 +161,82 @@ test('is installable: manifest, icons and a service worker that controls the pag
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
+});
+
+const EMBEDDED_PATH = '/models/tiny-rwkv-5v2-730K-FP16.bin';
+
+test('a message typed while the model loads is queued, then sent as soon as it is ready', async ({ page }) => {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**${EMBEDDED_PATH}`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/chat/?backend=cpu');
+  const box = page.getByLabel('Message');
+  await expect(box).toHaveAttribute('placeholder', /model is loading/);
+  await setReplyLimit(page, 8);
+  await box.fill('Sent while loading');
+  await box.press('Enter');
+  await expect(page.locator('#composer-status')).toHaveText(/^Queued: sent as soon as the model is ready/);
+  await expect(box).toHaveValue('Sent while loading');
+  await expect(page.getByRole('button', { name: 'Queue' })).toBeVisible();
+  await expect(page.locator('.message')).toHaveCount(0);
+
+  release();
+  await expect(page.locator('.message.user .content')).toHaveText(['Sent while loading'], { timeout: 60_000 });
+  await expect(page.locator('.message.assistant .note')).toBeVisible({ timeout: 60_000 });
+  await expect(box).toHaveValue('');
+  await expect(page.locator('#composer-status')).toHaveText('');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+});
+
+test('Enter while a reply streams queues the next message; it is sent when the reply ends', async ({ page }) => {
+  await page.goto('/chat/?backend=cpu');
+  await expect(page.locator('#model-status')).toContainText('RWKV v5.2', { timeout: 60_000 });
+  await setReplyLimit(page, 4000);
+  const box = page.getByLabel('Message');
+  await box.fill('First');
+  await box.press('Enter');
+  await expect(page.locator('.message.assistant .content').first()).toHaveText(/\S/, { timeout: 60_000 });
+  await box.fill('Second');
+  await box.press('Enter');
+  await expect(page.locator('#composer-status')).toHaveText(/^Queued: sent when this reply ends/);
+  await expect(box).toHaveValue('Second');
+  await expect(page.locator('.message.user .content')).toHaveText(['First']);
+
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('.message.user .content')).toHaveText(['First', 'Second'], { timeout: 30_000 });
+  await expect(box).toHaveValue('');
+  await expect(page.locator('.message.assistant .content').nth(1)).toHaveText(/\S/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('.message.assistant .note')).toHaveCount(2);
+});
+
+test('a model that fails to load shows the error and the picker; the typed message stays', async ({
+  page,
+  baseURL,
+}) => {
+  await page.goto('/chat/?model=/models/no-such-model.bin&backend=cpu');
+  await expect(page.locator('#model-status')).toContainText('Could not load no-such-model.bin: ', {
+    timeout: 60_000,
+  });
+  await expect(page.locator('#model-panel')).toHaveAttribute('open', '');
+  const box = page.getByLabel('Message');
+  await box.fill('Still here');
+  await box.press('Enter');
+  await expect(page.locator('#composer-status')).toHaveText(
+    'No model loaded: pick one under Model. Your message stays here.',
+  );
+  await expect(box).toHaveValue('Still here');
+  await expect(page.locator('.message')).toHaveCount(0);
+
+  await page.locator('#model-list').selectOption(new URL(EMBEDDED_PATH, baseURL).href);
+  await page.getByRole('button', { name: 'Load model' }).click();
+  await expect(page.locator('#model-status')).toContainText('RWKV v5.2', { timeout: 60_000 });
+  await expect(box).toHaveValue('Still here');
+  await setReplyLimit(page, 8);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.locator('.message.user .content')).toHaveText(['Still here']);
+  await expect(page.locator('.message.assistant .note')).toBeVisible({ timeout: 60_000 });
 });

@@ -1,8 +1,11 @@
 /// <reference types="vite-plugin-pwa/vanillajs" />
 /**
  * The chat page: registers the service worker (offline app shell), loads the model chosen by `?model=` or the
- * picker (the embedded model when none is chosen), and runs the conversations — Enter sends, replies stream in with a Stop button, and every conversation
- * is saved with a checkpoint of its RNN state so that a reload (online or not) resumes it without reading it again.
+ * picker (the embedded model when none is chosen), and runs the conversations — Enter sends, replies stream in with
+ * a Stop button, and every conversation is saved with a checkpoint of its RNN state so that a reload (online or not)
+ * resumes it without reading it again. What the user typed is never lost: it leaves the message box only when it is
+ * sent; Enter while the model loads or a reply streams queues it (sent when ready), and with no model it stays there
+ * with a visible note.
  */
 import { registerSW } from 'virtual:pwa-register';
 import type { Engine } from '../../src/index.js';
@@ -36,6 +39,7 @@ const messageBox = byId('message', HTMLTextAreaElement);
 const sendButton = byId('send', HTMLButtonElement);
 const stopButton = byId('stop', HTMLButtonElement);
 const maxTokensInput = byId('max-tokens', HTMLInputElement);
+const composerStatus = byId('composer-status', HTMLElement);
 
 const store = new ConversationStore();
 const options = pageOptions();
@@ -48,6 +52,9 @@ let current: Conversation = conversations[0] ?? newConversation();
 let engine: Engine | undefined;
 let chat: ChatSessions | undefined;
 let replying: AbortController | undefined;
+let loading = false;
+/** The message box's text is to be sent as soon as the model is ready or the reply ends. */
+let queued = false;
 
 registerSW({ immediate: true });
 
@@ -107,6 +114,7 @@ async function load(choice: ModelChoice): Promise<void> {
   await engine?.dispose();
   engine = undefined;
   picker.setBusy(true);
+  setLoading(true);
   modelStatus.textContent = `Loading ${choice.label}…`;
   try {
     engine = await loadEngine(choice, progress);
@@ -118,29 +126,64 @@ async function load(choice: ModelChoice): Promise<void> {
     history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     modelPanel.open = false;
     messageBox.focus();
-  } catch {
-    modelStatus.textContent = 'No model loaded';
+  } catch (error) {
+    modelStatus.textContent = `Could not load ${choice.label}: ${errorMessage(error)}`;
     modelPanel.open = true;
+    if (queued) {
+      queued = false;
+      composerStatus.textContent = 'The model did not load: pick another under Model. Your message stays here.';
+    }
   } finally {
     picker.setBusy(false);
+    setLoading(false);
   }
+  if (queued) void send();
+}
+
+function setLoading(value: boolean): void {
+  loading = value;
+  updateComposer();
 }
 
 function setReplying(controller: AbortController | undefined): void {
   replying = controller;
-  sendButton.disabled = controller !== undefined;
   stopButton.hidden = controller === undefined;
   newButton.disabled = controller !== undefined;
+  updateComposer();
+}
+
+/** Send reads "Queue" while a message would wait (model loading, reply streaming); the box says why. */
+function updateComposer(): void {
+  const waiting = loading || replying !== undefined;
+  sendButton.textContent = waiting ? 'Queue' : 'Send';
+  messageBox.placeholder = loading
+    ? 'The model is loading — type now; Enter queues your message until it is ready'
+    : 'Message — Enter sends, Shift+Enter starts a new line';
+}
+
+/** Keeps the message in the box: queued while the model loads or a reply streams, else refused with a note. */
+function hold(): void {
+  if (loading || replying !== undefined) {
+    queued = true;
+    composerStatus.textContent = loading
+      ? 'Queued: sent as soon as the model is ready (empty the box to cancel).'
+      : 'Queued: sent when this reply ends (empty the box to cancel).';
+    return;
+  }
+  composerStatus.textContent = 'No model loaded: pick one under Model. Your message stays here.';
+  modelPanel.open = true;
 }
 
 async function send(): Promise<void> {
   const text = messageBox.value.trim();
-  if (text === '' || replying !== undefined) return;
-  if (chat === undefined) {
-    modelStatus.textContent = 'Load a model first (Model, in the sidebar).';
-    modelPanel.open = true;
+  if (text === '') {
+    queued = false;
+    composerStatus.textContent = '';
     return;
   }
+  if (chat === undefined || replying !== undefined) return hold();
+  queued = false;
+  composerStatus.textContent = '';
   messageBox.value = '';
   current.messages.push({ role: 'user', content: text });
   if (current.title === NEW_TITLE)
@@ -181,6 +224,7 @@ async function send(): Promise<void> {
     setReplying(undefined);
     messageBox.focus();
   }
+  if (queued) await send();
 }
 
 function replyNote(result: ReplyResult, messageCount: number): string {
@@ -205,6 +249,12 @@ messageBox.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     composer.requestSubmit();
+  }
+});
+messageBox.addEventListener('input', () => {
+  if (queued && messageBox.value.trim() === '') {
+    queued = false;
+    composerStatus.textContent = '';
   }
 });
 stopButton.addEventListener('click', () => replying?.abort());
