@@ -4,6 +4,8 @@
  * bytes, of themselves), then each tensor is uploaded as the reader hands it over, the large matrices run by run
  * (src/runtime/weights.ts), so that the page never holds the model — progress `upload` in bytes of the file read
  * (of its size). Building the forward pass then compiles its pipelines (`compile`, in bytes of weights on the GPU).
+ * Before the upload, the GPU memory the weights will take is reserved and freed again (gpu-memory.ts), so that a
+ * model too large for the GPU is refused with GpuOutOfMemoryError before any of it is uploaded.
  * Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
  * is lost, every call fails with the DeviceLostError that says why.
  */
@@ -18,6 +20,7 @@ import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, GpuSession } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
+import { estimateWeightBytes, reserveGpuMemory } from './gpu-memory.js';
 import { PhaseProgress, reportingProgress } from './stream-progress.js';
 
 /** Uploads the stream's tensors to `gpu` and builds the forward pass; the caller destroys `gpu` if this fails. */
@@ -26,8 +29,16 @@ export async function openWebGpuBackend(
   stream: ModelStream,
   onProgress: ProgressCallback | undefined,
 ): Promise<InferenceBackend> {
-  const uploader = createWeightUploader(gpu.device, { weightType: stream.weightType === 'f32' ? 'f32' : 'f16' });
+  const weightType = stream.weightType === 'f32' ? 'f32' : 'f16';
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
+  try {
+    const what = `this model's weights (${stream.weightType} in the file, ${weightType} on the GPU)`;
+    await reserveGpuMemory(gpu.device, estimateWeightBytes(stream), what);
+  } catch (error) {
+    await stream.close();
+    throw error;
+  }
+  const uploader = createWeightUploader(gpu.device, { weightType });
   const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
   upload.set(stream.bytesRead);
   const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
