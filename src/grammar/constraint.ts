@@ -13,6 +13,7 @@ import { GrammarError } from '../errors.js';
 import type { TokenMask } from '../sampling/sampler.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { checkJsonSchema } from './json-schema-check.js';
+import { checkGbnf } from './gbnf-check.js';
 import { JsonNumberBounds } from './json-number-bounds.js';
 import { advanceUtf8, UTF8_BOUNDARY } from './token-byte-masks.js';
 import { grammarVocabulary, type GrammarVocabulary } from './vocabulary.js';
@@ -132,6 +133,7 @@ async function compile(
   let run: () => Promise<CompiledGrammar>;
   if (grammar !== undefined) {
     if (typeof grammar !== 'string' || grammar.trim() === '') throw new GrammarError('The grammar is empty');
+    checkGbnf(grammar);
     what = 'The GBNF grammar';
     run = () => compiler.compileGrammar(grammar, 'root');
   } else if (responseFormat.type === 'json_object') {
