@@ -6,9 +6,20 @@ export { createEngine, Engine, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engin
 export type { EngineOptions, SavedSessionList, SessionOptions } from './engine/engine.js';
 export { Session } from './engine/session.js';
 export { ChatCompletions } from './engine/chat.js';
-export type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionUsage } from './engine/chat.js';
+export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ToolCallDelta } from './engine/chat.js';
+export type { ChatFinishReason } from './engine/chat-answer.js';
+export type { ChatCompletionRequest, ChatResponseFormat, ToolChoice } from './engine/chat-request.js';
+export type { ChatCompletionUsage } from './engine/chat-usage.js';
+export type { ChatLogprobs, ChatTokenLogprob, ChatTopLogprob } from './engine/chat-logprobs.js';
 export { CHAT_STOP, formatChatPrompt } from './engine/chat-format.js';
-export type { ChatMessage, ChatRole } from './engine/chat-format.js';
+export type {
+  ChatMessage,
+  ChatRole,
+  ConversationMessage,
+  ToolCallMessage,
+  ToolResultMessage,
+} from './engine/chat-format.js';
+export type { ToolCall, ToolDefinition } from './engine/tool-format.js';
 export type { PrefillInput } from './engine/core-api.js';
 export type {
   EngineEvent,

@@ -1,42 +1,24 @@
 /**
- * `engine.chat.completions.create`: OpenAI-shaped chat completions over the RWKV chat format (chat-format.ts).
- * Each call runs in a session of its own (created when the work starts, disposed when it ends); the answer stops at
- * the next "\n\nUser:" or a caller's stop string, and loses its leading whitespace (the model writes " answer" after
- * "Assistant:"). With `stream: true` the result is an async iterable of chunks; the last one carries
- * `finish_reason` and `usage`.
+ * `engine.chat.completions.create`: OpenAI-shaped chat completions over the RWKV chat format (chat-format.ts), with
+ * response_format, tools and log-probabilities. The request is checked and planned first (chat-request.ts: nothing
+ * runs when it is refused); the answer's events (chat-answer.ts) are then folded into one completion, or, with
+ * `stream: true`, turned into chunks whose last one carries `finish_reason` and `usage`.
  */
-import { throwIfAborted, untilAborted } from './abort.js';
-import { CHAT_STOP, formatChatPrompt } from './chat-format.js';
-import type { ChatMessage } from './chat-format.js';
-import type { Session } from './session.js';
-import type { FinishReason, GenerateOptions, GenerationStats } from './types.js';
+import { throwIfAborted } from './abort.js';
+import { chatAnswer } from './chat-answer.js';
+import type { AnswerContext, AnswerEvent, ChatFinishReason } from './chat-answer.js';
+import type { ChatLogprobs } from './chat-logprobs.js';
+import { planChat } from './chat-request.js';
+import type { ChatCompletionRequest } from './chat-request.js';
+import type { ChatCompletionUsage } from './chat-usage.js';
+import type { ToolCall } from './tool-format.js';
 
-export interface ChatCompletionRequest {
-  messages: ChatMessage[];
-  stream?: boolean;
-  /** Most tokens of the answer; default 256. */
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  top_k?: number;
-  min_p?: number;
-  presence_penalty?: number;
-  frequency_penalty?: number;
-  penalty_decay?: number;
-  logit_bias?: Record<number, number>;
-  seed?: number;
-  /** Extra stop strings ("\n\nUser:" always stops). */
-  stop?: string | string[];
-  signal?: AbortSignal;
-}
-
-export interface ChatCompletionUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prefill_tokens_per_second: number;
-  decode_tokens_per_second: number;
-  time_to_first_token_ms: number;
+export interface ChatCompletionMessage {
+  role: 'assistant';
+  /** The text answer; null when the model called a tool. */
+  content: string | null;
+  /** Present when the model called a tool (one call per answer). */
+  tool_calls?: ToolCall[];
 }
 
 export interface ChatCompletion {
@@ -44,8 +26,18 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: [{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: FinishReason; logprobs: null }];
+  choices: [
+    { index: 0; message: ChatCompletionMessage; finish_reason: ChatFinishReason; logprobs: ChatLogprobs | null },
+  ];
   usage: ChatCompletionUsage;
+}
+
+/** A piece of a tool call: the first names it (id, type, name, empty arguments); the next add to `arguments`. */
+export interface ToolCallDelta {
+  index: 0;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
 }
 
 export interface ChatCompletionChunk {
@@ -56,17 +48,16 @@ export interface ChatCompletionChunk {
   choices: [
     {
       index: 0;
-      delta: { role?: 'assistant'; content?: string };
-      finish_reason: FinishReason | null;
-      logprobs: null;
+      delta: { role?: 'assistant'; content?: string; tool_calls?: [ToolCallDelta] };
+      finish_reason: ChatFinishReason | null;
+      logprobs: ChatLogprobs | null;
     },
   ];
   /** On the last chunk only. */
   usage?: ChatCompletionUsage;
 }
 
-interface ChatContext {
-  createSession(): Promise<Session>;
+interface ChatContext extends AnswerContext {
   modelName: string;
 }
 
@@ -84,83 +75,87 @@ export class ChatCompletions {
   create(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
   create(request: ChatCompletionRequest): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
   async create(request: ChatCompletionRequest): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> {
-    const prompt = formatChatPrompt(request.messages);
-    const options = generateOptions(request);
+    const plan = planChat(request);
     const completion: Completion = {
       id: `chatcmpl-${crypto.randomUUID()}`,
       created: Math.floor(Date.now() / 1000),
       model: this.context.modelName,
     };
     throwIfAborted(request.signal);
-    if (request.stream) return this.chunks(prompt, options, completion);
-    let content = '';
-    let stats: GenerationStats | undefined;
-    for await (const piece of this.answer(prompt, options, (done) => (stats = done))) content += piece;
-    return {
-      ...completion,
-      object: 'chat.completion',
-      choices: [
-        { index: 0, message: { role: 'assistant', content }, finish_reason: stats!.finishReason, logprobs: null },
-      ],
-      usage: usage(stats!),
-    };
+    const events = chatAnswer(this.context, plan);
+    const withLogprobs = plan.sampling.logprobs === true;
+    return request.stream ? chunks(events, completion, withLogprobs) : whole(events, completion, withLogprobs);
   }
+}
 
-  private async *chunks(prompt: string, options: GenerateOptions, completion: Completion) {
-    const chunk = (delta: ChatCompletionChunk['choices'][0]['delta'], finish: FinishReason | null) => ({
-      ...completion,
-      object: 'chat.completion.chunk' as const,
-      choices: [{ index: 0 as const, delta, finish_reason: finish, logprobs: null }] as ChatCompletionChunk['choices'],
-    });
-    let stats: GenerationStats | undefined;
-    yield chunk({ role: 'assistant', content: '' }, null);
-    for await (const content of this.answer(prompt, options, (done) => (stats = done))) yield chunk({ content }, null);
-    yield { ...chunk({}, stats!.finishReason), usage: usage(stats!) };
-  }
-
-  /** The answer's text pieces (never empty, leading whitespace dropped), in a session of its own. */
-  private async *answer(prompt: string, options: GenerateOptions, onStats: (stats: GenerationStats) => void) {
-    const session = await this.context.createSession();
-    try {
-      await untilAborted(session.prefill(prompt), options.signal);
-      let started = false;
-      for await (const { text } of session.generate(options)) {
-        const piece: string = started ? text : text.trimStart();
-        started ||= piece.length > 0;
-        if (piece.length > 0) yield piece;
+async function whole(
+  events: AsyncIterable<AnswerEvent>,
+  completion: Completion,
+  withLogprobs: boolean,
+): Promise<ChatCompletion> {
+  let content = '';
+  const logprobs: ChatLogprobs = { content: [], refusal: null };
+  let call: ToolCall | undefined;
+  for await (const event of events) {
+    switch (event.kind) {
+      case 'content':
+        content += event.text;
+        logprobs.content!.push(...event.logprobs);
+        break;
+      case 'tool-call':
+        call = { id: event.id, type: 'function', function: { name: event.name, arguments: '' } };
+        break;
+      case 'tool-arguments':
+        call!.function.arguments += event.text;
+        break;
+      case 'end': {
+        const message: ChatCompletionMessage =
+          call === undefined
+            ? { role: 'assistant', content }
+            : { role: 'assistant', content: null, tool_calls: [call] };
+        if (call !== undefined) logprobs.content = null;
+        return {
+          ...completion,
+          object: 'chat.completion',
+          choices: [{ index: 0, message, finish_reason: event.finishReason, logprobs: withLogprobs ? logprobs : null }],
+          usage: event.usage,
+        };
       }
-      onStats(session.lastStats!);
-    } finally {
-      await session.dispose();
     }
   }
+  throw new Error('The answer ended without its end event.');
 }
 
-function generateOptions(request: ChatCompletionRequest): GenerateOptions {
-  const stops = request.stop === undefined ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop;
-  return {
-    maxTokens: request.max_tokens,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    minP: request.min_p,
-    presencePenalty: request.presence_penalty,
-    frequencyPenalty: request.frequency_penalty,
-    penaltyDecay: request.penalty_decay,
-    logitBias: request.logit_bias,
-    seed: request.seed,
-    stop: [CHAT_STOP, ...stops],
-    signal: request.signal,
-  };
-}
-
-function usage(stats: GenerationStats): ChatCompletionUsage {
-  return {
-    prompt_tokens: stats.promptTokens,
-    completion_tokens: stats.generatedTokens,
-    total_tokens: stats.promptTokens + stats.generatedTokens,
-    prefill_tokens_per_second: stats.prefillTokensPerSecond,
-    decode_tokens_per_second: stats.decodeTokensPerSecond,
-    time_to_first_token_ms: stats.timeToFirstTokenMs,
-  };
+async function* chunks(
+  events: AsyncIterable<AnswerEvent>,
+  completion: Completion,
+  withLogprobs: boolean,
+): AsyncGenerator<ChatCompletionChunk> {
+  const chunk = (
+    delta: ChatCompletionChunk['choices'][0]['delta'],
+    finish: ChatFinishReason | null = null,
+    logprobs: ChatLogprobs | null = null,
+  ): ChatCompletionChunk => ({
+    ...completion,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs }],
+  });
+  yield chunk({ role: 'assistant', content: '' });
+  for await (const event of events) {
+    switch (event.kind) {
+      case 'content':
+        yield chunk({ content: event.text }, null, withLogprobs ? { content: event.logprobs, refusal: null } : null);
+        break;
+      case 'tool-call':
+        yield chunk({
+          tool_calls: [{ index: 0, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }],
+        });
+        break;
+      case 'tool-arguments':
+        yield chunk({ tool_calls: [{ index: 0, function: { arguments: event.text } }] });
+        break;
+      case 'end':
+        yield { ...chunk({}, event.finishReason), usage: event.usage };
+    }
+  }
 }

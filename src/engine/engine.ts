@@ -104,7 +104,11 @@ export class Engine {
     this.sessions = { list: () => this.saved.list(), delete: (key) => this.saved.delete(key) };
     this.tokenizer = { encode: (text) => core.encode(text), decode: (ids) => core.decode(ids) };
     this.chat = {
-      completions: new ChatCompletions({ createSession: () => this.createSession(), modelName: info.name }),
+      completions: new ChatCompletions({
+        createSession: () => this.createSession(),
+        encode: (text) => core.encode(text),
+        modelName: info.name,
+      }),
     };
   }
 

@@ -85,6 +85,33 @@ describe('chat completions', () => {
     expect(whole.choices[0].message.content).toBe(expected);
   });
 
+  test('logprobs: one entry per sampled token, the greedy token first among its alternatives; the stream adds up', async () => {
+    const tokens = greedyTokens(24);
+    const request = { messages, temperature: 0, max_tokens: 24, logprobs: true, top_logprobs: 2 };
+    const completion = await engine.chat.completions.create(request);
+    const entries = completion.choices[0].logprobs!.content!;
+    expect(entries.map((entry) => entry.bytes)).toEqual(tokens.map((token) => [token]));
+    for (const entry of entries) {
+      expect(entry.token).toBe(new BytesTokenizer().decode(entry.bytes));
+      expect(entry.top_logprobs).toHaveLength(2);
+      expect(entry.top_logprobs[0]).toEqual({ token: entry.token, logprob: entry.logprob, bytes: entry.bytes });
+      expect(entry.top_logprobs[1].logprob).toBeLessThanOrEqual(entry.logprob);
+      expect(entry.logprob).toBeLessThan(0);
+    }
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of await engine.chat.completions.create({ ...request, stream: true })) chunks.push(chunk);
+    expect(chunks.flatMap((chunk) => chunk.choices[0].logprobs?.content ?? [])).toEqual(entries);
+    const plain = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 4 });
+    expect(plain.choices[0].logprobs).toBeNull();
+  });
+
+  test.each([
+    [{ logprobs: true, top_logprobs: 21 }, /top_logprobs must be an integer in 0..20, not 21/],
+    [{ top_logprobs: 2 }, /top_logprobs needs logprobs: true/],
+  ])('refuses %j', async (options, message) => {
+    await expect(engine.chat.completions.create({ messages, ...options })).rejects.toThrow(message);
+  });
+
   test('aborting a streamed completion ends it with an AbortError', async () => {
     const controller = new AbortController();
     const stream = await engine.chat.completions.create({

@@ -1,8 +1,9 @@
 /**
  * Shared helpers of the engine tests: tiny synthetic models (src/model/synthetic.ts) written to rwkv.cpp `.bin`
- * bytes, engines over them (CPU backend, in this thread), and the CPU oracle's own greedy continuation and logits
- * to compare against.
+ * bytes, engines over them (CPU backend, in this thread), chat completions that count the sessions they open, and
+ * the CPU oracle's own greedy continuation and logits to compare against.
  */
+import { ChatCompletions } from '../../src/engine/chat.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { Engine, EngineOptions } from '../../src/engine/engine.js';
 import type { GeneratedToken } from '../../src/engine/types.js';
@@ -38,6 +39,22 @@ export function modelBytes(model: CanonicalModel): Uint8Array<ArrayBuffer> {
 /** An in-thread CPU engine over `model`. */
 export function cpuEngine(model: CanonicalModel, options: Partial<EngineOptions> = {}): Promise<Engine> {
   return createEngine({ model: modelBytes(model), backend: 'cpu', worker: false, ...options });
+}
+
+/** Chat completions over `engine` that count the sessions they open (`sessions`). */
+export function countingCompletions(engine: Engine): { completions: ChatCompletions; sessions: number } {
+  const counted = {
+    sessions: 0,
+    completions: new ChatCompletions({
+      createSession: () => {
+        counted.sessions++;
+        return engine.createSession();
+      },
+      encode: (text) => engine.tokenizer.encode(text),
+      modelName: 'counted',
+    }),
+  };
+  return counted;
 }
 
 export async function collect(stream: AsyncIterable<GeneratedToken>): Promise<GeneratedToken[]> {
