@@ -1,10 +1,12 @@
 /**
  * The playground: generates with live tok/s and a chart; the top-5 probabilities of a position match softmax of
  * rwkv.cpp's reference logits; perplexity matches the one computed from those logits; the state heat map draws;
- * a state exports and imports; the WebGPU backend works through the page too; everything works from the keyboard.
+ * a state exports and imports; a JSON schema constrains the output; the WebGPU backend works through the page too;
+ * everything works from the keyboard.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { Ajv } from 'ajv';
 import type { Page } from '@playwright/test';
 import {
   expectLabelledControls,
@@ -167,6 +169,40 @@ test('loading shows the bytes received of the total, the speed and the time left
   await expect(line).toHaveText(/^Downloading: [\d.]+ [kM]B of 3\.33 MB · [\d.]+ [kM]B\/s · [\d.]+ s left$/);
   await expect(page.getByRole('progressbar', { name: 'Model loading progress' })).toHaveAttribute('value', /^0\.\d+$/);
   await expect(line).toHaveText(/^Ready: /, { timeout: 60_000 });
+});
+
+test('a JSON schema constrains the output, shown parsed; a schema that cannot be enforced is refused', async ({
+  page,
+}, testInfo) => {
+  const schema = {
+    type: 'object',
+    properties: { city: { enum: ['Paris', 'Rome', 'Oslo'] }, sunny: { type: 'boolean' } },
+    required: ['city', 'sunny'],
+  };
+  await openPlayground(page);
+  const schemaBox = page.getByLabel('JSON schema (empty = free text)');
+  await schemaBox.fill(JSON.stringify(schema));
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('The weather today:');
+  await page.getByLabel('Max tokens').fill('64');
+  await page.getByLabel('Seed (empty = random)').fill('3');
+  await page.getByRole('button', { name: /Generate/ }).click();
+  await expect(page.locator('#run-status')).toHaveText(/^Done: \d+ tokens \(schema complete\)\.$/, {
+    timeout: 60_000,
+  });
+  const generated = (await page.locator('#output .token').allTextContents()).join('');
+  const parsed: unknown = JSON.parse(generated);
+  const validate = new Ajv().compile(schema);
+  expect(validate(parsed), generated).toBe(true);
+  await expect(page.locator('#json-output')).toHaveText(JSON.stringify(parsed, null, 2));
+  await screenshot(page, testInfo, 'playground-json-schema');
+
+  await schemaBox.fill('{"type": "object", "not": {}}');
+  await page.getByRole('button', { name: /Generate/ }).click();
+  await expect(page.locator('#run-status')).toHaveText(/^Error: .*"not"/);
+  await expect(page.locator('#output .token')).toHaveCount(0);
+  await schemaBox.fill('{"type": ');
+  await page.getByRole('button', { name: /Generate/ }).click();
+  await expect(page.locator('#run-status')).toHaveText(/^The JSON schema box does not hold JSON: /);
 });
 
 test('narrow screens get one column', async ({ page }, testInfo) => {

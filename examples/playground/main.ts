@@ -1,9 +1,9 @@
 /**
  * The playground page: loads the model of `?model=` or, when none is named, the embedded one, and wires the model
- * picker, the sampling form, Generate / Stop, the live speed figures and
- * chart, the per-position probabilities, perplexity, and the state inspector (heat map, export, import).
+ * picker, the sampling form, the JSON schema box, Generate / Stop, the live speed figures and chart, the
+ * per-position probabilities, perplexity, and the state inspector (heat map, export, import).
  */
-import type { Engine, EngineInfo, GenerationStats, Session, State } from '../../src/index.js';
+import type { Engine, EngineInfo, GenerationStats, ResponseFormat, Session, State } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
 import { LoadProgress } from '../shared/load-progress.js';
@@ -13,6 +13,7 @@ import { addressWithModel, pageOptions } from '../shared/page-options.js';
 import { formatTokensPerSecond } from '../shared/units.js';
 import { GenerationRun } from './generation-run.js';
 import { readSampling } from './sampling-controls.js';
+import { readResponseFormat, showConstrainedOutput } from './schema-box.js';
 import { SpeedChart } from './speed-chart.js';
 import { drawGrid, stateGrid } from './state-heatmap.js';
 import { TokenOutput } from './token-output.js';
@@ -20,6 +21,8 @@ import { renderTopTokens, topProbabilities, visibleToken } from './top-tokens.js
 
 const modelStatus = byId('model-status', HTMLElement);
 const promptBox = byId('prompt', HTMLTextAreaElement);
+const schemaBox = byId('json-schema', HTMLTextAreaElement);
+const jsonOutput = byId('json-output', HTMLElement);
 const generateButton = byId('generate', HTMLButtonElement);
 const stopButton = byId('stop', HTMLButtonElement);
 const runStatus = byId('run-status', HTMLElement);
@@ -109,12 +112,21 @@ async function generate(): Promise<void> {
     promptBox.focus();
     return;
   }
+  let responseFormat: ResponseFormat | undefined;
+  try {
+    responseFormat = readResponseFormat(schemaBox);
+  } catch (error) {
+    runStatus.textContent = errorMessage(error);
+    schemaBox.focus();
+    return;
+  }
   const controller = new AbortController();
   running = controller;
   setIdle(false);
   await run?.dispose();
   run = undefined;
   output.reset(prompt);
+  jsonOutput.hidden = true;
   chart.reset();
   positionInput.disabled = true;
   topTokensList.replaceChildren();
@@ -126,19 +138,21 @@ async function generate(): Promise<void> {
   let promptTokens = 0;
   let generated = 0;
   let firstAt = 0;
+  let text = '';
   try {
     const started = await GenerationRun.run(
       engine,
       prompt,
-      { ...readSampling(samplingForm), signal: controller.signal },
+      { ...readSampling(samplingForm), responseFormat, signal: controller.signal },
       {
         onPrefilled(tokens, milliseconds) {
           promptTokens = tokens;
           prefillRate.textContent = formatTokensPerSecond((tokens * 1000) / milliseconds);
           runStatus.textContent = 'Generating…';
         },
-        onToken(text, at) {
-          output.append(text);
+        onToken(piece, at) {
+          output.append(piece);
+          text += piece;
           generated++;
           if (generated === 1) firstAt = at;
           else decodeRate.textContent = formatTokensPerSecond(((generated - 1) * 1000) / (at - firstAt));
@@ -154,7 +168,9 @@ async function generate(): Promise<void> {
     run = started.run;
     const stats = await started.done;
     showStats(stats);
-    runStatus.textContent = `Done: ${stats.generatedTokens} tokens (${stats.finishReason === 'stop' ? 'stop' : 'length limit'}).`;
+    if (responseFormat !== undefined) showConstrainedOutput(jsonOutput, text);
+    const reason = stats.finishReason === 'length' ? 'length limit' : responseFormat ? 'schema complete' : 'stop';
+    runStatus.textContent = `Done: ${stats.generatedTokens} tokens (${reason}).`;
   } catch (error) {
     runStatus.textContent = controller.signal.aborted
       ? `Stopped after ${generated} tokens.`
