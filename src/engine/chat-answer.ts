@@ -99,32 +99,40 @@ async function* textOrCall(
 }
 
 async function* toolCall(session: Session, plan: ChatPlan, meter: UsageMeter): AsyncGenerator<AnswerEvent> {
-  const names = [...plan.tools.keys()];
-  let name = names.length === 1 ? names[0] : undefined;
+  const name = await chooseTool(session, plan, meter);
   if (name === undefined) {
-    await session.prefill(` ${CALL_NAME_PREFIX}`);
-    if (remaining(plan, meter) === 0) return yield end('length', meter);
-    const run = new TextRun(session, budgeted(plan, meter, { responseFormat: jsonSchema({ enum: names }) }), meter);
-    let text = '';
-    for await (const piece of run) text += piece.text;
-    if (run.finishReason !== 'stop') return yield end('length', meter);
-    name = JSON.parse(text) as string;
-    await session.prefill(CALL_ARGUMENTS_PREFIX);
-  } else {
-    await session.prefill(` ${CALL_NAME_PREFIX}${JSON.stringify(name)}${CALL_ARGUMENTS_PREFIX}`);
+    yield end('length', meter);
+    return;
   }
-  const call: AnswerEvent = { kind: 'tool-call', id: `call_${crypto.randomUUID()}`, name };
-  if (remaining(plan, meter) === 0) return yield* [call, end('length', meter)];
+  yield { kind: 'tool-call', id: `call_${crypto.randomUUID()}`, name };
+  if (remaining(plan, meter) === 0) {
+    yield end('length', meter);
+    return;
+  }
   const parameters = plan.tools.get(name)!.function.parameters ?? NO_PARAMETERS;
   const run = new TextRun(session, budgeted(plan, meter, { responseFormat: jsonSchema(parameters) }), meter);
-  let announced = false;
-  for await (const { text } of run) {
-    if (!announced) yield call;
-    announced = true;
-    if (text.length > 0) yield { kind: 'tool-arguments', text };
-  }
-  if (!announced) yield call;
+  for await (const { text } of run) if (text.length > 0) yield { kind: 'tool-arguments', text };
   yield end(run.finishReason === 'stop' ? 'tool_calls' : 'length', meter);
+}
+
+/**
+ * The name of the tool called, the state then being at the start of its arguments (after `, "arguments": `);
+ * undefined when max_tokens ran out first.
+ */
+async function chooseTool(session: Session, plan: ChatPlan, meter: UsageMeter): Promise<string | undefined> {
+  const names = [...plan.tools.keys()];
+  if (names.length === 1) {
+    await session.prefill(` ${CALL_NAME_PREFIX}${JSON.stringify(names[0])}${CALL_ARGUMENTS_PREFIX}`);
+    return names[0];
+  }
+  await session.prefill(` ${CALL_NAME_PREFIX}`);
+  if (remaining(plan, meter) === 0) return undefined;
+  const run = new TextRun(session, budgeted(plan, meter, { responseFormat: jsonSchema({ enum: names }) }), meter);
+  let text = '';
+  for await (const piece of run) text += piece.text;
+  if (run.finishReason !== 'stop') return undefined;
+  await session.prefill(CALL_ARGUMENTS_PREFIX);
+  return JSON.parse(text) as string;
 }
 
 /** The plan's options for one more generation: what is left of max_tokens, plus `extra`. */
