@@ -13,7 +13,7 @@ export function readResponseFormat(box: HTMLTextAreaElement): ResponseFormat | u
   try {
     schema = JSON.parse(text);
   } catch (error) {
-    throw new SyntaxError(`The JSON schema box does not hold JSON: ${(error as Error).message}`);
+    throw new SyntaxError(`The JSON schema box does not hold JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new SyntaxError('The JSON schema box must hold a JSON object (a JSON Schema).');
