@@ -16,7 +16,7 @@ import type { ToolDefinition } from '../../src/engine/tool-format.js';
 import type { GenerateOptions, GenerationStats } from '../../src/engine/types.js';
 import { GrammarError } from '../../src/errors.js';
 import { schemaValidator } from '../grammar/helpers.js';
-import { countingCompletions, cpuEngine, tinyModel } from './helpers.js';
+import { collect, countingCompletions, cpuEngine, tinyModel } from './helpers.js';
 
 const TOOLS: ToolDefinition[] = [
   {
@@ -64,6 +64,17 @@ const messages: ConversationMessage[] = [
   { role: 'user', content: 'Weather in Paris?' },
 ];
 
+/** A call and its result after `messages`. */
+const CONVERSATION: ConversationMessage[] = [
+  ...messages,
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+  },
+  { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":21}' },
+];
+
 const validate = schemaValidator();
 let engine: Engine;
 
@@ -96,19 +107,8 @@ async function streamed(request: ChatCompletionRequest & { stream?: false }): Pr
 
 describe('tools in chat completions', () => {
   test('the prompt lists the tools after the system message; calls and results are turns of their own', () => {
-    const conversation: ConversationMessage[] = [
-      ...messages,
-      {
-        role: 'assistant',
-        content: null,
-        tool_calls: [
-          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
-        ],
-      },
-      { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":21}' },
-    ];
     const tools = [TOOLS[1], TOOLS[3]];
-    expect(formatChatPrompt(conversation, tools)).toBe(
+    expect(formatChatPrompt(CONVERSATION, tools)).toBe(
       'System: You help.\n\n' +
         'Tools: To call a tool, answer with one line: Call: {"name": <tool name>, "arguments": <its arguments>}\n' +
         '{"name":"add","parameters":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},' +
@@ -213,26 +213,22 @@ describe('tools in chat completions', () => {
     expect(completion.usage.completion_tokens).toBeGreaterThanOrEqual(script.length);
   });
 
-  test('a conversation with a tool result continues', async () => {
-    const completion = await engine.chat.completions.create({
-      messages: [
-        ...messages,
-        {
-          role: 'assistant',
-          content: null,
-          tool_calls: [
-            { id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-          ],
-        },
-        { role: 'tool', tool_call_id: 'call_9', content: 'Sunny, 21 °C' },
-      ],
-      tools: TOOLS,
-      tool_choice: 'none',
-      max_tokens: 6,
-      seed: 2,
-    });
-    expect(completion.choices[0].finish_reason).toBe('length');
+  test('a conversation with a tool result continues from exactly its prompt (no tools listed under none)', async () => {
+    const request = { messages: CONVERSATION, max_tokens: 6, seed: 2, temperature: 0.9 };
+    const completion = await engine.chat.completions.create({ ...request, tools: TOOLS, tool_choice: 'none' });
+    const prompt = formatChatPrompt(CONVERSATION);
+    expect(completion.usage.prompt_tokens).toBe(new TextEncoder().encode(prompt).length);
     expect(completion.usage.completion_tokens).toBe(6);
+    const session = await engine.createSession();
+    await session.prefill(prompt);
+    const tokens = await collect(session.generate({ maxTokens: 6, seed: 2, temperature: 0.9 }));
+    await session.dispose();
+    expect(completion.choices[0].message.content).toBe(
+      tokens
+        .map((token) => token.text)
+        .join('')
+        .trimStart(),
+    );
   });
 
   test('a max_tokens too small for the call ends with finish_reason length', async () => {
