@@ -2,7 +2,8 @@
  * The last step of storing a model: once every chunk is stored, each one is read back and checked against its
  * recorded SHA-256 (a bad one is fetched again from the source) and, when the caller gave the whole file's SHA-256,
  * the chunks are fed through the incremental hasher of sha256.ts and the result compared. Only then is the manifest
- * marked complete. A whole-file mismatch removes the model: its source serves something other than what was asked.
+ * marked complete. A complete model with chunks recorded missing (evicted) goes through the same pass, which fetches
+ * them again. A whole-file mismatch removes the model: its source serves something other than what was asked.
  */
 import type { ProgressCallback } from '../progress.js';
 import { throwIfAborted } from './abort.js';
@@ -36,7 +37,10 @@ export async function completeModel(
   source: ChunkSource,
   { sha256, onProgress, signal }: CompletionOptions,
 ): Promise<ModelManifest> {
-  const alreadyVerified = manifest.status === 'complete' && (sha256 === undefined || sha256 === manifest.sha256);
+  const alreadyVerified =
+    manifest.status === 'complete' &&
+    !manifest.missingChunks?.length &&
+    (sha256 === undefined || sha256 === manifest.sha256);
   if (alreadyVerified) return manifest;
   const reader = new StoredModel(db, manifest, source);
   const hasher = sha256 === undefined ? undefined : new Sha256();
@@ -58,7 +62,9 @@ export async function completeModel(
       );
     }
   }
-  const complete: ModelManifest = { ...manifest, status: 'complete', sha256: sha256 ?? manifest.sha256 };
+  // Every chunk was just read, and a missing one fetched again and stored: none is missing any more.
+  const { missingChunks: _repaired, ...rest } = manifest;
+  const complete: ModelManifest = { ...rest, status: 'complete', sha256: sha256 ?? manifest.sha256 };
   await db.write(complete);
   return complete;
 }

@@ -7,7 +7,8 @@
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { QuotaError } from '../errors.js';
-import type { ModelManifest } from './manifest.js';
+import { ModelIntegrityError } from './errors.js';
+import { readManifest, type ModelManifest } from './manifest.js';
 
 export const DEFAULT_DATABASE_NAME = 'rwkv-webgpu-models';
 const OBJECT_STORE_NAME = 'models';
@@ -29,12 +30,41 @@ export class ModelDatabase {
     this.store = createStore(name, OBJECT_STORE_NAME);
   }
 
-  getManifest(id: string): Promise<ModelManifest | undefined> {
-    return this.store('readonly', (store) => promisifyRequest(store.get(manifestKey(id))));
+  /** A model's manifest, checked (readManifest: ModelIntegrityError when damaged), or undefined when absent. */
+  async getManifest(id: string): Promise<ModelManifest | undefined> {
+    const value = await this.store('readonly', (store) => promisifyRequest(store.get(manifestKey(id))));
+    return value === undefined ? undefined : readManifest(value, id);
   }
 
-  async listManifests(): Promise<ModelManifest[]> {
-    return this.store('readonly', (store) => promisifyRequest(store.getAll(allManifests())));
+  /** Whether a manifest, readable or not, is stored under `id`. */
+  async hasManifest(id: string): Promise<boolean> {
+    const key = await this.store('readonly', (store) => promisifyRequest(store.getKey(manifestKey(id))));
+    return key !== undefined;
+  }
+
+  /** Every manifest, checked; the damaged ones apart, with what is wrong with them. */
+  async listManifests(): Promise<{ manifests: ModelManifest[]; damaged: Array<{ id: string; problem: string }> }> {
+    const [keys, values] = await this.store('readonly', (store) =>
+      Promise.all([promisifyRequest(store.getAllKeys(allManifests())), promisifyRequest(store.getAll(allManifests()))]),
+    );
+    const manifests: ModelManifest[] = [];
+    const damaged: Array<{ id: string; problem: string }> = [];
+    keys.forEach((key, i) => {
+      const id = String((key as IDBValidKey[])[1]);
+      try {
+        manifests.push(readManifest(values[i], id));
+      } catch (error) {
+        if (!(error instanceof ModelIntegrityError)) throw error;
+        damaged.push({ id, problem: error.message });
+      }
+    });
+    return { manifests, damaged };
+  }
+
+  /** Indices of the chunks of a model that are stored (keys only: no chunk is read). */
+  async storedChunkIndexes(id: string): Promise<Set<number>> {
+    const keys = await this.store('readonly', (store) => promisifyRequest(store.getAllKeys(allChunksOf(id))));
+    return new Set(keys.map((key) => (key as IDBValidKey[])[2] as number));
   }
 
   /** A chunk's stored bytes, or undefined when absent. */
@@ -61,8 +91,8 @@ export class ModelDatabase {
   /** Reads, changes and writes back a manifest in one transaction; the result, or undefined when absent. */
   updateManifest(id: string, change: (manifest: ModelManifest) => ModelManifest): Promise<ModelManifest | undefined> {
     return this.store('readwrite', async (store) => {
-      const current = await promisifyRequest<ModelManifest | undefined>(store.get(manifestKey(id)));
-      const next = current && change(current);
+      const current = await promisifyRequest<unknown>(store.get(manifestKey(id)));
+      const next = current === undefined ? undefined : change(readManifest(current, id));
       if (next) store.put(next, manifestKey(id));
       await promisifyRequest(store.transaction);
       return next;

@@ -10,10 +10,16 @@ import { blobChunkSource, urlChunkSource, type ChunkSource } from './chunk-sourc
 import { completeModel, normaliseSha256 } from './completion.js';
 import { DEFAULT_DATABASE_NAME, ModelDatabase } from './database.js';
 import { downloadChunks } from './download.js';
-import { ModelNotStoredError } from './errors.js';
 import { assertValidChunkSize, DEFAULT_CHUNK_SIZE } from './layout.js';
 import { withModelLock } from './lock.js';
-import { describeManifest, storedBytes, type ModelManifest, type StoredModelInfo } from './manifest.js';
+import { ModelIntegrityError, ModelNotStoredError } from './errors.js';
+import {
+  describeDamaged,
+  describeManifest,
+  storedBytes,
+  type ModelManifest,
+  type StoredModelInfo,
+} from './manifest.js';
 import { estimateStorage, isPersisted } from './quota.js';
 import { StoredModel } from './reader.js';
 
@@ -56,7 +62,11 @@ export interface ModelStore {
   download(url: string, options?: StoreOptions): Promise<StoredModelInfo>;
   /** Stores a File or Blob chunk by chunk; resumes a partial import of the same file. */
   importBlob(blob: Blob, options?: ImportOptions): Promise<StoredModelInfo>;
-  /** A reader over a complete model; ModelNotStoredError when it is absent or partial. */
+  /**
+   * A reader over a complete model; ModelNotStoredError when it is absent or partial. Chunks found evicted are
+   * recorded (the model is listed incomplete) and fetched again from its URL as they are read; a model imported from
+   * a File cannot fetch them: ModelIntegrityError, import the file again.
+   */
   open(id: string): Promise<StoredModel>;
   /** One model's entry, or undefined. */
   info(id: string): Promise<StoredModelInfo | undefined>;
@@ -80,6 +90,30 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
     return manifest.source.kind === 'url' ? urlChunkSource(manifest.source.url, manifest) : undefined;
   }
 
+  /** The stored manifest; a damaged one (its hashes cannot be trusted) is removed with its chunks: start over. */
+  async function readableManifest(id: string): Promise<ModelManifest | undefined> {
+    try {
+      return await db.getManifest(id);
+    } catch (error) {
+      if (!(error instanceof ModelIntegrityError)) throw error;
+      await db.delete(id);
+      return undefined;
+    }
+  }
+
+  /** Records the listed chunks that storage no longer holds (evicted records) as missing. */
+  async function recordEvictions(manifest: ModelManifest): Promise<ModelManifest> {
+    const stored = await db.storedChunkIndexes(manifest.id);
+    const known = new Set(manifest.missingChunks);
+    const evicted = manifest.chunkHashes.map((_, index) => index).filter((i) => !stored.has(i) && !known.has(i));
+    if (evicted.length === 0) return manifest;
+    const updated = await db.updateManifest(manifest.id, (current) => ({
+      ...current,
+      missingChunks: [...new Set([...(current.missingChunks ?? []), ...evicted])].sort((a, b) => a - b),
+    }));
+    return updated ?? manifest;
+  }
+
   function idForUrl(url: string): string {
     const base = typeof location === 'undefined' ? undefined : location.href;
     const absolute = new URL(url, base);
@@ -96,7 +130,7 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
       const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
       assertValidChunkSize(chunkSize);
       const manifest = await withModelLock(lockName(id), options.signal, async () => {
-        const stored = await db.getManifest(id);
+        const stored = await readableManifest(id);
         const chunks =
           stored?.status === 'complete' ? stored : await downloadChunks(db, id, id, { ...options, chunkSize, retry });
         return completeModel(db, chunks, urlChunkSource(id, chunks), { ...options, sha256 });
@@ -110,7 +144,7 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
       const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
       assertValidChunkSize(chunkSize);
       const manifest = await withModelLock(lockName(id), options.signal, async () => {
-        const stored = await db.getManifest(id);
+        const stored = await readableManifest(id);
         const chunks =
           stored?.status === 'complete' ? stored : await importBlobChunks(db, id, blob, { ...options, chunkSize });
         return completeModel(db, chunks, blobChunkSource(blob, chunks), { ...options, sha256 });
@@ -127,7 +161,15 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
             : `Model ${id} is not in the store: download or import it first.`,
         );
       }
-      return new StoredModel(db, manifest, sourceOf(manifest));
+      const checked = await recordEvictions(manifest);
+      const source = sourceOf(checked);
+      if (!source && checked.missingChunks?.length) {
+        throw new ModelIntegrityError(
+          `Chunks ${checked.missingChunks.join(', ')} of model ${id} were evicted or damaged in storage and it was ` +
+            'imported from a file the store no longer has: import the file again (models.importBlob) to repair it.',
+        );
+      }
+      return new StoredModel(db, checked, source);
     },
 
     async info(id) {
@@ -136,22 +178,23 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
     },
 
     async list() {
-      return (await db.listManifests()).map(describeManifest);
+      const { manifests, damaged } = await db.listManifests();
+      return [...manifests.map(describeManifest), ...damaged.map(({ id, problem }) => describeDamaged(id, problem))];
     },
 
     async delete(id) {
       return withModelLock(lockName(id), undefined, async () => {
-        const present = (await db.getManifest(id)) !== undefined;
+        const present = await db.hasManifest(id);
         if (present) await db.delete(id);
         return present;
       });
     },
 
     async usage() {
-      const manifests = await db.listManifests();
+      const { manifests, damaged } = await db.listManifests();
       const { usage, quota } = await estimateStorage();
       return {
-        models: manifests.length,
+        models: manifests.length + damaged.length,
         storedBytes: manifests.reduce((sum, manifest) => sum + storedBytes(manifest), 0),
         usage,
         quota,

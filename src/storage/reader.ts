@@ -2,7 +2,8 @@
  * Reading a stored model: its chunks in order (an async iterable) or any byte range (`read`), every chunk checked
  * against the SHA-256 recorded in the manifest before use. A chunk that fails is fetched again from its source and
  * stored anew when the source still serves the same bytes; otherwise ModelIntegrityError, and the bad bytes are
- * never returned. The last chunk read is kept, so small reads in one chunk cost one load and one hash.
+ * never returned; the manifest lists a chunk that could not be repaired as missing, and drops it once it is. The last
+ * chunk read is kept, so small reads in one chunk cost one load and one hash.
  */
 import { AbortError } from '../errors.js';
 import { asAbortError } from './abort.js';
@@ -84,14 +85,27 @@ export class StoredModel implements AsyncIterable<Uint8Array> {
     } catch (error) {
       const aborted = asAbortError(error, signal);
       if (aborted instanceof AbortError) throw aborted;
+      await this.recordMissing(index, true);
       throw new ModelIntegrityError(`${problem} and fetching it again failed: ${String(error)}`, { cause: error });
     }
     if (!(await this.hasRecordedHash(index, fresh))) {
+      await this.recordMissing(index, true);
       throw new ModelIntegrityError(
         `${problem}, and its source now serves different bytes for it; delete the model and download it again.`,
       );
     }
     await this.db.putChunk(this.id, index, fresh);
+    await this.recordMissing(index, false);
     return fresh;
+  }
+
+  /** Adds chunk `index` to the manifest's missing chunks (the model is listed incomplete), or removes it. */
+  private async recordMissing(index: number, missing: boolean): Promise<void> {
+    await this.db.updateManifest(this.id, (manifest) => {
+      const others = (manifest.missingChunks ?? []).filter((other) => other !== index);
+      const missingChunks = missing ? [...others, index].sort((a, b) => a - b) : others;
+      const { missingChunks: _previous, ...rest } = manifest;
+      return missingChunks.length > 0 ? { ...rest, missingChunks } : rest;
+    });
   }
 }

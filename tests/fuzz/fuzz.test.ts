@@ -7,6 +7,7 @@
  */
 import { expect, test } from 'vitest';
 import { formatReport, runFuzz } from './harness.js';
+import { manifestTarget } from './targets/manifests.js';
 import { modelFileTargets } from './targets/model-files.js';
 import { stateFileTargets } from './targets/state-files.js';
 import { tokenizerFileTargets } from './targets/tokenizer-files.js';
@@ -21,7 +22,7 @@ test(
   `hostile inputs: ${only === undefined ? `${cases} cases` : `case ${only}`}, seed ${seed}`,
   { timeout: 0 },
   async () => {
-    const targets = [...modelFileTargets(), await stateFileTargets(), ...tokenizerFileTargets()];
+    const targets = [...modelFileTargets(), await stateFileTargets(), ...tokenizerFileTargets(), manifestTarget()];
     const report = await runFuzz(targets, {
       cases,
       seed,
