@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `rwkv-webgpu` command. Exit codes: 0 success, 1 runtime failure (e.g. a bad model file: the
- * ModelFormatError's message), 2 bad arguments (a one-line usage error).
+ * The `rwkv-webgpu` command; `--help` after it or after a command prints the usage. Exit codes: 0 success,
+ * 1 runtime failure (one line naming the error class, e.g. a bad model file's ModelFormatError), 2 bad arguments
+ * (a one-line usage error).
  */
 import { RwkvError } from '../errors.js';
 import { UsageError } from './args.js';
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command '${name}'`);
+  if (rest.includes('--help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   await command(rest);
   return 0;
 }

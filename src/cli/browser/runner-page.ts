@@ -47,10 +47,16 @@ export async function openRunnerPage(
     throw new Error(`${RUNNER_DIR} is missing: run 'npm run build:runner' (part of 'npm run build') first`);
   }
   const server = await startStaticServer(RUNNER_DIR, files);
-  let opened = await openOn('hardware', server, onLog);
-  if (opened.adapter === null) {
-    await opened.browser.close();
-    opened = await openOn('swiftshader', server, onLog);
+  let opened: Awaited<ReturnType<typeof openOn>>;
+  try {
+    opened = await openOn('hardware', server, onLog);
+    if (opened.adapter === null) {
+      await opened.browser.close();
+      opened = await openOn('swiftshader', server, onLog);
+    }
+  } catch (error) {
+    await server.close();
+    throw error;
   }
   const { browser, page, adapter } = opened;
   if (adapter === null) {
