@@ -2,7 +2,8 @@
  * Tools in chat completions, on a synthetic byte-level model (CPU, in this thread): the prompt format (hand-written
  * expectation), calls whose name is one of the tools and whose arguments parse and validate (ajv) against that
  * tool's schema under every tool_choice, streamed tool_calls that reassemble to the non-streamed call, 'auto'
- * deciding between text and a call, tool results in the conversation, and refusals before any token.
+ * deciding between text and a call, tool results in the conversation, refusals before any token; and calls with
+ * the World vocabulary (fixtures) on a 65,536-token synthetic model.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ChatCompletions } from '../../src/engine/chat.js';
@@ -16,6 +17,7 @@ import type { ToolDefinition } from '../../src/engine/tool-format.js';
 import type { GenerateOptions, GenerationStats } from '../../src/engine/types.js';
 import { GrammarError } from '../../src/errors.js';
 import { schemaValidator } from '../grammar/helpers.js';
+import { describeWithFixtures, readFixture } from '../fixtures.js';
 import { collect, countingCompletions, cpuEngine, tinyModel } from './helpers.js';
 
 const TOOLS: ToolDefinition[] = [
@@ -257,6 +259,31 @@ describe('tools in chat completions', () => {
     if (expected instanceof RegExp) await expect(create).rejects.toThrow(expected);
     else await expect(create).rejects.toBeInstanceOf(expected);
     expect(counted.sessions).toBe(0);
+  });
+});
+
+describeWithFixtures('tools with the World vocabulary (65,536 tokens of raw bytes)', () => {
+  let world: Engine;
+
+  beforeAll(async () => {
+    const vocab = readFixture('tokenizers', 'rwkv_vocab_v20230424.txt');
+    world = await cpuEngine(tinyModel('7', 11, 65536), { vocab });
+  });
+  afterAll(() => world.dispose());
+
+  test('calls validate under required and named choices; the stream reassembles to the call', async () => {
+    for (const seed of [0, 1]) {
+      const tool_choice =
+        seed % 2 === 0 ? ('required' as const) : { type: 'function' as const, function: TOOLS[2].function };
+      const request = { messages, tools: TOOLS, tool_choice, seed, temperature: 1.1, max_tokens: 120 };
+      const call = checkedCall(await world.chat.completions.create(request));
+      if (seed % 2 === 1) expect(call.function.name).toBe(TOOLS[2].function.name);
+      let streamed = '';
+      for await (const chunk of await world.chat.completions.create({ ...request, stream: true })) {
+        streamed += chunk.choices[0].delta.tool_calls?.[0].function.arguments ?? '';
+      }
+      expect(streamed).toBe(call.function.arguments);
+    }
   });
 });
 
