@@ -52,6 +52,8 @@ interface StateRecord {
   /** The state before `steps`; undefined for a fresh state. */
   copy: State | undefined;
   steps: FedStep[];
+  /** Set by freeState: a restore under way frees what it made. */
+  freed: boolean;
 }
 
 export class RecoveringBackend implements InferenceBackend {
@@ -93,7 +95,7 @@ export class RecoveringBackend implements InferenceBackend {
     return this.run(async (backend) => {
       const inner = await backend.allocateState();
       const handle = this.nextHandle++;
-      this.records.set(handle, { owner: backend, inner, copy: undefined, steps: [] });
+      this.records.set(handle, { owner: backend, inner, copy: undefined, steps: [], freed: false });
       return handle;
     });
   }
@@ -101,6 +103,7 @@ export class RecoveringBackend implements InferenceBackend {
   freeState(handle: StateHandle): void {
     const record = this.record(handle);
     this.records.delete(handle);
+    record.freed = true;
     if (record.owner === this.current && this.failure === undefined) record.owner.freeState(record.inner);
   }
 
@@ -249,6 +252,10 @@ export class RecoveringBackend implements InferenceBackend {
     } catch (error) {
       backend.freeState(inner);
       throw error;
+    }
+    if (record.freed) {
+      backend.freeState(inner);
+      return;
     }
     record.owner = backend;
     record.inner = inner;
