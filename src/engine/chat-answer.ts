@@ -54,7 +54,7 @@ export async function* chatAnswer(context: AnswerContext, plan: ChatPlan): Async
     } else {
       const spare = await session.fork();
       open.add(spare);
-      yield* textOrCall(session, spare, plan, meter, () => close(spare));
+      yield* textOrCall(session, spare, plan, meter, close);
     }
   } finally {
     await Promise.all([...open].map(close));
@@ -67,13 +67,13 @@ async function* textAnswer(session: Session, plan: ChatPlan, meter: UsageMeter):
   yield end(run.finishReason!, meter);
 }
 
-/** tool_choice 'auto': text pieces wait while they could still spell "Call:". */
+/** tool_choice 'auto': text pieces wait while they could still spell "Call:"; the session not needed is closed. */
 async function* textOrCall(
   session: Session,
   spare: Session,
   plan: ChatPlan,
   meter: UsageMeter,
-  dropSpare: () => Promise<void>,
+  close: (session: Session) => Promise<void>,
 ): AsyncGenerator<AnswerEvent> {
   const run = new TextRun(session, budgeted(plan, meter, plan.text), meter);
   let held: TextPiece[] | undefined = [];
@@ -86,11 +86,12 @@ async function* textOrCall(
     const text = held.map((each) => each.text).join('');
     if (text.startsWith(CALL_PREFIX)) break;
     if (CALL_PREFIX.startsWith(text)) continue;
-    await dropSpare();
+    await close(spare);
     for (const each of held) yield content(each);
     held = undefined;
   }
   if (run.finishReason === undefined) {
+    await close(session);
     yield* toolCall(spare, plan, meter);
     return;
   }
