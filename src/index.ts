@@ -60,6 +60,7 @@ export {
   models,
 } from './storage/index.js';
 export type { CheckpointInfo } from './storage/checkpoint-store.js';
+export type { SavedCheckpointInfo } from './engine/saved-sessions.js';
 export type { ModelDescription } from './storage/state-file.js';
 export { CheckpointNotFoundError, StateFormatError, StateMismatchError } from './storage/state-errors.js';
 export type {

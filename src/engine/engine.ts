@@ -9,11 +9,12 @@ import { AbortError } from '../errors.js';
 import type { State } from '../model/state.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { checkpointStore } from '../storage/checkpoint-store.js';
-import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
+import type { CheckpointStore } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { ChatCompletions } from './chat.js';
 import type { EngineCoreApi, PrefillInput } from './core-api.js';
 import { SavedSessions } from './saved-sessions.js';
+import type { SavedCheckpointInfo } from './saved-sessions.js';
 import { Session } from './session.js';
 import type {
   CoreOptions,
@@ -66,7 +67,8 @@ export interface SessionOptions {
 
 /** The saved sessions (checkpoints) of the engine's store, of every model. */
 export interface SavedSessionList {
-  list(): Promise<CheckpointInfo[]>;
+  /** Every checkpoint of every model; `orphaned` when its model is gone from the model store. */
+  list(): Promise<SavedCheckpointInfo[]>;
   /** Removes a checkpoint; false when there was none under `key`. */
   delete(key: string): Promise<boolean>;
 }

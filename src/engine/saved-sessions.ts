@@ -7,11 +7,22 @@
 import { QuotaError } from '../errors.js';
 import { stateSize } from '../model/state.js';
 import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
+import { models } from '../storage/index.js';
 import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';
 import { decodeStateFile, encodeStateFile } from '../storage/state-file.js';
 import type { ModelDescription, StateFile } from '../storage/state-file.js';
 import type { EngineCoreApi, PrefillInput } from './core-api.js';
 import type { EngineInfo } from './types.js';
+
+/** A checkpoint as `engine.sessions.list()` shows it. */
+export interface SavedCheckpointInfo extends CheckpointInfo {
+  /**
+   * Its model is gone: neither this engine's model nor any model in the model store (`models`, as loaded by an
+   * engine, which records its identity) has the checkpoint's identity — the model was deleted, or never stored
+   * (loaded from bytes; in Node there is no store). It restores only into an engine of that model again.
+   */
+  orphaned: boolean;
+}
 
 export class SavedSessions {
   private readonly model: ModelDescription;
@@ -35,8 +46,11 @@ export class SavedSessions {
     return this.open(await this.store.load(key));
   }
 
-  list(): Promise<CheckpointInfo[]> {
-    return this.store.list();
+  /** Every checkpoint, each marked orphaned when its model is gone (see SavedCheckpointInfo). */
+  async list(): Promise<SavedCheckpointInfo[]> {
+    const [checkpoints, present] = await Promise.all([this.store.list(), storedModelIds()]);
+    present.add(this.info.modelId);
+    return checkpoints.map((checkpoint) => ({ ...checkpoint, orphaned: !present.has(checkpoint.modelId) }));
   }
 
   delete(key: string): Promise<boolean> {
@@ -102,6 +116,13 @@ export class SavedSessions {
         `${describe(this.model, this.info.modelId)}. A state restores only into the model it was saved from.`,
     );
   }
+}
+
+/** Identities of the models in the default model store, as engines recorded them (none where there is no store). */
+async function storedModelIds(): Promise<Set<string>> {
+  if (typeof indexedDB === 'undefined') return new Set();
+  const stored = await models.list();
+  return new Set(stored.flatMap((model) => (model.modelId === undefined ? [] : [model.modelId])));
 }
 
 /**

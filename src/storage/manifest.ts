@@ -38,6 +38,8 @@ export interface ModelManifest extends Validators {
   format?: string;
   /** Model description, filled by the loader. */
   spec?: ModelSpec;
+  /** The loaded model's identity (engine.info.modelId, which saved states carry), filled by the loader. */
+  modelId?: string;
 }
 
 /** One entry of `models.list()`. */
@@ -47,6 +49,8 @@ export interface StoredModelInfo {
   url: string | undefined;
   bytes: number;
   storedBytes: number;
+  /** Identity of the model as last loaded (engine.info.modelId); undefined until an engine has loaded it. */
+  modelId: string | undefined;
   /** Every chunk stored and none known missing. */
   complete: boolean;
   /** Chunks found evicted or damaged, fetched again when the model is next read (see ModelManifest). */
@@ -96,6 +100,7 @@ export function describeManifest(manifest: ModelManifest): StoredModelInfo {
     url: manifest.source.kind === 'url' ? manifest.source.url : undefined,
     bytes: manifest.bytes,
     storedBytes: storedBytes(manifest),
+    modelId: manifest.modelId,
     complete: manifest.status === 'complete' && missingChunks.length === 0,
     missingChunks,
     lastUsed: manifest.lastUsed,
@@ -109,6 +114,7 @@ export function describeDamaged(id: string, problem: string): StoredModelInfo {
     url: undefined,
     bytes: 0,
     storedBytes: 0,
+    modelId: undefined,
     complete: false,
     missingChunks: [],
     lastUsed: 0,
@@ -166,6 +172,7 @@ function manifestProblem(value: unknown, id: string): string | undefined {
     if (!valid) return 'missing chunks: not increasing chunk indices';
   }
   if (m.sha256 !== undefined && !(typeof m.sha256 === 'string' && HEX_SHA256.test(m.sha256))) return 'whole-file hash';
+  if (m.modelId !== undefined && !(typeof m.modelId === 'string' && HEX_SHA256.test(m.modelId))) return 'model id';
   if (!Number.isFinite(m.createdAt) || !Number.isFinite(m.lastUsed)) return 'dates';
   if (!isOptional(m.etag, 'string') || !isOptional(m.lastModified, 'string')) return 'validators';
   if (!isOptional(m.format, 'string') || !isOptional(m.spec, 'object')) return 'format or spec';

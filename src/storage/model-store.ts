@@ -75,7 +75,7 @@ export interface ModelStore {
   delete(id: string): Promise<boolean>;
   usage(): Promise<StoreUsage>;
   /** Records the detected format and spec of a stored model (the loader calls this once it has parsed it). */
-  annotate(id: string, details: { format: string; spec?: ModelSpec }): Promise<void>;
+  annotate(id: string, details: { format: string; spec?: ModelSpec; modelId?: string }): Promise<void>;
 }
 
 export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
@@ -202,8 +202,8 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
       };
     },
 
-    async annotate(id, { format, spec }) {
-      const updated = await db.updateManifest(id, (manifest) => ({ ...manifest, format, spec }));
+    async annotate(id, { format, spec, modelId }) {
+      const updated = await db.updateManifest(id, (manifest) => ({ ...manifest, format, spec, modelId }));
       if (!updated) throw new ModelNotStoredError(`Model ${id} is not in the store: it cannot be annotated.`);
     },
   };

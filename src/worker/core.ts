@@ -100,8 +100,8 @@ export class EngineCore implements EngineCoreApi {
     let backend = opened;
     try {
       if (signal?.aborted) throw new AbortError();
-      await file.annotate({ format: stream.format, spec: opened.spec });
       const identity = fingerprint.identity();
+      await file.annotate({ format: stream.format, spec: opened.spec, modelId: identity.modelId });
       if (opened.lost !== undefined) {
         backend = new RecoveringBackend(opened, {
           reopen: () => reopenModel(file, identity, options.fallback, (message) => warn('cpu-fallback', message)),

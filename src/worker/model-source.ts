@@ -30,7 +30,7 @@ export interface ModelSource {
   /** File size, when known. */
   bytes: number | undefined;
   /** Records the detected format and spec in the store's manifest (nothing for a source read directly). */
-  annotate(details: { format: string; spec: ModelSpec }): Promise<void>;
+  annotate(details: { format: string; spec: ModelSpec; modelId: string }): Promise<void>;
   /**
    * The same file's bytes again, from their start (to reload the model after a GPU device loss): from IndexedDB for
    * a stored model, the held Blob or bytes, or a URL fetched again. Fails when they are gone (model deleted).

@@ -41,7 +41,7 @@ describe('checkpoints in Node', () => {
     await before.dispose();
 
     const after = await cpuEngine(model, { sessionDatabase });
-    expect(await after.sessions.list()).toEqual([info]);
+    expect(await after.sessions.list()).toEqual([{ ...info, orphaned: false }]);
     const restored = await after.restoreSession('chat-1');
     expect(await restored.logits()).toEqual(expectedLogits);
     const oracle = new Oracle(model);
@@ -70,6 +70,25 @@ describe('checkpoints in Node', () => {
     expect((await engine.sessions.list()).map((entry) => entry.key)).toEqual(['a', 'b']);
     expect(await other.sessions.list()).toEqual([]);
     await expect(cpuEngine(model, { sessionDatabase: '' })).rejects.toThrow(TypeError);
+    await Promise.all([engine.dispose(), other.dispose()]);
+  });
+
+  test("another model's checkpoints are orphaned where no model store holds that model (Node has none)", async () => {
+    const sessionDatabase = 'store-test-orphans';
+    const engine = await cpuEngine(model, { sessionDatabase });
+    const other = await cpuEngine(tinyModel('7', 99), { sessionDatabase });
+    for (const [owner, key] of [
+      [engine, 'mine'],
+      [other, 'theirs'],
+    ] as const) {
+      const session = await owner.createSession();
+      await session.prefill('x');
+      await session.save(key);
+    }
+    const orphans = async (viewer: typeof engine) =>
+      Object.fromEntries((await viewer.sessions.list()).map((entry) => [entry.key, entry.orphaned]));
+    expect(await orphans(engine)).toEqual({ mine: false, theirs: true });
+    expect(await orphans(other)).toEqual({ mine: true, theirs: false });
     await Promise.all([engine.dispose(), other.dispose()]);
   });
 

@@ -62,11 +62,13 @@ describe('checkpoints in IndexedDB, engine in a Web Worker', () => {
     await session.prefill(', two');
     const two = await session.save('list/2');
     const listed = (await engine.sessions.list()).filter((entry) => entry.key.startsWith('list/'));
-    expect(listed).toEqual([one, two]);
+    expect(listed).toEqual([one, two].map((entry) => ({ ...entry, orphaned: false })));
     expect([one.tokens, two.tokens]).toEqual([3, 8]);
     expect(await engine.sessions.delete('list/1')).toBe(true);
     expect(await engine.sessions.delete('list/1')).toBe(false);
-    expect((await engine.sessions.list()).filter((entry) => entry.key.startsWith('list/'))).toEqual([two]);
+    expect((await engine.sessions.list()).filter((entry) => entry.key.startsWith('list/'))).toEqual([
+      { ...two, orphaned: false },
+    ]);
     expect(await get(['state', 'list/1'], raw)).toBeUndefined();
     expect(await get(['checkpoint', 'list/1'], raw)).toBeUndefined();
     await expect(engine.restoreSession('list/1')).rejects.toThrow(CheckpointNotFoundError);
