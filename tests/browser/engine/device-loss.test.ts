@@ -3,7 +3,8 @@
  * and go on with exactly the tokens — and end with exactly the logits — of an uninterrupted run (two sessions, so
  * that batched decodes are replayed too; two losses, the second after the CPU copies were refreshed). With no
  * adapter left, `fallback: 'cpu'` continues on the CPU, and without it every pending and later call fails with
- * DeviceLostError instead of hanging.
+ * DeviceLostError instead of hanging. A model from a URL is loaded again from the IndexedDB model store, with no
+ * request; once deleted from the store, calls fail with a DeviceLostError that says to load the model again.
  *
  * The engine runs in this thread (`worker: false`), and the test reaches its GPUDevice the way any page script could:
  * it records the devices that GPUAdapter.requestDevice hands out, then calls `destroy()` on the engine's — the
@@ -15,7 +16,10 @@ import type { Engine, EngineOptions } from '../../../src/engine/engine.js';
 import type { Session } from '../../../src/engine/session.js';
 import type { EngineEvent, GenerateOptions, GeneratedToken } from '../../../src/engine/types.js';
 import { DeviceLostError } from '../../../src/errors.js';
+import { models } from '../../../src/storage/index.js';
 import { cpuEngine, modelBytes, tinyModel } from '../../engine/helpers.js';
+import { SMALL_MODEL, uniqueName } from '../loading/helpers.js';
+import { serveModel } from '../server/client.js';
 
 const MODEL = tinyModel('7', 21);
 const JOBS: [string, GenerateOptions][] = [
@@ -176,5 +180,32 @@ test('no adapter left and no fallback: the generation and every later call fail 
     expect(lostAndRecovered(events).map((event) => event.phase)).toEqual(['device-lost']);
   } finally {
     await engine.dispose();
+  }
+});
+
+test('a stored model is loaded again from IndexedDB (no request); once deleted, calls fail saying to reload', async () => {
+  const served = await serveModel(uniqueName('device-loss'), { model: SMALL_MODEL, dataType: 'f32' });
+  const events: EngineEvent[] = [];
+  const engine = await gpuEngine(events, { model: served.url });
+  try {
+    const session = await engine.createSession();
+    await session.prefill('The store keeps');
+    devices[devices.length - 1].destroy();
+    await expect.poll(() => events.some((event) => event.phase === 'recovered'), { timeout: 120_000 }).toBe(true);
+    await session.prefill(' going');
+    const reference = await engine.createSession();
+    await reference.prefill('The store keeps');
+    await reference.prefill(' going');
+    expect(await session.logits()).toEqual(await reference.logits());
+    expect(await served.log()).toHaveLength(1);
+
+    await models.delete(models.idForUrl(served.url));
+    devices[devices.length - 1].destroy();
+    await expect(session.prefill(' on')).rejects.toThrow(/could not be read again.*load the model again/);
+    await expect(engine.createSession()).rejects.toThrow(DeviceLostError);
+    expect(await served.log()).toHaveLength(1);
+  } finally {
+    await engine.dispose();
+    await models.delete(models.idForUrl(served.url));
   }
 });
