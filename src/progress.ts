@@ -15,3 +15,13 @@ export interface LoadProgress {
 }
 
 export type ProgressCallback = (progress: LoadProgress) => void;
+
+/**
+ * Said while loading, not a failure: `download-restarted` when the model store threw away the stored part of a
+ * download and started over from byte 0, with why (docs/storage.md).
+ */
+export interface LoadWarning {
+  phase: 'warning';
+  code: 'download-restarted';
+  message: string;
+}

@@ -1,7 +1,8 @@
 /**
  * The model loading indicator: a progress bar and one line of text — during the download the bytes received of the
  * total, the speed and the time left; afterwards the phase (verifying, reading, uploading to the GPU, compiling).
- * The text is a polite live region, so screen readers hear it without losing their place.
+ * The text is a polite live region, so screen readers hear it without losing their place. A download that had to
+ * start over (the file changed on the server) leaves a note saying why under the bar.
  */
 import type { EngineEvent } from '../../src/index.js';
 import { element } from './dom.js';
@@ -21,12 +22,14 @@ export class LoadProgress {
   readonly element: HTMLElement;
   private readonly bar: HTMLProgressElement;
   private readonly text: HTMLElement;
+  private readonly note: HTMLElement;
   private rate = new TransferRate();
 
   constructor(label = 'Model loading progress') {
     this.bar = element('progress', { 'aria-label': label, max: '1', value: '0' });
     this.text = element('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
-    this.element = element('div', { class: 'stack load-progress', hidden: '' }, this.bar, this.text);
+    this.note = element('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    this.element = element('div', { class: 'stack load-progress', hidden: '' }, this.bar, this.text, this.note);
   }
 
   start(what: string): void {
@@ -36,9 +39,11 @@ export class LoadProgress {
     this.bar.removeAttribute('value');
     this.text.classList.remove('error');
     this.text.textContent = `Loading ${what}…`;
+    this.note.textContent = '';
   }
 
   update(event: EngineEvent, at = performance.now()): void {
+    if (event.phase === 'warning' && event.code === 'download-restarted') this.note.textContent = event.message;
     if (!('loaded' in event)) return; // warnings, device loss and recovery: not loading progress
     const { phase, loaded, total } = event;
     if (total > 0) this.bar.value = Math.min(1, loaded / total);

@@ -18,11 +18,12 @@ export type ResolvedInput = string | Blob | ArrayBuffer | Uint8Array;
 /**
  * A warning: `webgpu-unavailable` once when `backend: 'auto'` falls back to the CPU at load because WebGPU is
  * unavailable; `cpu-fallback` when, after a GPU device loss, no adapter is left and `fallback: 'cpu'` moved the
- * model to the CPU.
+ * model to the CPU; `download-restarted` when the model store discarded a partial download and started over from
+ * byte 0 (the message says why: the file changed on the server).
  */
 export interface WarningEvent {
   phase: 'warning';
-  code: 'webgpu-unavailable' | 'cpu-fallback';
+  code: 'webgpu-unavailable' | 'cpu-fallback' | 'download-restarted';
   message: string;
 }
 

@@ -1,13 +1,17 @@
 /**
  * Downloading a model URL into the store, resumably. The body is streamed into chunks (chunk-writer.ts). When the
  * connection fails or ends early, the download retries with exponential backoff, asking only for the bytes after the
- * last stored chunk (`Range: bytes=N-` with `If-Range`); a later call resumes the same way. It starts over only when
- * the server shows the file changed: a 200 whose ETag / Last-Modified differ from the recorded ones (or that cannot
- * be compared), a 206 of another version, or a 416. A 200 of the same version (a server that ignores Range) is read
- * on, its already-stored bytes skipped. Space is checked (and persistence asked for) before anything is written.
+ * last stored chunk (`Range: bytes=N-` with `If-Range`); a later call resumes the same way. A server that sends
+ * neither ETag nor Last-Modified gives nothing to put in `If-Range`: the resume then asks for the last stored chunk
+ * again and goes on only if it hashes as stored (stored-chunk-check.ts). It starts over when the server shows the
+ * file changed: a 200 whose ETag / Last-Modified differ from the recorded ones (or that cannot be compared), a 206 of
+ * another version, a 416, or bytes sent again that differ from the stored ones; every start over after bytes were
+ * stored is reported as a `download-restarted` warning saying why. A 200 of the same version (a server that ignores
+ * Range) is read on, its already-stored bytes checked against their hashes. Space is checked (and persistence asked
+ * for) before anything is written.
  */
 import { AbortError } from '../errors.js';
-import type { ProgressCallback } from '../progress.js';
+import type { LoadWarning, ProgressCallback } from '../progress.js';
 import { asAbortError, throwIfAborted } from './abort.js';
 import { backoffDelayMs, sleep, type RetryPolicy } from './backoff.js';
 import { ChunkWriter } from './chunk-writer.js';
@@ -23,12 +27,20 @@ import {
 } from './http.js';
 import { newManifest, storedBytes, type ModelManifest } from './manifest.js';
 import { ensureSpaceFor, requestPersistence } from './quota.js';
+import { StoredChunkCheck } from './stored-chunk-check.js';
 
 export interface UrlDownloadOptions {
   chunkSize: number;
   retry: RetryPolicy;
   onProgress?: ProgressCallback;
+  onWarning?: (warning: LoadWarning) => void;
   signal?: AbortSignal;
+}
+
+/** Where a response's body starts in the file, and how many of its first bytes are stored already. */
+interface Adopted {
+  bodyStart: number;
+  stored: number;
 }
 
 /** A failure worth retrying: network error, connection cut, busy server, or a file that changed under us. */
@@ -95,17 +107,27 @@ class UrlDownload {
   /** One request: reads the response into chunks until the file is stored (or throws when the connection fails). */
   private async transfer(): Promise<ModelManifest> {
     if (this.manifest && this.stored() === this.manifest.bytes) return this.manifest;
-    const resumeFrom = this.stored();
+    const resumeFrom = this.resumePoint();
     const headers = this.manifest && resumeFrom > 0 ? resumeHeaders(resumeFrom, this.manifest) : {};
     const response = await this.request(headers);
-    let skip: number;
+    let adopted: Adopted;
     try {
-      skip = await this.adopt(response, resumeFrom);
+      adopted = await this.adopt(response, resumeFrom);
     } catch (error) {
       await response.body?.cancel().catch(() => undefined);
       throw error;
     }
-    return this.stream(response, skip);
+    return this.stream(response, adopted);
+  }
+
+  /**
+   * Where a resume asks the server to start: after the stored chunks, or — when nothing recorded can make the
+   * request conditional (no ETag, no Last-Modified) — at the last stored chunk, which is then checked again.
+   */
+  private resumePoint(): number {
+    const stored = this.stored();
+    const unconditional = this.manifest !== undefined && !this.manifest.etag && !this.manifest.lastModified;
+    return unconditional && stored > 0 ? stored - (this.manifest as ModelManifest).chunkSize : stored;
   }
 
   private async request(headers: Record<string, string>): Promise<Response> {
@@ -120,8 +142,9 @@ class UrlDownload {
     if (response.ok) return response;
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 416 && this.manifest) {
-      await this.discardStored();
-      throw new TransientFailure('the server has no bytes past those stored: the file changed', 416);
+      const reason = 'the server has no bytes past those stored: the file changed';
+      await this.restart(reason);
+      throw new TransientFailure(reason, 416);
     }
     const message = `HTTP ${response.status} ${response.statusText} from ${this.url}`;
     if (isRetryableStatus(response.status)) throw new TransientFailure(message, response.status);
@@ -130,27 +153,35 @@ class UrlDownload {
 
   /**
    * Fits a response to what is stored, writing a fresh manifest when the download starts (over) with it. Returns
-   * how many leading body bytes are already stored and must be skipped.
+   * where its body starts in the file and how many of its leading bytes are already stored (checked, not written).
    */
-  private async adopt(response: Response, resumeFrom: number): Promise<number> {
+  private async adopt(response: Response, resumeFrom: number): Promise<Adopted> {
     const recorded = this.manifest;
     if (recorded && resumeFrom > 0) {
+      const stored = this.stored();
       const version = compareVersion(recorded, response);
       if (response.status === 206) {
         const start = parseContentRange(response.headers.get('Content-Range'))?.start ?? resumeFrom;
         if (version !== 'different' && start === resumeFrom) {
-          await ensureSpaceFor(recorded.bytes - resumeFrom, `the rest of ${this.url}`);
-          return 0;
+          await ensureSpaceFor(recorded.bytes - stored, `the rest of ${this.url}`);
+          return { bodyStart: resumeFrom, stored: stored - resumeFrom };
         }
-        await this.discardStored();
-        throw new TransientFailure('the server sent a range of another version of the file');
+        const reason = 'the server sent a range of another version of the file';
+        await this.restart(reason);
+        throw new TransientFailure(reason);
       }
-      if (version === 'same') {
-        await ensureSpaceFor(recorded.bytes - resumeFrom, `the rest of ${this.url}`);
-        return resumeFrom;
+      const unconditional = !recorded.etag && !recorded.lastModified;
+      if (version === 'same' || (unconditional && version === 'unknown')) {
+        await ensureSpaceFor(recorded.bytes - stored, `the rest of ${this.url}`);
+        return { bodyStart: 0, stored };
       }
+      await this.restart(
+        version === 'different'
+          ? 'the server now sends another version of the file (another size, ETag or Last-Modified)'
+          : 'the server no longer sends the ETag or Last-Modified that identified the stored bytes',
+      );
     }
-    return this.startOver(response);
+    return { bodyStart: 0, stored: await this.startOver(response) };
   }
 
   /** Starts the download afresh from a 200 response: size, space check, then a new manifest replacing any chunks. */
@@ -177,19 +208,25 @@ class UrlDownload {
     return 0;
   }
 
-  private async discardStored(): Promise<void> {
+  /** Deletes what is stored, telling the caller that the download starts over from byte 0 and why. */
+  private async restart(reason: string): Promise<void> {
+    const discarded = this.stored();
     await this.db.delete(this.id);
     this.manifest = undefined;
+    const message = `The download of ${this.url} starts over from byte 0: ${reason}; the ${discarded} bytes stored were discarded.`;
+    const { onWarning } = this.options;
+    if (onWarning) onWarning({ phase: 'warning', code: 'download-restarted', message });
+    else console.warn(message);
   }
 
   /** Reads the body into chunks; throws TransientFailure when it ends or fails before the end of the file. */
-  private async stream(response: Response, skip: number): Promise<ModelManifest> {
+  private async stream(response: Response, { bodyStart, stored }: Adopted): Promise<ModelManifest> {
     const manifest = this.manifest as ModelManifest;
     const progress = (): void =>
       this.options.onProgress?.({ phase: 'download', loaded: writer.receivedBytes, total: manifest.bytes });
     const writer = new ChunkWriter(this.db, manifest, { signal: this.options.signal, onStored: progress });
+    const check = new StoredChunkCheck(manifest, bodyStart, stored);
     const reader = response.body?.getReader();
-    let toSkip = skip;
     try {
       while (reader && writer.storedBytes < manifest.bytes) {
         let result: ReadableStreamReadResult<Uint8Array>;
@@ -200,13 +237,17 @@ class UrlDownload {
           throw this.networkFailure(error);
         }
         if (result.done) break;
-        const dropped = Math.min(toSkip, result.value.length);
-        toSkip -= dropped;
-        await writer.write(result.value.subarray(dropped));
+        const checked = await check.take(result.value);
+        if (checked === 'mismatch') {
+          const reason = 'the bytes the server sends again differ from those stored (the file changed)';
+          await this.restart(reason);
+          throw new TransientFailure(reason);
+        }
+        await writer.write(result.value.subarray(checked));
         progress();
       }
     } finally {
-      this.manifest = writer.manifest;
+      if (this.manifest !== undefined) this.manifest = writer.manifest;
       await reader?.cancel().catch(() => undefined);
     }
     if (writer.storedBytes < manifest.bytes) {

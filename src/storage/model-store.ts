@@ -3,7 +3,7 @@
  * verified, quota-checked, one writer per model across tabs), lists, opens, annotates and deletes stored models.
  */
 import type { ModelSpec } from '../model/spec.js';
-import type { ProgressCallback } from '../progress.js';
+import type { LoadWarning, ProgressCallback } from '../progress.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
 import { blobModelId, importBlobChunks } from './blob-import.js';
 import { blobChunkSource, urlChunkSource, type ChunkSource } from './chunk-source.js';
@@ -25,6 +25,11 @@ import { StoredModel } from './reader.js';
 
 export interface StoreOptions {
   onProgress?: ProgressCallback;
+  /**
+   * A `download-restarted` warning when stored bytes had to be discarded (the file changed on the server); without
+   * this callback the warning goes to `console.warn`.
+   */
+  onWarning?: (warning: LoadWarning) => void;
   signal?: AbortSignal;
   /** Expected SHA-256 of the whole file (hex); checked before the model is marked complete. */
   sha256?: string;

@@ -19,7 +19,7 @@ import type { ByteSource } from '../formats/byte-stream.js';
 import { blobSource } from '../formats/random-access.js';
 import type { RandomAccessSource } from '../formats/random-access.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { ProgressCallback } from '../progress.js';
+import type { LoadProgress, LoadWarning, ProgressCallback } from '../progress.js';
 import { DownloadError, ModelNotStoredError } from '../storage/errors.js';
 import { models } from '../storage/index.js';
 import type { ResolvedInput } from '../engine/types.js';
@@ -46,7 +46,7 @@ export function modelStoreAvailable(): boolean {
 /** Opens a model file, through the model store where it can (see the header comment). */
 export async function openModelSource(
   input: ResolvedInput,
-  onProgress?: ProgressCallback,
+  onProgress?: (event: LoadProgress | LoadWarning) => void,
   signal?: AbortSignal,
 ): Promise<ModelSource> {
   const storable = input instanceof Blob || (typeof input === 'string' && /^https?:/i.test(input));
@@ -59,7 +59,7 @@ export async function openModelSource(
       reopen: () => openByteSource(input),
     };
   }
-  const options = { onProgress, signal };
+  const options = { onProgress, onWarning: onProgress, signal };
   const { id } =
     typeof input === 'string' ? await models.download(input, options) : await models.importBlob(input, options);
   const stored = await models.open(id);

@@ -2,9 +2,12 @@
  * Interrupted downloads: a connection cut midway resumes automatically with `Range: bytes=N-` from the last stored
  * chunk boundary (conditional on the ETag or Last-Modified through If-Range); after the retries run out the partial
  * download is kept and a later call resumes it; a file changed on the server starts over; a server that ignores
- * Range is read on from where the stored bytes end; busy statuses are retried.
+ * Range is read on from where the stored bytes end, the bytes it sends again checked against the stored hashes;
+ * busy statuses are retried. A server with no ETag and no Last-Modified is resumed too: the last stored chunk is
+ * asked for again and must hash as stored, else the download starts over with a `download-restarted` warning.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LoadWarning } from '../../../src/progress.js';
 import { DownloadError, ModelNotStoredError } from '../../../src/storage/index.js';
 import { serveFile, type ServedFileHandle } from '../server/client.js';
 import type { RequestLogEntry } from '../server/protocol.js';
@@ -103,6 +106,68 @@ describe('model store: resuming interrupted downloads', () => {
     const log = await file.log();
     expect(log.map((entry) => entry.status)).toEqual([200, 200]);
     expect(rangeStart(log[1])).toBe(3 * CHUNK);
+  });
+
+  it('resumes from a server with no ETag or Last-Modified, asking again for the last stored chunk', async () => {
+    const file = await serveFile(uniqueName('cut-none'), { size: SIZE, seed: 28, validators: 'none' });
+    await file.addFault({ kind: 'cut', afterBytes: 4 * CHUNK + 1 });
+    const warnings: LoadWarning[] = [];
+    await store.models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await expectStoredBytes(file);
+    const log = await file.log();
+    expect(log.map((entry) => entry.status)).toEqual([200, 206]);
+    expect(rangeStart(log[1])).toBe(3 * CHUNK);
+    expect(log[1].ifRange).toBeUndefined();
+    expect(log[1].bytesSent).toBe(SIZE - 3 * CHUNK);
+    expect(warnings).toEqual([]);
+  });
+
+  it('starts over, with a warning saying why, when a file without validators changed before the resume', async () => {
+    const file = await serveFile(uniqueName('changed-none'), { size: SIZE, seed: 29, validators: 'none' });
+    await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 5 });
+    for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
+    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    expect((await store.models.info(file.url))?.storedBytes).toBe(3 * CHUNK);
+
+    await file.change();
+    const warnings: LoadWarning[] = [];
+    await store.models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await expectStoredBytes(file, 1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ phase: 'warning', code: 'download-restarted' });
+    expect(warnings[0].message).toMatch(/starts over from byte 0: the bytes the server sends again differ/);
+    expect(warnings[0].message).toContain(`the ${3 * CHUNK} bytes stored were discarded`);
+    const [resume, restart] = (await file.log()).slice(-2);
+    expect(resume.status).toBe(206);
+    expect(resume.ifRange).toBeUndefined();
+    expect(rangeStart(resume)).toBe(2 * CHUNK);
+    expect(restart.range).toBeUndefined();
+    expect(restart).toMatchObject({ status: 200, bytesSent: SIZE });
+  });
+
+  it('a server with neither validators nor Range: reads on, checking every stored chunk sent again', async () => {
+    const same = await serveFile(uniqueName('bare'), { size: SIZE, seed: 30, validators: 'none', ranges: false });
+    await same.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 77 });
+    const warnings: LoadWarning[] = [];
+    const onWarning = (warning: LoadWarning): number => warnings.push(warning);
+    await store.models.download(same.url, { chunkSize: CHUNK, onWarning });
+    await expectStoredBytes(same);
+    expect((await same.log()).map((entry) => entry.status)).toEqual([200, 200]);
+    expect(warnings).toEqual([]);
+
+    const changed = await serveFile(uniqueName('bare-changed'), {
+      size: SIZE,
+      seed: 31,
+      validators: 'none',
+      ranges: false,
+    });
+    await changed.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + 9 });
+    for (let i = 0; i < 3; i++) await changed.addFault({ kind: 'cut', afterBytes: 100 });
+    await expect(store.models.download(changed.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    await changed.change();
+    await store.models.download(changed.url, { chunkSize: CHUNK, onWarning });
+    await expectStoredBytes(changed, 1);
+    expect(warnings.map((warning) => warning.code)).toEqual(['download-restarted']);
   });
 
   it('retries busy statuses and fails at once on refusals', async () => {
