@@ -108,7 +108,7 @@ class UrlDownload {
   private async transfer(): Promise<ModelManifest> {
     if (this.manifest && this.stored() === this.manifest.bytes) return this.manifest;
     const resumeFrom = this.resumePoint();
-    const headers = this.manifest && resumeFrom > 0 ? resumeHeaders(resumeFrom, this.manifest) : {};
+    const headers = this.manifest && this.stored() > 0 ? resumeHeaders(resumeFrom, this.manifest) : {};
     const response = await this.request(headers);
     let adopted: Adopted;
     try {
@@ -157,8 +157,8 @@ class UrlDownload {
    */
   private async adopt(response: Response, resumeFrom: number): Promise<Adopted> {
     const recorded = this.manifest;
-    if (recorded && resumeFrom > 0) {
-      const stored = this.stored();
+    const stored = this.stored();
+    if (recorded && stored > 0) {
       const version = compareVersion(recorded, response);
       if (response.status === 206) {
         const start = parseContentRange(response.headers.get('Content-Range'))?.start ?? resumeFrom;

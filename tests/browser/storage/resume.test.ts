@@ -119,6 +119,15 @@ describe('model store: resuming interrupted downloads', () => {
     expect(rangeStart(log[1])).toBe(3 * CHUNK);
     expect(log[1].ifRange).toBeUndefined();
     expect(log[1].bytesSent).toBe(SIZE - 3 * CHUNK);
+
+    // One chunk stored: the resume asks for it again from byte 0, still as a Range, and keeps it.
+    const early = await serveFile(uniqueName('cut-none-early'), { size: SIZE, seed: 32, validators: 'none' });
+    await early.addFault({ kind: 'cut', afterBytes: CHUNK + 10 });
+    await store.models.download(early.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await expectStoredBytes(early);
+    const earlyLog = await early.log();
+    expect(earlyLog.map((entry) => entry.status)).toEqual([200, 206]);
+    expect(rangeStart(earlyLog[1])).toBe(0);
     expect(warnings).toEqual([]);
   });
 
