@@ -5,7 +5,7 @@
  * channel (aa, bb, pp), drawn as three rows, each scaled on its own (pp is a log-scale maximum).
  */
 import type { EngineInfo, State } from '../../src/index.js';
-import { layerStateLayout } from '../../src/model/state.js';
+import { layerStateLayout } from '../../src/generations/state.js';
 
 export interface Grid {
   rows: number;

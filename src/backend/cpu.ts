@@ -3,7 +3,8 @@
  * oracle itself) and runs anywhere, slowly; a batched decode is one forward pass per state.
  */
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
-import { cloneState, createState, STATE_LAYOUT_VERSION, stateSize } from '../model/state.js';
+import { cloneState, STATE_LAYOUT_VERSION } from '../model/state.js';
+import { createState, stateSize } from '../generations/state.js';
 import type { State } from '../model/state.js';
 import { createReferenceModel } from '../reference/model.js';
 import type { ReferenceModel } from '../reference/model.js';

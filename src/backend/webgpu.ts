@@ -17,7 +17,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
-import type { GpuModel, GpuSession } from '../runtime/model.js';
+import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 import { estimateWeightBytes, reserveGpuMemory } from './gpu-memory.js';
@@ -65,7 +65,7 @@ export async function openWebGpuBackend(
 
 class WebGpuBackend implements InferenceBackend {
   readonly description: BackendDescription;
-  private readonly sessions = new Map<StateHandle, GpuSession>();
+  private readonly sessions = new Map<StateHandle, StateSlot>();
   private nextHandle = 1;
 
   constructor(
@@ -134,7 +134,7 @@ class WebGpuBackend implements InferenceBackend {
     this.gpu.destroy();
   }
 
-  private session(handle: StateHandle): GpuSession {
+  private session(handle: StateHandle): StateSlot {
     const session = this.sessions.get(handle);
     if (session === undefined) throw new RangeError(`No state with handle ${handle} (freed or never allocated).`);
     return session;

@@ -7,9 +7,9 @@
 import { requestGpuDevice } from '../gpu/device.js';
 import type { GpuContext } from '../gpu/device.js';
 import { KernelRunner } from '../gpu/kernel-runner.js';
-import { syntheticModelSpec, syntheticTensors } from '../model/synthetic.js';
-import type { SyntheticModelOptions } from '../model/synthetic.js';
-import { stateSize } from '../model/state.js';
+import { syntheticModelSpec, syntheticTensors } from '../generations/synthetic.js';
+import type { SyntheticModelOptions } from '../generations/synthetic.js';
+import { stateSize } from '../generations/state.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';

@@ -1,5 +1,5 @@
 /** The `logits` command's CPU backend: the reference forward pass, in this process. */
-import { createState } from '../model/state.js';
+import { createState } from '../generations/state.js';
 import { createReferenceModel } from '../reference/model.js';
 import type { LogitsBackend } from './logits-backend.js';
 import { loadModelFile } from './model-file.js';

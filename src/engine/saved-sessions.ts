@@ -5,7 +5,7 @@
  * checkpoint store (src/storage/checkpoint-store.ts): IndexedDB in browsers, process memory in Node.
  */
 import { QuotaError } from '../errors.js';
-import { stateSize } from '../model/state.js';
+import { stateSize } from '../generations/state.js';
 import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
 import { models } from '../storage/index.js';
 import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';

@@ -3,7 +3,7 @@
  * index before any data is read, and its tensors come in file order, the large ones in runs of rows (see
  * official-names.ts). Progress is the file offset where the last tensor handed out ends.
  */
-import { checkTensorSet } from '../model/tensor-layout.js';
+import { checkTensorSet } from '../generations/tensor-set.js';
 import type { SourceType } from '../model/spec.js';
 import type { OfficialCheckpoint } from './official-names.js';
 import { DEFAULT_RUN_BYTES } from './tensor-stream.js';

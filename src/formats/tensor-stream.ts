@@ -6,8 +6,8 @@
  * the CPU and for tests.
  */
 import type { CanonicalModel, SourceType, Tensor } from '../model/spec.js';
-import { assembleCanonicalModel } from '../model/tensor-layout.js';
-import type { CheckedTensorSet } from '../model/tensor-layout.js';
+import { assembleCanonicalModel } from '../generations/tensor-set.js';
+import type { CheckedTensorSet } from '../generations/tensor-set.js';
 import { decodeTensorData } from './tensor-data.js';
 
 /** The container formats a model file can be in (sniffed from its first bytes by load.ts). */

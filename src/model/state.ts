@@ -1,6 +1,7 @@
 /**
  * The recurrent state of a model, in one documented, versioned layout shared by the CPU oracle, the GPU runtime,
- * checkpoints and exported state files.
+ * checkpoints and exported state files. What a layer's WKV part holds is each generation's (its module's `state`,
+ * src/generations/); src/generations/state.ts computes a spec's layout and fresh state from it.
  *
  * Layout version 1: one Float32Array, layer after layer (rwkv.cpp's order):
  *   v4:  ffn_x [C] | att_x [C] | aa [C] | bb [C] | pp [C]        (pp starts at −1e30, all else at 0)
@@ -12,9 +13,6 @@
 import type { ModelSpec } from './spec.js';
 
 export const STATE_LAYOUT_VERSION = 1;
-
-/** pp's initial value: "minus infinity" that stays finite so that exp(pp − x) never yields NaN. */
-export const V4_PP_INITIAL = -1e30;
 
 export interface State {
   readonly layoutVersion: number;
@@ -34,27 +32,9 @@ export interface LayerStateLayout {
 /** The parts of a spec that fix the state's size (an EngineInfo has them too). */
 export type StateShape = Pick<ModelSpec, 'generation' | 'nLayer' | 'nEmbed' | 'nHead' | 'headSize'>;
 
-export function layerStateLayout(spec: StateShape): LayerStateLayout {
-  const c = spec.nEmbed;
-  const wkvSize = spec.generation === '4' ? 3 * c : spec.nHead * spec.headSize * spec.headSize;
-  return { ffnShift: 0, attShift: c, wkv: 2 * c, stride: 2 * c + wkvSize };
-}
-
-export function stateSize(spec: StateShape): number {
-  return layerStateLayout(spec).stride * spec.nLayer;
-}
-
-/** A fresh state: zeros, with v4's pp at −1e30. */
-export function createState(spec: ModelSpec): State {
-  const layout = layerStateLayout(spec);
-  const data = new Float32Array(stateSize(spec));
-  if (spec.generation === '4') {
-    for (let layer = 0; layer < spec.nLayer; layer++) {
-      const pp = layer * layout.stride + layout.wkv + 2 * spec.nEmbed;
-      data.fill(V4_PP_INITIAL, pp, pp + spec.nEmbed);
-    }
-  }
-  return { layoutVersion: STATE_LAYOUT_VERSION, data };
+/** The layout of a layer whose WKV part holds `wkvFloats` floats after the two token-shift vectors of `nEmbed`. */
+export function layerStateLayoutOf(nEmbed: number, wkvFloats: number): LayerStateLayout {
+  return { ffnShift: 0, attShift: nEmbed, wkv: 2 * nEmbed, stride: 2 * nEmbed + wkvFloats };
 }
 
 export function cloneState(state: State): State {

@@ -5,28 +5,18 @@
  *   logits = head · LayerNorm(x; ln_out)
  * over a chunk of tokens at once (linear layers as matrix-matrix products, the recurrences serially), reading the
  * canonical tensors of docs/canonical-model.md and updating a src/model/state.ts state in place. The time- and
- * channel-mix of each generation live in v4.ts … v7.ts.
+ * channel-mix of each generation are its module's CPU layer (src/generations/vN/cpu-layer.ts).
  */
-import { ModelFormatError } from '../errors.js';
-import type { CanonicalModel, Generation, ModelSpec } from '../model/spec.js';
-import { layerStateLayout, STATE_LAYOUT_VERSION, stateSize, type State } from '../model/state.js';
-import type { ForwardContext, LayerFactory, LayerMixers } from './layer.js';
-import { add, layerNorm, matMat } from './ops.js';
-import { createV4Layer } from './v4.js';
-import { createV5Layer } from './v5.js';
-import { createV6Layer } from './v6.js';
-import { createV7Layer } from './v7.js';
-import { ModelWeights } from './weights.js';
+import type { ForwardContext, LayerMixers, LayerState } from '../cpu/layer.js';
+import { add, layerNorm, matMat } from '../cpu/ops.js';
+import { ModelWeights } from '../cpu/weights.js';
+import { generationModule } from '../generations/registry.js';
+import { checkModelSpec } from '../generations/spec-check.js';
+import { layerStateLayout, stateSize } from '../generations/state.js';
+import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import { STATE_LAYOUT_VERSION, type State } from '../model/state.js';
 
 const LAYER_NORM_EPS = 1e-5;
-
-const LAYER_FACTORIES: Record<Generation, LayerFactory> = {
-  '4': createV4Layer,
-  '5.1': createV5Layer,
-  '5.2': createV5Layer,
-  '6': createV6Layer,
-  '7': createV7Layer,
-};
 
 export interface ForwardOptions {
   /** Return the logits of every position ([T × nVocab], row t after tokens 0..t) instead of the last only. */
@@ -53,26 +43,10 @@ interface Layer {
   mixers: LayerMixers;
 }
 
-function checkSpec(spec: ModelSpec): void {
-  const positive = (value: number) => Number.isInteger(value) && value > 0;
-  if (!positive(spec.nLayer) || !positive(spec.nEmbed) || !positive(spec.nVocab) || !positive(spec.nFfn)) {
-    throw new ModelFormatError(
-      `Invalid model spec: nLayer ${spec.nLayer}, nEmbed ${spec.nEmbed}, nVocab ${spec.nVocab}, nFfn ${spec.nFfn}.`,
-    );
-  }
-  if (!(spec.generation in LAYER_FACTORIES)) {
-    throw new ModelFormatError(`Unsupported RWKV generation "${spec.generation}".`);
-  }
-  if (spec.generation !== '4' && (!positive(spec.headSize) || spec.nHead * spec.headSize !== spec.nEmbed)) {
-    throw new ModelFormatError(
-      `Invalid model spec: ${spec.nHead} heads × ${spec.headSize} channels do not make nEmbed ${spec.nEmbed}.`,
-    );
-  }
-}
-
 export function createReferenceModel(model: CanonicalModel): ReferenceModel {
   const spec = model.spec;
-  checkSpec(spec);
+  checkModelSpec(spec);
+  const cpuLayer = generationModule(spec.generation).cpuLayer;
   const weights = new ModelWeights(model);
   const c = spec.nEmbed;
   const norm = (name: string): Norm => ({
@@ -88,10 +62,20 @@ export function createReferenceModel(model: CanonicalModel): ReferenceModel {
     layers.push({
       ln1: norm(`blocks.${i}.ln1`),
       ln2: norm(`blocks.${i}.ln2`),
-      mixers: LAYER_FACTORIES[spec.generation](weights, spec, i),
+      mixers: cpuLayer(weights, spec, i),
     });
   }
   const layout = layerStateLayout(spec);
+
+  /** Layer `i`'s parts of `state`, as views. */
+  function layerState(state: State, i: number): LayerState {
+    const start = i * layout.stride;
+    return {
+      attShift: state.data.subarray(start + layout.attShift, start + layout.attShift + c),
+      ffnShift: state.data.subarray(start + layout.ffnShift, start + layout.ffnShift + c),
+      wkv: state.data.subarray(start + layout.wkv, start + layout.stride),
+    };
+  }
 
   function embed(tokens: ArrayLike<number>): Float32Array {
     const x = new Float32Array(tokens.length * c);
@@ -123,11 +107,11 @@ export function createReferenceModel(model: CanonicalModel): ReferenceModel {
       const x = layerNorm(embed(tokens), ln0.weight, ln0.bias, LAYER_NORM_EPS);
       const context: ForwardContext = { valueFirst: undefined };
       layers.forEach(({ ln1, ln2, mixers }, i) => {
-        const layerState = state.data.subarray(i * layout.stride, (i + 1) * layout.stride);
+        const parts = layerState(state, i);
         const attIn = layerNorm(x, ln1.weight, ln1.bias, LAYER_NORM_EPS);
-        add(x, mixers.timeMix(attIn, tokenCount, layerState, context), x);
+        add(x, mixers.timeMix(attIn, tokenCount, parts, context), x);
         const ffnIn = layerNorm(x, ln2.weight, ln2.bias, LAYER_NORM_EPS);
-        add(x, mixers.channelMix(ffnIn, tokenCount, layerState), x);
+        add(x, mixers.channelMix(ffnIn, tokenCount, parts), x);
       });
       const outputRows = options.allLogits ? tokenCount : 1;
       const last = x.subarray((tokenCount - outputRows) * c);

@@ -1,9 +1,9 @@
 /**
- * The GPU forward pass of every generation: a model on the GPU with per-session recurrent states in a state pool,
+ * The GPU forward pass of every generation: a model on the GPU with per-session recurrent states in a state slots,
  * stepping a batch of sessions by one token each (decode) or one session by a chunk of tokens (prefill).
  *
  *   x = LayerNorm(emb[token]; ln0)
- *   per layer: x += TimeMix(LayerNorm(x; ln1)),  x += ChannelMix(LayerNorm(x; ln2))     (v4.ts … v7.ts)
+ *   per layer: x += TimeMix(LayerNorm(x; ln1)),  x += ChannelMix(LayerNorm(x; ln2))  (generations/vN/gpu-layer.ts)
  *   logits = head · LayerNorm(x; ln_out)          for the last position of each session, or every position
  *
  * A step is one command buffer: the ops built once at creation (step.ts), encoded with the step's shape, then a copy
@@ -18,32 +18,24 @@ import { embeddingKernel } from '../gpu/kernels/embedding.js';
 import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
 import { MAX_SEQUENCES } from '../gpu/kernels/token-shift.js';
 import type { WeightFormat } from '../gpu/matrix-layout.js';
-import type { CanonicalModel, Generation, ModelSpec } from '../model/spec.js';
-import type { State } from '../model/state.js';
 import { MAX_WKV_HEAD_SIZE } from '../gpu/kernels/wkv.js';
-import { normOp, type GpuLayerFactory, type LayerContext } from './layer.js';
-import { Scratch } from './scratch.js';
-import { StatePool, type GpuSession } from './state-pool.js';
-import { StepParams } from './step-params.js';
-import { StepBuilder, type StepOp, type StepShape } from './step.js';
-import { createV4GpuLayer } from './v4.js';
-import { createV5GpuLayer } from './v5.js';
-import { createV6GpuLayer } from './v6.js';
-import { createV7GpuLayer } from './v7.js';
-import { createWeightUploader, type GpuWeights, type WeightUploadOptions } from './weights.js';
+import type { GpuWeights } from '../gpu/step/gpu-weights.js';
+import { normOp, type LayerContext } from '../gpu/step/layer-ops.js';
+import { Scratch } from '../gpu/step/scratch.js';
+import { StateSlots, type StateSlot } from '../gpu/step/state-slots.js';
+import { StepParams } from '../gpu/step/step-params.js';
+import { StepBuilder, type StepOp, type StepShape } from '../gpu/step/step-builder.js';
+import { generationModule } from '../generations/registry.js';
+import { checkModelSpec } from '../generations/spec-check.js';
+import { createState, layerStateLayout, stateSize } from '../generations/state.js';
+import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import type { State } from '../model/state.js';
+import { createWeightUploader, type WeightUploadOptions } from './weights.js';
 
-export type { GpuSession } from './state-pool.js';
-
-const LAYER_FACTORIES: Record<Generation, GpuLayerFactory> = {
-  '4': createV4GpuLayer,
-  '5.1': createV5GpuLayer,
-  '5.2': createV5GpuLayer,
-  '6': createV6GpuLayer,
-  '7': createV7GpuLayer,
-};
+export type { StateSlot } from '../gpu/step/state-slots.js';
 
 export interface GpuModelOptions extends WeightUploadOptions {
-  /** Sessions the state pool holds at once; default 16. */
+  /** Sessions the state slots holds at once; default 16. */
   maxSessions?: number;
   /** Most sessions one decode step takes; default min(16, maxSessions). */
   maxBatch?: number;
@@ -65,17 +57,17 @@ export interface GpuModel {
   readonly maxBatch: number;
   readonly maxChunk: number;
   /** A new session with a fresh state, or a copy of `state`. */
-  createSession(state?: State): GpuSession;
+  createSession(state?: State): StateSlot;
   /** Frees the session's slot (do not free a session that a pending step uses). */
-  freeSession(session: GpuSession): void;
+  freeSession(session: StateSlot): void;
   /** The session's state after every step called before. */
-  readState(session: GpuSession): Promise<State>;
+  readState(session: StateSlot): Promise<State>;
   /** Replaces the session's state (after every step called before). */
-  writeState(session: GpuSession, state: State): Promise<void>;
+  writeState(session: StateSlot, state: State): Promise<void>;
   /** Feeds tokens[b] to sessions[b], all in one step; returns the logits [B × nVocab]. */
-  decode(sessions: readonly GpuSession[], tokens: readonly number[]): Promise<Float32Array>;
+  decode(sessions: readonly StateSlot[], tokens: readonly number[]): Promise<Float32Array>;
   /** Feeds a prompt to one session in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
-  prefill(session: GpuSession, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
+  prefill(session: StateSlot, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
   /** Frees every GPU buffer of the model; the model is unusable afterwards. */
   dispose(): void;
 }
@@ -111,17 +103,11 @@ function runnerFor(device: GPUDevice): KernelRunner {
   return runner;
 }
 
+/** The spec check both forward passes run, then the GPU kernels' own limit. */
 function checkSpec(spec: ModelSpec): void {
-  if (!(spec.generation in LAYER_FACTORIES)) {
-    throw new ModelFormatError(`Unsupported RWKV generation "${spec.generation}".`);
-  }
-  if (spec.generation !== '4') {
-    if (spec.nHead * spec.headSize !== spec.nEmbed) {
-      throw new ModelFormatError(`${spec.nHead} heads × ${spec.headSize} channels do not make nEmbed ${spec.nEmbed}.`);
-    }
-    if (spec.headSize > MAX_WKV_HEAD_SIZE) {
-      throw new ModelFormatError(`Head size ${spec.headSize} exceeds the GPU kernels' limit of ${MAX_WKV_HEAD_SIZE}.`);
-    }
+  checkModelSpec(spec);
+  if (spec.headSize > MAX_WKV_HEAD_SIZE) {
+    throw new ModelFormatError(`Head size ${spec.headSize} exceeds the GPU kernels' limit of ${MAX_WKV_HEAD_SIZE}.`);
   }
 }
 
@@ -173,8 +159,10 @@ export async function createGpuModelFromWeights(
 
   try {
     return await checkGpuErrors(device, 'creating the model', async () => {
-      const pool = own(new StatePool(device, spec, maxSessions, bindingLimit));
-      const params = own(new StepParams(device, pool));
+      const layout = layerStateLayout(spec);
+      const slotShape = { stateFloats: stateSize(spec), layerStride: layout.stride, fresh: () => createState(spec) };
+      const slots = own(new StateSlots(device, slotShape, maxSessions, bindingLimit));
+      const params = own(new StepParams(device, slots, spec.nLayer, layout));
       const scratch = own(new Scratch(device, Math.max(maxChunk, maxBatch)));
       const tokenBuffer = own(createBuffer(device, scratch.rows * 4, 'tokens'));
       const logits = own(createBuffer(device, logitRows * vocab * 4, 'logits'));
@@ -187,7 +175,7 @@ export async function createGpuModelFromWeights(
       );
       const builder = new StepBuilder(runnerFor(device), params.rowsUniform, params.headRowsUniform);
       const x = scratch.get('x', c);
-      const context: LayerContext = { spec, weights, builder, scratch, params, pool, x };
+      const context: LayerContext = { spec, weights, builder, scratch, params, slots, x };
 
       const embedded = scratch.get('embedded', c);
       const normed = scratch.get('normed', c);
@@ -206,8 +194,9 @@ export async function createGpuModelFromWeights(
         ),
       );
       body.push(normOp(context, 'blocks.0.ln0', embedded, x));
+      const gpuLayer = await generationModule(spec.generation).loadGpuLayer();
       for (let layer = 0; layer < spec.nLayer; layer++) {
-        const mixers = LAYER_FACTORIES[spec.generation](context, layer);
+        const mixers = gpuLayer(context, layer);
         body.push(normOp(context, `blocks.${layer}.ln1`, x, normed), ...mixers.timeMix(normed));
         body.push(normOp(context, `blocks.${layer}.ln2`, x, normed), ...mixers.channelMix(normed));
       }
@@ -229,7 +218,7 @@ export async function createGpuModelFromWeights(
       await builder.compile([...body, ...headFromResidual], warmUpShapes(maxChunk));
 
       type LogitRows = 'none' | 'last' | 'all';
-      const step = (sessions: readonly GpuSession[], tokens: Uint32Array, output: LogitRows) =>
+      const step = (sessions: readonly StateSlot[], tokens: Uint32Array, output: LogitRows) =>
         checkGpuErrors(device, 'running a forward step', async () => {
           const tokensPerSession = tokens.length / sessions.length;
           const shape: StepShape = {
@@ -270,7 +259,7 @@ export async function createGpuModelFromWeights(
       return createModelObject({
         spec,
         weights,
-        pool,
+        slots,
         maxBatch,
         maxChunk,
         logitRows,
@@ -290,13 +279,13 @@ export async function createGpuModelFromWeights(
 interface ModelParts {
   spec: ModelSpec;
   weights: GpuWeights;
-  pool: StatePool;
+  slots: StateSlots;
   maxBatch: number;
   maxChunk: number;
   /** Rows the logits buffer holds. */
   logitRows: number;
   step(
-    sessions: readonly GpuSession[],
+    sessions: readonly StateSlot[],
     tokens: Uint32Array,
     output: 'none' | 'last' | 'all',
   ): Promise<Float32Array | undefined>;
@@ -304,7 +293,7 @@ interface ModelParts {
 }
 
 function createModelObject(parts: ModelParts): GpuModel {
-  const { spec, pool, step } = parts;
+  const { spec, slots, step } = parts;
   let disposed = false;
   let tail: Promise<unknown> = Promise.resolve();
   /** Runs `work` after every call made before it (steps share scratch and staging buffers). */
@@ -334,21 +323,21 @@ function createModelObject(parts: ModelParts): GpuModel {
     spec,
     weightType: parts.weights.weightType,
     weightBytes: parts.weights.byteLength,
-    maxSessions: pool.capacity,
+    maxSessions: slots.capacity,
     maxBatch: parts.maxBatch,
     maxChunk: parts.maxChunk,
     createSession(state) {
       if (disposed) throw new RwkvError('This GPU model was disposed.');
-      return pool.allocate(state);
+      return slots.allocate(state);
     },
     freeSession(session) {
-      pool.release(session);
+      slots.release(session);
     },
     readState(session) {
-      return exclusive(() => pool.read(session));
+      return exclusive(() => slots.read(session));
     },
     writeState(session, state) {
-      return exclusive(async () => pool.write(session, state));
+      return exclusive(async () => slots.write(session, state));
     },
     decode(sessions, tokens) {
       return exclusive(async () => {
@@ -359,13 +348,13 @@ function createModelObject(parts: ModelParts): GpuModel {
           );
         }
         if (new Set(sessions).size !== sessions.length) throw new RangeError('decode got the same session twice.');
-        for (const session of sessions) pool.check(session);
+        for (const session of sessions) slots.check(session);
         return logitsOf(await step(sessions, toTokens(tokens), 'last'));
       });
     },
     prefill(session, tokens, options = {}) {
       return exclusive(async () => {
-        pool.check(session);
+        slots.check(session);
         if (tokens.length < 1) throw new RangeError('prefill needs at least one token.');
         const ids = toTokens(tokens);
         const chunk = options.allLogits ? Math.min(parts.maxChunk, parts.logitRows) : parts.maxChunk;

@@ -3,6 +3,7 @@
  * they arrive and drop each one's CPU copy at once) — or, for a linear weight streamed in runs of rows
  * (src/formats/tensor-stream.ts), run by run, so that not even the largest matrix is ever whole in memory.
  *
+ * Which tensor is which is each generation's upload policy (its module's `upload`, src/generations/), read here once:
  * - Linear-layer weights (the embedding, the head, every `….weight` matrix and the LoRA matrices) go to the GPU
  *   matrix layout (src/gpu/matrix-layout.ts) as f32 or as f16 packed two per u32, split by rows into parts that each
  *   fit one binding. Quantized sources arrive dequantized to f32 (the loader's job) and are uploaded like any other.
@@ -11,8 +12,7 @@
  *   `att.time_maa_w1` (5 row blocks of [D, C]) and `att.time_maa_w2` (5 matrices [C, D]).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts: as it is when its bytes are
  *   already the GPU layout (f32 → f32 or f16 → f16 with rows of whole 16-byte chunks), else decoded and packed.
- * - v4/v5 lerp mixes `time_mix_*` (x·m + xPrev·(1 − m)) are stored as 1 − m, so that the shared token-mix
- *   kernel's x + (xPrev − x)·mix computes them.
+ * - Values are uploaded as they are: no tensor is transformed on its way to the GPU.
  */
 import { ModelFormatError } from '../errors.js';
 import { createBuffer, uploadBuffer } from '../gpu/buffers.js';
@@ -20,24 +20,23 @@ import { destroyMatrix, maxPartBytes, uploadMatrix, type GpuMatrix } from '../gp
 import { chunkLength, packRows, planRowSplit, rowBytes, type WeightFormat } from '../gpu/matrix-layout.js';
 import { decodeTensorData } from '../formats/tensor-data.js';
 import { tensorValues, type StreamedTensor, type TensorRun } from '../formats/tensor-stream.js';
+import type { GpuWeights } from '../gpu/step/gpu-weights.js';
+import { GENERATION_MODULES } from '../generations/registry.js';
 import { elementCount, type SourceType, type Tensor } from '../model/spec.js';
 
-const LINEAR_WEIGHTS = [
-  /^(emb|head)\.weight$/,
-  /\.(key|value|receptance|output|gate)\.weight$/,
-  /\.time_(maa|decay)_w[12]$/,
-  /\.att\.[wagv][12]$/,
-];
-const STACKED_PARTS: readonly [suffix: string, parts: number][] = [
-  ['.att.x_rwkvag', 6],
-  ['.att.time_maa_w1', 5],
-  ['.att.time_maa_w2', 5],
-];
-const LERP_MIX = /\.time_mix_[a-z]+$/;
+/** Every generation's upload policy in one table (no canonical name means different things in two generations). */
+const MATRICES = new Set(Object.values(GENERATION_MODULES).flatMap((module) => module.upload.matrices));
+const STACKED = new Map(Object.values(GENERATION_MODULES).flatMap((module) => Object.entries(module.upload.stacked)));
+const BLOCK_PREFIX = /^blocks\.\d+\./;
 
-/** Whether a canonical tensor is a linear-layer weight (uploaded in the GPU matrix layout, f16 when asked). */
+/** Whether a canonical tensor is a linear weight (uploaded in the GPU matrix layout, f16 when asked). */
 export function isLinearWeight(name: string): boolean {
-  return LINEAR_WEIGHTS.some((pattern) => pattern.test(name));
+  return name === 'emb.weight' || name === 'head.weight' || MATRICES.has(name.replace(BLOCK_PREFIX, ''));
+}
+
+/** How many parts a stacked tensor is split into (undefined for any other). */
+function stackedParts(name: string): number | undefined {
+  return BLOCK_PREFIX.test(name) ? STACKED.get(name.replace(BLOCK_PREFIX, '')) : undefined;
 }
 
 export interface WeightUploadOptions {
@@ -45,17 +44,6 @@ export interface WeightUploadOptions {
   weightType?: WeightFormat;
   /** Largest binding of one matrix part in bytes; the device's limit by default (tests force small splits). */
   maxBindingBytes?: number;
-}
-
-export interface GpuWeights {
-  readonly weightType: WeightFormat;
-  /** Bytes of GPU memory the weights occupy. */
-  readonly byteLength: number;
-  /** The linear weight `name`, checked to be [rows, columns]. */
-  matrix(name: string, rows: number, columns: number): GpuMatrix;
-  /** The f32 tensor `name`, checked to hold `length` values. */
-  vector(name: string, length: number): GPUBuffer;
-  destroy(): void;
 }
 
 export interface WeightUploader {
@@ -77,9 +65,8 @@ interface Piece {
 }
 
 function pieces(tensor: Tensor): Piece[] {
-  const stacked = STACKED_PARTS.find(([suffix]) => tensor.name.endsWith(suffix));
-  if (!stacked) return [{ name: tensor.name, shape: tensor.shape, data: tensor.data }];
-  const parts = stacked[1];
+  const parts = stackedParts(tensor.name);
+  if (parts === undefined) return [{ name: tensor.name, shape: tensor.shape, data: tensor.data }];
   const length = tensor.data.length / parts;
   const columns = tensor.shape[tensor.shape.length - 1];
   if (!Number.isInteger(length) || length % columns !== 0) {
@@ -128,9 +115,8 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
       byteLength += matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
       return;
     }
-    const data = LERP_MIX.test(piece.name) ? piece.data.map((m) => 1 - m) : piece.data;
-    const buffer = uploadBuffer(device, data, piece.name);
-    vectors.set(piece.name, { buffer, length: data.length });
+    const buffer = uploadBuffer(device, piece.data, piece.name);
+    vectors.set(piece.name, { buffer, length: piece.data.length });
     byteLength += buffer.size;
   };
 
@@ -174,9 +160,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     add,
     async addRuns(tensor) {
       const streamsByRows =
-        isLinearWeight(tensor.name) &&
-        tensor.shape.length === 2 &&
-        !STACKED_PARTS.some(([suffix]) => tensor.name.endsWith(suffix));
+        isLinearWeight(tensor.name) && tensor.shape.length === 2 && stackedParts(tensor.name) === undefined;
       if (streamsByRows) return addMatrixRuns(tensor);
       const { name, shape, sourceType } = tensor;
       add({ name, shape, sourceType, data: await tensorValues(tensor) });

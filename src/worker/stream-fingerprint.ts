@@ -8,7 +8,7 @@ import { RwkvError } from '../errors.js';
 import { valueAt } from '../formats/tensor-data.js';
 import type { ModelStream, StreamedTensor, TensorRun } from '../formats/tensor-stream.js';
 import { elementCount } from '../model/spec.js';
-import type { CheckedTensorSet } from '../model/tensor-layout.js';
+import type { CheckedTensorSet } from '../generations/tensor-set.js';
 import { WeightsFingerprint, samplePositions } from '../storage/state-identity.js';
 import type { ModelIdentity } from '../storage/state-identity.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { describeWithFixtures, fixturePath } from '../fixtures.js';
 import { runCli } from './run-cli.js';

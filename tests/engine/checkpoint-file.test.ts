@@ -4,7 +4,8 @@
  * a new engine continuing exactly (logits against the CPU oracle, seeded continuation against an uninterrupted run).
  */
 import { describe, expect, test } from 'vitest';
-import { STATE_LAYOUT_VERSION, stateSize } from '../../src/model/state.js';
+import { STATE_LAYOUT_VERSION } from '../../src/model/state.js';
+import { stateSize } from '../../src/generations/state.js';
 import { Prng } from '../../src/sampling/prng.js';
 import { StateFormatError } from '../../src/storage/state-errors.js';
 import { decodeStateFile, encodeStateFile, STATE_FILE_HEADER_BYTES } from '../../src/storage/state-file.js';

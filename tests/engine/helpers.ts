@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the engine tests: tiny synthetic models (src/model/synthetic.ts) written to rwkv.cpp `.bin`
+ * Shared helpers of the engine tests: tiny synthetic models (src/generations/synthetic.ts) written to rwkv.cpp `.bin`
  * bytes, engines over them (CPU backend, in this thread), chat completions that count the sessions they open, and
  * the CPU oracle's own greedy continuation and logits to compare against.
  */
@@ -9,9 +9,9 @@ import type { Engine, EngineOptions } from '../../src/engine/engine.js';
 import type { GeneratedToken } from '../../src/engine/types.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { CanonicalModel, Generation } from '../../src/model/spec.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import type { State } from '../../src/model/state.js';
-import { createSyntheticModel } from '../../src/model/synthetic.js';
+import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import type { ReferenceModel } from '../../src/reference/model.js';
 

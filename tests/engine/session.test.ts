@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { stateSize } from '../../src/model/state.js';
+import { stateSize } from '../../src/generations/state.js';
 import { bytesOf, collect, cpuEngine, Oracle, tinyModel } from './helpers.js';
 
 const model = tinyModel('6');

@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the format tests: chunked byte streams, a seeded PRNG, and `.bin` files built from synthetic
- * canonical models (src/model/synthetic.ts, written independently from docs/canonical-model.md).
+ * canonical models (src/generations/synthetic.ts, written independently from docs/canonical-model.md).
  */
 import { expect } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
@@ -9,7 +9,7 @@ import type { RandomAccessSource } from '../../src/formats/random-access.js';
 import type { RwkvCppDataType, RwkvCppHeader, RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { Generation, LoraDims } from '../../src/model/spec.js';
-import { createSyntheticModel } from '../../src/model/synthetic.js';
+import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 
 /** `bytes` as an async stream of `chunkSize`-byte chunks (the last one shorter). */

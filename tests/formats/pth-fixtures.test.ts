@@ -11,7 +11,7 @@ import { loadPthModel } from '../../src/formats/pth/reader.js';
 import { memorySource } from '../../src/formats/random-access.js';
 import { loadSafetensorsModel } from '../../src/formats/safetensors/reader.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { describeWithFixtures, REFERENCE_PROMPT, referenceLogitsCases } from '../fixtures.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';

@@ -9,7 +9,7 @@ import { loadCanonicalModel } from '../../src/formats/load.js';
 import { openPth, loadPthModel } from '../../src/formats/pth/reader.js';
 import { blobSource, memorySource } from '../../src/formats/random-access.js';
 import { GENERATIONS } from '../../src/model/spec.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
 import { chunked, expectFormatError, modelFile, recordingSource, smallModel } from './helpers.js';

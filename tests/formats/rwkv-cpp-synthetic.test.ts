@@ -1,5 +1,5 @@
 /**
- * Synthetic models of every generation (src/model/synthetic.ts, built independently from the canonical-model
+ * Synthetic models of every generation (src/generations/synthetic.ts, built independently from the canonical-model
  * document) written as `.bin` files and read back: the inferred spec equals the generator's, values survive
  * exactly (FP32) or as their f16 rounding (FP16), from whole buffers and from streams.
  */
@@ -9,7 +9,7 @@ import { loadCanonicalModel } from '../../src/formats/load.js';
 import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
 import { writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { GENERATIONS } from '../../src/model/spec.js';
-import { assembleCanonicalModel } from '../../src/model/tensor-layout.js';
+import { assembleCanonicalModel } from '../../src/generations/tensor-set.js';
 import { chunked, expectSameBits, headerOf, modelFile, modelRecords, smallModel } from './helpers.js';
 
 describe.each(GENERATIONS)('v%s', (generation) => {

@@ -8,7 +8,7 @@ import { loadCanonicalModel } from '../../src/formats/load.js';
 import { blobSource, memorySource } from '../../src/formats/random-access.js';
 import { loadSafetensorsModel, openSafetensors } from '../../src/formats/safetensors/reader.js';
 import { GENERATIONS } from '../../src/model/spec.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';

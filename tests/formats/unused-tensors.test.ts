@@ -1,5 +1,5 @@
 /**
- * Tensors that official checkpoints carry but inference never reads (src/formats/unused-tensors.ts): a v7
+ * Tensors that official checkpoints carry but inference never reads (the v7 module's `official.unused`, src/generations/v7/module.ts): a v7
  * checkpoint saved by BlinkDL's training code holds the value-residual gate of layer 0 (`blocks.0.att.v0/v1/v2`).
  * Such files load, as `.pth` and as safetensors, to exactly the model without them, and those bytes are never
  * read; the same names where a generation does not carry them, and any other extra tensor, are still refused.

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
-import { createState } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { describeWithFixtures, fixturePath, REFERENCE_PROMPT, referenceLogitsCases } from '../fixtures.js';
 import { maxAbsDiff, runChunked } from './helpers.js';

@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
 import { GENERATIONS, type CanonicalModel, type Generation } from '../../src/model/spec.js';
-import { cloneState, createState, type State } from '../../src/model/state.js';
-import { createSyntheticModel } from '../../src/model/synthetic.js';
+import { cloneState, type State } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
+import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { maxAbsDiff, runChunked } from './helpers.js';
 

@@ -2,7 +2,8 @@
  * Shared helpers of the reference tests: feeding a token sequence in chunks and comparing logits.
  */
 import { expect } from 'vitest';
-import { createState, type State } from '../../src/model/state.js';
+import { type State } from '../../src/model/state.js';
+import { createState } from '../../src/generations/state.js';
 import type { ReferenceModel } from '../../src/reference/model.js';
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

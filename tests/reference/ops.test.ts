@@ -18,7 +18,7 @@ import {
   wkv4Step,
   wkv5Step,
   wkv7Step,
-} from '../../src/reference/ops.js';
+} from '../../src/cpu/ops.js';
 
 const f32 = (values: number[]): Float32Array => Float32Array.from(values);
 

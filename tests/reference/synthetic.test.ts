@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Generation } from '../../src/model/spec.js';
-import { createSyntheticModel, type SyntheticModelOptions } from '../../src/model/synthetic.js';
+import { createSyntheticModel, type SyntheticModelOptions } from '../../src/generations/synthetic.js';
 
 const C = 16;
 const F = 40;

@@ -5,8 +5,8 @@
  */
 import { ModelFormatError } from '../../errors.js';
 import type { ModelSpec } from '../../model/spec.js';
-import { checkTensorSet } from '../../model/tensor-layout.js';
-import type { CheckedTensorSet } from '../../model/tensor-layout.js';
+import { checkTensorSet } from '../../generations/tensor-set.js';
+import type { CheckedTensorSet } from '../../generations/tensor-set.js';
 import { ByteStreamReader } from '../byte-stream.js';
 import type { ByteSource } from '../byte-stream.js';
 import { tensorByteLength } from '../tensor-data.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import type { Activation } from '../../../src/gpu/kernels/activation.js';
 import { biasActivationKernel } from '../../../src/gpu/kernels/bias-activation.js';
 import { gateKernel } from '../../../src/gpu/kernels/gate.js';
-import { add, mul, sigmoid, silu, squaredRelu, tanh } from '../../../src/reference/ops.js';
+import { add, mul, sigmoid, silu, squaredRelu, tanh } from '../../../src/cpu/ops.js';
 import { expectClose, inout, output, randomArray, runKernel } from '../gpu-harness.js';
 
 const channels = 37;

@@ -1,7 +1,7 @@
 /** shaders/layer-norm.wgsl against the CPU oracle's layerNorm and groupNorm (odd widths, several rows). */
 import { describe, it } from 'vitest';
 import { layerNormKernel } from '../../../src/gpu/kernels/layer-norm.js';
-import { groupNorm, layerNorm } from '../../../src/reference/ops.js';
+import { groupNorm, layerNorm } from '../../../src/cpu/ops.js';
 import { expectClose, output, randomArray, runKernel } from '../gpu-harness.js';
 
 describe('layer-norm kernel', () => {

@@ -4,7 +4,7 @@ import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { createShapeUniform, defaultTile, encodeMatMat, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
-import { add, matMat, squaredRelu } from '../../../src/reference/ops.js';
+import { add, matMat, squaredRelu } from '../../../src/cpu/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
 
 describe('matmat kernel', () => {

@@ -4,7 +4,7 @@ import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { defaultRowsPerWorkgroup, encodeMatVec, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
-import { add, matMat, tanh } from '../../../src/reference/ops.js';
+import { add, matMat, tanh } from '../../../src/cpu/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel } from '../gpu-harness.js';
 
 describe('matvec kernel', () => {

@@ -1,7 +1,7 @@
 /** shaders/token-mix.wgsl against the CPU oracle's lerpMix / shiftMix / shiftMixWithOffset. */
 import { describe, it } from 'vitest';
 import { tokenMixKernel } from '../../../src/gpu/kernels/token-mix.js';
-import { lerpMix, shiftMix, shiftMixWithOffset } from '../../../src/reference/ops.js';
+import { lerpMix, shiftMix, shiftMixWithOffset } from '../../../src/cpu/ops.js';
 import { expectClose, output, randomArray, runKernel } from '../gpu-harness.js';
 
 const channels = 100;

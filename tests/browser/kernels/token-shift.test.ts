@@ -1,7 +1,7 @@
 /** shaders/token-shift.wgsl against the CPU oracle's tokenShift, for sessions whose states sit anywhere in a pool. */
 import { describe, expect, it } from 'vitest';
 import { tokenParams, tokenShiftKernel } from '../../../src/gpu/kernels/token-shift.js';
-import { tokenShift } from '../../../src/reference/ops.js';
+import { tokenShift } from '../../../src/cpu/ops.js';
 import { inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
 
 describe('token-shift kernel', () => {

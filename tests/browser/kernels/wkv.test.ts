@@ -1,12 +1,12 @@
 /**
  * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) and v7's per-head L2 norm
- * (shaders/l2-norm.wgsl) against the CPU oracle's one-token steps (src/reference/ops.ts) looped over the chunk, on
+ * (shaders/l2-norm.wgsl) against the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on
  * seeded random inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/token-shift.js';
-import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/reference/ops.js';
+import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { l2NormKernel } from '../../../src/gpu/kernels/l2-norm.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel } from '../../../src/gpu/kernels/wkv.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';

@@ -7,8 +7,8 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { openModelStream } from '../../../src/formats/load.js';
 import type { Generation } from '../../../src/model/spec.js';
-import { createSyntheticModel } from '../../../src/model/synthetic.js';
-import type { SyntheticModelOptions } from '../../../src/model/synthetic.js';
+import { createSyntheticModel } from '../../../src/generations/synthetic.js';
+import type { SyntheticModelOptions } from '../../../src/generations/synthetic.js';
 import { createGpuModel, createGpuModelFromWeights } from '../../../src/runtime/model.js';
 import type { GpuModel } from '../../../src/runtime/model.js';
 import { createWeightUploader } from '../../../src/runtime/weights.js';

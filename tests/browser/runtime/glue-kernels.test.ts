@@ -1,11 +1,11 @@
 /**
  * The runtime's glue kernels (shaders/v6-decay.wgsl, v7-decay.wgsl, v7-value-residual.wgsl, v7-key-adjust.wgsl,
- * v7-bonus-gate.wgsl) against the formulas of the CPU oracle (src/reference/v6.ts, v7.ts) on seeded random inputs
+ * v7-bonus-gate.wgsl) against the formulas of the CPU oracle (src/generations/v6/cpu-layer.ts, v7/cpu-layer.ts) on seeded random inputs
  * of awkward sizes.
  */
 import { describe, it } from 'vitest';
-import { add, groupNorm, mul, sigmoid } from '../../../src/reference/ops.js';
-import { elementwiseGlueKernel, v7BonusGateKernel } from '../../../src/runtime/kernels/glue.js';
+import { add, groupNorm, mul, sigmoid } from '../../../src/cpu/ops.js';
+import { elementwiseGlueKernel, v7BonusGateKernel } from '../../../src/gpu/kernels/glue.js';
 import { expectClose, inout, output, randomArray, runKernel } from '../gpu-harness.js';
 
 const TOLERANCE = 1e-5;

@@ -5,10 +5,11 @@
 import { expect } from 'vitest';
 import { roundToF16 } from '../../../src/gpu/matrix-layout.js';
 import type { CanonicalModel, Generation, LoraDims } from '../../../src/model/spec.js';
-import { createState, type State } from '../../../src/model/state.js';
-import { createSyntheticModel } from '../../../src/model/synthetic.js';
+import { type State } from '../../../src/model/state.js';
+import { createState } from '../../../src/generations/state.js';
+import { createSyntheticModel } from '../../../src/generations/synthetic.js';
 import { createReferenceModel } from '../../../src/reference/model.js';
-import type { GpuModel, GpuSession } from '../../../src/runtime/model.js';
+import type { GpuModel, StateSlot } from '../../../src/runtime/model.js';
 import { isLinearWeight } from '../../../src/runtime/weights.js';
 
 /** Awkward small shapes, one per generation (head sizes 8, 16 and 64; widths that are not multiples of 64). */
@@ -60,7 +61,7 @@ export function oracleRun(
 /** Logits of every position, feeding `tokens` to `session` in prefill calls of `chunk` tokens. */
 export async function gpuChunked(
   model: GpuModel,
-  session: GpuSession,
+  session: StateSlot,
   tokens: readonly number[],
   chunk: number,
 ): Promise<Float32Array> {
@@ -74,11 +75,7 @@ export async function gpuChunked(
 }
 
 /** Logits of every position, feeding `tokens` to `session` one decode step at a time. */
-export async function gpuSerial(
-  model: GpuModel,
-  session: GpuSession,
-  tokens: readonly number[],
-): Promise<Float32Array> {
+export async function gpuSerial(model: GpuModel, session: StateSlot, tokens: readonly number[]): Promise<Float32Array> {
   const vocab = model.spec.nVocab;
   const logits = new Float32Array(tokens.length * vocab);
   for (let t = 0; t < tokens.length; t++) logits.set(await model.decode([session], [tokens[t]]), t * vocab);

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RwkvError } from '../../../src/errors.js';
-import { cloneState, createState } from '../../../src/model/state.js';
+import { cloneState } from '../../../src/model/state.js';
+import { createState } from '../../../src/generations/state.js';
 import { createGpuModel, type GpuModel } from '../../../src/runtime/model.js';
 import { gpu } from '../gpu-harness.js';
 import { expectLogitsClose, maxAbsDiff, oracleRun, randomTokens, syntheticModel } from './helpers.js';

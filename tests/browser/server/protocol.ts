@@ -3,7 +3,7 @@
  * synthetic model as an rwkv.cpp `.bin`) is set up, the faults the server can inject into its next responses, and
  * the log of the requests it answered.
  */
-import type { SyntheticModelOptions } from '../../../src/model/synthetic.js';
+import type { SyntheticModelOptions } from '../../../src/generations/synthetic.js';
 
 export interface FileSetup {
   size: number;
@@ -14,7 +14,7 @@ export interface FileSetup {
   ranges?: boolean;
 }
 
-/** A synthetic model (src/model/synthetic.ts) served as an rwkv.cpp `.bin` file, built once by the server. */
+/** A synthetic model (src/generations/synthetic.ts) served as an rwkv.cpp `.bin` file, built once by the server. */
 export interface ModelFileSetup {
   model: SyntheticModelOptions;
   /** Type of the matrices (norms and other vectors stay f32, as rwkv.cpp writes them). */

@@ -1,11 +1,11 @@
 /**
- * The bytes of a synthetic model (src/model/synthetic.ts) as an rwkv.cpp `.bin` file written with
+ * The bytes of a synthetic model (src/generations/synthetic.ts) as an rwkv.cpp `.bin` file written with
  * src/formats/rwkv-cpp/writer.ts: matrices in the setup's type, every other tensor f32 (as rwkv.cpp's converter
  * writes them). `syntheticModelParts` gives the file in pieces — the header, then one record at a time — so that a
  * page can build a large File from them without holding it whole; the test server joins them once per setup.
  */
 import { tensorRecord, writeRwkvCpp } from '../../../src/formats/rwkv-cpp/writer.js';
-import { syntheticModelSpec, syntheticTensors } from '../../../src/model/synthetic.js';
+import { syntheticModelSpec, syntheticTensors } from '../../../src/generations/synthetic.js';
 import type { ModelFileSetup } from './protocol.js';
 
 /** The file's bytes in order: its 24-byte header, then each record. */

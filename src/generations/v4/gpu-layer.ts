@@ -1,0 +1,56 @@
+/**
+ * RWKV v4 layer on the GPU (cpu-layer.ts):
+ *   xk, xv, xr = token-shift lerp mixes x·m + xPrev·(1 − m)  (att.time_mix_*)
+ *   k = Wk·xk,  v = Wv·xv,  r = Wr·xr
+ *   wkv = WKV4(k, v; time_first, time_decay)        state aa, bb, pp
+ *   x += Wo·(σ(r) ⊙ wkv)
+ * Ops per layer: time mix — shift, save, 3 mixes, 3 linears, wkv4, gate, output (accumulated);
+ * channel mix — the gated FFN (gpu-channel-mix.ts).
+ */
+import { gateKernel } from '../../gpu/kernels/gate.js';
+import { gatedChannelMix } from './gpu-channel-mix.js';
+import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
+import { rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+
+export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
+  const { spec, weights, builder, scratch } = context;
+  const c = spec.nEmbed;
+  const prefix = `blocks.${layer}.att.`;
+  const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
+  return {
+    timeMix(input) {
+      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+      const mixes = (['k', 'v', 'r'] as const).map((m) =>
+        tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_mix_${m}`, c), `att x${m}`, 'lerp'),
+      );
+      const [xk, xv, xr] = mixes;
+      const k = scratch.get('att k', c);
+      const v = scratch.get('att v', c);
+      const r = scratch.get('att r', c);
+      const wkv = scratch.get('att wkv', c);
+      const gated = scratch.get('att gated', c);
+      return [
+        ...shiftOps,
+        ...mixes.map((mix) => mix.op),
+        builder.linear(matrix('key'), xk.out, k),
+        builder.linear(matrix('value'), xv.out, v),
+        builder.linear(matrix('receptance'), xr.out, r),
+        builder.kernel(
+          (shape) => wkv4Kernel(c, shape.sessions),
+          [
+            context.params.binding(layer, 'wkv'),
+            context.slots.buffer,
+            weights.vector(`${prefix}time_first`, c),
+            weights.vector(`${prefix}time_decay`, c),
+            k,
+            v,
+            wkv,
+          ],
+        ),
+        rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'sigmoid' }), [r, wkv, gated]),
+        builder.linear(matrix('output'), gated, context.x, { accumulate: true }),
+      ];
+    },
+    channelMix: (input) => gatedChannelMix(context, layer, input, 'lerp'),
+  };
+};

@@ -1,0 +1,104 @@
+/**
+ * RWKV v6 (Finch) layer on the GPU (cpu-layer.ts):
+ *   xxx = x + (xPrev − x) ⊙ time_maa_x
+ *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · tanh(W1_i · xxx))
+ *                            (W1_i: row block i of time_maa_w1; W2_i = time_maa_w2[i])
+ *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v,  g = Wg·x_g
+ *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (shaders/v6-decay.wgsl)
+ *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
+ *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
+ * Ops per layer: time mix — shift, save, 1 + 5 mixes with 2 LoRA linears each, 4 linears, 2 decay linears, decay,
+ * wkv5, group norm, gate, output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
+ */
+import { gateKernel } from '../../gpu/kernels/gate.js';
+import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
+import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
+import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
+import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
+import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import type { StepOp } from '../../gpu/step/step-builder.js';
+
+const GROUP_NORM_EPS = 64e-5;
+/** The five data-dependent mixes, in the order of time_maa_w1's row blocks and time_maa_w2's matrices. */
+const MIXES = ['w', 'k', 'v', 'r', 'g'] as const;
+
+export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
+  const { spec, weights, builder, scratch } = context;
+  const c = spec.nEmbed;
+  const heads = spec.nHead;
+  const mixWidth = spec.lora.mix ?? 0;
+  const decayWidth = spec.lora.decay ?? 0;
+  const prefix = `blocks.${layer}.att.`;
+  const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
+  return {
+    timeMix(input) {
+      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+      const base = tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_maa_x`, c), 'att xxx');
+      const hidden = scratch.get('lora hidden', mixWidth);
+      const offset = scratch.get('lora out', c);
+      const mixOps: StepOp[] = [];
+      const mixed = MIXES.map((name, i) => {
+        const out = scratch.get(`att x${name}`, c);
+        mixOps.push(
+          builder.linear(weights.matrix(`${prefix}time_maa_w1.${i}`, mixWidth, c), base.out, hidden, {
+            activation: 'tanh',
+          }),
+          builder.linear(weights.matrix(`${prefix}time_maa_w2.${i}`, c, mixWidth), hidden, offset),
+          rowsOp(context, (rows) => tokenMixKernel({ channels: c, rows, mixes: 1, dataDependent: true }), [
+            input,
+            shifted,
+            weights.vector(`${prefix}time_maa_${name}`, c),
+            out,
+            offset,
+          ]),
+        );
+        return out;
+      });
+      const [xw, xk, xv, xr, xg] = mixed;
+      const r = scratch.get('att r', c);
+      const k = scratch.get('att k', c);
+      const v = scratch.get('att v', c);
+      const g = scratch.get('att g', c);
+      const decayHidden = scratch.get('lora hidden', decayWidth);
+      const w = scratch.get('att w', c);
+      const y = scratch.get('att wkv', c);
+      const normed = scratch.get('att normed', c);
+      const out = scratch.get('att gated', c);
+      return [
+        ...shiftOps,
+        base.op,
+        ...mixOps,
+        builder.linear(matrix('receptance'), xr, r),
+        builder.linear(matrix('key'), xk, k),
+        builder.linear(matrix('value'), xv, v),
+        builder.linear(matrix('gate'), xg, g),
+        builder.linear(weights.matrix(`${prefix}time_decay_w1`, decayWidth, c), xw, decayHidden, {
+          activation: 'tanh',
+        }),
+        builder.linear(weights.matrix(`${prefix}time_decay_w2`, c, decayWidth), decayHidden, offset),
+        rowsOp(context, (rows) => elementwiseGlueKernel('v6-decay', c, rows), [
+          offset,
+          weights.vector(`${prefix}time_decay`, c),
+          w,
+        ]),
+        builder.kernel(
+          (shape) => wkv5Kernel({ heads, headSize: spec.headSize, batch: shape.sessions, decayPerToken: true }),
+          [
+            context.params.binding(layer, 'wkv'),
+            context.slots.buffer,
+            weights.vector(`${prefix}time_faaaa`, c),
+            w,
+            r,
+            k,
+            v,
+            y,
+          ],
+        ),
+        normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
+        rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'silu' }), [g, normed, out]),
+        builder.linear(matrix('output'), out, context.x, { accumulate: true }),
+      ];
+    },
+    channelMix: (input) => gatedChannelMix(context, layer, input, 'shift'),
+  };
+};

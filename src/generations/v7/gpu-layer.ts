@@ -1,0 +1,119 @@
+/**
+ * RWKV v7 (Goose) layer on the GPU (cpu-layer.ts):
+ *   x_i = x + (xPrev − x) ⊙ x_rwkvag[i]                    i = r, w, k, v, a, g
+ *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v
+ *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))                (shaders/v7-decay.wgsl)
+ *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))   (shaders/v7-value-residual.wgsl)
+ *   a = σ(a0 + A2·(A1·x_a));  g = G2·σ(G1·x_g)
+ *   kk = L2-normalise per head (k ⊙ k_k);  k ·= 1 + (a − 1) ⊙ k_a              (shaders/v7-key-adjust.wgsl)
+ *   y = WKV7(r, w, k, v, kk, a)
+ *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)  (shaders/v7-bonus-gate.wgsl)
+ * Channel mix: x += Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)².
+ * Ops per layer: time mix — shift, save, 6 mixes, 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2, L2 norm,
+ * key adjust, wkv7, group norm, bonus-gate, output (accumulated); channel mix — shift, save, mix, key, value.
+ */
+import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
+import { elementwiseGlueKernel, v7BonusGateKernel } from '../../gpu/kernels/glue.js';
+import { l2NormKernel } from '../../gpu/kernels/l2-norm.js';
+import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
+import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import type { StepOp } from '../../gpu/step/step-builder.js';
+
+const GROUP_NORM_EPS = 64e-5;
+/** The six token-shift mixes stacked in att.x_rwkvag, in this order. */
+const MIXES = ['r', 'w', 'k', 'v', 'a', 'g'] as const;
+
+export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
+  const { spec, weights, builder, scratch } = context;
+  const c = spec.nEmbed;
+  const heads = spec.nHead;
+  const headSize = spec.headSize;
+  const prefix = `blocks.${layer}.att.`;
+  const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
+  const vector = (name: string) => weights.vector(`${prefix}${name}`, c);
+  /** The LoRA pair `<name>1` [D, C], `<name>2` [C, D]: out = W2 · act(W1 · x). */
+  const lora = (
+    name: string,
+    width: number | undefined,
+    x: GPUBuffer,
+    out: GPUBuffer,
+    activation?: 'tanh' | 'sigmoid',
+  ) => {
+    const hidden = scratch.get('lora hidden', width ?? 0);
+    return [
+      builder.linear(weights.matrix(`${prefix}${name}1`, width ?? 0, c), x, hidden, { activation }),
+      builder.linear(weights.matrix(`${prefix}${name}2`, c, width ?? 0), hidden, out),
+    ];
+  };
+  return {
+    timeMix(input) {
+      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+      const mixes = MIXES.map((m, i) => tokenMixOp(context, input, shifted, vector(`x_rwkvag.${i}`), `att x${m}`));
+      const [xr, xw, xk, xv, xa, xg] = mixes.map((mix) => mix.out);
+      const r = scratch.get('att r', c);
+      const k = scratch.get('att k', c);
+      const valueFirst = scratch.get('att v first', c);
+      const v = layer === 0 ? valueFirst : scratch.get('att v', c);
+      const loraOut = scratch.get('lora out', c);
+      const w = scratch.get('att w', c);
+      const a = scratch.get('att a', c);
+      const g = scratch.get('att g', c);
+      const kk = scratch.get('att kk', c);
+      const y = scratch.get('att wkv', c);
+      const normed = scratch.get('att normed', c);
+      const out = scratch.get('att gated', c);
+      const valueResidual: StepOp[] =
+        layer === 0
+          ? []
+          : [
+              ...lora('v', spec.lora.valueResidual, xv, loraOut),
+              rowsOp(context, (rows) => elementwiseGlueKernel('v7-value-residual', c, rows), [
+                v,
+                valueFirst,
+                loraOut,
+                vector('v0'),
+              ]),
+            ];
+      return [
+        ...shiftOps,
+        ...mixes.map((mix) => mix.op),
+        builder.linear(matrix('receptance'), xr, r),
+        builder.linear(matrix('key'), xk, k),
+        builder.linear(matrix('value'), xv, v),
+        ...lora('w', spec.lora.decay, xw, loraOut, 'tanh'),
+        rowsOp(context, (rows) => elementwiseGlueKernel('v7-decay', c, rows), [loraOut, vector('w0'), w]),
+        ...valueResidual,
+        ...lora('a', spec.lora.iclr, xa, loraOut),
+        rowsOp(context, (rows) => biasActivationKernel({ channels: c, rows, activation: 'sigmoid' }), [
+          loraOut,
+          vector('a0'),
+          a,
+        ]),
+        ...lora('g', spec.lora.gate, xg, g, 'sigmoid'),
+        rowsOp(context, (rows) => l2NormKernel(heads, headSize, rows), [k, vector('k_k'), kk]),
+        rowsOp(context, (rows) => elementwiseGlueKernel('v7-key-adjust', c, rows), [k, a, vector('k_a')]),
+        builder.kernel(
+          (shape) => wkv7Kernel(heads, headSize, shape.sessions),
+          [context.params.binding(layer, 'wkv'), context.slots.buffer, r, w, k, v, kk, a, y],
+        ),
+        normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
+        rowsOp(context, (rows) => v7BonusGateKernel(heads, headSize, rows), [normed, r, k, v, g, vector('r_k'), out]),
+        builder.linear(matrix('output'), out, context.x, { accumulate: true }),
+      ];
+    },
+    channelMix(input) {
+      const ffn = `blocks.${layer}.ffn.`;
+      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'ffnShift', input);
+      const xk = tokenMixOp(context, input, shifted, weights.vector(`${ffn}x_k`, c), 'ffn xk');
+      const hidden = scratch.get('ffn hidden', spec.nFfn);
+      return [
+        ...shiftOps,
+        xk.op,
+        builder.linear(weights.matrix(`${ffn}key.weight`, spec.nFfn, c), xk.out, hidden, {
+          activation: 'squaredRelu',
+        }),
+        builder.linear(weights.matrix(`${ffn}value.weight`, c, spec.nFfn), hidden, context.x, { accumulate: true }),
+      ];
+    },
+  };
+};

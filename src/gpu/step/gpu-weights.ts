@@ -1,0 +1,17 @@
+/**
+ * What a GPU layer reads the model's weights through: each canonical tensor by name, as a matrix in the GPU matrix
+ * layout or as a plain f32 buffer, checked against the shape the layer expects (src/runtime/weights.ts uploads them).
+ */
+import type { GpuMatrix } from '../gpu-matrix.js';
+import type { WeightFormat } from '../matrix-layout.js';
+
+export interface GpuWeights {
+  readonly weightType: WeightFormat;
+  /** Bytes of GPU memory the weights occupy. */
+  readonly byteLength: number;
+  /** The linear weight `name`, checked to be [rows, columns]. */
+  matrix(name: string, rows: number, columns: number): GpuMatrix;
+  /** The f32 tensor `name`, checked to hold `length` values. */
+  vector(name: string, length: number): GPUBuffer;
+  destroy(): void;
+}
