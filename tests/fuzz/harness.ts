@@ -7,7 +7,7 @@
  */
 import { seededRandom } from '../formats/helpers.js';
 import { AllocationMeter } from './allocation-meter.js';
-import type { FuzzTarget } from './target.js';
+import type { FuzzCase, FuzzTarget } from './target.js';
 
 export interface FuzzOptions {
   cases: number;
@@ -91,7 +91,13 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
     for (let caseNumber = first; caseNumber < end; caseNumber++) {
       const target = targets[caseNumber % targets.length];
       const random = caseRandom(options.seed, caseNumber);
-      const fuzzCase = target.nextCase(random);
+      let fuzzCase: FuzzCase;
+      try {
+        fuzzCase = target.nextCase(random);
+      } catch (error) {
+        // A mutation the harness cannot build is its own bug: reported, and the run goes on.
+        fuzzCase = { seed: '?', mutation: '?', inputBytes: 0, run: () => Promise.reject(error) };
+      }
       // A synchronous endless loop cannot be timed out from this thread: the trace names the case that hangs.
       if (options.trace) console.error(`case ${caseNumber}: ${target.format}, ${fuzzCase.seed}, ${fuzzCase.mutation}`);
       const formatReport = (report.formats[target.format] ??= emptyReport());

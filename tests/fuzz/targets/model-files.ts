@@ -79,9 +79,9 @@ function mutateTensorSet<T extends { name: string }>(
   return { tensors: out, mutation: `tensor ${name} reshaped` };
 }
 
-/** Another shape with as many values: the dims reversed, or a dim of 1 added in front or behind. */
-function otherShape(random: Random, shape: readonly number[]): number[] {
-  if (shape.length > 1 && random() < 0.5) return [...shape].reverse();
+/** Another shape with as many values: the dims reversed, or a dim of 1 added in front or behind (up to `maxDims`). */
+function otherShape(random: Random, shape: readonly number[], maxDims = 4): number[] {
+  if (shape.length > 1 && (random() < 0.5 || shape.length >= maxDims)) return [...shape].reverse();
   return random() < 0.5 ? [1, ...shape] : [...shape, 1];
 }
 
@@ -131,7 +131,7 @@ function mutateBin(random: Random, seed: BinSeed): Mutant {
   if (roll < 0.6 && seed.records && seed.header) {
     const set = mutateTensorSet(random, seed.records, (record) => ({
       ...record,
-      dims: otherShape(random, record.dims),
+      dims: otherShape(random, record.dims, 3),
     }));
     return { input: writeRwkvCpp(seed.header, set.tensors), mutation: set.mutation };
   }
