@@ -4,6 +4,7 @@
  * decodeGBps = bytes read per decoded token × decode tokens/s, where the bytes read are every weight except the
  * embedding (one row of it) plus the recurrent state read and written; rooflineRatio = decodeGBps / probe readGBps.
  */
+import type { GrammarBenchResult } from './grammar-bench.js';
 
 export type BenchModelName = 'v7-0.1b' | 'v7-0.4b' | 'v7-1.5b';
 
@@ -66,4 +67,6 @@ export interface BenchReport {
   probe: { readGBps: number };
   results: BenchResult[];
   skipped: BenchSkip[];
+  /** Constrained decoding on this machine's CPU (grammar-bench.ts); added by the CLI. */
+  grammar?: GrammarBenchResult;
 }

@@ -1,8 +1,12 @@
 /**
- * `rwkv-webgpu bench`: runs the benchmark (src/bench/run-bench.ts) in headless Chromium on whatever adapter it
- * finds, prints a table and optionally writes the JSON report.
+ * `rwkv-webgpu bench`: measures constrained decoding on this machine's CPU (src/bench/grammar-bench.ts; `--vocab`
+ * names the World vocabulary file, otherwise a synthetic one of the same size stands in), then runs the GPU
+ * benchmark (src/bench/run-bench.ts) in headless Chromium on whatever adapter it finds, prints a table and
+ * optionally writes the JSON report.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { runGrammarBench } from '../bench/grammar-bench.js';
+import type { GrammarBenchResult } from '../bench/grammar-bench.js';
 import { BENCH_MODELS } from '../bench/report.js';
 import type { BenchModelName, BenchOptions, BenchReport } from '../bench/report.js';
 import { parseFlags, positiveInteger, UsageError } from './args.js';
@@ -45,7 +49,18 @@ export function formatBenchTable(report: BenchReport): string {
     );
   }
   for (const skip of report.skipped) lines.push(`${skip.model}: skipped — ${skip.reason}`);
+  if (report.grammar !== undefined) lines.push('', ...formatGrammarLines(report.grammar));
   return `${lines.join('\n')}\n`;
+}
+
+function formatGrammarLines(grammar: GrammarBenchResult): string[] {
+  return [
+    `constrained decoding (JSON Schema, ${grammar.vocabulary} vocabulary of 65,536 tokens, this CPU):`,
+    `  mask ${grammar.maskMsPerToken.toFixed(3)} ms/token (mean of ${grammar.tokens}; slowest ` +
+      `${grammar.maskMsWorst.toFixed(1)} ms), sampler alone ${grammar.samplerMsPerToken.toFixed(2)} ms/token`,
+    `  vocabulary built once in ${grammar.vocabularyBuildMs.toFixed(0)} ms; schema compiled in ` +
+      `${grammar.compileMs.toFixed(0)} ms the first time (a repeated schema comes from the cache)`,
+  ];
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -57,6 +72,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'prefill-tokens': {},
     batch: {},
     seed: {},
+    vocab: {},
   });
   const optional = (name: string) => (flags[name] === undefined ? undefined : positiveInteger(name, flags[name]));
   const options: BenchOptions = {
@@ -67,11 +83,14 @@ export async function benchCommand(argv: string[]): Promise<void> {
     batch: optional('batch'),
     seed: optional('seed'),
   };
+  process.stderr.write('bench: constrained decoding on the CPU\n');
+  const grammar = await runGrammarBench(flags.vocab === undefined ? undefined : await readFile(flags.vocab, 'utf8'));
+  process.stderr.write(`${formatGrammarLines(grammar).join('\n')}\n`);
   const runner = await openRunnerPage({}, (line) => {
     if (line.startsWith('bench: ')) process.stderr.write(`${line}\n`);
   });
   try {
-    const report = await runner.call('bench', options);
+    const report: BenchReport = { ...(await runner.call('bench', options)), grammar };
     process.stdout.write(formatBenchTable(report));
     if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
   } finally {

@@ -93,14 +93,19 @@ export class GrammarConstraint implements TokenMask {
       const bits = words[word] & utf8[word] & always[word];
       if (bits === -1 && word * 32 + 32 <= covered) continue;
       const end = Math.min(word * 32 + 32, covered);
+      if (bits === 0) {
+        logits.fill(-Infinity, word * 32, end);
+        continue;
+      }
       for (let id = word * 32; id < end; id++) if (((bits >>> (id & 31)) & 1) === 0) logits[id] = -Infinity;
     }
     logits.fill(-Infinity, covered);
     const bounds = this.numberBounds;
     if (bounds === undefined) return;
-    const { tokenizer, byteMasks } = this.vocabulary;
-    for (const id of byteMasks.withDigits) {
-      if (id < covered && logits[id] !== -Infinity && !bounds.fits(tokenizer.decodeBytes([id]))) logits[id] = -Infinity;
+    const { withDigits, digitTokenBytes } = this.vocabulary.byteMasks;
+    for (let i = 0; i < withDigits.length; i++) {
+      const id = withDigits[i];
+      if (id < covered && logits[id] !== -Infinity && !bounds.fits(digitTokenBytes[i])) logits[id] = -Infinity;
     }
   }
 

@@ -23,7 +23,8 @@ export class JsonNumberBounds {
 
   /** Whether `bytes` may follow without a digit run going past its bound. */
   fits(bytes: Uint8Array): boolean {
-    return step({ ...this.state }, bytes);
+    const { inString, escaped, inExponent, digits } = this.state;
+    return step({ inString, escaped, inExponent, digits }, bytes);
   }
 
   /** Follows the output past `bytes`. */

@@ -52,6 +52,8 @@ export class TokenByteMasks {
   readonly all: Int32Array;
   /** The ids of the tokens with a digit (0-9), ascending: the only ones json-number-bounds.ts must check. */
   readonly withDigits: Uint32Array;
+  /** The bytes of each of `withDigits`, in the same order. */
+  readonly digitTokenBytes: Uint8Array[];
 
   constructor(tokenizer: Tokenizer) {
     const words = Math.ceil(tokenizer.vocabSize / 32);
@@ -60,6 +62,7 @@ export class TokenByteMasks {
     this.all = new Int32Array(words).fill(-1);
     const one = [0];
     const withDigits: number[] = [];
+    this.digitTokenBytes = [];
     for (let id = 0; id < tokenizer.vocabSize; id++) {
       one[0] = id;
       const bytes = tokenizer.decodeBytes(one);
@@ -68,7 +71,10 @@ export class TokenByteMasks {
         if (advanceUtf8(start, bytes) !== INVALID) this.utf8[start][id >>> 5] |= bit;
       }
       if (bytes.every((byte) => byte >= 0x20)) this.noControlBytes[id >>> 5] |= bit;
-      if (bytes.some((byte) => byte >= 0x30 && byte <= 0x39)) withDigits.push(id);
+      if (bytes.some((byte) => byte >= 0x30 && byte <= 0x39)) {
+        withDigits.push(id);
+        this.digitTokenBytes.push(bytes);
+      }
     }
     this.withDigits = Uint32Array.from(withDigits);
   }

@@ -3,7 +3,7 @@
  * (many World tokens are pieces of a UTF-8 character), so each byte is spelled with the printable character GPT-2's
  * byte-level BPE assigns to it and XGrammar is told the vocabulary is "byte_level": it maps them back to the exact
  * bytes. Alongside, the masks of token-byte-masks.ts. Tokens with no bytes (World's 0) are special; id 0 is the end-of-text token of the World and Pile 20B
- * vocabularies, allowed only where the grammar may end. Built once per tokenizer (about 0.1 s for 65,536 tokens).
+ * vocabularies, allowed only where the grammar may end. Built once per tokenizer (about 0.7 s for 65,536 tokens).
  */
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { TokenByteMasks } from './token-byte-masks.js';
