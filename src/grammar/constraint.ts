@@ -2,8 +2,9 @@
  * Constrained decoding: which tokens may come next so that the output stays inside a grammar. Compiles the request's
  * `responseFormat` or `grammar` with XGrammar against the tokenizer's vocabulary, then, step by step, holds the
  * bitmask of allowed tokens (bit id%32 of word id/32), intersected with the tokens that keep the bytes valid UTF-8
- * and, for JSON, free of control bytes (token-byte-masks.ts), applies it to the logits (the rest become −Infinity) and advances with each sampled token. The grammar is complete when no token may follow, or when an end-of-text token
- * was taken where the grammar may end.
+ * and, for JSON, free of control bytes (token-byte-masks.ts), applies it to the logits (the rest become −Infinity)
+ * and advances with each sampled token. The grammar is complete when no token may follow, or when an end-of-text
+ * token was taken where the grammar may end.
  *
  * JSON is generated compact (separators "," and ":" with no whitespace), so whitespace is bounded by construction,
  * and its numbers are kept finite (json-number-bounds.ts).
@@ -54,6 +55,7 @@ export class GrammarConstraint implements TokenMask {
       throw new GrammarError(`Give either a grammar or a JSON responseFormat, not both (${responseFormat.type})`);
     }
     if (grammar === undefined && responseFormat.type === 'text') return undefined;
+    checkSource(responseFormat, grammar);
     const vocabulary = await grammarVocabulary(tokenizer);
     const compiled = await compile(vocabulary.compiler, responseFormat, grammar);
     const { GrammarMatcher } = await loadXGrammar();
@@ -129,6 +131,18 @@ export class GrammarConstraint implements TokenMask {
   }
 }
 
+/** Refuses, before anything is built, what our checks can tell will not compile or would compile wrongly. */
+function checkSource(responseFormat: ResponseFormat, grammar: string | undefined): void {
+  if (grammar !== undefined) {
+    if (typeof grammar !== 'string' || grammar.trim() === '') throw new GrammarError('The grammar is empty');
+    checkGbnf(grammar);
+  } else if (responseFormat.type === 'json_schema') {
+    checkJsonSchema(responseFormat.schema);
+  } else if (responseFormat.type !== 'json_object') {
+    throw new GrammarError(`Unknown responseFormat type ${JSON.stringify((responseFormat as { type: unknown }).type)}`);
+  }
+}
+
 async function compile(
   compiler: GrammarCompiler,
   responseFormat: ResponseFormat,
@@ -137,20 +151,17 @@ async function compile(
   let what: string;
   let run: () => Promise<CompiledGrammar>;
   if (grammar !== undefined) {
-    if (typeof grammar !== 'string' || grammar.trim() === '') throw new GrammarError('The grammar is empty');
-    checkGbnf(grammar);
     what = 'The GBNF grammar';
     run = () => compiler.compileGrammar(grammar, 'root');
   } else if (responseFormat.type === 'json_object') {
     what = 'The JSON object grammar';
     run = () => compiler.compileJSONSchema('{"type":"object"}', false, NO_INDENT, COMPACT, false);
   } else if (responseFormat.type === 'json_schema') {
-    checkJsonSchema(responseFormat.schema);
     const text = JSON.stringify(responseFormat.schema);
     what = 'The JSON Schema';
     run = () => compiler.compileJSONSchema(text, false, NO_INDENT, COMPACT, true);
   } else {
-    throw new GrammarError(`Unknown responseFormat type ${JSON.stringify((responseFormat as { type: unknown }).type)}`);
+    throw new GrammarError(`No grammar for responseFormat ${responseFormat.type}`);
   }
   try {
     return await run();
