@@ -16,7 +16,7 @@
  * changed on the lost device is rebuilt from the copy, so nothing is fed twice). When recovery fails (no adapter,
  * the model's bytes are gone), every pending and later call rejects with the error that says why.
  */
-import { DeviceLostError, RwkvError } from '../errors.js';
+import { AbortError, DeviceLostError, RwkvError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import { cloneState } from '../model/state.js';
@@ -62,12 +62,16 @@ export class RecoveringBackend implements InferenceBackend {
   private recovery: Promise<void> | undefined;
   private failure: RwkvError | undefined;
   private disposed = false;
+  /** Resolves on dispose, so that calls waiting for a recovery end at once. */
+  private readonly whenDisposed: Promise<void>;
+  private resolveDisposed = () => undefined as void;
   private nextHandle = 1;
 
   constructor(
     private current: InferenceBackend,
     private readonly options: RecoveryOptions,
   ) {
+    this.whenDisposed = new Promise((resolve) => (this.resolveDisposed = resolve));
     this.snapshotInterval = options.snapshotInterval ?? DEFAULT_SNAPSHOT_INTERVAL;
     if (!Number.isInteger(this.snapshotInterval) || this.snapshotInterval < 1) {
       throw new RangeError(`snapshotInterval must be a positive integer, not ${this.snapshotInterval}.`);
@@ -101,6 +105,7 @@ export class RecoveringBackend implements InferenceBackend {
   }
 
   freeState(handle: StateHandle): void {
+    if (this.disposed) return;
     const record = this.record(handle);
     this.records.delete(handle);
     record.freed = true;
@@ -169,6 +174,7 @@ export class RecoveringBackend implements InferenceBackend {
     this.disposed = true;
     this.records.clear();
     this.current.dispose();
+    this.resolveDisposed();
   }
 
   private record(handle: StateHandle): StateRecord {
@@ -180,30 +186,29 @@ export class RecoveringBackend implements InferenceBackend {
   /** Runs `work` on the current backend; after a device loss, waits for the recovery and runs it again. */
   private async run<T>(work: (backend: InferenceBackend) => Promise<T>): Promise<T> {
     for (;;) {
+      if (this.disposed) throw new AbortError('The engine was disposed.');
       if (this.failure !== undefined) throw this.failure;
       if (this.recovery !== undefined) {
-        await this.recovery;
+        await Promise.race([this.recovery, this.whenDisposed]);
         continue;
       }
       const backend = this.current;
       try {
         return await work(backend);
       } catch (error) {
-        if (!(error instanceof DeviceLostError) || this.disposed) throw error;
+        if (!(error instanceof DeviceLostError)) throw error;
         this.recover(backend, error);
       }
     }
   }
 
   private watch(backend: InferenceBackend): void {
-    void backend.lost?.then((error) => {
-      if (!this.disposed) this.recover(backend, error);
-    });
+    void backend.lost?.then((error) => this.recover(backend, error));
   }
 
   /** Starts the recovery from the loss of `lost`, unless it is under way or `lost` was already replaced. */
   private recover(lost: InferenceBackend, error: DeviceLostError): void {
-    if (this.recovery !== undefined || lost !== this.current || this.failure !== undefined) return;
+    if (this.disposed || this.recovery !== undefined || lost !== this.current || this.failure !== undefined) return;
     this.recovery = this.replace(lost, error).finally(() => {
       this.recovery = undefined;
     });

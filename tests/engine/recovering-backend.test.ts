@@ -4,7 +4,7 @@
  * goes. The CPU's arithmetic is deterministic, so a restored state must give exactly the logits of a backend that
  * was never lost: after a loss between calls (restored from the CPU copy and the steps since), after a loss in the
  * middle of a call (which runs again), and after several. When the model cannot be opened again, every pending and
- * later call fails with that error. The browser test (tests/browser/engine/device-loss.test.ts) does the same with
+ * later call fails with that error; disposing ends the calls that wait for a recovery. The browser test (tests/browser/engine/device-loss.test.ts) does the same with
  * real GPU devices.
  */
 import { describe, expect, test } from 'vitest';
@@ -12,7 +12,7 @@ import type { InferenceBackend } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu.js';
 import { RecoveringBackend } from '../../src/backend/recovering.js';
 import type { RecoveryEvent } from '../../src/backend/recovering.js';
-import { DeviceLostError } from '../../src/errors.js';
+import { AbortError, DeviceLostError } from '../../src/errors.js';
 import { tinyModel } from './helpers.js';
 
 const MODEL = tinyModel('7', 3);
@@ -118,6 +118,20 @@ describe('RecoveringBackend over CPU backends that lose their device', () => {
     const after = await backend.decode([source, copy, target], Uint32Array.of(1, 1, 1));
     expect(after[1]).toEqual(after[0]);
     expect(after[2]).toEqual((await reference.decode([state], Uint32Array.of(1)))[0]);
+  });
+
+  test('disposing during a recovery ends the calls waiting for it at once', async () => {
+    const first = losableCpu();
+    const backend = new RecoveringBackend(first.backend, {
+      reopen: () => new Promise<never>(() => undefined), // a reload that never ends
+      onEvent: () => undefined,
+    });
+    const handle = await backend.allocateState();
+    first.lose();
+    const waiting = backend.prefill(handle, PROMPT);
+    backend.dispose();
+    await expect(waiting).rejects.toThrow(AbortError);
+    await expect(backend.allocateState()).rejects.toThrow(AbortError);
   });
 
   test('when the model cannot be opened again, every pending and later call fails with that error', async () => {
