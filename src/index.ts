@@ -20,7 +20,7 @@ export type {
   ToolResultMessage,
 } from './engine/chat-format.js';
 export type { ToolCall, ToolDefinition } from './engine/tool-format.js';
-export type { PrefillInput } from './engine/core-api.js';
+export type { PrefillInput } from './protocol/core-api.js';
 export type {
   EngineEvent,
   EngineEventCallback,
@@ -35,7 +35,7 @@ export type {
   TokenAlternative,
   TokenLogprobs,
   WarningEvent,
-} from './engine/types.js';
+} from './protocol/types.js';
 export type { BackendChoice, BackendKind } from './backend/backend.js';
 export type { LoadPhase, LoadProgress } from './progress.js';
 export type { Generation, SourceType, TokenizerKind } from './model/spec.js';

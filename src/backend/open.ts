@@ -16,7 +16,8 @@ import type { GpuContext } from '../gpu/device.js';
 import type { ProgressCallback } from '../progress.js';
 import type { BackendChoice, InferenceBackend } from './backend.js';
 import { CpuBackend } from './cpu.js';
-import { PhaseProgress, reportingProgress } from './stream-progress.js';
+import { PhaseProgress } from '../progress.js';
+import { reportingProgress } from './stream-progress.js';
 
 export interface BackendEvents {
   onProgress?: ProgressCallback;

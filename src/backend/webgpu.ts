@@ -21,7 +21,8 @@ import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 import { estimateWeightBytes, reserveGpuMemory } from './gpu-memory.js';
-import { PhaseProgress, reportingProgress } from './stream-progress.js';
+import { PhaseProgress } from '../progress.js';
+import { reportingProgress } from './stream-progress.js';
 
 /** Uploads the stream's tensors to `gpu` and builds the forward pass; the caller destroys `gpu` if this fails. */
 export async function openWebGpuBackend(

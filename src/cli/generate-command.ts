@@ -4,7 +4,7 @@
  * in headless Chromium on the browser's WebGPU adapter.
  */
 import { openAsBlob } from 'node:fs';
-import type { GenerationStats } from '../engine/types.js';
+import type { GenerationStats } from '../protocol/types.js';
 import type { BackendChoice } from '../backend/backend.js';
 import { finiteNumber, parseFlags, positiveInteger } from './args.js';
 import { openRunnerPage } from './browser/runner-page.js';

@@ -4,7 +4,7 @@
  */
 import { createEngine } from '../engine/engine.js';
 import type { BackendChoice } from '../backend/backend.js';
-import type { GenerationStats, ModelInput } from '../engine/types.js';
+import type { GenerationStats, ModelInput } from '../protocol/types.js';
 
 export interface GenerateRun {
   model: ModelInput;

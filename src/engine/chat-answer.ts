@@ -20,7 +20,7 @@ import { UsageMeter } from './chat-usage.js';
 import type { ChatCompletionUsage } from './chat-usage.js';
 import type { Session } from './session.js';
 import { CALL_ARGUMENTS_PREFIX, CALL_NAME_PREFIX, CALL_PREFIX, NO_PARAMETERS } from './tool-format.js';
-import type { FinishReason, GenerateOptions } from './types.js';
+import type { FinishReason, GenerateOptions } from '../protocol/types.js';
 
 export type ChatFinishReason = FinishReason | 'tool_calls';
 

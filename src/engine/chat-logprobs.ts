@@ -2,7 +2,7 @@
  * Log-probabilities in OpenAI's chat shape: `{ token, logprob, bytes, top_logprobs }` per token, where `token` is
  * the token's bytes read as UTF-8 (a piece of a character reads as U+FFFD; `bytes` are exact).
  */
-import type { TokenAlternative, TokenLogprobs } from './types.js';
+import type { TokenAlternative, TokenLogprobs } from '../protocol/types.js';
 
 export interface ChatTopLogprob {
   token: string;

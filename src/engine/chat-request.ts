@@ -11,7 +11,7 @@ import { CHAT_STOP, formatChatPrompt } from './chat-format.js';
 import type { ConversationMessage } from './chat-format.js';
 import { toolsByName } from './tool-format.js';
 import type { ToolDefinition } from './tool-format.js';
-import type { GenerateOptions, ResponseFormat } from './types.js';
+import type { GenerateOptions, ResponseFormat } from '../protocol/types.js';
 
 export type ChatResponseFormat =
   | { type: 'text' }

@@ -9,7 +9,7 @@ import { chatTokenLogprob } from './chat-logprobs.js';
 import type { ChatTokenLogprob } from './chat-logprobs.js';
 import type { UsageMeter } from './chat-usage.js';
 import type { Session } from './session.js';
-import type { FinishReason, GenerateOptions } from './types.js';
+import type { FinishReason, GenerateOptions } from '../protocol/types.js';
 
 export interface TextPiece {
   text: string;

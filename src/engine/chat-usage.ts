@@ -4,7 +4,7 @@
  * tokens the model wrote before it decided to call, included), the time from the request to the first token, and
  * the decode speed of the answer's last generation (as the engine core measured it).
  */
-import type { GenerationStats } from './types.js';
+import type { GenerationStats } from '../protocol/types.js';
 
 export interface ChatCompletionUsage {
   prompt_tokens: number;

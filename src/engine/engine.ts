@@ -12,7 +12,7 @@ import { checkpointStore } from '../storage/checkpoint-store.js';
 import type { CheckpointStore } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { ChatCompletions } from './chat.js';
-import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import type { EngineCoreApi, PrefillInput } from '../protocol/core-api.js';
 import { SavedSessions } from './saved-sessions.js';
 import type { SavedCheckpointInfo } from './saved-sessions.js';
 import { Session } from './session.js';
@@ -24,7 +24,7 @@ import type {
   EvaluateResult,
   ModelInput,
   ResolvedInput,
-} from './types.js';
+} from '../protocol/types.js';
 
 export interface EngineOptions {
   /** The model file: a URL (string or URL, fetched), or its bytes (File, Blob, ArrayBuffer, Uint8Array). */

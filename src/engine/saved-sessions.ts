@@ -11,8 +11,8 @@ import { models } from '../storage/index.js';
 import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';
 import { decodeStateFile, encodeStateFile } from '../storage/state-file.js';
 import type { ModelDescription, StateFile } from '../storage/state-file.js';
-import type { EngineCoreApi, PrefillInput } from './core-api.js';
-import type { EngineInfo } from './types.js';
+import type { EngineCoreApi, PrefillInput } from '../protocol/core-api.js';
+import type { EngineInfo } from '../protocol/types.js';
 
 /** A checkpoint as `engine.sessions.list()` shows it. */
 export interface SavedCheckpointInfo extends CheckpointInfo {

@@ -8,9 +8,9 @@
 import type { State } from '../model/state.js';
 import type { CheckpointInfo } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
-import type { EngineCoreApi, PrefillInput } from './core-api.js';
+import type { EngineCoreApi, PrefillInput } from '../protocol/core-api.js';
 import type { SavedSessions } from './saved-sessions.js';
-import type { GeneratedToken, GenerateOptions, GenerateRequest, GenerationStats } from './types.js';
+import type { GeneratedToken, GenerateOptions, GenerateRequest, GenerationStats } from '../protocol/types.js';
 
 /** Frees the core-side state of a session that the page dropped without disposing it. */
 const forgotten = new FinalizationRegistry<{ core: EngineCoreApi; id: number }>(({ core, id }) => {

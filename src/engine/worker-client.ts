@@ -6,11 +6,11 @@
 import { proxy, releaseProxy, wrap } from 'comlink';
 import type { Remote } from 'comlink';
 import { AbortError } from '../errors.js';
-import type { WorkerEntryApi } from '../worker/entry.js';
 import { untilAborted } from './abort.js';
-import type { EngineCoreApi } from './core-api.js';
+import type { EngineCoreApi } from '../protocol/core-api.js';
 import { reviveError } from './remote-errors.js';
-import type { CoreOptions, EngineEventCallback } from './types.js';
+import type { CoreOptions, EngineEventCallback } from '../protocol/types.js';
+import type { WorkerEntryApi } from '../protocol/worker-entry.js';
 
 export interface WorkerCore {
   core: EngineCoreApi;

@@ -9,7 +9,7 @@
  * JSON is generated compact (separators "," and ":" with no whitespace), so whitespace is bounded by construction,
  * and its numbers are kept finite (json-number-bounds.ts).
  */
-import type { GenerateRequest, ResponseFormat } from '../engine/types.js';
+import type { GenerateRequest, ResponseFormat } from '../protocol/types.js';
 import { GrammarError } from '../errors.js';
 import type { TokenMask } from '../sampling/sampler.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';

@@ -10,7 +10,7 @@
 import type { InferenceBackend, StateHandle } from '../backend/backend.js';
 import { openBackend } from '../backend/open.js';
 import { RecoveringBackend } from '../backend/recovering.js';
-import type { EngineCoreApi, PrefillInput, SessionSnapshot } from '../engine/core-api.js';
+import type { EngineCoreApi, PrefillInput, SessionSnapshot } from '../protocol/core-api.js';
 import type {
   CoreOptions,
   EngineEventCallback,
@@ -19,7 +19,7 @@ import type {
   GenerateRequest,
   GenerationPull,
   WarningEvent,
-} from '../engine/types.js';
+} from '../protocol/types.js';
 import { AbortError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
 import { observeRuns } from '../formats/tensor-stream.js';

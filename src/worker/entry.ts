@@ -5,12 +5,8 @@
  * proxy of it.
  */
 import { expose, proxy } from 'comlink';
-import type { CoreOptions, EngineEventCallback } from '../engine/types.js';
+import type { WorkerEntryApi } from '../protocol/worker-entry.js';
 import { EngineCore } from './core.js';
-
-export interface WorkerEntryApi {
-  open(options: CoreOptions, onEvent?: EngineEventCallback): Promise<EngineCore>;
-}
 
 const api: WorkerEntryApi = {
   async open(options, onEvent) {

@@ -3,7 +3,7 @@
  * that the whole [T × nVocab] matrix never has to exist at once:
  *   nll = (1 / (T − 1)) · Σ_{t=0}^{T−2} (logsumexp(logits_t) − logits_t[token_{t+1}]),   perplexity = exp(nll).
  */
-import type { EvaluateResult } from '../engine/types.js';
+import type { EvaluateResult } from '../protocol/types.js';
 
 export class NllAccumulator {
   private sum = 0;

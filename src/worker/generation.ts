@@ -9,7 +9,7 @@
  * whatever the session does next, so that a generation never spends a decode step nobody asked for.
  */
 import type { StateHandle } from '../backend/backend.js';
-import type { FinishReason, GenerateRequest, TokenLogprobs } from '../engine/types.js';
+import type { FinishReason, GenerateRequest, TokenLogprobs } from '../protocol/types.js';
 import { AbortError } from '../errors.js';
 import { checkTopLogprobs, sampledLogprobs } from '../sampling/logprobs.js';
 import { GrammarConstraint } from '../grammar/constraint.js';

@@ -13,7 +13,7 @@
  * URL is streamed from its response (progress `download`, of Content-Length, 0 when the server sends none), a Blob
  * both streamed and read by random access. Bytes already in memory (ArrayBuffer, Uint8Array) never enter the store.
  */
-import { PhaseProgress } from '../backend/stream-progress.js';
+import { PhaseProgress } from '../progress.js';
 import { AbortError } from '../errors.js';
 import type { ByteSource } from '../formats/byte-stream.js';
 import { blobSource } from '../formats/random-access.js';
@@ -22,7 +22,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { LoadProgress, LoadWarning, ProgressCallback } from '../progress.js';
 import { DownloadError, ModelNotStoredError } from '../storage/errors.js';
 import { models } from '../storage/index.js';
-import type { ResolvedInput } from '../engine/types.js';
+import type { ResolvedInput } from '../protocol/types.js';
 
 export interface ModelSource {
   /** The file's bytes: a stream of chunks, with random access where the source has it. */

@@ -7,7 +7,7 @@
  */
 import { openBackend } from '../backend/open.js';
 import type { InferenceBackend } from '../backend/backend.js';
-import type { DeviceLossFallback } from '../engine/types.js';
+import type { DeviceLossFallback } from '../protocol/types.js';
 import { DeviceLostError, WebGPUUnavailableError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
 import type { ModelIdentity } from '../storage/state-identity.js';

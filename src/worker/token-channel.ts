@@ -4,7 +4,7 @@
  * for at least one, and finally the statistics or the error that ended the generation. A generation whose reader
  * lags by `capacity` tokens waits (`whenRoom`) instead of running ahead.
  */
-import type { GeneratedToken, GenerationPull, GenerationStats } from '../engine/types.js';
+import type { GeneratedToken, GenerationPull, GenerationStats } from '../protocol/types.js';
 
 type Outcome = { stats: GenerationStats } | { error: unknown };
 

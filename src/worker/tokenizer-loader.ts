@@ -7,7 +7,7 @@ import { defaultTokenizerKind } from '../model/spec.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import type { ResolvedInput } from '../engine/types.js';
+import type { ResolvedInput } from '../protocol/types.js';
 import { readText } from './model-source.js';
 
 /** Fails early (before the model downloads) when a named tokenizer lacks its asset file. */

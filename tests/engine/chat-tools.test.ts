@@ -14,7 +14,7 @@ import type { ChatCompletionRequest } from '../../src/engine/chat-request.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { Session } from '../../src/engine/session.js';
 import type { ToolDefinition } from '../../src/engine/tool-format.js';
-import type { GenerateOptions, GenerationStats } from '../../src/engine/types.js';
+import type { GenerateOptions, GenerationStats } from '../../src/protocol/types.js';
 import { GrammarError } from '../../src/errors.js';
 import { schemaValidator } from '../grammar/helpers.js';
 import { describeWithFixtures, readFixture } from '../fixtures.js';

@@ -6,7 +6,7 @@
 import { ChatCompletions } from '../../src/engine/chat.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { Engine, EngineOptions } from '../../src/engine/engine.js';
-import type { GeneratedToken } from '../../src/engine/types.js';
+import type { GeneratedToken } from '../../src/protocol/types.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { CanonicalModel, Generation } from '../../src/model/spec.js';
 import { createState } from '../../src/generations/state.js';

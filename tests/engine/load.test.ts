@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
-import type { EngineEvent } from '../../src/engine/types.js';
+import type { EngineEvent } from '../../src/protocol/types.js';
 import { AbortError, ModelFormatError, TokenizerMismatchError, WebGPUUnavailableError } from '../../src/errors.js';
 import { DownloadError } from '../../src/storage/errors.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';

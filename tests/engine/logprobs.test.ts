@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import type { GenerateOptions } from '../../src/engine/types.js';
+import type { GenerateOptions } from '../../src/protocol/types.js';
 import { bytesOf, collect, cpuEngine, Oracle, tinyModel } from './helpers.js';
 
 const model = tinyModel('6');

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import type { GenerateOptions } from '../../src/engine/types.js';
+import type { GenerateOptions } from '../../src/protocol/types.js';
 import { GrammarError } from '../../src/errors.js';
 import { schemaValidator, syntheticWorldVocab } from '../grammar/helpers.js';
 import { TEST_SCHEMAS } from '../grammar/schemas.js';

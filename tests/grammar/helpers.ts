@@ -5,7 +5,7 @@
  * and a JSON Schema validator.
  */
 import { Ajv } from 'ajv';
-import type { GenerateRequest } from '../../src/engine/types.js';
+import type { GenerateRequest } from '../../src/protocol/types.js';
 import { GrammarConstraint } from '../../src/grammar/constraint.js';
 import { Prng } from '../../src/sampling/prng.js';
 import { Sampler, type SamplerOptions } from '../../src/sampling/sampler.js';

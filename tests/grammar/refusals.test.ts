@@ -5,7 +5,7 @@
  * XGrammar has failed on a grammar, the next one still compiles and constrains.
  */
 import { describe, expect, test } from 'vitest';
-import type { GenerateRequest } from '../../src/engine/types.js';
+import type { GenerateRequest } from '../../src/protocol/types.js';
 import { GrammarError } from '../../src/errors.js';
 import { GrammarConstraint } from '../../src/grammar/constraint.js';
 import { BytesTokenizer } from '../../src/tokenizer/bytes.js';

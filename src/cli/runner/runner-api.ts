@@ -3,7 +3,7 @@
  * cross the boundary as base64 strings of little-endian f32 bytes.
  */
 import type { BenchOptions, BenchReport } from '../../bench/report.js';
-import type { GenerationStats } from '../../engine/types.js';
+import type { GenerationStats } from '../../protocol/types.js';
 import type { GenerateRun } from '../generate-run.js';
 
 export interface AdapterReport {

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine, EngineOptions } from '../../../src/engine/engine.js';
 import type { Session } from '../../../src/engine/session.js';
-import type { EngineEvent, GenerateOptions, GeneratedToken } from '../../../src/engine/types.js';
+import type { EngineEvent, GenerateOptions, GeneratedToken } from '../../../src/protocol/types.js';
 import { DeviceLostError } from '../../../src/errors.js';
 import { models } from '../../../src/storage/index.js';
 import { cpuEngine, modelBytes, tinyModel } from '../../engine/helpers.js';

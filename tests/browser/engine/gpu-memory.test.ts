@@ -8,7 +8,7 @@
  */
 import { expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
-import type { EngineEvent } from '../../../src/engine/types.js';
+import type { EngineEvent } from '../../../src/protocol/types.js';
 import { GpuOutOfMemoryError } from '../../../src/errors.js';
 import { writeRwkvCpp } from '../../../src/formats/rwkv-cpp/writer.js';
 import { modelBytes, tinyModel } from '../../engine/helpers.js';

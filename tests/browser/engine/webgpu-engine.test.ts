@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import type { GenerateOptions } from '../../../src/engine/types.js';
+import type { GenerateOptions } from '../../../src/protocol/types.js';
 import { loadCanonicalModel } from '../../../src/formats/load.js';
 import { bytesOf, collect, Oracle } from '../../engine/helpers.js';
 import { describeWithFixtures, fetchFixture, fixtureUrl, REFERENCE_PROMPT } from '../fixtures.js';

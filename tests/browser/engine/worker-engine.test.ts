@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import type { GenerateOptions } from '../../../src/engine/types.js';
+import type { GenerateOptions } from '../../../src/protocol/types.js';
 import { AbortError, TokenizerMismatchError } from '../../../src/errors.js';
 import { loadCanonicalModel } from '../../../src/formats/load.js';
 import { bytesOf, collect, modelBytes, Oracle, tinyModel } from '../../engine/helpers.js';

@@ -13,7 +13,7 @@
 import { expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import type { EngineEvent } from '../../../src/engine/types.js';
+import type { EngineEvent } from '../../../src/protocol/types.js';
 import { DEFAULT_CHUNK_SIZE, models } from '../../../src/storage/index.js';
 import { describeWithFixtures, fixtureUrl } from '../fixtures.js';
 import type { ModelFileSetup } from '../server/protocol.js';

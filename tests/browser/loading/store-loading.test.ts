@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
-import type { EngineEvent } from '../../../src/engine/types.js';
+import type { EngineEvent } from '../../../src/protocol/types.js';
 import { createSyntheticModel, syntheticModelSpec } from '../../../src/generations/synthetic.js';
 import { createModelStore, DEFAULT_CHUNK_SIZE, DownloadError, models } from '../../../src/storage/index.js';
 import type { LoadProgress } from '../../../src/progress.js';
