@@ -28,7 +28,7 @@ export class LoadProgress {
   constructor(label = 'Model loading progress') {
     this.bar = element('progress', { 'aria-label': label, max: '1', value: '0' });
     this.text = element('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
-    this.note = element('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    this.note = element('p', { class: 'muted', 'aria-live': 'polite' });
     this.element = element('div', { class: 'stack load-progress', hidden: '' }, this.bar, this.text, this.note);
   }
 
