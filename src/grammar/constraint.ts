@@ -18,7 +18,7 @@ import { checkGbnf } from './gbnf-check.js';
 import { JsonNumberBounds } from './json-number-bounds.js';
 import { advanceUtf8, UTF8_BOUNDARY } from './token-byte-masks.js';
 import { grammarVocabulary, type GrammarVocabulary } from './vocabulary.js';
-import { loadXGrammar } from './xgrammar.js';
+import { loadXGrammar, withXGrammarReason } from './xgrammar.js';
 import type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/web-xgrammar';
 
 const COMPACT: [string, string] = [',', ':'];
@@ -164,15 +164,8 @@ async function compile(
     throw new GrammarError(`No grammar for responseFormat ${responseFormat.type}`);
   }
   try {
-    return await run();
+    return await withXGrammarReason(run);
   } catch (error) {
-    throw new GrammarError(
-      `${what} could not be compiled: ${describe(error)}. XGrammar prints its reason on the console (stderr).`,
-      { cause: error },
-    );
+    throw new GrammarError(`${what} could not be compiled: ${(error as Error).message}`, { cause: error });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message.replace(/\. Build with -sASSERTIONS.*$/s, '') : String(error);
 }

@@ -110,7 +110,7 @@ export async function runGeneration(
     while (generated < plan.maxTokens) {
       throwIfAborted(signal);
       const { token, logprobs } = sampleToken(plan, logits, tokenizer);
-      await plan.constraint?.accept(token);
+      if (plan.constraint !== undefined) await plan.constraint.accept(token);
       cursor.unfed.push(token);
       cursor.history.push(token);
       if (generated++ === 0) firstTokenAt = performance.now();

@@ -1,8 +1,9 @@
 /**
  * What cannot be compiled is refused with GrammarError before anything is generated: unsupported JSON Schema
  * keywords by name (with where they are), malformed keyword values, unresolvable $refs, impossible bounds, GBNF
- * syntax errors, undefined rules, a missing root, non-ASCII character classes, grammar together with JSON. After
- * XGrammar has failed on a grammar, the next one still compiles and constrains.
+ * syntax errors, undefined rules, a missing root (with XGrammar's own reason in the message), non-ASCII character
+ * classes, grammar together with JSON. After XGrammar has failed on a grammar, the next one still compiles and
+ * constrains.
  */
 import { describe, expect, test } from 'vitest';
 import type { GenerateRequest } from '../../src/protocol/types.js';
@@ -90,14 +91,17 @@ describe('JSON Schema refusals', () => {
 
 describe('GBNF refusals', () => {
   test.each([
-    ['a syntax error', 'root ::= ("a" | "b"'],
-    ['a dangling alternative', 'root ::= "a" | '],
-    ['an undefined rule', 'root ::= greeting'],
-    ['no root rule', 'start ::= "a"'],
-    ['an empty grammar', '   '],
-    ['a bad escape', 'root ::= "\\q"'],
-  ])('%s', async (_, grammar) => {
-    expect(await refusal({ grammar })).toBeInstanceOf(GrammarError);
+    ['a syntax error', 'root ::= ("a" | "b"', /line 1/],
+    ['a dangling alternative', 'root ::= "a" | ', /line 1, column \d+/],
+    ['an undefined rule', 'root ::= greeting', /Rule "greeting" is not defined/],
+    ['no root rule', 'start ::= "a"', /root rule .*"root" is not found/],
+    ['an empty grammar', '   ', /The grammar is empty/],
+    ['a bad escape', 'root ::= "\\q"', /escape/i],
+  ])("%s: refused with XGrammar's reason", async (_, grammar, reason) => {
+    const error = await refusal({ grammar });
+    expect(error).toBeInstanceOf(GrammarError);
+    expect((error as Error).message).toMatch(reason);
+    expect((error as Error).message).not.toContain('Aborted()');
   });
 
   test.each([

@@ -44,8 +44,11 @@ describe('structured output in a Web Worker (CPU backend, synthetic byte-level m
   test('a bad grammar is refused with GrammarError across the worker boundary', async () => {
     const session = await engine.createSession();
     await session.prefill('x');
-    const refused = collect(session.generate({ grammar: 'root ::= ( "unclosed"' }));
+    const refused = collect(session.generate({ grammar: 'root ::= greeting' }));
     await expect(refused).rejects.toBeInstanceOf(GrammarError);
+    await expect(collect(session.generate({ grammar: 'root ::= greeting' }))).rejects.toThrow(
+      /Rule "greeting" is not defined/,
+    );
     const keyword = collect(
       session.generate({ responseFormat: { type: 'json_schema', schema: { type: 'string', format: 'email' } } }),
     );
