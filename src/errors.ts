@@ -57,3 +57,8 @@ export class GpuOutOfMemoryError extends RwkvError {
 export class GrammarError extends RwkvError {
   override name = 'GrammarError';
 }
+
+/** The error of a backend or GPU model all of whose `capacity` state slots are in use (engine option maxSessions). */
+export function slotsInUseError(capacity: number): RwkvError {
+  return new RwkvError(`All ${capacity} session slots are in use; free a session or allow more with maxSessions.`);
+}

@@ -2,7 +2,7 @@
  * rwkv-webgpu: RWKV language models in the browser on WebGPU (or the CPU), in a Web Worker. The package entry:
  * `createEngine` and its types, the model store (`models`), and the typed errors. See docs/api.md.
  */
-export { createEngine, Engine, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engine.js';
+export { createEngine, Engine, DEFAULT_MAX_SESSIONS, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engine.js';
 export type { EngineOptions, SavedSessionList, SessionOptions } from './engine/engine.js';
 export { Session } from './engine/session.js';
 export { ChatCompletions } from './engine/chat.js';

@@ -15,6 +15,14 @@ export type BackendChoice = 'auto' | BackendKind;
 /** Opaque name of one recurrent state held by a backend. */
 export type StateHandle = number;
 
+/** How much a backend is sized for: set by the engine options `maxSessions` and `prefillChunkSize`. */
+export interface BackendSizes {
+  /** States held at once (the GPU's state slots); allocating one more fails. */
+  maxSessions: number;
+  /** Most tokens one prefill step takes (the scheduler's chunk, and the GPU step's largest). */
+  chunkSize: number;
+}
+
 /** What a backend runs on, for `engine.info`. */
 export interface BackendDescription {
   kind: BackendKind;

@@ -8,6 +8,7 @@ import { createState, stateSize } from '../generations/state.js';
 import type { State } from '../model/state.js';
 import { createReferenceModel } from '../reference/model.js';
 import type { ReferenceModel } from '../reference/model.js';
+import { slotsInUseError } from '../errors.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 export class CpuBackend implements InferenceBackend {
@@ -18,7 +19,11 @@ export class CpuBackend implements InferenceBackend {
   private readonly states = new Map<StateHandle, State>();
   private nextHandle = 1;
 
-  constructor(model: CanonicalModel) {
+  /** @param maxSessions states held at once */
+  constructor(
+    model: CanonicalModel,
+    private readonly maxSessions: number,
+  ) {
     this.model = createReferenceModel(model);
     this.weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
   }
@@ -28,6 +33,7 @@ export class CpuBackend implements InferenceBackend {
   }
 
   async allocateState(): Promise<StateHandle> {
+    if (this.states.size >= this.maxSessions) throw slotsInUseError(this.maxSessions);
     const handle = this.nextHandle++;
     this.states.set(handle, createState(this.spec));
     return handle;

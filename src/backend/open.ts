@@ -14,7 +14,7 @@ import type { ModelStream } from '../formats/tensor-stream.js';
 import { requestGpuDevice } from '../gpu/device.js';
 import type { GpuContext } from '../gpu/device.js';
 import type { ProgressCallback } from '../progress.js';
-import type { BackendChoice, InferenceBackend } from './backend.js';
+import type { BackendChoice, BackendSizes, InferenceBackend } from './backend.js';
 import { CpuBackend } from './cpu.js';
 import { PhaseProgress } from '../progress.js';
 import { reportingProgress } from './stream-progress.js';
@@ -28,31 +28,36 @@ export async function openBackend(
   stream: ModelStream,
   choice: BackendChoice,
   events: BackendEvents,
+  sizes: BackendSizes,
 ): Promise<InferenceBackend> {
-  if (choice === 'cpu') return openCpu(stream, events.onProgress);
+  if (choice === 'cpu') return openCpu(stream, events.onProgress, sizes);
   let gpu: GpuContext;
   try {
     gpu = await requestWebGpu();
   } catch (error) {
     if (choice !== 'auto' || !(error instanceof WebGPUUnavailableError)) throw error;
     events.onWarning(`WebGPU is unavailable, so the model runs on the CPU (much slower): ${error.message}`);
-    return openCpu(stream, events.onProgress);
+    return openCpu(stream, events.onProgress, sizes);
   }
   try {
     const { openWebGpuBackend } = await import('./webgpu.js');
-    return await openWebGpuBackend(gpu, stream, events.onProgress);
+    return await openWebGpuBackend(gpu, stream, events.onProgress, sizes);
   } catch (error) {
     gpu.destroy();
     throw error;
   }
 }
 
-async function openCpu(stream: ModelStream, onProgress: ProgressCallback | undefined): Promise<InferenceBackend> {
+async function openCpu(
+  stream: ModelStream,
+  onProgress: ProgressCallback | undefined,
+  sizes: BackendSizes,
+): Promise<InferenceBackend> {
   const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
   progress.set(stream.bytesRead);
   const model = await collectModel(reportingProgress(stream, progress));
   progress.finish();
-  return new CpuBackend(model);
+  return new CpuBackend(model, sizes.maxSessions);
 }
 
 async function requestWebGpu(): Promise<GpuContext> {

@@ -19,7 +19,7 @@ import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
-import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
+import type { BackendDescription, BackendSizes, InferenceBackend, StateHandle } from './backend.js';
 import { estimateWeightBytes, reserveGpuMemory } from './gpu-memory.js';
 import { PhaseProgress } from '../progress.js';
 import { reportingProgress } from './stream-progress.js';
@@ -29,6 +29,7 @@ export async function openWebGpuBackend(
   gpu: GpuContext,
   stream: ModelStream,
   onProgress: ProgressCallback | undefined,
+  sizes: BackendSizes,
 ): Promise<InferenceBackend> {
   const weightType = stream.weightType === 'f32' ? 'f32' : 'f16';
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
@@ -55,7 +56,10 @@ export async function openWebGpuBackend(
   const compile = new PhaseProgress('compile', weights.byteLength, onProgress);
   compile.set(0);
   try {
-    const model = await createGpuModelFromWeights(gpu, spec, weights);
+    const model = await createGpuModelFromWeights(gpu, spec, weights, {
+      maxSessions: sizes.maxSessions,
+      maxChunk: sizes.chunkSize,
+    });
     compile.finish();
     return new WebGpuBackend(gpu, model);
   } catch (error) {

@@ -41,8 +41,16 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Run the core in a Web Worker; default true where `Worker` exists (browsers), false elsewhere (Node). */
   worker?: boolean;
-  /** Most prompt tokens fed in one scheduler step, between two decode steps of the other sessions; default 64. */
+  /**
+   * Most prompt tokens fed in one step, between two decode steps of the other sessions; also the largest step the
+   * GPU forward pass is built for. Default 64.
+   */
   prefillChunkSize?: number;
+  /**
+   * Sessions the engine holds at once (the GPU's state slots, allocated at load: each takes the state's size in GPU
+   * memory); creating one more fails until one is disposed. Default 16.
+   */
+  maxSessions?: number;
   /**
    * When the GPU device is lost the engine reloads the model on a new one and restores every session (events
    * `device-lost`, `recovered`). When no GPU adapter is left: 'cpu' continues on the CPU (a `cpu-fallback` warning),
@@ -74,6 +82,7 @@ export interface SavedSessionList {
 }
 
 export const DEFAULT_PREFILL_CHUNK_SIZE = 64;
+export const DEFAULT_MAX_SESSIONS = 16;
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
@@ -215,7 +224,13 @@ function resolveOptions(options: EngineOptions): CoreOptions {
     tokenizer: options.tokenizer,
     vocab: options.vocab === undefined ? undefined : resolveInput(options.vocab, 'vocab'),
     prefillChunkSize: options.prefillChunkSize ?? DEFAULT_PREFILL_CHUNK_SIZE,
+    maxSessions: positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS),
   };
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, not ${value}.`);
+  return value;
 }
 
 /** URLs become absolute against the page (a worker would resolve them against its own script). */

@@ -49,6 +49,8 @@ export interface CoreOptions {
   /** The tokenizer's asset file (World vocabulary, Pile 20B JSON): a URL or its bytes. */
   vocab?: ResolvedInput;
   prefillChunkSize: number;
+  /** Sessions held at once (the GPU's state slots). */
+  maxSessions: number;
   /** After a GPU device loss with no adapter left: 'cpu' continues on the CPU, 'none' fails with DeviceLostError. */
   fallback: DeviceLossFallback;
 }

@@ -93,10 +93,13 @@ export class EngineCore implements EngineCoreApi {
       warnings.push(message);
       onEvent?.({ phase: 'warning', code, message });
     };
-    const opened = await openBackend(fingerprint.wrap(abortable), options.backend, {
-      onProgress: onEvent,
-      onWarning: (message) => warn('webgpu-unavailable', message),
-    });
+    const sizes = { maxSessions: options.maxSessions, chunkSize: options.prefillChunkSize };
+    const opened = await openBackend(
+      fingerprint.wrap(abortable),
+      options.backend,
+      { onProgress: onEvent, onWarning: (message) => warn('webgpu-unavailable', message) },
+      sizes,
+    );
     let backend = opened;
     try {
       if (signal?.aborted) throw new AbortError();
@@ -104,7 +107,8 @@ export class EngineCore implements EngineCoreApi {
       await file.annotate({ format: stream.format, spec: opened.spec, modelId: identity.modelId });
       if (opened.lost !== undefined) {
         backend = new RecoveringBackend(opened, {
-          reopen: () => reopenModel(file, identity, options.fallback, (message) => warn('cpu-fallback', message)),
+          reopen: () =>
+            reopenModel(file, identity, sizes, options.fallback, (message) => warn('cpu-fallback', message)),
           onEvent: (event) => onEvent?.(event),
         });
       }

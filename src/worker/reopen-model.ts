@@ -6,7 +6,7 @@
  * states would not belong to them. Every failure is a DeviceLostError that says why and what to do.
  */
 import { openBackend } from '../backend/open.js';
-import type { InferenceBackend } from '../backend/backend.js';
+import type { BackendSizes, InferenceBackend } from '../backend/backend.js';
 import type { DeviceLossFallback } from '../protocol/types.js';
 import { DeviceLostError, WebGPUUnavailableError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
@@ -17,6 +17,7 @@ import { StreamFingerprint } from './stream-fingerprint.js';
 export async function reopenModel(
   file: ModelSource,
   identity: ModelIdentity,
+  sizes: BackendSizes,
   fallback: DeviceLossFallback,
   onFallback: (message: string) => void,
 ): Promise<InferenceBackend> {
@@ -33,12 +34,17 @@ export async function reopenModel(
   const fingerprint = new StreamFingerprint();
   let backend: InferenceBackend;
   try {
-    backend = await openBackend(fingerprint.wrap(stream), fallback === 'cpu' ? 'auto' : 'webgpu', {
-      onWarning: (message) =>
-        onFallback(
-          `The GPU device was lost and no GPU is available any more, so the model runs on the CPU: ${message}`,
-        ),
-    });
+    backend = await openBackend(
+      fingerprint.wrap(stream),
+      fallback === 'cpu' ? 'auto' : 'webgpu',
+      {
+        onWarning: (message) =>
+          onFallback(
+            `The GPU device was lost and no GPU is available any more, so the model runs on the CPU: ${message}`,
+          ),
+      },
+      sizes,
+    );
   } catch (cause) {
     if (!(cause instanceof WebGPUUnavailableError)) throw cause;
     await stream.close();

@@ -28,7 +28,7 @@ interface Losable {
 }
 
 function losableCpu(): Losable {
-  const cpu = new CpuBackend(MODEL);
+  const cpu = new CpuBackend(MODEL, 16);
   let isLost = false;
   let loseOnDecode = false;
   let resolveLost: (error: DeviceLostError) => void = () => undefined;
@@ -83,7 +83,7 @@ function recovering(snapshotInterval: number) {
 
 describe('RecoveringBackend over CPU backends that lose their device', () => {
   test('losses between calls and in the middle of calls: exactly the logits of a backend never lost', async () => {
-    const expected = await run(new CpuBackend(MODEL), () => undefined);
+    const expected = await run(new CpuBackend(MODEL, 16), () => undefined);
     const { backend, events, latest } = recovering(4);
     const logits = await run(backend, async (step) => {
       if (step === 2) latest().lose(); // steps since the copy replayed (fewer than 4)
@@ -105,7 +105,7 @@ describe('RecoveringBackend over CPU backends that lose their device', () => {
   });
 
   test('forked and written states are restored too', async () => {
-    const reference = new CpuBackend(MODEL);
+    const reference = new CpuBackend(MODEL, 16);
     const { backend, latest } = recovering(3);
     const [source, copy] = [await backend.allocateState(), await backend.allocateState()];
     await backend.prefill(source, PROMPT);

@@ -27,7 +27,7 @@ class RecordingBackend extends CpuBackend {
 }
 
 async function setup(prefillChunkSize = 4) {
-  const backend = new RecordingBackend(model);
+  const backend = new RecordingBackend(model, 16);
   const scheduler = new Scheduler(backend, { prefillChunkSize });
   const handles = await Promise.all([0, 1, 2].map(() => backend.allocateState()));
   return { backend, scheduler, handles };

@@ -4,7 +4,7 @@
  * slot's state through float offsets (`layerOffset`) in their Params uniform, which lets one dispatch serve a batch
  * of slots wherever they are. A slot is what the engine's sessions (and the backend's state handles) live in.
  */
-import { RwkvError } from '../../errors.js';
+import { RwkvError, slotsInUseError } from '../../errors.js';
 import { STATE_LAYOUT_VERSION, type State } from '../../model/state.js';
 import { readBuffer } from '../buffers.js';
 
@@ -55,9 +55,7 @@ export class StateSlots {
   allocate(state: State = this.shape.fresh()): StateSlot {
     const slot = this.free.pop();
     if (slot === undefined) {
-      throw new RwkvError(
-        `All ${this.capacity} session slots are in use; free a session or create the model with more.`,
-      );
+      throw slotsInUseError(this.capacity);
     }
     const handle: StateSlot = Object.freeze({ slot });
     this.live.add(handle);
