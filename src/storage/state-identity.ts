@@ -10,7 +10,7 @@
  * id; an f16 or quantized copy of a model holds other values and gets an id of its own. The plain-TypeScript SHA-256
  * is used (crypto.subtle is missing in insecure contexts): about 16 KiB per tensor, a few milliseconds per model.
  */
-import type { CanonicalModel, ModelSpec, Tensor } from '../model/spec.js';
+import type { CanonicalModel, LoraDims, ModelSpec, Tensor } from '../model/spec.js';
 import { bytesToHex } from './hash.js';
 import { Sha256 } from './sha256.js';
 
@@ -25,23 +25,41 @@ export interface ModelIdentity {
 
 const utf8 = new TextEncoder();
 
+/**
+ * The place of each spec field in the hash, or `false` for the one field that is no part of the shape. Records over
+ * the keys of ModelSpec and LoraDims: a field added to either is a type error here until it is given its place, so
+ * two models that differ in it never share a hash.
+ */
+const SPEC_FIELD_ORDER: Readonly<Record<Exclude<keyof ModelSpec, 'lora'>, number | false>> = {
+  generation: 0,
+  nLayer: 1,
+  nEmbed: 2,
+  nVocab: 3,
+  nHead: 4,
+  headSize: 5,
+  nFfn: 6,
+  weightType: false,
+};
+const LORA_FIELD_ORDER: Readonly<Record<keyof LoraDims, number>> = {
+  mix: 0,
+  decay: 1,
+  iclr: 2,
+  valueResidual: 3,
+  gate: 4,
+};
+
+/** Keys of `order` that have a place, by place. */
+function ordered<K extends string>(order: Readonly<Record<K, number | false>>): K[] {
+  const placed = (Object.keys(order) as K[]).filter((key) => order[key] !== false);
+  return placed.sort((a, b) => Number(order[a]) - Number(order[b]));
+}
+
 /** The shape fields that define a model's architecture, in a fixed order (absent LoRA widths are 0). */
 function specFields(spec: ModelSpec): (string | number)[] {
-  const { generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn, lora } = spec;
   return [
     'rwkv-spec/1',
-    generation,
-    nLayer,
-    nEmbed,
-    nVocab,
-    nHead,
-    headSize,
-    nFfn,
-    lora.mix ?? 0,
-    lora.decay ?? 0,
-    lora.iclr ?? 0,
-    lora.valueResidual ?? 0,
-    lora.gate ?? 0,
+    ...ordered(SPEC_FIELD_ORDER).map((key) => spec[key]),
+    ...ordered(LORA_FIELD_ORDER).map((key) => spec.lora[key] ?? 0),
   ];
 }
 
