@@ -117,9 +117,14 @@ export function decodeStateFile(bytes: Uint8Array): StateFile {
   }
   const tokens = new Uint32Array(tokenCount);
   for (let i = 0; i < tokenCount; i++) tokens[i] = view.getUint32(bodyStart + 4 * i, true);
-  const floatsAt = (start: number, count: number): Float32Array => {
+  const floatsAt = (start: number, count: number, what: string): Float32Array => {
     const values = new Float32Array(count);
-    for (let i = 0; i < count; i++) values[i] = view.getFloat32(start + 4 * i, true);
+    for (let i = 0; i < count; i++) {
+      values[i] = view.getFloat32(start + 4 * i, true);
+      // A session's state and logits are finite; a NaN or an infinity is damage, and would poison every next token.
+      if (!Number.isFinite(values[i]))
+        throw new StateFormatError(`Corrupt state file: ${what} value ${i} is ${values[i]}.`);
+    }
     return values;
   };
   const logitsStart = bodyStart + 4 * tokenCount;
@@ -127,8 +132,8 @@ export function decodeStateFile(bytes: Uint8Array): StateFile {
     identity: { specHash: bytesToHex(bytes.subarray(16, 48)), modelId: bytesToHex(bytes.subarray(48, 80)) },
     model,
     tokens,
-    logits: logitCount === 0 ? undefined : floatsAt(logitsStart, logitCount),
-    state: { layoutVersion, data: floatsAt(logitsStart + 4 * logitCount, stateCount) },
+    logits: logitCount === 0 ? undefined : floatsAt(logitsStart, logitCount, 'logit'),
+    state: { layoutVersion, data: floatsAt(logitsStart + 4 * logitCount, stateCount, 'state') },
   };
 }
 

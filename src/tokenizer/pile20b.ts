@@ -178,6 +178,7 @@ function parseConfig(json: string): Pile20bConfig {
   const added = field(root, 'added_tokens');
   if (!Array.isArray(added)) throw formatError('added_tokens must be an array');
   const addedTokens = added.map((entry: unknown): AddedToken => {
+    if (typeof entry !== 'object' || entry === null) throw formatError(`added token ${JSON.stringify(entry)}`);
     const { id, content, special, normalized, lstrip, rstrip, single_word } = entry as Record<string, unknown>;
     if (!Number.isInteger(id) || (id as number) < 0 || typeof content !== 'string' || content === '') {
       throw formatError(`added token ${JSON.stringify(entry)}`);

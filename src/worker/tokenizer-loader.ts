@@ -30,6 +30,13 @@ export async function loadTokenizer(
       `No tokenizer is known for a vocabulary of ${nVocab} tokens: pass \`tokenizer\` and \`vocab\`.`,
     );
   }
+  if (kind === undefined && chosen !== 'bytes' && vocab === undefined) {
+    // Chosen from the file's vocabulary size, not by the caller: the file asks for a tokenizer that was not given.
+    throw new TokenizerMismatchError(
+      `This model has a vocabulary of ${nVocab} tokens, that of the ${chosen} tokenizer: pass \`vocab\` (the URL or ` +
+        `bytes of ${TOKENIZER_ASSET_FILES[chosen]}).`,
+    );
+  }
   assertTokenizerAsset(chosen, vocab);
   const tokenizer = createTokenizer(
     chosen,

@@ -108,6 +108,10 @@ describe('createEngine', () => {
     const odd = modelBytes(tinyModel('7', 3, 300));
     await expect(createEngine({ model: odd, backend: 'cpu' })).rejects.toThrow(/No tokenizer is known/);
     await expect(createEngine({ model: bytes, tokenizer: 'world' })).rejects.toThrow(/needs its vocabulary/);
+    // Found by the fuzzer: a file whose vocabulary asks for World, loaded without `vocab`, was a plain TypeError.
+    const noVocab = createEngine({ model: world, backend: 'cpu' });
+    await expect(noVocab).rejects.toBeInstanceOf(TokenizerMismatchError);
+    await expect(noVocab).rejects.toThrow(/vocabulary of 65536 tokens, that of the world tokenizer: pass `vocab`/);
   });
 
   test('bad input fails with typed errors', async () => {

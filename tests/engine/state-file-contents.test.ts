@@ -1,7 +1,8 @@
 /**
  * State files of the right model whose contents do not fit it (found by the fuzzer, tests/fuzz): token ids outside
  * the vocabulary, or counts shifted between sections so that the length still matches, are refused with
- * StateFormatError — not a RangeError from deep inside the engine — and a corrupt prefix-cache entry is a miss.
+ * StateFormatError — not a RangeError from deep inside the engine — as are NaN or infinite values (they failed the
+ * first sampled token), and a corrupt prefix-cache entry is a miss.
  */
 import { describe, expect, test } from 'vitest';
 import { checkpointStore } from '../../src/storage/checkpoint-store.js';
@@ -36,6 +37,21 @@ describe('state files whose contents do not fit their model', () => {
     const error = await engine.importState(bytes).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(StateFormatError);
     expect((error as Error).message).toMatch(/state values where this model's state has/);
+    await engine.dispose();
+  });
+
+  test('a NaN or an infinity in the state or the logits', async () => {
+    const { engine, bytes } = await exported('abc');
+    for (const [part, at, value] of [
+      ['state', 5, NaN],
+      ['logits', 7, -Infinity],
+    ] as const) {
+      const file = decodeStateFile(bytes);
+      (part === 'state' ? file.state.data : file.logits!)[at] = value;
+      const error = await engine.importState(encodeStateFile(file)).catch((reason: unknown) => reason);
+      expect(error).toBeInstanceOf(StateFormatError);
+      expect((error as Error).message).toContain(`${part === 'state' ? 'state' : 'logit'} value ${at} is ${value}`);
+    }
     await engine.dispose();
   });
 

@@ -134,6 +134,11 @@ describe('Pile20bTokenizer on a hand-made vocabulary', () => {
       handMadeJson([], [{ id: 1e9, content: '<x>' }]),
       'id 1000000000 is far beyond the 257',
     ],
+    [
+      'an added token that is null (found by the fuzzer)',
+      handMadeJson([]).replace('"added_tokens":[]', '"added_tokens":[null]'),
+      'added token null',
+    ],
   ])('rejects %s', (_label, json, reason) => {
     expect(() => new Pile20bTokenizer(json)).toThrow(ModelFormatError);
     expect(() => new Pile20bTokenizer(json)).toThrow(reason);
