@@ -3,7 +3,8 @@
  * oracle itself) and runs anywhere, slowly; a batched decode is one forward pass per state.
  */
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
-import { cloneState, STATE_LAYOUT_VERSION } from '../model/state.js';
+import { checkStateFits } from '../model/checks.js';
+import { cloneState } from '../model/state.js';
 import { createState, stateSize } from '../generations/state.js';
 import type { State } from '../model/state.js';
 import { createReferenceModel } from '../reference/model.js';
@@ -53,13 +54,7 @@ export class CpuBackend implements InferenceBackend {
   }
 
   async writeState(handle: StateHandle, state: State): Promise<void> {
-    const size = stateSize(this.spec);
-    if (state.layoutVersion !== STATE_LAYOUT_VERSION || state.data.length !== size) {
-      throw new RangeError(
-        `A state of layout ${state.layoutVersion} with ${state.data.length} floats does not fit this model ` +
-          `(layout ${STATE_LAYOUT_VERSION}, ${size} floats).`,
-      );
-    }
+    checkStateFits(state, stateSize(this.spec));
     this.state(handle).data.set(state.data);
   }
 

@@ -14,7 +14,8 @@ import { generationModule } from '../generations/registry.js';
 import { checkModelSpec } from '../generations/spec-check.js';
 import { layerStateLayout, stateSize } from '../generations/state.js';
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
-import { STATE_LAYOUT_VERSION, type State } from '../model/state.js';
+import { checkStateFits, checkTokenIds } from '../model/checks.js';
+import type { State } from '../model/state.js';
 
 const LAYER_NORM_EPS = 1e-5;
 
@@ -78,24 +79,10 @@ export function createReferenceModel(model: CanonicalModel): ReferenceModel {
   }
 
   function embed(tokens: ArrayLike<number>): Float32Array {
-    const x = new Float32Array(tokens.length * c);
-    for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t];
-      if (!Number.isInteger(token) || token < 0 || token >= spec.nVocab) {
-        throw new RangeError(`Token ${token} at position ${t} is outside the vocabulary [0, ${spec.nVocab}).`);
-      }
-      x.set(embedding.subarray(token * c, (token + 1) * c), t * c);
-    }
+    const ids = checkTokenIds(tokens, spec.nVocab);
+    const x = new Float32Array(ids.length * c);
+    ids.forEach((token, t) => x.set(embedding.subarray(token * c, (token + 1) * c), t * c));
     return x;
-  }
-
-  function checkState(state: State): void {
-    if (state.layoutVersion !== STATE_LAYOUT_VERSION || state.data.length !== stateSize(spec)) {
-      throw new RangeError(
-        `State (layout ${state.layoutVersion}, ${state.data.length} floats) does not fit this model ` +
-          `(layout ${STATE_LAYOUT_VERSION}, ${stateSize(spec)} floats).`,
-      );
-    }
   }
 
   return {
@@ -103,7 +90,7 @@ export function createReferenceModel(model: CanonicalModel): ReferenceModel {
     forward(tokens, state, options = {}) {
       const tokenCount = tokens.length;
       if (tokenCount === 0) throw new RangeError('forward needs at least one token.');
-      checkState(state);
+      checkStateFits(state, stateSize(spec));
       const x = layerNorm(embed(tokens), ln0.weight, ln0.bias, LAYER_NORM_EPS);
       const context: ForwardContext = { valueFirst: undefined };
       layers.forEach(({ ln1, ln2, mixers }, i) => {

@@ -1,35 +1,28 @@
 /**
- * The GPU forward pass of every generation: a model on the GPU with per-session recurrent states in a state slots,
- * stepping a batch of sessions by one token each (decode) or one session by a chunk of tokens (prefill).
- *
- *   x = LayerNorm(emb[token]; ln0)
- *   per layer: x += TimeMix(LayerNorm(x; ln1)),  x += ChannelMix(LayerNorm(x; ln2))  (generations/vN/gpu-layer.ts)
- *   logits = head · LayerNorm(x; ln_out)          for the last position of each session, or every position
- *
- * A step is one command buffer: the ops built once at creation (step.ts), encoded with the step's shape, then a copy
- * of the logits to a staging buffer — the only readback. Steps run one at a time, in call order. See docs/runtime.md.
+ * The GPU forward pass of every generation: a model on the GPU with recurrent states in state slots, stepping a batch
+ * of slots by one token each (decode) or one slot by a chunk of tokens (prefill). Model creation checks the spec,
+ * plans the step buffers (step-buffers.ts), builds the graph of ops — the forward pass as the CPU one reads
+ * (forward-graph.ts) — and compiles it; each step is then one command buffer (step-runner.ts). This file is the
+ * model's API: steps run one at a time, in call order, with their inputs checked. See docs/runtime.md.
  */
 import { ModelFormatError, RwkvError } from '../errors.js';
-import { createBuffer } from '../gpu/buffers.js';
 import { checkGpuErrors, type GpuContext } from '../gpu/device.js';
-import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { KernelRunner } from '../gpu/kernel-runner.js';
-import { embeddingKernel } from '../gpu/kernels/embedding.js';
-import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
 import { MAX_SEQUENCES } from '../gpu/kernels/token-shift.js';
 import type { WeightFormat } from '../gpu/matrix-layout.js';
 import { MAX_WKV_HEAD_SIZE } from '../gpu/kernels/wkv.js';
 import type { GpuWeights } from '../gpu/step/gpu-weights.js';
-import { normOp, type LayerContext } from '../gpu/step/layer-ops.js';
-import { Scratch } from '../gpu/step/scratch.js';
-import { StateSlots, type StateSlot } from '../gpu/step/state-slots.js';
-import { StepParams } from '../gpu/step/step-params.js';
-import { StepBuilder, type StepOp, type StepShape } from '../gpu/step/step-builder.js';
+import type { LayerContext } from '../gpu/step/layer-ops.js';
+import type { StateSlot, StateSlots } from '../gpu/step/state-slots.js';
+import { StepBuilder, type StepShape } from '../gpu/step/step-builder.js';
 import { generationModule } from '../generations/registry.js';
 import { checkModelSpec } from '../generations/spec-check.js';
-import { createState, layerStateLayout, stateSize } from '../generations/state.js';
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import { checkTokenIds } from '../model/checks.js';
 import type { State } from '../model/state.js';
+import { buildForwardGraph } from './forward-graph.js';
+import { planStepBuffers, type StepBuffers } from './step-buffers.js';
+import { createStep, type Step } from './step-runner.js';
 import { createWeightUploader, type WeightUploadOptions } from './weights.js';
 
 export type { StateSlot } from '../gpu/step/state-slots.js';
@@ -137,141 +130,37 @@ export async function createGpuModelFromWeights(
 ): Promise<GpuModel> {
   checkSpec(spec);
   const device = gpu.device;
-  const bindingLimit = maxPartBytes(device);
   const maxSessions = checkCountOption('maxSessions', options.maxSessions ?? 16, Number.MAX_SAFE_INTEGER);
   const maxBatch = checkCountOption('maxBatch', options.maxBatch ?? Math.min(16, maxSessions), MAX_SEQUENCES);
   const maxChunk = checkCountOption('maxChunk', options.maxChunk ?? 128, 65535);
-  const c = spec.nEmbed;
-  const vocab = spec.nVocab;
-  const logitRows = Math.min(Math.max(maxChunk, maxBatch), Math.floor(bindingLimit / (vocab * 4)));
-  if (logitRows < maxBatch) {
-    throw new RangeError(`The logits of ${maxBatch} sessions do not fit one GPU binding; lower maxBatch.`);
-  }
-
-  const owned: { destroy(): void }[] = [];
-  const own = <T extends { destroy(): void }>(resource: T): T => {
-    owned.push(resource);
-    return resource;
-  };
-  const destroyAll = () => {
-    for (const resource of owned.splice(0)) resource.destroy();
-  };
-
+  let buffers: StepBuffers | undefined;
   try {
     return await checkGpuErrors(device, 'creating the model', async () => {
-      const layout = layerStateLayout(spec);
-      const slotShape = { stateFloats: stateSize(spec), layerStride: layout.stride, fresh: () => createState(spec) };
-      const slots = own(new StateSlots(device, slotShape, maxSessions, bindingLimit));
-      const params = own(new StepParams(device, slots, spec.nLayer, layout));
-      const scratch = own(new Scratch(device, Math.max(maxChunk, maxBatch)));
-      const tokenBuffer = own(createBuffer(device, scratch.rows * 4, 'tokens'));
-      const logits = own(createBuffer(device, logitRows * vocab * 4, 'logits'));
-      const staging = own(
-        device.createBuffer({
-          label: 'logits readback',
-          size: logits.size,
-          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-        }),
-      );
+      buffers = planStepBuffers(device, spec, { maxSessions, maxBatch, maxChunk });
+      const { slots, params, scratch } = buffers;
       const builder = new StepBuilder(runnerFor(device), params.rowsUniform, params.headRowsUniform);
-      const x = scratch.get('x', c);
+      const x = scratch.get('x', spec.nEmbed);
       const context: LayerContext = { spec, weights, builder, scratch, params, slots, x };
-
-      const embedded = scratch.get('embedded', c);
-      const normed = scratch.get('normed', c);
-      const table = weights.matrix('emb.weight', vocab, c);
-      const body: StepOp[] = table.parts.map((part) =>
-        builder.kernel(
-          (shape) =>
-            embeddingKernel({
-              columns: c,
-              rows: part.rowCount,
-              rowStart: part.firstRow,
-              format: table.format,
-              tokens: shape.rows,
-            }),
-          [tokenBuffer, part.buffer, embedded],
-        ),
-      );
-      body.push(normOp(context, 'blocks.0.ln0', embedded, x));
       const gpuLayer = await generationModule(spec.generation).loadGpuLayer();
-      for (let layer = 0; layer < spec.nLayer; layer++) {
-        const mixers = gpuLayer(context, layer);
-        body.push(normOp(context, `blocks.${layer}.ln1`, x, normed), ...mixers.timeMix(normed));
-        body.push(normOp(context, `blocks.${layer}.ln2`, x, normed), ...mixers.channelMix(normed));
-      }
-
-      const lastRows = scratch.get('last rows', c);
-      const headInput = scratch.get('head input', c);
-      const headMatrix = weights.matrix('head.weight', vocab, c);
-      const lnOutWeight = weights.vector('ln_out.weight', c);
-      const lnOutBias = weights.vector('ln_out.bias', c);
-      const headOps = (source: GPUBuffer): StepOp[] => [
-        builder.kernel(
-          (shape) => layerNormKernel({ channels: c, rows: shape.headRows }),
-          [source, lnOutWeight, lnOutBias, headInput],
-        ),
-        builder.linear(headMatrix, headInput, logits, { rows: 'headRows' }),
-      ];
-      const headFromResidual = headOps(x);
-      const headFromLastRows = headOps(lastRows);
-      await builder.compile([...body, ...headFromResidual], warmUpShapes(maxChunk));
-
-      type LogitRows = 'none' | 'last' | 'all';
-      const step = (sessions: readonly StateSlot[], tokens: Uint32Array, output: LogitRows) =>
-        checkGpuErrors(device, 'running a forward step', async () => {
-          const tokensPerSession = tokens.length / sessions.length;
-          const shape: StepShape = {
-            sessions: sessions.length,
-            tokens: tokensPerSession,
-            rows: tokens.length,
-            headRows: output === 'all' ? tokens.length : sessions.length,
-          };
-          params.write(shape, sessions);
-          device.queue.writeBuffer(tokenBuffer, 0, tokens);
-          const encoder = device.createCommandEncoder({ label: 'forward step' });
-          let pass = encoder.beginComputePass({ label: 'layers' });
-          for (const op of body) op.encode(pass, shape);
-          if (output !== 'none') {
-            let head = headFromResidual;
-            if (output === 'last' && tokensPerSession > 1) {
-              pass.end();
-              sessions.forEach((_, b) => {
-                const row = b * tokensPerSession + tokensPerSession - 1;
-                encoder.copyBufferToBuffer(x, row * c * 4, lastRows, b * c * 4, c * 4);
-              });
-              pass = encoder.beginComputePass({ label: 'head' });
-              head = headFromLastRows;
-            }
-            for (const op of head) op.encode(pass, shape);
-          }
-          pass.end();
-          const logitBytes = shape.headRows * vocab * 4;
-          if (output !== 'none') encoder.copyBufferToBuffer(logits, 0, staging, 0, logitBytes);
-          device.queue.submit([encoder.finish()]);
-          if (output === 'none') return undefined;
-          await staging.mapAsync(GPUMapMode.READ, 0, logitBytes);
-          const result = new Float32Array(staging.getMappedRange(0, logitBytes).slice(0));
-          staging.unmap();
-          return result;
-        });
-
+      const graph = buildForwardGraph(context, gpuLayer, buffers.tokens, buffers.logits);
+      await builder.compile([...graph.body, ...graph.headFromResidual], warmUpShapes(maxChunk));
+      const owned = buffers;
       return createModelObject({
         spec,
         weights,
         slots,
         maxBatch,
         maxChunk,
-        logitRows,
-        step,
+        logitRows: buffers.logitRows,
+        step: createStep(device, spec, graph, buffers),
         dispose: () => {
-          destroyAll();
+          owned.destroy();
           weights.destroy();
         },
       });
     });
   } catch (error) {
-    destroyAll();
+    buffers?.destroy();
     throw error;
   }
 }
@@ -284,11 +173,7 @@ interface ModelParts {
   maxChunk: number;
   /** Rows the logits buffer holds. */
   logitRows: number;
-  step(
-    sessions: readonly StateSlot[],
-    tokens: Uint32Array,
-    output: 'none' | 'last' | 'all',
-  ): Promise<Float32Array | undefined>;
+  step: Step;
   dispose(): void;
 }
 
@@ -303,17 +188,7 @@ function createModelObject(parts: ModelParts): GpuModel {
     tail = result.catch(() => undefined);
     return result;
   };
-  const toTokens = (tokens: ArrayLike<number>): Uint32Array => {
-    const out = new Uint32Array(tokens.length);
-    for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t];
-      if (!Number.isInteger(token) || token < 0 || token >= spec.nVocab) {
-        throw new RangeError(`Token ${token} at position ${t} is outside the vocabulary [0, ${spec.nVocab}).`);
-      }
-      out[t] = token;
-    }
-    return out;
-  };
+  const toTokens = (tokens: ArrayLike<number>): Uint32Array => checkTokenIds(tokens, spec.nVocab);
   const logitsOf = (result: Float32Array | undefined): Float32Array => {
     if (!result) throw new Error('a step that should return logits returned none');
     return result;

@@ -23,6 +23,7 @@ import type {
 import { AbortError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
 import { observeRuns } from '../formats/tensor-stream.js';
+import { checkTokenIds } from '../model/checks.js';
 import type { State } from '../model/state.js';
 import type { ModelIdentity } from '../storage/state-identity.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -361,12 +362,6 @@ export class EngineCore implements EngineCoreApi {
   /** Token ids of a prefill or evaluate input, each checked against the vocabulary. */
   private tokens(input: PrefillInput): Uint32Array {
     const ids = typeof input === 'string' ? this.tokenizer.encode(input) : input;
-    const nVocab = this.backend.spec.nVocab;
-    for (let i = 0; i < ids.length; i++) {
-      if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= nVocab) {
-        throw new RangeError(`Token ${ids[i]} at position ${i} is outside the vocabulary [0, ${nVocab}).`);
-      }
-    }
-    return Uint32Array.from(ids);
+    return checkTokenIds(ids, this.backend.spec.nVocab);
   }
 }

@@ -1,7 +1,6 @@
 /** Host side of shaders/embedding.wgsl: gathers embedding rows, one dispatch per row part. Bindings: [tokens, part, out]. */
 import source from '../../../shaders/embedding.wgsl?raw';
-import type { GpuMatrix } from '../gpu-matrix.js';
-import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
+import type { KernelDispatch } from '../kernel-runner.js';
 import { chunksPerRow } from '../matrix-layout.js';
 import type { WeightFormat } from '../matrix-layout.js';
 import { resolveWgsl } from '../wgsl.js';
@@ -35,25 +34,4 @@ export function embeddingKernel(shape: EmbeddingShape): KernelDispatch {
     },
     workgroups: [ceilDiv(chunksPerRow(shape.columns, shape.format), 64), shape.tokens, 1],
   };
-}
-
-/** Encodes out[n] = table[tokens[n]] for `tokenCount` tokens over every part of `table`. */
-export function encodeEmbedding(
-  runner: KernelRunner,
-  pass: GPUComputePassEncoder,
-  table: GpuMatrix,
-  tokens: Binding,
-  tokenCount: number,
-  out: Binding,
-): void {
-  for (const part of table.parts) {
-    const dispatch = embeddingKernel({
-      columns: table.columns,
-      rows: part.rowCount,
-      rowStart: part.firstRow,
-      format: table.format,
-      tokens: tokenCount,
-    });
-    runner.encode(pass, dispatch, [tokens, part.buffer, out]);
-  }
 }

@@ -3,9 +3,7 @@
  * matrix. Bindings: [shape uniform, weights part, x, y]; the shape uniform holds the number of X rows.
  */
 import source from '../../../shaders/matmat.wgsl?raw';
-import { uploadBuffer, UNIFORM } from '../buffers.js';
-import { matrixPartShapes, type GpuMatrix } from '../gpu-matrix.js';
-import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
+import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 import { productConstants, TARGET_WORKGROUPS, type ProductEpilogue, type ProductShape } from './matrix-product.js';
@@ -36,11 +34,6 @@ export interface MatMatShape extends MatMatEpilogue, ProductShape {
   tile?: MatMatTile;
 }
 
-/** The uniform `{ rows }` binding of matmat (reuse one per chunk length). */
-export function createShapeUniform(device: GPUDevice, rows: number): GPUBuffer {
-  return uploadBuffer(device, new Uint32Array([rows, 0, 0, 0]), `shape rows=${rows}`, UNIFORM);
-}
-
 export function matMatKernel(shape: MatMatShape): KernelDispatch {
   const groups = shape.groups ?? 1;
   const tile = shape.tile ?? defaultTile(shape.rows, shape.tokens, groups);
@@ -59,19 +52,4 @@ export function matMatKernel(shape: MatMatShape): KernelDispatch {
     },
     workgroups: [ceilDiv(shape.rows, tile), ceilDiv(shape.tokens, tile), groups],
   };
-}
-
-/** Encodes Y = act(X·Wᵀ) (or Y += …) for every row part of `matrix` (one dispatch per part). */
-export function encodeMatMat(
-  runner: KernelRunner,
-  pass: GPUComputePassEncoder,
-  matrix: GpuMatrix,
-  shape: Binding,
-  x: Binding,
-  y: Binding,
-  epilogue: MatMatEpilogue,
-): void {
-  for (const { part, shape: partShape } of matrixPartShapes(matrix, epilogue.groups)) {
-    runner.encode(pass, matMatKernel({ ...epilogue, ...partShape }), [shape, part.buffer, x, y]);
-  }
 }

@@ -3,8 +3,7 @@
  * Bindings: [weights part, x, y].
  */
 import source from '../../../shaders/matvec.wgsl?raw';
-import { matrixPartShapes, type GpuMatrix } from '../gpu-matrix.js';
-import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
+import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, linearGrid } from './grid.js';
 import { productConstants, TARGET_WORKGROUPS, type ProductEpilogue, type ProductShape } from './matrix-product.js';
@@ -67,21 +66,4 @@ export function matVecKernel(shape: MatVecShape): KernelDispatch {
     },
     workgroups: [x, y, groups],
   };
-}
-
-/**
- * Encodes y = act(W·x) (or y += …) for every row part of `matrix` (one dispatch per part). With `groups` > 1 the
- * matrix holds the stacked matrices [groups · rows, in] and must be in one part.
- */
-export function encodeMatVec(
-  runner: KernelRunner,
-  pass: GPUComputePassEncoder,
-  matrix: GpuMatrix,
-  x: Binding,
-  y: Binding,
-  epilogue: MatVecEpilogue = {},
-): void {
-  for (const { part, shape } of matrixPartShapes(matrix, epilogue.groups)) {
-    runner.encode(pass, matVecKernel({ ...epilogue, ...shape }), [part.buffer, x, y]);
-  }
 }

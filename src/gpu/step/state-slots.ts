@@ -5,6 +5,7 @@
  * of slots wherever they are. A slot is what the engine's sessions (and the backend's state handles) live in.
  */
 import { RwkvError, slotsInUseError } from '../../errors.js';
+import { checkStateFits } from '../../model/checks.js';
 import { STATE_LAYOUT_VERSION, type State } from '../../model/state.js';
 import { readBuffer } from '../buffers.js';
 
@@ -81,12 +82,7 @@ export class StateSlots {
 
   write(slot: StateSlot, state: State): void {
     this.check(slot);
-    if (state.layoutVersion !== STATE_LAYOUT_VERSION || state.data.length !== this.stateFloats) {
-      throw new RangeError(
-        `State (layout ${state.layoutVersion}, ${state.data.length} floats) does not fit this model ` +
-          `(layout ${STATE_LAYOUT_VERSION}, ${this.stateFloats} floats).`,
-      );
-    }
+    checkStateFits(state, this.stateFloats);
     this.device.queue.writeBuffer(this.buffer, slot.slot * this.stateFloats * 4, state.data);
   }
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { embeddingKernel, encodeEmbedding } from '../../../src/gpu/kernels/embedding.js';
+import { embeddingKernel } from '../../../src/gpu/kernels/embedding.js';
+import { encodeEmbedding } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { expectClose, gpu, output, randomArray, runKernel } from '../gpu-harness.js';
 

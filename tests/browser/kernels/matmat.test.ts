@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { createShapeUniform, defaultTile, encodeMatMat, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
+import { defaultTile, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
+import { createShapeUniform, encodeMatMat } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, squaredRelu } from '../../../src/cpu/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';

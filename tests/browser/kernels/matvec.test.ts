@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { defaultRowsPerWorkgroup, encodeMatVec, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
+import { defaultRowsPerWorkgroup, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
+import { encodeMatVec } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, tanh } from '../../../src/cpu/ops.js';
 import { expectClose, gpu, inout, output, randomArray, runKernel } from '../gpu-harness.js';

@@ -1,0 +1,86 @@
+/**
+ * Graph building of the GPU forward pass: the ops of one step, built once with their buffers fixed, in the order the
+ * CPU forward pass (src/reference/model.ts) computes them:
+ *
+ *   x = LayerNorm(emb[token]; ln0)
+ *   per layer: x += TimeMix(LayerNorm(x; ln1)),  x += ChannelMix(LayerNorm(x; ln2))   (the generation's GPU layer)
+ *   logits = head · LayerNorm(x; ln_out)
+ *
+ * The head is built twice: over the residual stream's rows (every position, or a decode's one row per session), and
+ * over `lastRows`, where a prefill step copies each session's last row (step-runner.ts).
+ */
+import { embeddingKernel } from '../gpu/kernels/embedding.js';
+import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
+import { normOp, type GpuLayerFactory, type LayerContext } from '../gpu/step/layer-ops.js';
+import type { StepOp } from '../gpu/step/step-builder.js';
+
+export interface ForwardGraph {
+  /** From the step's token ids to the residual stream x after the last layer. */
+  body: StepOp[];
+  /** ln_out and the head over x's rows. */
+  headFromResidual: StepOp[];
+  /** ln_out and the head over `lastRows`. */
+  headFromLastRows: StepOp[];
+  /** The residual stream [N, C]. */
+  x: GPUBuffer;
+  /** Each session's last row of x, [B, C] (filled by the step before the head). */
+  lastRows: GPUBuffer;
+}
+
+/** x = the embedding rows of the step's tokens, one dispatch per row part of emb.weight. */
+function embed(context: LayerContext, tokens: GPUBuffer, out: GPUBuffer): StepOp[] {
+  const { spec, weights, builder } = context;
+  const table = weights.matrix('emb.weight', spec.nVocab, spec.nEmbed);
+  return table.parts.map((part) =>
+    builder.kernel(
+      (shape) =>
+        embeddingKernel({
+          columns: spec.nEmbed,
+          rows: part.rowCount,
+          rowStart: part.firstRow,
+          format: table.format,
+          tokens: shape.rows,
+        }),
+      [tokens, part.buffer, out],
+    ),
+  );
+}
+
+/** logits = head · LayerNorm(source; ln_out) over the step's head rows. */
+function head(context: LayerContext, source: GPUBuffer, logits: GPUBuffer): StepOp[] {
+  const { spec, weights, builder, scratch } = context;
+  const c = spec.nEmbed;
+  const normed = scratch.get('head input', c);
+  return [
+    builder.kernel(
+      (shape) => layerNormKernel({ channels: c, rows: shape.headRows }),
+      [source, weights.vector('ln_out.weight', c), weights.vector('ln_out.bias', c), normed],
+    ),
+    builder.linear(weights.matrix('head.weight', spec.nVocab, c), normed, logits, { rows: 'headRows' }),
+  ];
+}
+
+export function buildForwardGraph(
+  context: LayerContext,
+  gpuLayer: GpuLayerFactory,
+  tokens: GPUBuffer,
+  logits: GPUBuffer,
+): ForwardGraph {
+  const { spec, scratch, x } = context;
+  const embedded = scratch.get('embedded', spec.nEmbed);
+  const normed = scratch.get('normed', spec.nEmbed);
+  const body = [...embed(context, tokens, embedded), normOp(context, 'blocks.0.ln0', embedded, x)];
+  for (let i = 0; i < spec.nLayer; i++) {
+    const layer = gpuLayer(context, i);
+    body.push(normOp(context, `blocks.${i}.ln1`, x, normed), ...layer.timeMix(normed));
+    body.push(normOp(context, `blocks.${i}.ln2`, x, normed), ...layer.channelMix(normed));
+  }
+  const lastRows = scratch.get('last rows', spec.nEmbed);
+  return {
+    body,
+    headFromResidual: head(context, x, logits),
+    headFromLastRows: head(context, lastRows, logits),
+    x,
+    lastRows,
+  };
+}
