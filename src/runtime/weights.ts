@@ -8,8 +8,8 @@
  *   matrix layout (src/gpu/matrix-layout.ts) as f32 or as f16 packed two per u32, split by rows into parts that each
  *   fit one binding. Quantized sources arrive dequantized to f32 (the loader's job) and are uploaded like any other.
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
- * - Stacked tensors are split into their parts, named `<name>.<i>`: v7 `att.x_rwkvag` (6 mixes), v6
- *   `att.time_maa_w1` (5 row blocks of [D, C]) and `att.time_maa_w2` (5 matrices [C, D]).
+ * - Stacked tensors are split into their parts, named `<name>.<i>` (v7 `att.x_rwkvag`: 6 mixes); stacked matrices
+ *   stay one matrix, their leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped product).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts: as it is when its bytes are
  *   already the GPU layout (f32 → f32 or f16 → f16 with rows of whole 16-byte chunks), else decoded and packed.
  * - Values are uploaded as they are: no tensor is transformed on its way to the GPU.
@@ -32,6 +32,13 @@ const BLOCK_PREFIX = /^blocks\.\d+\./;
 /** Whether a canonical tensor is a linear weight (uploaded in the GPU matrix layout, f16 when asked). */
 export function isLinearWeight(name: string): boolean {
   return name === 'emb.weight' || name === 'head.weight' || MATRICES.has(name.replace(BLOCK_PREFIX, ''));
+}
+
+/** A linear weight of more than two dims (stacked matrices, v6's time_maa_w2 [5, C, D]) as one matrix [5·C, D]. */
+function matrixShape(tensor: Tensor): readonly number[] {
+  const { shape } = tensor;
+  if (!isLinearWeight(tensor.name) || shape.length <= 2) return shape;
+  return [elementCount(shape.slice(0, -1)), shape[shape.length - 1]];
 }
 
 /** How many parts a stacked tensor is split into (undefined for any other). */
@@ -66,7 +73,7 @@ interface Piece {
 
 function pieces(tensor: Tensor): Piece[] {
   const parts = stackedParts(tensor.name);
-  if (parts === undefined) return [{ name: tensor.name, shape: tensor.shape, data: tensor.data }];
+  if (parts === undefined) return [{ name: tensor.name, shape: matrixShape(tensor), data: tensor.data }];
   const length = tensor.data.length / parts;
   const columns = tensor.shape[tensor.shape.length - 1];
   if (!Number.isInteger(length) || length % columns !== 0) {

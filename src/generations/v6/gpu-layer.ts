@@ -1,13 +1,15 @@
 /**
  * RWKV v6 (Finch) layer on the GPU (cpu-layer.ts):
  *   xxx = x + (xPrev − x) ⊙ time_maa_x
- *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · tanh(W1_i · xxx))
- *                            (W1_i: row block i of time_maa_w1; W2_i = time_maa_w2[i])
+ *   h = tanh(W1 · xxx)                                        W1 = time_maa_w1 [5·D, C], one linear
+ *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · h_i)
+ *                            (h_i: columns i·D … of h; W2_i = time_maa_w2[i]: the five in one grouped linear)
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v,  g = Wg·x_g
  *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (shaders/v6-decay.wgsl)
  *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
- * Ops per layer: time mix — shift, save, 1 + 5 mixes with 2 LoRA linears each, 4 linears, 2 decay linears, decay,
+ * Ops per layer: time mix — shift, save, 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
+ * (each reading its plane of the grouped output), 4 linears, 2 decay linears, decay,
  * wkv5, group norm, gate, output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
@@ -34,22 +36,26 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
     timeMix(input) {
       const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
       const base = tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_maa_x`, c), 'att xxx');
-      const hidden = scratch.get('lora hidden', mixWidth);
+      const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
+      const offsets = scratch.get('lora out', MIXES.length * c);
       const offset = scratch.get('lora out', c);
-      const mixOps: StepOp[] = [];
+      const mixOps: StepOp[] = [
+        builder.linear(weights.matrix(`${prefix}time_maa_w1`, MIXES.length * mixWidth, c), base.out, hidden, {
+          activation: 'tanh',
+        }),
+        builder.linear(weights.matrix(`${prefix}time_maa_w2`, MIXES.length * c, mixWidth), hidden, offsets, {
+          groups: MIXES.length,
+        }),
+      ];
       const mixed = MIXES.map((name, i) => {
         const out = scratch.get(`att x${name}`, c);
         mixOps.push(
-          builder.linear(weights.matrix(`${prefix}time_maa_w1.${i}`, mixWidth, c), base.out, hidden, {
-            activation: 'tanh',
-          }),
-          builder.linear(weights.matrix(`${prefix}time_maa_w2.${i}`, c, mixWidth), hidden, offset),
-          rowsOp(context, (rows) => tokenMixKernel({ channels: c, rows, mixes: 1, dataDependent: true }), [
+          rowsOp(context, (rows) => tokenMixKernel({ channels: c, rows, dataDependent: true, offsetPlane: i }), [
             input,
             shifted,
             weights.vector(`${prefix}time_maa_${name}`, c),
             out,
-            offset,
+            offsets,
           ]),
         );
         return out;

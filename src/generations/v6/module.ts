@@ -33,7 +33,7 @@ export const V6_MODULE: GenerationModule = {
   syntheticBlock: syntheticV6Block,
   upload: {
     matrices: [...GATED_BLOCK_MATRICES, 'att.gate.weight', ...LORA],
-    stacked: { 'att.time_maa_w1': 5, 'att.time_maa_w2': 5 },
+    stacked: {},
   },
   state: MATRIX_STATE,
   cpuLayer: createV6CpuLayer,

@@ -98,6 +98,6 @@ export function tokenMixOp(
 ): { op: StepOp; out: GPUBuffer } {
   const channels = context.spec.nEmbed;
   const out = context.scratch.get(role, channels);
-  const op = rowsOp(context, (rows) => tokenMixKernel({ channels, rows, mixes: 1, form }), [x, shifted, mix, out]);
+  const op = rowsOp(context, (rows) => tokenMixKernel({ channels, rows, form }), [x, shifted, mix, out]);
   return { op, out };
 }

@@ -37,6 +37,11 @@ export interface LinearOptions {
   /** y += W·x instead of y = W·x (the residual adds). */
   accumulate?: boolean;
   rows?: RowSource;
+  /**
+   * The matrix holds `groups` stacked matrices [groups · out, in] (one part) applied to the matching slices of each
+   * x row [groups · in]; y is [groups, rows, out] (v6's five-way LoRA in one dispatch). Default 1.
+   */
+  groups?: number;
 }
 
 /** One dispatch of an op: the kernel with its workgroup count, and its bindings in binding order. */
@@ -87,8 +92,8 @@ export class StepBuilder {
   linear(matrix: GpuMatrix, x: GPUBuffer, y: GPUBuffer, options: LinearOptions = {}): StepOp {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
-    const epilogue = { activation: options.activation, accumulate: options.accumulate };
-    const parts = matrixPartShapes(matrix).map(({ part, shape }) => ({
+    const epilogue = { activation: options.activation, accumulate: options.accumulate, groups: options.groups };
+    const parts = matrixPartShapes(matrix, options.groups).map(({ part, shape }) => ({
       buffer: part.buffer,
       shape: { ...shape, ...epilogue },
     }));
