@@ -6,7 +6,7 @@
  */
 import { RwkvError } from '../errors.js';
 import { valueAt } from '../formats/tensor-data.js';
-import type { ModelStream, StreamedTensor, TensorRun } from '../formats/tensor-stream.js';
+import { observeRuns, type ModelStream, type StreamedTensor, type TensorRun } from '../formats/tensor-stream.js';
 import { elementCount } from '../model/spec.js';
 import type { CheckedTensorSet } from '../generations/tensor-set.js';
 import { WeightsFingerprint, samplePositions } from '../storage/state-identity.js';
@@ -24,22 +24,15 @@ export class StreamFingerprint {
   private readonly samples = new Map<string, TensorSamples>();
   private checked: CheckedTensorSet | undefined;
 
-  /** `stream`, sampling every run its consumer reads. */
+  /** `stream`, sampling every run its consumer reads (observeRuns), and keeping the checked tensor set. */
   wrap(stream: ModelStream): ModelStream {
-    return {
-      format: stream.format,
-      weightType: stream.weightType,
-      nVocab: stream.nVocab,
-      bytes: stream.bytes,
-      get bytesRead() {
-        return stream.bytesRead;
-      },
-      forEachTensor: async (consume) => {
-        this.checked = await stream.forEachTensor((tensor) => consume({ ...tensor, runs: () => this.sampled(tensor) }));
-        return this.checked;
-      },
-      close: () => stream.close(),
+    const sampled = observeRuns(stream, (tensor, run) => this.sample(tensor, run));
+    const sampledForEach = sampled.forEachTensor;
+    const forEachTensor: ModelStream['forEachTensor'] = async (consume) => {
+      this.checked = await sampledForEach(consume);
+      return this.checked;
     };
+    return Object.assign(sampled, { forEachTensor });
   }
 
   /** The identity, once the wrapped stream has been consumed whole. */
@@ -56,20 +49,21 @@ export class StreamFingerprint {
     return fingerprint.identity(this.checked.spec);
   }
 
-  private async *sampled(tensor: StreamedTensor): AsyncGenerator<TensorRun, void, undefined> {
-    const length = elementCount(tensor.shape);
-    const positions = samplePositions(length);
-    const samples: TensorSamples = { length, positions, values: new Float32Array(positions.length), taken: 0 };
-    this.samples.set(tensor.name, samples);
+  /** Takes the samples of `tensor` that fall in `run` (runs come in row order, the first from row 0). */
+  private sample(tensor: StreamedTensor, run: TensorRun): void {
+    let samples = this.samples.get(tensor.name);
+    if (samples === undefined || run.firstRow === 0) {
+      const length = elementCount(tensor.shape);
+      const positions = samplePositions(length);
+      samples = { length, positions, values: new Float32Array(positions.length), taken: 0 };
+      this.samples.set(tensor.name, samples);
+    }
     const rowLength = tensor.shape[tensor.shape.length - 1];
-    for await (const run of tensor.runs()) {
-      const start = run.firstRow * rowLength;
-      const end = start + run.rowCount * rowLength;
-      while (samples.taken < positions.length && positions[samples.taken] < end) {
-        samples.values[samples.taken] = valueAt(tensor.dataType, run.bytes, positions[samples.taken] - start);
-        samples.taken += 1;
-      }
-      yield run;
+    const start = run.firstRow * rowLength;
+    const end = start + run.rowCount * rowLength;
+    while (samples.taken < samples.positions.length && samples.positions[samples.taken] < end) {
+      samples.values[samples.taken] = valueAt(tensor.dataType, run.bytes, samples.positions[samples.taken] - start);
+      samples.taken += 1;
     }
   }
 }
