@@ -99,14 +99,14 @@ class WebGpuBackend implements InferenceBackend {
   }
 
   async allocateState(): Promise<StateHandle> {
-    const session = await this.guard(async () => this.model.createSession());
+    const session = await this.guard(async () => this.model.allocateSlot());
     const handle = this.nextHandle++;
     this.sessions.set(handle, session);
     return handle;
   }
 
   freeState(handle: StateHandle): void {
-    this.model.freeSession(this.session(handle));
+    this.model.freeSlot(this.session(handle));
     this.sessions.delete(handle);
   }
 

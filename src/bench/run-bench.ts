@@ -71,7 +71,7 @@ async function measure(
   options: Required<Omit<BenchOptions, 'models'>>,
   log: (line: string) => void,
 ): Promise<Omit<BenchResult, 'model' | 'rooflineRatio'>> {
-  const solo = model.createSession();
+  const solo = model.allocateSlot();
   const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
   for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
   const decodeSeconds = await timed(async () => {
@@ -80,21 +80,21 @@ async function measure(
   const decodeTokensPerSec = options.decodeTokens / decodeSeconds;
   log(`decode: ${decodeTokensPerSec.toFixed(2)} tok/s`);
 
-  const prompt = model.createSession();
+  const prompt = model.allocateSlot();
   await model.prefill(prompt, tokens(Math.min(options.prefillTokens, model.maxChunk), 2));
-  const fresh = model.createSession();
+  const fresh = model.allocateSlot();
   const prefillSeconds = await timed(() => model.prefill(fresh, tokens(options.prefillTokens, 3)));
   log(`prefill: ${(options.prefillTokens / prefillSeconds).toFixed(2)} tok/s`);
 
-  for (const session of [solo, prompt, fresh]) model.freeSession(session);
-  const sessions = Array.from({ length: options.batch }, () => model.createSession());
+  for (const session of [solo, prompt, fresh]) model.freeSlot(session);
+  const sessions = Array.from({ length: options.batch }, () => model.allocateSlot());
   const stepTokens = (step: number) => sessions.map((_, b) => (step * 31 + b * 997) % BENCH_VOCAB);
   for (let step = 0; step < options.warmupTokens; step++) await model.decode(sessions, stepTokens(step));
   const batchSteps = Math.max(1, Math.ceil(options.decodeTokens / 2));
   const batchSeconds = await timed(async () => {
     for (let step = 0; step < batchSteps; step++) await model.decode(sessions, stepTokens(step));
   });
-  for (const session of sessions) model.freeSession(session);
+  for (const session of sessions) model.freeSlot(session);
   log(`batch ${options.batch}: ${((batchSteps * options.batch) / batchSeconds).toFixed(2)} tok/s`);
 
   const spec = model.spec;

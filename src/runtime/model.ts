@@ -49,18 +49,18 @@ export interface GpuModel {
   readonly maxSessions: number;
   readonly maxBatch: number;
   readonly maxChunk: number;
-  /** A new session with a fresh state, or a copy of `state`. */
-  createSession(state?: State): StateSlot;
-  /** Frees the session's slot (do not free a session that a pending step uses). */
-  freeSession(session: StateSlot): void;
-  /** The session's state after every step called before. */
-  readState(session: StateSlot): Promise<State>;
-  /** Replaces the session's state (after every step called before). */
-  writeState(session: StateSlot, state: State): Promise<void>;
-  /** Feeds tokens[b] to sessions[b], all in one step; returns the logits [B × nVocab]. */
-  decode(sessions: readonly StateSlot[], tokens: readonly number[]): Promise<Float32Array>;
-  /** Feeds a prompt to one session in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
-  prefill(session: StateSlot, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
+  /** A new state slot holding a fresh state, or a copy of `state`. */
+  allocateSlot(state?: State): StateSlot;
+  /** Frees a slot (do not free one that a pending step uses). */
+  freeSlot(slot: StateSlot): void;
+  /** The slot's state after every step called before. */
+  readState(slot: StateSlot): Promise<State>;
+  /** Replaces the slot's state (after every step called before). */
+  writeState(slot: StateSlot, state: State): Promise<void>;
+  /** Feeds tokens[b] to slots[b], all in one step; returns the logits [B × nVocab]. */
+  decode(slots: readonly StateSlot[], tokens: readonly number[]): Promise<Float32Array>;
+  /** Feeds a prompt to one slot in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
+  prefill(slot: StateSlot, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
   /** Frees every GPU buffer of the model; the model is unusable afterwards. */
   dispose(): void;
 }
@@ -201,12 +201,12 @@ function createModelObject(parts: ModelParts): GpuModel {
     maxSessions: slots.capacity,
     maxBatch: parts.maxBatch,
     maxChunk: parts.maxChunk,
-    createSession(state) {
+    allocateSlot(state) {
       if (disposed) throw new RwkvError('This GPU model was disposed.');
       return slots.allocate(state);
     },
-    freeSession(session) {
-      slots.release(session);
+    freeSlot(slot) {
+      slots.release(slot);
     },
     readState(session) {
       return exclusive(() => slots.read(session));

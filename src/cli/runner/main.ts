@@ -34,13 +34,13 @@ const api: RunnerApi = {
   async allLogits(tokens, chunk) {
     if (!loaded) throw new Error('rwkvRunner.loadModel must be called first');
     const { model } = loaded;
-    const session = model.createSession();
+    const session = model.allocateSlot();
     const out = new Float32Array(tokens.length * model.spec.nVocab);
     for (let start = 0; start < tokens.length; start += chunk) {
       const part = tokens.slice(start, start + chunk);
       out.set(await model.prefill(session, part, { allLogits: true }), start * model.spec.nVocab);
     }
-    model.freeSession(session);
+    model.freeSlot(session);
     return float32ToBase64(out);
   },
 

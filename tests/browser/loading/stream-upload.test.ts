@@ -68,8 +68,8 @@ describe.each(CASES)('v%s %s file streamed in runs to split matrices', (generati
     });
     models.push(whole);
 
-    const logits = await streamed.prefill(streamed.createSession(), TOKENS, { allLogits: true });
-    expect(logits).toEqual(await whole.prefill(whole.createSession(), TOKENS, { allLogits: true }));
+    const logits = await streamed.prefill(streamed.allocateSlot(), TOKENS, { allLogits: true });
+    expect(logits).toEqual(await whole.prefill(whole.allocateSlot(), TOKENS, { allLogits: true }));
     expectLogitsClose(`v${generation} ${dataType} streamed`, logits, oracleRun(stored, TOKENS).logits, 1e-4);
   });
 });

@@ -26,8 +26,8 @@ describe.each(GENERATIONS)('batched decode, synthetic v%s', (generation) => {
   afterAll(() => model.dispose());
 
   it('a batch of 3 sessions equals 3 solo runs and the oracle', async () => {
-    const batched = prompts.map(() => model.createSession());
-    const solo = prompts.map(() => model.createSession());
+    const batched = prompts.map(() => model.allocateSlot());
+    const solo = prompts.map(() => model.allocateSlot());
     for (let i = 0; i < prompts.length; i++) {
       await model.prefill(batched[i], prompts[i]);
       await model.prefill(solo[i], prompts[i]);

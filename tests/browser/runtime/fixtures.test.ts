@@ -36,7 +36,7 @@ describeWithFixtures('GPU forward pass against the rwkv.cpp reference logits', (
           model = await createGpuModel((await gpu()).context, canonical, { weightType, maxSessions: CHUNKS.length });
           models.set(weightType, model);
         }
-        const logits = await gpuChunked(model, model.createSession(), TOKENS, chunk);
+        const logits = await gpuChunked(model, model.allocateSlot(), TOKENS, chunk);
         expectLogitsClose(
           `${fixture.model} ${fixture.format} ${weightType} chunk ${chunk}`,
           logits,

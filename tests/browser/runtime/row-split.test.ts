@@ -45,7 +45,7 @@ describe.each([
     }
     expect(weights.matrix('blocks.0.ffn.key.weight', canonical.spec.nFfn, c).parts.length).toBe(ffnKeyParts);
     const model = await createGpuModelFromWeights(context, canonical.spec, weights, { maxChunk: chunk });
-    const logits = await model.prefill(model.createSession(), tokens, { allLogits: true });
+    const logits = await model.prefill(model.allocateSlot(), tokens, { allLogits: true });
     expectLogitsClose(`row-split ${weightType} chunk ${chunk}`, logits, expected, TOLERANCE);
     model.dispose();
   });

@@ -35,7 +35,7 @@ describe.each(GENERATIONS)('GPU forward pass, synthetic v%s', (generation) => {
       const { context } = await gpu();
       const model = await createGpuModel(context, canonical, { weightType, maxChunk: chunk, maxSessions: 2 });
       models.push(model);
-      const session = model.createSession();
+      const session = model.allocateSlot();
       const logits = await model.prefill(session, tokens, { allLogits: true });
       expectLogitsClose(`synthetic v${generation} ${weightType} chunk ${chunk}`, logits, expected.logits, TOLERANCE);
       const state = await model.readState(session);
@@ -52,7 +52,7 @@ describe.each(GENERATIONS)('GPU forward pass, synthetic v%s', (generation) => {
 
     it('are the last row of the every-position logits', async () => {
       const expected = oracleRun(canonical, tokens).logits.subarray((TOKEN_COUNT - 1) * canonical.spec.nVocab);
-      const logits = await model.prefill(model.createSession(), tokens);
+      const logits = await model.prefill(model.allocateSlot(), tokens);
       expectLogitsClose(`synthetic v${generation} last position`, logits, expected, TOLERANCE);
     });
   });
