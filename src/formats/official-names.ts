@@ -23,17 +23,12 @@ import { ModelFormatError } from '../errors.js';
 import type { CheckpointNaming, ValueTransform } from '../generations/generation-module.js';
 import { generationModule, MODULES_NEWEST_FIRST } from '../generations/registry.js';
 import { sameIgnoringOnes, squeeze } from '../generations/shapes.js';
-import {
-  assembleCanonicalModel,
-  detectGeneration,
-  expectedTensorShapes,
-  inferSpec,
-} from '../generations/tensor-set.js';
+import { detectGeneration, expectedTensorShapes, inferSpec } from '../generations/tensor-set.js';
 import { transposeLastTwo } from '../generations/value-transforms.js';
 import { elementCount } from '../model/spec.js';
-import type { CanonicalModel, ModelSpec, SourceType, Tensor } from '../model/spec.js';
+import type { ModelSpec, SourceType } from '../model/spec.js';
 import { decodeTensorData } from './tensor-data.js';
-import { RunCursor, planRuns, rowCountOf, tensorValues } from './tensor-stream.js';
+import { RunCursor, planRuns, rowCountOf } from './tensor-stream.js';
 import type { StreamedTensor } from './tensor-stream.js';
 
 /** The value types official checkpoints use. */
@@ -66,9 +61,8 @@ export type { CheckpointNaming } from '../generations/generation-module.js';
 export interface OfficialCheckpoint {
   spec: ModelSpec;
   naming: CheckpointNaming;
-  /** Canonical tensors, one at a time, in file order; every tensor of the spec exactly once. */
-  tensors(): AsyncGenerator<Tensor, void, undefined>;
-  /** The same tensors, their values in runs of rows of at most `runBytes` bytes. */
+  /** Canonical tensors in file order, every tensor of the spec exactly once, values in runs of rows of at most
+   * `runBytes` bytes. */
   streamedTensors(runBytes: number): Generator<CheckpointTensor, void, undefined>;
 }
 
@@ -206,12 +200,6 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
     spec,
     naming,
     streamedTensors,
-    async *tensors() {
-      for (const { tensor } of streamedTensors(Number.POSITIVE_INFINITY)) {
-        const { name, shape, sourceType } = tensor;
-        yield { name, shape, sourceType, data: await tensorValues(tensor) };
-      }
-    },
   };
 }
 
@@ -248,11 +236,4 @@ function concatenate(parts: readonly Float32Array[]): Float32Array {
     at += part.length;
   }
   return out;
-}
-
-/** Every tensor of a checkpoint in memory, checked once more by src/model's assembly. */
-export async function collectCanonicalModel(checkpoint: OfficialCheckpoint): Promise<CanonicalModel> {
-  const tensors: Tensor[] = [];
-  for await (const tensor of checkpoint.tensors()) tensors.push(tensor);
-  return assembleCanonicalModel(tensors);
 }

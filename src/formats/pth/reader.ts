@@ -8,7 +8,9 @@
 import { ModelFormatError } from '../../errors.js';
 import { elementCount } from '../../model/spec.js';
 import type { CanonicalModel } from '../../model/spec.js';
-import { FLOAT_TYPE_BYTES, collectCanonicalModel, openOfficialCheckpoint } from '../official-names.js';
+import { checkpointStream } from '../checkpoint-stream.js';
+import { FLOAT_TYPE_BYTES, openOfficialCheckpoint } from '../official-names.js';
+import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
 import { readRange } from '../random-access.js';
 import type { RandomAccessSource } from '../random-access.js';
@@ -120,7 +122,7 @@ export async function openPth(source: RandomAccessSource): Promise<OfficialCheck
   return openOfficialCheckpoint(stored);
 }
 
-/** Reads a whole `.pth` model into memory (tests, small models; the GPU loader streams `tensors()`). */
+/** Reads a whole `.pth` model into memory through the stream every loader reads (checkpointStream). */
 export async function loadPthModel(source: RandomAccessSource): Promise<CanonicalModel> {
-  return collectCanonicalModel(await openPth(source));
+  return collectModel(checkpointStream(await openPth(source), 'pytorch-zip', source.bytes));
 }

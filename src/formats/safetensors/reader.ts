@@ -4,7 +4,9 @@
  * order, each read from the source only when it is due (see ../official-names.ts for the canonical transforms).
  */
 import type { CanonicalModel } from '../../model/spec.js';
-import { collectCanonicalModel, openOfficialCheckpoint } from '../official-names.js';
+import { checkpointStream } from '../checkpoint-stream.js';
+import { openOfficialCheckpoint } from '../official-names.js';
+import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint } from '../official-names.js';
 import { readRange } from '../random-access.js';
 import type { RandomAccessSource } from '../random-access.js';
@@ -30,7 +32,7 @@ export async function openSafetensors(source: RandomAccessSource): Promise<Safet
   return { ...checkpoint, metadata };
 }
 
-/** Reads a whole safetensors model into memory (tests, small models; the GPU loader streams `tensors()`). */
+/** Reads a whole safetensors model into memory through the stream every loader reads (checkpointStream). */
 export async function loadSafetensorsModel(source: RandomAccessSource): Promise<CanonicalModel> {
-  return collectCanonicalModel(await openSafetensors(source));
+  return collectModel(checkpointStream(await openSafetensors(source), 'safetensors', source.bytes));
 }
