@@ -9,8 +9,7 @@
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { StateFormatError, StateMismatchError } from '../../../src/storage/state-errors.js';
-import { collect, tinyModel } from '../../engine/helpers.js';
-import { modelBytes } from '../../engine/helpers.js';
+import { collect, modelBytes, tinyModel } from '../../engine/helpers.js';
 import {
   below,
   byteMutation,
