@@ -18,6 +18,10 @@
  *
  * web-rwkv's converter renames time_faaaa → time_first and time_maa → time_mix, and
  * stores the v6/v7 LoRA matrices already transposed; its other values are raw, as in the official files.
+ *
+ * Hugging Face conversions (transformers' RWKV-4 and the hub's RWKV-5/6: `rwkv.blocks.N.attention.*`; fla's RWKV-7:
+ * `model.layers.N.attn.*`) are first renamed to official names by the generation modules' `hub` namings, then read
+ * with the modules' `hugging-face` transforms (raw values as official files; fla's LoRA matrices canonical).
  */
 import { ModelFormatError } from '../errors.js';
 import type { CheckpointNaming, ValueTransform } from '../generations/generation-module.js';
@@ -141,9 +145,20 @@ interface PlannedTensor {
   transform: ValueTransform | undefined;
 }
 
+/**
+ * A Hugging Face conversion's tensors under their official names (the generation modules' `hub` namings), or
+ * undefined when the names are not a hub layout's.
+ */
+function fromHubNames(stored: readonly StoredTensor[]): StoredTensor[] | undefined {
+  const names = stored.map((tensor) => tensor.name);
+  const hub = MODULES_NEWEST_FIRST.map((module) => module.official.hub).find((naming) => naming.recognizes(names));
+  return hub && stored.map((tensor) => ({ ...tensor, name: hub.officialName(tensor.name) }));
+}
+
 /** Detects the generation and naming from the stored names and shapes, and prepares canonical streaming. */
 export function openOfficialCheckpoint(stored: readonly StoredTensor[]): OfficialCheckpoint {
-  const { outputs, webRwkvNames } = renameAll(stored);
+  const hubTensors = fromHubNames(stored);
+  const { outputs, webRwkvNames } = renameAll(hubTensors ?? stored);
   const emb = outputs.get('emb.weight')?.[0];
   if (emb === undefined || emb.shape.length !== 2) {
     throw new ModelFormatError("missing tensor 'emb.weight' (a [n_vocab, n_embed] matrix)");
@@ -153,8 +168,9 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
   const storage = module.official;
   for (const name of storage.unused) outputs.delete(name);
   const storedShapes = new Map([...outputs].map(([name, parts]) => [name, parts[0].shape]));
-  const naming: CheckpointNaming =
-    storage.namingFromShapes?.(storedShapes, nEmbed) ?? (webRwkvNames ? 'web-rwkv' : 'official');
+  const naming: CheckpointNaming = hubTensors
+    ? 'hugging-face'
+    : (storage.namingFromShapes?.(storedShapes, nEmbed) ?? (webRwkvNames ? 'web-rwkv' : 'official'));
   const found = new Map<string, { shape: readonly number[]; sourceType: SourceType }>();
   const transforms = new Map<string, ValueTransform | undefined>();
   for (const [name, parts] of outputs) {

@@ -32,8 +32,24 @@ export type ValueTransform = (
   shape: readonly number[],
 ) => Float32Array;
 
-/** Whose names and matrix orientation a checkpoint uses: BlinkDL's official files or web-rwkv's `.st`. */
-export type CheckpointNaming = 'official' | 'web-rwkv';
+/**
+ * Whose names and matrix orientation a checkpoint uses: BlinkDL's official files, web-rwkv's `.st`, or a Hugging Face
+ * conversion (transformers' RWKV-4 and the hub's RWKV-5/6 models, fla's RWKV-7), read through the module's `hub`.
+ */
+export type CheckpointNaming = 'official' | 'web-rwkv' | 'hugging-face';
+
+/**
+ * The tensor names of a Hugging Face conversion of this generation, mapped back to official names; values stay as
+ * the converter wrote them (the module's `transforms['hugging-face']` say which differ from canonical).
+ */
+export interface HubNaming {
+  /** Who writes these names (in messages). */
+  readonly description: string;
+  /** Whether a checkpoint's stored names are in this layout. */
+  recognizes(names: readonly string[]): boolean;
+  /** The official name of a stored name; a name the layout does not know is returned as it is. */
+  officialName(name: string): string;
+}
 
 /** How BlinkDL's `.pth` (and safetensors holding the same tensors) and web-rwkv's `.st` store a generation. */
 export interface OfficialStorage {
@@ -48,6 +64,8 @@ export interface OfficialStorage {
    * when only the renames tell.
    */
   namingFromShapes?(shapes: ReadonlyMap<string, readonly number[]>, nEmbed: number): CheckpointNaming | undefined;
+  /** How the Hugging Face conversions of this generation name its tensors. */
+  hub: HubNaming;
   /** Value transforms by naming and block suffix; a suffix not listed is stored canonical. */
   transforms: Readonly<Record<CheckpointNaming, Readonly<Record<string, ValueTransform>>>>;
   /** The shape spec inference should see for a stored block tensor whose stored dims differ (5.2's per-head [H]). */

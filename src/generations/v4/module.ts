@@ -5,6 +5,7 @@
 import type { GenerationModule } from '../generation-module.js';
 import { negExp } from '../value-transforms.js';
 import { createV4CpuLayer } from './cpu-layer.js';
+import { TRANSFORMERS_NAMING } from './hub-names.js';
 import { syntheticV4Block } from './synthetic.js';
 import { V4_TENSORS } from './tensors.js';
 
@@ -31,7 +32,8 @@ export const V4_MODULE: GenerationModule = {
     unused: [],
     stacks: [],
     webRwkvRenames: () => undefined,
-    transforms: { official: transforms, 'web-rwkv': transforms },
+    hub: TRANSFORMERS_NAMING,
+    transforms: { official: transforms, 'web-rwkv': transforms, 'hugging-face': transforms },
   },
   syntheticLora: {},
   syntheticBlock: syntheticV4Block,

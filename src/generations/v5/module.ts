@@ -4,6 +4,7 @@
  * SiLU output gate. Both store the decay raw (canonical exp(−exp(w))) and mix tokens by lerp (time_mix_*).
  */
 import type { GenerationModule, StatePolicy } from '../generation-module.js';
+import { TRANSFORMERS_NAMING } from '../v4/hub-names.js';
 import { GATED_BLOCK_MATRICES } from '../v4/module.js';
 import { compose, exp, expNegExp, repeatPerHead } from '../value-transforms.js';
 import { createV5CpuLayer } from './cpu-layer.js';
@@ -23,7 +24,8 @@ export const V5_1_MODULE: GenerationModule = {
     unused: [],
     stacks: [],
     webRwkvRenames: () => undefined,
-    transforms: { official: v51Transforms, 'web-rwkv': v51Transforms },
+    hub: TRANSFORMERS_NAMING,
+    transforms: { official: v51Transforms, 'web-rwkv': v51Transforms, 'hugging-face': v51Transforms },
   },
   syntheticLora: {},
   syntheticBlock: syntheticV5Block(false),
@@ -44,7 +46,8 @@ export const V5_2_MODULE: GenerationModule = {
       block0.has('att.gate.weight') && block0.has('att.time_first') && !block0.has('att.time_faaaa')
         ? (suffix) => (suffix === 'att.time_first' ? 'att.time_faaaa' : suffix)
         : undefined,
-    transforms: { official: v52Transforms, 'web-rwkv': v52Transforms },
+    hub: TRANSFORMERS_NAMING,
+    transforms: { official: v52Transforms, 'web-rwkv': v52Transforms, 'hugging-face': v52Transforms },
     /** A per-head [H] decay or bonus (ChatRWKV's files) is inferred as [H, C/H]. */
     inferenceShape(suffix, dims, nEmbed) {
       const perHead = (suffix === 'att.time_decay' || suffix === 'att.time_faaaa') && dims.length === 1;

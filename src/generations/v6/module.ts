@@ -4,6 +4,7 @@
  */
 import type { GenerationModule } from '../generation-module.js';
 import { sameIgnoringOnes } from '../shapes.js';
+import { TRANSFORMERS_NAMING } from '../v4/hub-names.js';
 import { GATED_BLOCK_MATRICES } from '../v4/module.js';
 import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
@@ -12,6 +13,8 @@ import { syntheticV6Block } from './synthetic.js';
 import { V6_TENSORS } from './tensors.js';
 
 const LORA = ['att.time_maa_w1', 'att.time_maa_w2', 'att.time_decay_w1', 'att.time_decay_w2'];
+/** Official files (and the hub's conversions, which keep their values) store the LoRA matrices transposed. */
+const official = each(LORA, transposeLastTwo);
 
 export const V6_MODULE: GenerationModule = {
   generation: '6',
@@ -24,7 +27,8 @@ export const V6_MODULE: GenerationModule = {
         ? (suffix) =>
             suffix === 'att.time_first' ? 'att.time_faaaa' : suffix.replace(/^(att|ffn)\.time_mix_/, '$1.time_maa_')
         : undefined,
-    transforms: { official: each(LORA, transposeLastTwo), 'web-rwkv': {} },
+    hub: TRANSFORMERS_NAMING,
+    transforms: { official: official, 'web-rwkv': {}, 'hugging-face': official },
     /** time_decay is stored [1, 1, C]; canonically it is [H, S] (rwkv.cpp reshapes it the same way). */
     storedAs: (suffix, shape, spec) =>
       suffix === 'att.time_decay' && sameIgnoringOnes(shape, [spec.nEmbed]) ? [spec.nHead, spec.headSize] : undefined,

@@ -14,6 +14,7 @@ import type { CheckpointNaming, GenerationModule } from '../generation-module.js
 import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
 import { createV7CpuLayer } from './cpu-layer.js';
+import { FLA_NAMING } from './hub-names.js';
 import { syntheticV7Block } from './synthetic.js';
 import { V7_TENSORS } from './tensors.js';
 
@@ -46,7 +47,8 @@ export const V7_MODULE: GenerationModule = {
     stacks: [{ name: 'att.x_rwkvag', parts: ['att.x_r', 'att.x_w', 'att.x_k', 'att.x_v', 'att.x_a', 'att.x_g'] }],
     webRwkvRenames: () => undefined,
     namingFromShapes,
-    transforms: { official: each(LORA, transposeLastTwo), 'web-rwkv': {} },
+    hub: FLA_NAMING,
+    transforms: { official: each(LORA, transposeLastTwo), 'web-rwkv': {}, 'hugging-face': {} },
   },
   syntheticLora: { decay: 64, iclr: 64, valueResidual: 32, gate: 128 },
   syntheticBlock: syntheticV7Block,
