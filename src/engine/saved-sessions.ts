@@ -5,7 +5,7 @@
  * checkpoint store (src/storage/checkpoint-store.ts): IndexedDB in browsers, process memory in Node.
  */
 import { QuotaError } from '../errors.js';
-import { stateSize } from '../generations/state.js';
+import { implausibleStateValue, stateSize, STATE_VALUE_LIMIT } from '../generations/state.js';
 import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-store.js';
 import { models } from '../storage/index.js';
 import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';
@@ -135,6 +135,13 @@ function assertFits(file: StateFile, info: EngineInfo): void {
   if (file.state.data.length !== floats) {
     throw new StateFormatError(
       `Corrupt state file: it holds ${file.state.data.length} state values where this model's state has ${floats}.`,
+    );
+  }
+  const implausible = implausibleStateValue(info, file.state.data);
+  if (implausible !== -1) {
+    throw new StateFormatError(
+      `Corrupt state file: state value ${implausible} is ${file.state.data[implausible]}, beyond ±${STATE_VALUE_LIMIT} ` +
+        '(no session of a model reaches it; the next token would overflow into NaN).',
     );
   }
   const outside = file.tokens.findIndex((token) => token >= nVocab);

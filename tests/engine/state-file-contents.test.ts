@@ -2,7 +2,8 @@
  * State files of the right model whose contents do not fit it (found by the fuzzer, tests/fuzz): token ids outside
  * the vocabulary, or counts shifted between sections so that the length still matches, are refused with
  * StateFormatError — not a RangeError from deep inside the engine — as are NaN or infinite values (they failed the
- * first sampled token), and a corrupt prefix-cache entry is a miss.
+ * first sampled token), as are finite values too large for any state (the fuzzer's byte flips of an exponent: the
+ * next token was NaN), and a corrupt prefix-cache entry is a miss.
  */
 import { describe, expect, test } from 'vitest';
 import { checkpointStore } from '../../src/storage/checkpoint-store.js';
@@ -52,6 +53,29 @@ describe('state files whose contents do not fit their model', () => {
       expect(error).toBeInstanceOf(StateFormatError);
       expect((error as Error).message).toContain(`${part === 'state' ? 'state' : 'logit'} value ${at} is ${value}`);
     }
+    await engine.dispose();
+  });
+
+  test('a state value beyond any session of the model (a flipped exponent byte): refused at import', async () => {
+    const { engine, bytes } = await exported('abc');
+    const file = decodeStateFile(bytes);
+    file.state.data[9] = 2 ** 85;
+    const error = await engine.importState(encodeStateFile(file)).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StateFormatError);
+    expect((error as Error).message).toContain(`state value 9 is ${2 ** 85}, beyond ±${2 ** 40}`);
+    file.state.data[9] = -(2 ** 40); // the limit itself still imports
+    await (await engine.importState(encodeStateFile(file))).dispose();
+    await engine.dispose();
+  });
+
+  test('a fresh v4 state (pp at −1e30, beyond the limit) imports and generates', async () => {
+    const engine = await cpuEngine(tinyModel('4', 5));
+    const session = await engine.createSession();
+    const bytes = new Uint8Array(await (await session.exportStateBlob()).arrayBuffer());
+    const imported = await engine.importState(bytes);
+    await imported.prefill('a');
+    await session.prefill('a');
+    expect(await imported.logits()).toEqual(await session.logits());
     await engine.dispose();
   });
 
