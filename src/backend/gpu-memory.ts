@@ -2,34 +2,76 @@
  * Refusing a model the GPU cannot hold before any weight is uploaded. Before its tensors, a model stream knows its
  * file size and dominant weight type, which give the bytes its weights take on the GPU: f32 files stay f32, f16 and
  * bf16 become f16 (the same size), quantized blocks are dequantized to f16 (Q4_0: 18 bytes of file per 32 weights
- * become 64). `reserveGpuMemory` then asks the device for that much, in buffers as large as the uploader's largest
- * (`maxPartBytes`: the smaller of maxBufferSize and maxStorageBufferBindingSize), inside an 'out-of-memory' error
- * scope each, and frees them at once: an allocation the device refuses becomes a GpuOutOfMemoryError stating what the
- * model needs and how much the device did give, before half a model sits on the GPU. WebGPU reports no memory size,
- * so this reservation is the only way to learn it; it costs one allocation per maxPartBytes and no upload. The states, scratch and logits come after the weights (a few per
- * cent of them for 16 sessions) and are checked by the error scope of model creation.
+ * become 64). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
+ * allocates (src/runtime/step-buffers.ts): the state slots of `maxSessions` sessions, the scratch activations of
+ * the largest step and the logits with their readback copy. `reserveGpuMemory` then asks the device for the total,
+ * in buffers as large as the uploader's largest (`maxPartBytes`: the smaller of maxBufferSize and
+ * maxStorageBufferBindingSize), inside an 'out-of-memory' error scope each, and frees them at once: an allocation
+ * the device refuses becomes a GpuOutOfMemoryError stating what the model needs (by part) and how much the device
+ * did give, before half a model sits on the GPU. WebGPU reports no memory size, so this reservation is the only way
+ * to learn it; it costs one allocation per maxPartBytes and no upload.
  */
 import { GpuOutOfMemoryError } from '../errors.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
 import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES, isQuantizedType } from '../formats/quantized.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
+import { defaultMaxBatch } from '../runtime/model.js';
+import type { BackendSizes } from './backend.js';
 import type { SourceType } from '../model/spec.js';
 
 const MIB = 1024 * 1024;
 
-/** Bytes of GPU memory the weights of a file of `fileBytes` bytes of `weightType` weights take (0 when unknown). */
-export function estimateWeightBytes(stream: Pick<ModelStream, 'bytes' | 'weightType'>): number {
-  return Math.ceil((stream.bytes ?? 0) * gpuBytesPerFileByte(stream.weightType));
+/**
+ * Floats of WKV state per channel of a layer: a head size of 64 (that of every released v5–v7 model: H·S·S floats
+ * = nEmbed · 64); v4 holds 3 per channel.
+ */
+const WKV_FLOATS_PER_CHANNEL = 64;
+/**
+ * Activation vectors of nEmbed floats per row of the largest step, a bound on the scratch every generation's layer
+ * takes (v7 and v6 use about 30, the FFN's hidden width included).
+ */
+const SCRATCH_VECTORS = 40;
+
+/** GPU memory a model takes, by part, in bytes. */
+export interface GpuMemoryEstimate {
+  weights: number;
+  /** The state slots of maxSessions sessions (0 when the file does not say its shape before its tensors). */
+  states: number;
+  /** Scratch activations, token ids and logits with their readback copy, for the largest step. */
+  scratch: number;
+  total: number;
+}
+
+/** The estimate for a stream loaded with `sizes` on a device whose largest part is `partBytes`. */
+export function estimateGpuMemory(
+  stream: Pick<ModelStream, 'bytes' | 'weightType' | 'nVocab' | 'declaredShape'>,
+  sizes: BackendSizes,
+  partBytes: number,
+): GpuMemoryEstimate {
+  const weights = Math.ceil((stream.bytes ?? 0) * gpuBytesPerFileByte(stream.weightType));
+  const rows = Math.max(sizes.chunkSize, defaultMaxBatch(sizes.maxSessions));
+  const logitRows = Math.max(1, Math.min(rows, Math.floor(partBytes / (4 * stream.nVocab))));
+  const logits = 2 * logitRows * stream.nVocab * 4;
+  const shape = stream.declaredShape;
+  const states = shape ? sizes.maxSessions * shape.nLayer * (2 + WKV_FLOATS_PER_CHANNEL) * shape.nEmbed * 4 : 0;
+  const scratch = logits + (shape ? rows * (SCRATCH_VECTORS * shape.nEmbed + 1) * 4 : 0);
+  return { weights, states, scratch, total: weights + states + scratch };
 }
 
 function gpuBytesPerFileByte(type: SourceType): number {
   return isQuantizedType(type) ? (2 * QUANT_BLOCK_VALUES) / QUANT_BLOCK_BYTES[type] : 1;
 }
 
-/** Allocates and frees `bytes` of GPU memory; throws GpuOutOfMemoryError when the device refuses. */
-export async function reserveGpuMemory(device: GPUDevice, bytes: number, what: string): Promise<void> {
+/** Allocates and frees the estimate's total; throws GpuOutOfMemoryError when the device refuses. */
+export async function reserveGpuMemory(
+  device: GPUDevice,
+  estimate: GpuMemoryEstimate,
+  what: string,
+  sizes: BackendSizes,
+): Promise<void> {
   const pieceBytes = maxPartBytes(device);
   const pieces: GPUBuffer[] = [];
+  const bytes = estimate.total;
   try {
     for (let reserved = 0; reserved < bytes; reserved += pieceBytes) {
       const size = Math.min(pieceBytes, bytes - reserved);
@@ -38,9 +80,12 @@ export async function reserveGpuMemory(device: GPUDevice, bytes: number, what: s
       const error = await device.popErrorScope();
       if (error !== null) {
         throw new GpuOutOfMemoryError(
-          `Loading ${what} needs about ${mib(bytes)} of GPU memory; this GPU gave ${mib(reserved)} and then refused ` +
-            `${mib(size)} more (${error.message.trim().split('\n')[0]}). Use a smaller model: fewer parameters, ` +
-            'or an f16 file rather than an f32 one (quantized files take the memory of f16 ones here).',
+          `Loading ${what} needs about ${mib(bytes)} of GPU memory (weights ${mib(estimate.weights)}, state slots ` +
+            `of ${sizes.maxSessions} sessions ${mib(estimate.states)}, scratch and logits ` +
+            `${mib(estimate.scratch)}); this GPU gave ${mib(reserved)} and then refused ${mib(size)} more ` +
+            `(${error.message.trim().split('\n')[0]}). Use a smaller model (fewer parameters, or an f16 file ` +
+            'rather than an f32 one: quantized files take the memory of f16 ones here), fewer sessions ' +
+            '(maxSessions) or a shorter prefillChunkSize.',
         );
       }
     }

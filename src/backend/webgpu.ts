@@ -4,8 +4,10 @@
  * bytes, of themselves), then each tensor is uploaded as the reader hands it over, the large matrices run by run
  * (src/runtime/weights.ts), so that the page never holds the model — progress `upload` in bytes of the file read
  * (of its size). Building the forward pass then compiles its pipelines (`compile`, in bytes of weights on the GPU).
- * Before the upload, the GPU memory the weights will take is reserved and freed again (gpu-memory.ts), so that a
- * model too large for the GPU is refused with GpuOutOfMemoryError before any of it is uploaded.
+ * Before the upload, the GPU memory the model will take (weights, state slots, scratch and logits) is reserved and
+ * freed again (gpu-memory.ts), so that a model too large for the GPU is refused with GpuOutOfMemoryError before any
+ * of it is uploaded; each tensor's upload then runs in its own error scope, so that an allocation the GPU refuses
+ * mid-way fails the load at that tensor (the caller's destroying the device frees what was uploaded).
  * Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
  * is lost, every call fails with the DeviceLostError that says why.
  */
@@ -20,7 +22,8 @@ import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import type { BackendDescription, BackendSizes, InferenceBackend, StateHandle } from './backend.js';
-import { estimateWeightBytes, reserveGpuMemory } from './gpu-memory.js';
+import { estimateGpuMemory, reserveGpuMemory } from './gpu-memory.js';
+import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { PhaseProgress } from '../progress.js';
 import { reportingProgress } from './stream-progress.js';
 
@@ -35,7 +38,8 @@ export async function openWebGpuBackend(
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   try {
     const what = `this model's weights (${stream.weightType} in the file, ${weightType} on the GPU)`;
-    await reserveGpuMemory(gpu.device, estimateWeightBytes(stream), what);
+    const estimate = estimateGpuMemory(stream, sizes, maxPartBytes(gpu.device));
+    await reserveGpuMemory(gpu.device, estimate, what, sizes);
   } catch (error) {
     await stream.close();
     throw error;
@@ -45,7 +49,9 @@ export async function openWebGpuBackend(
   upload.set(stream.bytesRead);
   const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
     try {
-      const checked = await reportingProgress(stream, upload).forEachTensor((tensor) => uploader.addRuns(tensor));
+      const checked = await reportingProgress(stream, upload).forEachTensor((tensor) =>
+        checkGpuErrors(gpu.device, `uploading tensor ${tensor.name}`, () => uploader.addRuns(tensor)),
+      );
       return { spec: checked.spec, weights: uploader.finish() };
     } catch (error) {
       uploader.finish().destroy();

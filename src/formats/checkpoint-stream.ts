@@ -21,6 +21,7 @@ export function checkpointStream(
     format,
     weightType: checkpoint.spec.weightType,
     nVocab: checkpoint.spec.nVocab,
+    declaredShape: { nEmbed: checkpoint.spec.nEmbed, nLayer: checkpoint.spec.nLayer },
     bytes,
     get bytesRead() {
       return bytesRead;

@@ -41,6 +41,11 @@ export interface StreamedTensor {
   runs(): AsyncGenerator<TensorRun, void, undefined>;
 }
 
+export interface DeclaredShape {
+  nEmbed: number;
+  nLayer: number;
+}
+
 export type TensorConsumer = (tensor: StreamedTensor) => Promise<void> | void;
 
 export interface ModelStream {
@@ -49,6 +54,11 @@ export interface ModelStream {
   weightType: SourceType;
   /** Vocabulary size, known before any tensor (from the header or index; checked with the tensors). */
   nVocab: number;
+  /**
+   * Width and depth, when the header or index gives them before any tensor (checked with the tensors): they size
+   * the GPU memory estimate's state slots and scratch.
+   */
+  declaredShape?: DeclaredShape;
   /** File size in bytes, when known. */
   bytes: number | undefined;
   /** Bytes of the file read so far, for progress. */
@@ -156,6 +166,7 @@ export function observeRuns(
     format: stream.format,
     weightType: stream.weightType,
     nVocab: stream.nVocab,
+    declaredShape: stream.declaredShape,
     bytes: stream.bytes,
     get bytesRead() {
       return stream.bytesRead;

@@ -121,6 +121,11 @@ function checkCountOption(name: string, value: number, max: number): number {
   return value;
 }
 
+/** Most sessions one decode step takes when the caller does not say: all of them, up to 16. */
+export function defaultMaxBatch(maxSessions: number): number {
+  return Math.min(16, maxSessions);
+}
+
 /** Builds the GPU forward pass over weights already uploaded (by a streaming loader, for instance). */
 export async function createGpuModelFromWeights(
   gpu: GpuContext,
@@ -131,7 +136,7 @@ export async function createGpuModelFromWeights(
   checkSpec(spec);
   const device = gpu.device;
   const maxSessions = checkCountOption('maxSessions', options.maxSessions ?? 16, Number.MAX_SAFE_INTEGER);
-  const maxBatch = checkCountOption('maxBatch', options.maxBatch ?? Math.min(16, maxSessions), MAX_SEQUENCES);
+  const maxBatch = checkCountOption('maxBatch', options.maxBatch ?? defaultMaxBatch(maxSessions), MAX_SEQUENCES);
   const maxChunk = checkCountOption('maxChunk', options.maxChunk ?? 128, 65535);
   let buffers: StepBuffers | undefined;
   try {

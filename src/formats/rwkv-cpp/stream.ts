@@ -60,6 +60,7 @@ export async function streamRwkvCpp(
     format: 'rwkv-cpp',
     weightType: file.header.dataType,
     nVocab: file.header.nVocab,
+    declaredShape: { nEmbed: file.header.nEmbed, nLayer: file.header.nLayer },
     bytes: options.bytes ?? reader.totalLength,
     get bytesRead() {
       return reader.position;
