@@ -9,12 +9,14 @@ import type { CanonicalModel } from '../model/spec.js';
 import { ByteStreamReader } from './byte-stream.js';
 import type { ByteSource } from './byte-stream.js';
 import { checkpointStream } from './checkpoint-stream.js';
-import type { OfficialCheckpoint } from './official-names.js';
-import { openPth } from './pth/reader.js';
-import { randomAccessOf } from './random-access.js';
+import type { OfficialCheckpoint, StoredTensor } from './official-names.js';
+import { listPthTensors, openPth } from './pth/reader.js';
+import { randomAccessOf, readRange } from './random-access.js';
 import type { RandomAccessSource } from './random-access.js';
 import { streamRwkvCpp } from './rwkv-cpp/stream.js';
-import { openSafetensors } from './safetensors/reader.js';
+import { listSafetensorsTensors, openSafetensors } from './safetensors/reader.js';
+import { isModelFileSet, openModelFileSet } from './sharded/reader.js';
+import type { ModelFileSet, ShardFormat } from './sharded/reader.js';
 import { collectModel } from './tensor-stream.js';
 import type { ModelFileFormat, ModelStream } from './tensor-stream.js';
 
@@ -36,6 +38,8 @@ interface ModelFormatEntry {
   open?: (reader: ByteStreamReader, options: ModelStreamOptions) => Promise<ModelStream>;
   /** For formats read by random access: a buffer, or a source with `read(offset, length)` such as a StoredModel. */
   openRandomAccess?: (source: RandomAccessSource) => Promise<OfficialCheckpoint>;
+  /** For formats that can be one shard of a model split over several files: its tensors under their stored names. */
+  listTensors?: (source: RandomAccessSource) => Promise<StoredTensor[]>;
 }
 
 /** Bytes read ahead to recognize a format. */
@@ -62,12 +66,14 @@ const MODEL_FORMATS: readonly ModelFormatEntry[] = [
     description: 'safetensors (u64 header length, then a JSON header)',
     matches: (head) => head.length >= 9 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b,
     openRandomAccess: openSafetensors,
+    listTensors: listSafetensorsTensors,
   },
   {
     format: 'pytorch-zip',
     description: 'PyTorch .pth (zip archive)',
     matches: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]),
     openRandomAccess: openPth,
+    listTensors: listPthTensors,
   },
   {
     format: 'pytorch-pickle',
@@ -81,11 +87,26 @@ export function sniffModelFormat(head: Uint8Array): ModelFileFormat | undefined 
   return MODEL_FORMATS.find((entry) => entry.matches(head))?.format;
 }
 
+/** The format of one shard of a model split over several files, from its first bytes, and how to list it. */
+async function shardFormat(source: RandomAccessSource, what: string): Promise<ShardFormat> {
+  const head = await readRange(source, 0, Math.min(SNIFF_BYTES, source.bytes), `the start of ${what}`);
+  const entry = MODEL_FORMATS.find((candidate) => candidate.matches(head));
+  if (entry?.listTensors === undefined) {
+    throw new ModelFormatError(`${what} is not a safetensors file or a PyTorch zip checkpoint`);
+  }
+  return { format: entry.format, list: entry.listTensors };
+}
+
 /**
- * Opens a model file (in memory or streamed as byte chunks) for reading tensor by tensor. Formats whose index is not
- * at the start (.pth, safetensors) need random access: a whole buffer, or a source with `read` and `bytes`.
+ * Opens a model file (in memory or streamed as byte chunks), or a model split over several files (a ModelFileSet),
+ * for reading tensor by tensor. Formats whose index is not at the start (.pth, safetensors) need random access: a
+ * whole buffer, or a source with `read` and `bytes`.
  */
-export async function openModelStream(source: ByteSource, options: ModelStreamOptions = {}): Promise<ModelStream> {
+export async function openModelStream(
+  source: ByteSource | ModelFileSet,
+  options: ModelStreamOptions = {},
+): Promise<ModelStream> {
+  if (isModelFileSet(source)) return openModelFileSet(source, shardFormat, options.runBytes);
   const reader = new ByteStreamReader(source);
   const head = await reader.peek(SNIFF_BYTES);
   const entry = MODEL_FORMATS.find((candidate) => candidate.matches(head));

@@ -95,7 +95,8 @@ function storedTensor(
   };
 }
 
-export async function openPth(source: RandomAccessSource): Promise<OfficialCheckpoint> {
+/** The tensors a `.pth` stores, under their stored names, each read from its storage entry on demand. */
+export async function listPthTensors(source: RandomAccessSource): Promise<StoredTensor[]> {
   const directory = await readZipDirectory(source);
   const folder = archiveFolder(directory);
   const byteorder = directory.entries.get(`${folder}/byteorder`);
@@ -119,7 +120,11 @@ export async function openPth(source: RandomAccessSource): Promise<OfficialCheck
     }
     stored.push(storedTensor(source, directory, folder, name, value));
   }
-  return openOfficialCheckpoint(stored);
+  return stored;
+}
+
+export async function openPth(source: RandomAccessSource): Promise<OfficialCheckpoint> {
+  return openOfficialCheckpoint(await listPthTensors(source));
 }
 
 /** Reads a whole `.pth` model into memory through the stream every loader reads (checkpointStream). */

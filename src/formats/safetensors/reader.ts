@@ -7,29 +7,36 @@ import type { CanonicalModel } from '../../model/spec.js';
 import { checkpointStream } from '../checkpoint-stream.js';
 import { openOfficialCheckpoint } from '../official-names.js';
 import { collectModel } from '../tensor-stream.js';
-import type { OfficialCheckpoint } from '../official-names.js';
+import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
 import { readRange } from '../random-access.js';
 import type { RandomAccessSource } from '../random-access.js';
 import { readSafetensorsHeader } from './header.js';
+import type { SafetensorsEntry } from './header.js';
 
 export interface SafetensorsCheckpoint extends OfficialCheckpoint {
   /** The header's `__metadata__` strings. */
   metadata: Readonly<Record<string, string>>;
 }
 
+function storedTensors(source: RandomAccessSource, entries: readonly SafetensorsEntry[]): StoredTensor[] {
+  return entries.map((entry) => ({
+    name: entry.name,
+    shape: entry.shape,
+    type: entry.type,
+    position: entry.offset,
+    readBytes: (offset = 0, length = entry.byteLength - offset) =>
+      readRange(source, entry.offset + offset, length, `the data of '${entry.name}'`),
+  }));
+}
+
+/** The tensors a safetensors file stores, under their stored names, each read on demand. */
+export async function listSafetensorsTensors(source: RandomAccessSource): Promise<StoredTensor[]> {
+  return storedTensors(source, (await readSafetensorsHeader(source)).entries);
+}
+
 export async function openSafetensors(source: RandomAccessSource): Promise<SafetensorsCheckpoint> {
   const { metadata, entries } = await readSafetensorsHeader(source);
-  const checkpoint = openOfficialCheckpoint(
-    entries.map((entry) => ({
-      name: entry.name,
-      shape: entry.shape,
-      type: entry.type,
-      position: entry.offset,
-      readBytes: (offset = 0, length = entry.byteLength - offset) =>
-        readRange(source, entry.offset + offset, length, `the data of '${entry.name}'`),
-    })),
-  );
-  return { ...checkpoint, metadata };
+  return { ...openOfficialCheckpoint(storedTensors(source, entries)), metadata };
 }
 
 /** Reads a whole safetensors model into memory through the stream every loader reads (checkpointStream). */
