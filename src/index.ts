@@ -30,6 +30,7 @@ export type {
   GeneratedToken,
   GenerateOptions,
   GenerationStats,
+  ModelFiles,
   ModelInput,
   ResponseFormat,
   TokenAlternative,

@@ -10,7 +10,7 @@ import { finiteNumber, parseFlags, positiveInteger } from './args.js';
 import { openRunnerPage } from './browser/runner-page.js';
 import { runGeneration } from './generate-run.js';
 import type { GenerateRun } from './generate-run.js';
-import { assertReadable } from './model-file.js';
+import { assertReadable, assertSingleFile, modelInputOf } from './model-file.js';
 
 function formatStats(stats: GenerationStats): string {
   return (
@@ -51,13 +51,14 @@ export async function generateCommand(argv: string[]): Promise<void> {
   };
   await assertReadable(flags.model!, 'model file');
   if (flags.vocab !== undefined) await assertReadable(flags.vocab, 'tokenizer file');
+  if (settings.backend === 'webgpu') await assertSingleFile(flags.model!);
   const stats =
     settings.backend === 'webgpu'
       ? await generateInBrowser(settings, flags.model!, flags.vocab)
       : await runGeneration(
           {
             ...settings,
-            model: await openAsBlob(flags.model!),
+            model: await modelInputOf(flags.model!),
             vocab: flags.vocab === undefined ? undefined : await openAsBlob(flags.vocab),
           },
           (text) => process.stdout.write(text),

@@ -4,10 +4,10 @@
  */
 import { createEngine } from '../engine/engine.js';
 import type { BackendChoice } from '../backend/backend.js';
-import type { GenerationStats, ModelInput } from '../protocol/types.js';
+import type { GenerationStats, ModelFiles, ModelInput } from '../protocol/types.js';
 
 export interface GenerateRun {
-  model: ModelInput;
+  model: ModelInput | ModelFiles;
   vocab?: ModelInput;
   backend: BackendChoice;
   prompt: string;

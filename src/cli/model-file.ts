@@ -1,13 +1,17 @@
 /**
  * Reads a model file for the CLI from disk, never whole: as a file-backed Blob, streamed front to back for the
- * rwkv.cpp format and read by random access (Blob slices) for .pth and safetensors; a file-system error becomes a
- * one-line message.
+ * rwkv.cpp format and read by random access (Blob slices) for .pth and safetensors; a Hugging Face folder as its
+ * files (model-folder.ts); a file-system error becomes a one-line message.
  */
 import { openAsBlob } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RwkvError } from '../errors.js';
-import { loadCanonicalModel } from '../formats/load.js';
+import { loadCanonicalModel, openModelStream } from '../formats/load.js';
+import { collectModel } from '../formats/tensor-stream.js';
 import type { CanonicalModel } from '../model/spec.js';
+import type { ModelFiles, ModelInput } from '../protocol/types.js';
+import { openModelFiles } from '../worker/model-files.js';
 import { openByteSource } from '../worker/model-source.js';
 
 /** A file that cannot be opened (missing, unreadable). */
@@ -23,7 +27,49 @@ export async function assertReadable(path: string, what: string): Promise<void> 
   }
 }
 
+/** A model file, or a Hugging Face model folder (model-folder.ts), read into canonical tensors. */
 export async function loadModelFile(path: string): Promise<CanonicalModel> {
   await assertReadable(path, 'model file');
+  if (await isFolder(path)) {
+    return collectModel(await openModelStream((await openModelFiles(await modelFolderFiles(path))).source));
+  }
   return loadCanonicalModel(await openByteSource(await openAsBlob(path)));
+}
+
+/** What createEngine gets for `--model PATH`: the file, or a folder's files. */
+export async function modelInputOf(path: string): Promise<ModelInput | ModelFiles> {
+  return (await isFolder(path)) ? modelFolderFiles(path) : openAsBlob(path);
+}
+
+/**
+ * A Hugging Face model folder (`--model DIR`): its weight files as named Files (file-backed, never read whole) with
+ * the index and config.json beside them, for createEngine's ModelFiles. The safetensors files when there are any
+ * (with `*.safetensors.index.json`), else `pytorch_model*.bin` (with `pytorch_model.bin.index.json`): hub folders
+ * often hold both copies of the same weights.
+ */
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path)).isDirectory();
+}
+
+async function modelFolderFiles(folder: string): Promise<File[]> {
+  const names = (await readdir(folder)).sort();
+  const safetensors = names.filter((name) => name.endsWith('.safetensors'));
+  const weights = safetensors.length > 0 ? safetensors : names.filter((name) => /^pytorch_model.*\.bin$/.test(name));
+  if (weights.length === 0) {
+    throw new FileAccessError(`the folder '${folder}' holds no *.safetensors or pytorch_model*.bin files`);
+  }
+  const indexSuffix = safetensors.length > 0 ? '.safetensors.index.json' : '.bin.index.json';
+  const extras = names.filter((name) => name.endsWith(indexSuffix) || name === 'config.json');
+  return Promise.all(
+    [...extras, ...weights].map(async (name) => new File([await openAsBlob(join(folder, name))], name)),
+  );
+}
+
+/** Refuses a folder where only a single model file can be served (the browser runner of `--backend webgpu`). */
+export async function assertSingleFile(path: string): Promise<void> {
+  if (await isFolder(path)) {
+    throw new FileAccessError(
+      `'${path}' is a folder: --backend webgpu takes one model file; use --backend cpu for a Hugging Face folder`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 /** The `logits` command's WebGPU backend: the model runs in headless Chromium (the browser is the runtime). */
-import { assertReadable } from './model-file.js';
+import { assertReadable, assertSingleFile } from './model-file.js';
 import type { LogitsBackend } from './logits-backend.js';
 import { openRunnerPage } from './browser/runner-page.js';
 
@@ -8,6 +8,7 @@ const MAX_GPU_CHUNK = 128;
 
 export async function openWebGpuLogitsBackend(modelPath: string): Promise<LogitsBackend> {
   await assertReadable(modelPath, 'model file');
+  await assertSingleFile(modelPath);
   const runner = await openRunnerPage({ '/model': modelPath });
   try {
     const { nVocab } = await runner.call('loadModel', '/model', MAX_GPU_CHUNK);

@@ -22,13 +22,18 @@ import type {
   EngineEventCallback,
   EngineInfo,
   EvaluateResult,
+  ModelFiles,
   ModelInput,
   ResolvedInput,
+  ResolvedModel,
 } from '../protocol/types.js';
 
 export interface EngineOptions {
-  /** The model file: a URL (string or URL, fetched), or its bytes (File, Blob, ArrayBuffer, Uint8Array). */
-  model: ModelInput;
+  /**
+   * The model file: a URL (string or URL, fetched), or its bytes (File, Blob, ArrayBuffer, Uint8Array); or, for a
+   * model split over several files (a Hugging Face folder), a list of them (ModelFiles).
+   */
+  model: ModelInput | ModelFiles;
   /** Default 'auto': WebGPU when available, else the CPU with a warning event. */
   backend?: BackendChoice;
   /** Default: from the model's vocabulary size (256 → bytes, 65536 → world, 50277/50304 → pile20b). */
@@ -218,8 +223,8 @@ function resolveOptions(options: EngineOptions): CoreOptions {
   }
   return {
     fallback,
-    model: resolveInput(options.model, 'model'),
-    name: modelName(options.model),
+    model: resolveModel(options.model),
+    name: modelName(Array.isArray(options.model) ? (options.model as ModelFiles)[0] : (options.model as ModelInput)),
     backend,
     tokenizer: options.tokenizer,
     vocab: options.vocab === undefined ? undefined : resolveInput(options.vocab, 'vocab'),
@@ -245,6 +250,12 @@ function resolveInput(input: ModelInput, what: string): ResolvedInput {
   }
   if (input instanceof Blob || input instanceof ArrayBuffer || input instanceof Uint8Array) return input;
   throw new TypeError(`${what} must be a URL, File, Blob, ArrayBuffer or Uint8Array.`);
+}
+
+function resolveModel(model: ModelInput | ModelFiles): ResolvedModel {
+  if (!Array.isArray(model)) return resolveInput(model as ModelInput, 'model');
+  if (model.length === 0) throw new TypeError('model is an empty list of files.');
+  return (model as ModelFiles).map((file, i) => resolveInput(file, `model file ${i + 1}`));
 }
 
 /** The file name of a URL or File, else "rwkv". */

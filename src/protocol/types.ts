@@ -12,8 +12,18 @@ import type { SamplerOptions } from '../sampling/sampler.js';
 /** A model file: its URL, or its bytes (a File is a Blob). */
 export type ModelInput = string | URL | Blob | ArrayBuffer | Uint8Array;
 
+/**
+ * A model split over several files (a Hugging Face folder): its weight files (safetensors or `pytorch_model*.bin`
+ * shards, in any order), optionally with the index (`*.safetensors.index.json`, `pytorch_model.bin.index.json`) and
+ * `config.json`; or only the index's URL, the shards it names then fetched from beside it.
+ */
+export type ModelFiles = readonly ModelInput[];
+
 /** What the core receives: URLs made absolute on the page side (a worker resolves relative URLs differently). */
 export type ResolvedInput = string | Blob | ArrayBuffer | Uint8Array;
+
+/** A resolved model: one file, or the files of a model split over several (ModelFiles). */
+export type ResolvedModel = ResolvedInput | readonly ResolvedInput[];
 
 /**
  * A warning: `webgpu-unavailable` once when `backend: 'auto'` falls back to the CPU at load because WebGPU is
@@ -41,7 +51,7 @@ export type DeviceLossFallback = 'cpu' | 'none';
 
 /** The options of the engine core: those of `createEngine` minus what only the page side handles. */
 export interface CoreOptions {
-  model: ResolvedInput;
+  model: ResolvedModel;
   /** Shown in `info.name` and in chat completions' `model` field. */
   name: string;
   backend: BackendChoice;

@@ -18,6 +18,7 @@ import type {
   EvaluateResult,
   GenerateRequest,
   GenerationPull,
+  ResolvedInput,
   WarningEvent,
 } from '../protocol/types.js';
 import { AbortError } from '../errors.js';
@@ -30,6 +31,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { NllAccumulator } from './evaluate.js';
 import { GenerationPlan, runGeneration } from './generation.js';
 import type { SessionCursor } from './generation.js';
+import { openModelFiles } from './model-files.js';
 import { openModelSource } from './model-source.js';
 import { reopenModel } from './reopen-model.js';
 import { Scheduler } from './scheduler.js';
@@ -79,7 +81,9 @@ export class EngineCore implements EngineCoreApi {
    */
   static async open(options: CoreOptions, onEvent?: EngineEventCallback, signal?: AbortSignal): Promise<EngineCore> {
     assertTokenizerAsset(options.tokenizer, options.vocab);
-    const file = await openModelSource(options.model, onEvent, signal);
+    const file = Array.isArray(options.model)
+      ? await openModelFiles(options.model as readonly ResolvedInput[], onEvent, signal)
+      : await openModelSource(options.model as ResolvedInput, onEvent, signal);
     const stream = await openModelStream(file.source, { bytes: file.bytes });
     const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab).catch(async (error) => {
       await stream.close();

@@ -18,6 +18,7 @@ import { AbortError } from '../errors.js';
 import type { ByteSource } from '../formats/byte-stream.js';
 import { blobSource } from '../formats/random-access.js';
 import type { RandomAccessSource } from '../formats/random-access.js';
+import type { ModelFileSet } from '../formats/sharded/reader.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { LoadProgress, LoadWarning, ProgressCallback } from '../progress.js';
 import { DownloadError, ModelNotStoredError } from '../storage/errors.js';
@@ -25,8 +26,11 @@ import { models } from '../storage/index.js';
 import type { ResolvedInput } from '../protocol/types.js';
 
 export interface ModelSource {
-  /** The file's bytes: a stream of chunks, with random access where the source has it. */
-  source: ByteSource;
+  /**
+   * The file's bytes: a stream of chunks, with random access where the source has it; or the files of a model split
+   * over several (model-files.ts).
+   */
+  source: ByteSource | ModelFileSet;
   /** File size, when known. */
   bytes: number | undefined;
   /** Records the detected format and spec in the store's manifest (nothing for a source read directly). */
@@ -35,7 +39,7 @@ export interface ModelSource {
    * The same file's bytes again, from their start (to reload the model after a GPU device loss): from IndexedDB for
    * a stored model, the held Blob or bytes, or a URL fetched again. Fails when they are gone (model deleted).
    */
-  reopen(): Promise<ByteSource>;
+  reopen(): Promise<ByteSource | ModelFileSet>;
 }
 
 /** Whether the model store works here: IndexedDB, and crypto.subtle for the chunk hashes (secure contexts). */

@@ -1,0 +1,83 @@
+/**
+ * A model given to createEngine as several files (a Hugging Face folder): File shards with their index and
+ * config.json, in any order, give the logits and the model identity of the same weights in one `.bin`; a config
+ * that contradicts the weights, a shard missing, and (in Node, where there is no model store) shards by URL are
+ * refused with a ModelFormatError saying why.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createEngine } from '../../src/engine/engine.js';
+import { ModelFormatError } from '../../src/errors.js';
+import type { ModelFiles } from '../../src/protocol/types.js';
+import { hubTensors } from '../helpers/write-hub.js';
+import { officialTensors } from '../helpers/write-pth.js';
+import { writeShards } from '../helpers/write-shards.js';
+import { bytesOf, cpuEngine, tinyModel } from './helpers.js';
+
+const model = tinyModel('7');
+const shards = writeShards(hubTensors(officialTensors(model), '7'), 3);
+const files = shards.files.map(({ name, bytes }) => new File([bytes.slice()], name));
+const index = new File([shards.index], 'model.safetensors.index.json');
+const config = { hidden_size: 32, num_hidden_layers: 2, vocab_size: 256, head_dim: 16, norm_eps: 1e-5 };
+const configFile = (values: object) => new File([JSON.stringify(values)], 'config.json');
+
+async function logitsOf(modelFiles: ModelFiles) {
+  const engine = await createEngine({ model: modelFiles, backend: 'cpu', worker: false });
+  const session = await engine.createSession();
+  await session.prefill(bytesOf('shards'));
+  const result = { logits: await session.logits(), modelId: engine.info.modelId, name: engine.info.name };
+  await engine.dispose();
+  return result;
+}
+
+describe('a model given as several files', () => {
+  test('File shards with index and config.json, in any order, equal the same weights in one .bin', async () => {
+    const single = await cpuEngine(model);
+    const session = await single.createSession();
+    await session.prefill(bytesOf('shards'));
+    const expected = await session.logits();
+    const modelId = single.info.modelId;
+    await single.dispose();
+    for (const list of [
+      [index, configFile(config), ...files],
+      [...files].reverse(),
+      [files[1], index, files[2], files[0]],
+    ]) {
+      const result = await logitsOf(list);
+      expect(result.logits).toEqual(expected);
+      expect(result.modelId).toBe(modelId);
+    }
+  });
+
+  test('refuses a contradicting config.json, a missing shard, and nameless bytes beside an index', async () => {
+    await expect(logitsOf([index, configFile({ ...config, head_dim: 64 }), ...files])).rejects.toThrow(
+      /config\.json says head_dim 64 but the weights have head size 16/,
+    );
+    await expect(logitsOf([index, files[0], files[2]])).rejects.toThrow(/model-00002-of-00003\.safetensors missing/);
+    await expect(logitsOf([index, ...shards.files.map(({ bytes }) => bytes)])).rejects.toThrow(
+      /every shard needs its file name/,
+    );
+  });
+
+  describe('by URL, in Node', () => {
+    const server = createServer((request, response) => {
+      const file = shards.files.find(({ name }) => request.url === `/repo/${name}`);
+      if (request.url === '/repo/model.safetensors.index.json') response.end(shards.index);
+      else if (file !== undefined) response.end(file.bytes);
+      else response.writeHead(404).end();
+    });
+    let base = '';
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    test('an index URL resolves its shards beside it; without a model store they cannot be read by random access', async () => {
+      const error = await logitsOf([`${base}model.safetensors.index.json`]).catch((reason: unknown) => reason);
+      expect(error).toBeInstanceOf(ModelFormatError);
+      expect((error as Error).message).toMatch(/model-00001-of-00003\.safetensors must be read by random access/);
+    });
+  });
+});
