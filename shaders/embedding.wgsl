@@ -4,10 +4,10 @@
 //
 // Bindings (group 0):
 //   0 storage read       tokens  [N] u32
-//   1 storage read       table   E rows [ROWS, COLUMNS] in the GPU matrix layout (lib/weights.wgsl: f32 or packed f16)
+//   1 storage read       weights E rows [ROWS, COLUMNS] in the GPU matrix layout (lib/weights.wgsl, any WEIGHT_FORMAT)
 //   2 storage read_write out     [N, COLUMNS] f32
 // Entry point `main`, workgroup size 64; dispatch (ceil(chunks_per_row(COLUMNS) / 64), N, 1): one invocation per
-// 16-byte chunk of a row (4 or 8 values).
+// 16-byte chunk of a row (4 to 32 values).
 
 //!include weights
 
@@ -16,7 +16,7 @@ override ROWS: u32;
 override ROW_START: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;
-@group(0) @binding(1) var<storage, read> table: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(64)
@@ -27,12 +27,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= chunks || token < ROW_START || token >= ROW_START + ROWS) {
     return;
   }
-  let chunk = table[(token - ROW_START) * chunks + id.x];
-  let values = array<vec4<f32>, 2>(chunk_lo(chunk), chunk_hi(chunk));
-  let first = id.x * chunk_len();
-  for (var e = 0u; e < chunk_len(); e++) {
-    if (first + e < COLUMNS) {
-      out[n * COLUMNS + first + e] = values[e / 4u][e % 4u];
+  let chunk = load_chunk(token - ROW_START, id.x, COLUMNS);
+  for (var q = 0u; q < chunk_len() / 4u; q++) {
+    let values = chunk_quad(chunk, q);
+    let first = id.x * chunk_len() + 4u * q;
+    for (var e = 0u; e < 4u; e++) {
+      if (first + e < COLUMNS) {
+        out[n * COLUMNS + first + e] = values[e];
+      }
     }
   }
 }

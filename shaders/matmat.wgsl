@@ -13,8 +13,8 @@
 // TILE 32, when 64-tiles would leave a large GPU idle).
 //
 // Each workgroup computes a TILE-row × TILE-token tile of Y, PER_SIDE × PER_SIDE outputs per invocation, walking k in
-// steps of TILE_K: a TILE_K × TILE slab of W (decoded to f32) and of X is staged in workgroup memory, so every
-// weight read from memory is reused for TILE tokens.
+// steps of TILE_K: a TILE_K × TILE slab of W (decoded to f32 four values at a time, any WEIGHT_FORMAT) and of X is
+// staged in workgroup memory, so every weight read from memory is reused for TILE tokens.
 
 //!include weights
 //!include activation
@@ -49,27 +49,19 @@ var<workgroup> w_tile: array<f32, TILE_K * TILE>;
 var<workgroup> x_tile: array<f32, TILE_K * TILE>;
 
 fn stage_weights(group: u32, first_row: u32, k0: u32, lane: u32) {
-  let chunks = chunks_per_row(IN_WIDTH);
-  let chunks_per_tile = TILE_K / chunk_len();
-  for (var i = lane; i < TILE * chunks_per_tile; i += INVOCATIONS) {
-    let r = i / chunks_per_tile;
-    let j = i % chunks_per_tile;
+  let quads_per_tile = TILE_K / 4u;
+  for (var i = lane; i < TILE * quads_per_tile; i += INVOCATIONS) {
+    let r = i / quads_per_tile;
+    let kk = (i % quads_per_tile) * 4u;
     let row = first_row + r;
-    let c = k0 / chunk_len() + j;
-    var chunk = vec4<u32>(0u);
-    if (row < ROWS && c < chunks) {
-      chunk = weights[(group * ROWS + row) * chunks + c];
+    let k = k0 + kk;
+    var quad = vec4<f32>(0.0);
+    if (row < ROWS && k < IN_WIDTH) {
+      let chunk = load_chunk(group * ROWS + row, k / chunk_len(), IN_WIDTH);
+      quad = chunk_quad(chunk, (k % chunk_len()) / 4u);
     }
-    let kk = j * chunk_len();
-    let lo = chunk_lo(chunk);
     for (var e = 0u; e < 4u; e++) {
-      w_tile[(kk + e) * TILE + r] = lo[e];
-    }
-    if (PACKED_F16) {
-      let hi = chunk_hi(chunk);
-      for (var e = 0u; e < 4u; e++) {
-        w_tile[(kk + 4u + e) * TILE + r] = hi[e];
-      }
+      w_tile[(kk + e) * TILE + r] = quad[e];
     }
   }
 }

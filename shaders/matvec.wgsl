@@ -4,8 +4,8 @@
 // for r < ROWS, k < IN_WIDTH, b < BATCH, g < GROUPS. act is the ACTIVATION override (lib/activation.wgsl).
 //
 // Bindings (group 0):
-//   0 storage read       weights  W [GROUPS·ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl):
-//                                 rows padded to 16-byte chunks of 4 f32 or 8 packed f16 (PACKED_F16)
+//   0 storage read       weights  W [GROUPS·ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl, any
+//                                 WEIGHT_FORMAT: 16-byte chunks of f32, packed f16 or quantized blocks)
 //   1 storage read       x        [BATCH, GROUPS·IN_WIDTH] f32
 //   2 storage read_write y        [GROUPS, BATCH, OUT_WIDTH] f32
 // Entry point `main`, workgroup size WORKGROUP_SIZE (a power of two ≥ BATCH·ROWS_PER_WORKGROUP);
@@ -13,8 +13,8 @@
 //
 // Bandwidth design: each workgroup owns ROWS_PER_WORKGROUP rows; its invocations walk the rows' chunks with a
 // stride of WORKGROUP_SIZE, so one step of the workgroup reads WORKGROUP_SIZE·16 contiguous bytes of every row
-// (coalesced vec4 loads). Every weight chunk is loaded once and used for all BATCH vectors (x is small and stays
-// in cache). The per-invocation partial sums are reduced through workgroup memory sized to exactly
+// (coalesced vec4 loads). Every weight chunk is loaded once, decoded four values at a time, and used for all BATCH
+// vectors (x is small and stays in cache). The per-invocation partial sums are reduced through workgroup memory sized to exactly
 // BATCH · ROWS_PER_WORKGROUP · WORKGROUP_SIZE floats (workgroup memory is zeroed per workgroup: keep it small).
 
 //!include weights
@@ -61,21 +61,22 @@ fn main(
 
   var sums: array<f32, MAX_SUMS>;
   for (var c = lane; c < chunks; c += WORKGROUP_SIZE) {
-    var w: array<vec4<u32>, MAX_ROWS_PER_WORKGROUP>;
+    var w: array<WeightChunk, MAX_ROWS_PER_WORKGROUP>;
     for (var r = 0u; r < ROWS_PER_WORKGROUP; r++) {
       let row = min(first_row + r, ROWS - 1u);
-      w[r] = weights[(group * ROWS + row) * chunks + c];
+      w[r] = load_chunk(group * ROWS + row, c, IN_WIDTH);
     }
-    let k = c * chunk_len();
-    for (var b = 0u; b < BATCH; b++) {
-      let base = (b * GROUPS + group) * IN_WIDTH;
-      let x_lo = x_chunk(base, k);
-      var x_hi = vec4<f32>(0.0);
-      if (PACKED_F16) {
-        x_hi = x_chunk(base, k + 4u);
-      }
+    for (var q = 0u; q < chunk_len() / 4u; q++) {
+      var quads: array<vec4<f32>, MAX_ROWS_PER_WORKGROUP>;
       for (var r = 0u; r < ROWS_PER_WORKGROUP; r++) {
-        sums[b * ROWS_PER_WORKGROUP + r] += dot(chunk_lo(w[r]), x_lo) + dot(chunk_hi(w[r]), x_hi);
+        quads[r] = chunk_quad(w[r], q);
+      }
+      let k = c * chunk_len() + 4u * q;
+      for (var b = 0u; b < BATCH; b++) {
+        let xq = x_chunk((b * GROUPS + group) * IN_WIDTH, k);
+        for (var r = 0u; r < ROWS_PER_WORKGROUP; r++) {
+          sums[b * ROWS_PER_WORKGROUP + r] += dot(quads[r], xq);
+        }
       }
     }
   }

@@ -8,8 +8,9 @@
  * freed again (gpu-memory.ts), so that a model too large for the GPU is refused with GpuOutOfMemoryError before any
  * of it is uploaded; each tensor's upload then runs in its own error scope, so that an allocation the GPU refuses
  * mid-way fails the load at that tensor (the caller's destroying the device frees what was uploaded).
- * Weights stay f32 when the file is f32 and become f16 otherwise (f16, bf16 and quantized files). State handles name GpuModel sessions; a fork copies a state through a readback. Once the device
- * is lost, every call fails with the DeviceLostError that says why.
+ * Float matrices stay f32 when the file is f32 and become f16 otherwise; matrices stored as quantized blocks stay
+ * blocks on the GPU (src/gpu/block-layout.ts). State handles name GpuModel sessions; a fork copies a state through a
+ * readback. Once the device is lost, every call fails with the DeviceLostError that says why.
  */
 import type { DeviceLostError } from '../errors.js';
 import { checkGpuErrors } from '../gpu/device.js';
@@ -20,7 +21,7 @@ import type { State } from '../model/state.js';
 import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
-import { createWeightUploader } from '../runtime/weights.js';
+import { uploadModelStream } from '../runtime/weights.js';
 import type { BackendDescription, BackendSizes, InferenceBackend, StateHandle } from './backend.js';
 import { estimateGpuMemory, reserveGpuMemory } from './gpu-memory.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
@@ -44,20 +45,11 @@ export async function openWebGpuBackend(
     await stream.close();
     throw error;
   }
-  const uploader = createWeightUploader(gpu.device, { weightType });
   const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
   upload.set(stream.bytesRead);
-  const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', async () => {
-    try {
-      const checked = await reportingProgress(stream, upload).forEachTensor((tensor) =>
-        checkGpuErrors(gpu.device, `uploading tensor ${tensor.name}`, () => uploader.addRuns(tensor)),
-      );
-      return { spec: checked.spec, weights: uploader.finish() };
-    } catch (error) {
-      uploader.finish().destroy();
-      throw error;
-    }
-  });
+  const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', () =>
+    uploadModelStream(gpu.device, reportingProgress(stream, upload), { weightType }),
+  );
   upload.finish();
   const compile = new PhaseProgress('compile', weights.byteLength, onProgress);
   compile.set(0);

@@ -1,10 +1,13 @@
 /**
- * Weight matrices on the GPU: packed in the GPU matrix layout and split by rows when larger than one binding may be
- * (see matrix-layout.ts for both schemes).
+ * Weight matrices on the GPU: in the GPU matrix layout of their format (float: matrix-layout.ts, block-quantized:
+ * block-layout.ts), split by rows when larger than one binding may be. Uploaded whole (`uploadMatrix` from f32
+ * values, `uploadBlockMatrix` from ggml blocks) or allocated empty (`allocateMatrix`) for a streaming loader to
+ * write run by run (src/runtime/weights.ts).
  */
-import { uploadBuffer } from './buffers.js';
-import { packRows, planRowSplit, rowBytes } from './matrix-layout.js';
-import type { RowPart, WeightFormat } from './matrix-layout.js';
+import { createBuffer, uploadBuffer } from './buffers.js';
+import { packBlockPart, type BlockFormat } from './block-layout.js';
+import { matrixPartBytes, packRows, planMatrixParts } from './matrix-layout.js';
+import type { FloatFormat, RowPart, WeightFormat } from './matrix-layout.js';
 
 export interface GpuMatrixPart extends RowPart {
   buffer: GPUBuffer;
@@ -23,6 +26,15 @@ export function maxPartBytes(device: GPUDevice): number {
   return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
 }
 
+/** Bytes of GPU memory the matrix's buffers take. */
+export function matrixByteLength(matrix: GpuMatrix): number {
+  return matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+}
+
+function partLabel(label: string, part: RowPart): string {
+  return `${label} rows ${part.firstRow}+${part.rowCount}`;
+}
+
 /**
  * Uploads a row-major [rows, columns] f32 matrix as `format`, split into parts of at most `partLimit` bytes
  * (the device's limit by default; tests pass a tiny one to force a split).
@@ -32,20 +44,51 @@ export function uploadMatrix(
   data: Float32Array,
   rows: number,
   columns: number,
-  format: WeightFormat,
+  format: FloatFormat,
   label: string,
   partLimit = maxPartBytes(device),
 ): GpuMatrix {
   if (data.length !== rows * columns) {
     throw new RangeError(`${label}: ${data.length} values do not make a [${rows}, ${columns}] matrix`);
   }
-  const parts = planRowSplit(rows, rowBytes(columns, format), partLimit).map((part) => ({
+  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) => ({
     ...part,
-    buffer: uploadBuffer(
-      device,
-      packRows(data, columns, format, part.firstRow, part.rowCount),
-      `${label} rows ${part.firstRow}+${part.rowCount}`,
-    ),
+    buffer: uploadBuffer(device, packRows(data, columns, format, part.firstRow, part.rowCount), partLabel(label, part)),
+  }));
+  return { rows, columns, format, parts };
+}
+
+/** Uploads [rows, columns] values held as ggml blocks of `type` (row-major, whole rows), kept as they are. */
+export function uploadBlockMatrix(
+  device: GPUDevice,
+  blocks: Uint8Array,
+  rows: number,
+  columns: number,
+  type: BlockFormat,
+  label: string,
+  partLimit = maxPartBytes(device),
+): GpuMatrix {
+  const bytesPerRow = blocks.length / rows;
+  const parts = planMatrixParts(type, rows, columns, partLimit).map((part) => {
+    const rowBlocks = blocks.subarray(part.firstRow * bytesPerRow, (part.firstRow + part.rowCount) * bytesPerRow);
+    const packed = packBlockPart(type, rowBlocks, part.rowCount, columns);
+    return { ...part, buffer: uploadBuffer(device, packed, partLabel(label, part)) };
+  });
+  return { rows, columns, format: type, parts };
+}
+
+/** A zero-filled [rows, columns] matrix in `format`, its rows to be written by `writeMatrixRows`. */
+export function allocateMatrix(
+  device: GPUDevice,
+  rows: number,
+  columns: number,
+  format: WeightFormat,
+  label: string,
+  partLimit = maxPartBytes(device),
+): GpuMatrix {
+  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) => ({
+    ...part,
+    buffer: createBuffer(device, matrixPartBytes(format, part.rowCount, columns), partLabel(label, part)),
   }));
   return { rows, columns, format, parts };
 }

@@ -4,6 +4,8 @@
  * Layout: a matrix [rows, columns] is stored row after row, each row padded with zeros to whole 16-byte chunks so
  * that kernels read it as vec4<u32>: 4 f32 per chunk ('f32'), or 8 f16 per chunk ('f16', two per u32, the
  * lower-index element in the low 16 bits — what WGSL's unpack2x16float decodes, no `shader-f16` needed).
+ * Block-quantized formats (q8_0, q4_0, q4_1, q5_0, q5_1) keep their values in chunks too (16 or 32 values per chunk)
+ * with the scales in a region after them: block-layout.ts.
  *
  * Row split: WebGPU caps one binding at maxStorageBufferBindingSize (128 MiB by default) and one buffer at
  * maxBufferSize, smaller than a big embedding or head (65536 × 2048 f16 = 256 MiB). Such a matrix is cut into parts
@@ -12,22 +14,29 @@
  * row count as constants (embedding gather: ROW_START; matvec / matmat: ROW_OFFSET into the output row).
  */
 import { RwkvError } from '../errors.js';
+import { BLOCK_FORMAT_IDS, BLOCK_PART_SLACK, blockRegions, blockRowBytes, isBlockFormat } from './block-layout.js';
+import type { BlockFormat } from './block-layout.js';
 
-export type WeightFormat = 'f32' | 'f16';
+/** Float formats: f32, or f16 packed two per u32. */
+export type FloatFormat = 'f32' | 'f16';
+
+export type WeightFormat = FloatFormat | BlockFormat;
 
 export const CHUNK_BYTES = 16;
 
 /** Values per 16-byte chunk. */
 export function chunkLength(format: WeightFormat): number {
-  return format === 'f16' ? 8 : 4;
+  if (format === 'f32') return 4;
+  if (format === 'f16') return 8;
+  return format === 'q8_0' ? 16 : 32;
 }
 
 export function chunksPerRow(columns: number, format: WeightFormat): number {
   return Math.ceil(columns / chunkLength(format));
 }
 
-/** Bytes of one padded row. */
-export function rowBytes(columns: number, format: WeightFormat): number {
+/** Bytes of one padded row of a float format. */
+export function rowBytes(columns: number, format: FloatFormat): number {
   return chunksPerRow(columns, format) * CHUNK_BYTES;
 }
 
@@ -78,7 +87,7 @@ export function roundToF16(data: Float32Array): Float32Array {
 export function packRows(
   data: Float32Array,
   columns: number,
-  format: WeightFormat,
+  format: FloatFormat,
   firstRow = 0,
   rowCount = data.length / columns - firstRow,
 ): Uint32Array {
@@ -120,4 +129,32 @@ export function planRowSplit(rows: number, bytesPerRow: number, maxPartBytes: nu
     parts.push({ firstRow, rowCount: Math.min(rowsPerPart, rows - firstRow) });
   }
   return parts;
+}
+
+/** Bytes of a part of `rowCount` rows of a [·, columns] matrix in `format`. */
+export function matrixPartBytes(format: WeightFormat, rowCount: number, columns: number): number {
+  return isBlockFormat(format)
+    ? blockRegions(format, rowCount, columns).byteLength
+    : rowCount * rowBytes(columns, format);
+}
+
+/** The row parts of a [rows, columns] matrix in `format`, each at most `maxPartBytes` bytes. */
+export function planMatrixParts(format: WeightFormat, rows: number, columns: number, maxPartBytes: number): RowPart[] {
+  return isBlockFormat(format)
+    ? planRowSplit(rows, blockRowBytes(format, columns), maxPartBytes - BLOCK_PART_SLACK)
+    : planRowSplit(rows, rowBytes(columns, format), maxPartBytes);
+}
+
+/**
+ * The override constants of shaders/lib/weights.wgsl for a binding of `rows` rows (all groups) of `columns` values:
+ * the format id, and for block formats the u32 index of the high-bits and scales regions.
+ */
+export function weightConstants(format: WeightFormat, rows: number, columns: number): Record<string, number> {
+  if (!isBlockFormat(format)) return { WEIGHT_FORMAT: format === 'f16' ? 1 : 0 };
+  const regions = blockRegions(format, rows, columns);
+  return {
+    WEIGHT_FORMAT: BLOCK_FORMAT_IDS[format],
+    HIGH_BITS_BASE: regions.highBitsOffset / 4,
+    SCALES_BASE: regions.scalesOffset / 4,
+  };
 }

@@ -5,8 +5,8 @@
  * editors and linters), and `resolveWgsl` replaces that line with the snippet's text — once per snippet, however
  * often it is asked for. Snippets do not include other snippets. Compiler line numbers refer to the resolved text.
  *
- * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override PACKED_F16, f32 / packed-f16
- * 16-byte weight chunks: chunk_len, chunks_per_row, chunk_lo, chunk_hi), `step-params` (the Params uniform of the
+ * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override WEIGHT_FORMAT: f32, packed-f16
+ * or block-quantized 16-byte weight chunks: chunk_len, chunks_per_row, load_chunk, chunk_quad), `step-params` (the Params uniform of the
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
  * state_row_start, load_state_row, store_state_row).
  */

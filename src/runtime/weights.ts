@@ -5,24 +5,36 @@
  *
  * Which tensor is which is each generation's upload policy (its module's `upload`, src/generations/), read here once:
  * - Linear-layer weights (the embedding, the head, every `….weight` matrix and the LoRA matrices) go to the GPU
- *   matrix layout (src/gpu/matrix-layout.ts) as f32 or as f16 packed two per u32, split by rows into parts that each
- *   fit one binding. Quantized sources arrive dequantized to f32 (the loader's job) and are uploaded like any other.
+ *   matrix layout (src/gpu/matrix-layout.ts), split by rows into parts that each fit one binding. A matrix streamed
+ *   as ggml blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) stays in its block format (src/gpu/block-layout.ts, repacked
+ *   losslessly run by run); any other matrix becomes f32 or f16 packed two per u32 (`weightType`). A tensor handed
+ *   over whole (`add`) holds f32 values, whatever its source type, and is uploaded as `weightType`.
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors are split into their parts, named `<name>.<i>` (v7 `att.x_rwkvag`: 6 mixes); stacked matrices
  *   stay one matrix, their leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped product).
- * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts: as it is when its bytes are
- *   already the GPU layout (f32 → f32 or f16 → f16 with rows of whole 16-byte chunks), else decoded and packed.
+ * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts (gpu-matrix.ts
+ *   writeMatrixRows): as it is when its bytes are already the GPU layout, else repacked or decoded and packed.
  * - Values are uploaded as they are: no tensor is transformed on its way to the GPU.
  */
 import { ModelFormatError } from '../errors.js';
-import { createBuffer, uploadBuffer } from '../gpu/buffers.js';
-import { destroyMatrix, maxPartBytes, uploadMatrix, type GpuMatrix } from '../gpu/gpu-matrix.js';
-import { chunkLength, packRows, planRowSplit, rowBytes, type WeightFormat } from '../gpu/matrix-layout.js';
+import { uploadBuffer } from '../gpu/buffers.js';
+import { checkGpuErrors } from '../gpu/device.js';
+import { blockRegions, isBlockFormat, repackBlocks, rowOffsets } from '../gpu/block-layout.js';
+import {
+  allocateMatrix,
+  destroyMatrix,
+  matrixByteLength,
+  maxPartBytes,
+  uploadMatrix,
+  type GpuMatrix,
+  type GpuMatrixPart,
+} from '../gpu/gpu-matrix.js';
+import { chunkLength, packRows, rowBytes, type FloatFormat, type WeightFormat } from '../gpu/matrix-layout.js';
 import { decodeTensorData } from '../formats/tensor-data.js';
-import { tensorValues, type StreamedTensor, type TensorRun } from '../formats/tensor-stream.js';
+import { tensorValues, type ModelStream, type StreamedTensor } from '../formats/tensor-stream.js';
 import type { GpuWeights } from '../gpu/step/gpu-weights.js';
 import { GENERATION_MODULES } from '../generations/registry.js';
-import { elementCount, type SourceType, type Tensor } from '../model/spec.js';
+import { elementCount, type ModelSpec, type SourceType, type Tensor } from '../model/spec.js';
 
 /** Every generation's upload policy in one table (no canonical name means different things in two generations). */
 const MATRICES = new Set(Object.values(GENERATION_MODULES).flatMap((module) => module.upload.matrices));
@@ -47,8 +59,11 @@ function stackedParts(name: string): number | undefined {
 }
 
 export interface WeightUploadOptions {
-  /** 'f32' (default) or 'f16' packed two per u32 (exact for FP16 sources, rounded to nearest for others). */
-  weightType?: WeightFormat;
+  /**
+   * Float matrices: 'f32' (default) or 'f16' packed two per u32 (exact for FP16 sources, rounded to nearest for
+   * others). Matrices streamed as quantized blocks keep their block format.
+   */
+  weightType?: FloatFormat;
   /** Largest binding of one matrix part in bytes; the device's limit by default (tests force small splits). */
   maxBindingBytes?: number;
 }
@@ -119,7 +134,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
       const [rows, columns] = piece.shape;
       const matrix = uploadMatrix(device, piece.data, rows, columns, weightType, piece.name, partLimit);
       matrices.set(piece.name, matrix);
-      byteLength += matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+      byteLength += matrixByteLength(matrix);
       return;
     }
     const buffer = uploadBuffer(device, piece.data, piece.name);
@@ -135,28 +150,16 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
   const addMatrixRuns = async (tensor: StreamedTensor) => {
     const [rows, columns] = tensor.shape;
     refuseDuplicate(tensor.name);
-    const bytesPerRow = rowBytes(columns, weightType);
-    const matrix: GpuMatrix = {
-      rows,
-      columns,
-      format: weightType,
-      parts: planRowSplit(rows, bytesPerRow, partLimit).map((part) => ({
-        ...part,
-        buffer: createBuffer(
-          device,
-          part.rowCount * bytesPerRow,
-          `${tensor.name} rows ${part.firstRow}+${part.rowCount}`,
-        ),
-      })),
-    };
+    const format: WeightFormat = isBlockFormat(tensor.dataType) ? tensor.dataType : weightType;
+    const matrix = allocateMatrix(device, rows, columns, format, tensor.name, partLimit);
     matrices.set(tensor.name, matrix);
-    byteLength += matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+    byteLength += matrixByteLength(matrix);
     let nextRow = 0;
     for await (const run of tensor.runs()) {
       if (run.firstRow !== nextRow || run.firstRow + run.rowCount > rows) {
         throw new ModelFormatError(`Tensor ${tensor.name}: rows ${run.firstRow}+${run.rowCount} arrived out of order.`);
       }
-      writeRun(device, matrix, run, tensor.dataType);
+      writeMatrixRows(device, matrix, run.firstRow, run.rowCount, run.bytes, tensor.dataType);
       nextRow += run.rowCount;
       await device.queue.onSubmittedWorkDone();
     }
@@ -202,29 +205,89 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
   };
 }
 
-/** Whether raw values of `type` in rows of `columns` are already the GPU matrix layout of `format`. */
-function isGpuLayout(type: SourceType, format: WeightFormat, columns: number): boolean {
+/**
+ * Uploads every tensor of `stream` as it arrives (matrices run by run), each in its own GPU error scope (an
+ * allocation the GPU refuses fails the load at that tensor), and checks the set; on failure, what was uploaded is
+ * destroyed.
+ */
+export async function uploadModelStream(
+  device: GPUDevice,
+  stream: ModelStream,
+  options: WeightUploadOptions = {},
+): Promise<{ spec: ModelSpec; weights: GpuWeights }> {
+  const uploader = createWeightUploader(device, options);
+  try {
+    const checked = await stream.forEachTensor((tensor) =>
+      checkGpuErrors(device, `uploading tensor ${tensor.name}`, () => uploader.addRuns(tensor)),
+    );
+    return { spec: checked.spec, weights: uploader.finish() };
+  } catch (error) {
+    uploader.finish().destroy();
+    throw error;
+  }
+}
+
+/** Whether raw values of `type` in rows of `columns` are already the GPU layout of float `format`. */
+function isFloatLayout(type: SourceType, format: FloatFormat, columns: number): boolean {
   return type === format && columns % chunkLength(format) === 0;
 }
 
-/** Writes a run of rows into the matrix parts that hold them. */
-function writeRun(device: GPUDevice, matrix: GpuMatrix, run: TensorRun, type: SourceType): void {
+/**
+ * Writes rows [firstRow, firstRow + rowCount) of `matrix` from `bytes` of `type` into the parts that hold them: a
+ * block format from blocks of the same type (repacked), a float format from any float type (as it is when it is
+ * already the layout, else decoded and packed).
+ */
+export function writeMatrixRows(
+  device: GPUDevice,
+  matrix: GpuMatrix,
+  firstRow: number,
+  rowCount: number,
+  bytes: Uint8Array,
+  type: SourceType,
+): void {
   const { columns, format } = matrix;
+  if (isBlockFormat(format)) {
+    if (type !== format) throw new ModelFormatError(`${type} rows cannot be written into a ${format} matrix.`);
+    const repacked = repackBlocks(format, bytes, rowCount, columns);
+    const flat = { highBitsOffset: 0, scalesOffset: 0, byteLength: 0 };
+    forEachPartRange(matrix, firstRow, rowCount, (part, first, end) => {
+      const target = rowOffsets(format, blockRegions(format, part.rowCount, columns), first - part.firstRow, columns);
+      const from = rowOffsets(format, flat, first - firstRow, columns);
+      const to = rowOffsets(format, flat, end - firstRow, columns);
+      device.queue.writeBuffer(part.buffer, target.values, repacked.values, from.values, to.values - from.values);
+      device.queue.writeBuffer(part.buffer, target.scales, repacked.scales, from.scales, to.scales - from.scales);
+      if (repacked.highBits.length > 0) {
+        const length = to.highBits - from.highBits;
+        device.queue.writeBuffer(part.buffer, target.highBits, repacked.highBits, from.highBits, length);
+      }
+    });
+    return;
+  }
   const bytesPerRow = rowBytes(columns, format);
-  const packed = isGpuLayout(type, format, columns)
-    ? run.bytes
-    : new Uint8Array(packRows(decodeTensorData(type, run.bytes), columns, format).buffer);
-  const runEnd = run.firstRow + run.rowCount;
-  for (const part of matrix.parts) {
-    const first = Math.max(run.firstRow, part.firstRow);
-    const end = Math.min(runEnd, part.firstRow + part.rowCount);
-    if (first >= end) continue;
+  const packed = isFloatLayout(type, format, columns)
+    ? bytes
+    : new Uint8Array(packRows(decodeTensorData(type, bytes), columns, format).buffer);
+  forEachPartRange(matrix, firstRow, rowCount, (part, first, end) => {
     device.queue.writeBuffer(
       part.buffer,
       (first - part.firstRow) * bytesPerRow,
       packed,
-      (first - run.firstRow) * bytesPerRow,
+      (first - firstRow) * bytesPerRow,
       (end - first) * bytesPerRow,
     );
+  });
+}
+
+/** Calls `write` with each part that holds some of rows [firstRow, firstRow + rowCount) and the rows it holds. */
+function forEachPartRange(
+  matrix: GpuMatrix,
+  firstRow: number,
+  rowCount: number,
+  write: (part: GpuMatrixPart, first: number, end: number) => void,
+): void {
+  for (const part of matrix.parts) {
+    const first = Math.max(firstRow, part.firstRow);
+    const end = Math.min(firstRow + rowCount, part.firstRow + part.rowCount);
+    if (first < end) write(part, first, end);
   }
 }

@@ -1,8 +1,7 @@
 /** Host side of shaders/embedding.wgsl: gathers embedding rows, one dispatch per row part. Bindings: [tokens, part, out]. */
 import source from '../../../shaders/embedding.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { chunksPerRow } from '../matrix-layout.js';
-import type { WeightFormat } from '../matrix-layout.js';
+import { chunksPerRow, weightConstants, type WeightFormat } from '../matrix-layout.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 
@@ -29,7 +28,7 @@ export function embeddingKernel(shape: EmbeddingShape): KernelDispatch {
         COLUMNS: shape.columns,
         ROWS: shape.rows,
         ROW_START: shape.rowStart ?? 0,
-        PACKED_F16: Number(shape.format === 'f16'),
+        ...weightConstants(shape.format, shape.rows, shape.columns),
       },
     },
     workgroups: [ceilDiv(chunksPerRow(shape.columns, shape.format), 64), shape.tokens, 1],

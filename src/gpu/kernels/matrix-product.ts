@@ -2,7 +2,7 @@
  * What the two matrix-product kernels (shaders/matvec.wgsl, matmat.wgsl) share: the product's shape and epilogue,
  * the override constants they both declare, and how many workgroups a product should spread over.
  */
-import type { WeightFormat } from '../matrix-layout.js';
+import { weightConstants, type WeightFormat } from '../matrix-layout.js';
 import { ACTIVATIONS, type Activation } from './activation.js';
 
 /** Workgroups a product should at least spread over before a kernel gives each workgroup more work. */
@@ -36,7 +36,7 @@ export function productConstants(shape: ProductShape): Record<string, number> {
     ROW_OFFSET: shape.rowOffset ?? 0,
     GROUPS: shape.groups ?? 1,
     ACCUMULATE: Number(shape.accumulate ?? false),
-    PACKED_F16: Number(shape.format === 'f16'),
+    ...weightConstants(shape.format, shape.rows * (shape.groups ?? 1), shape.inWidth),
     ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
   };
 }
