@@ -1,8 +1,7 @@
 /**
  * Refusing a model the GPU cannot hold before any weight is uploaded. Before its tensors, a model stream knows its
- * file size and dominant weight type, which give the bytes its weights take on the GPU: f32 files stay f32, f16 and
- * bf16 become f16 (the same size), quantized blocks are dequantized to f16 (Q4_0: 18 bytes of file per 32 weights
- * become 64). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
+ * file size, which gives the bytes its weights take on the GPU: f32 files stay f32, f16 and bf16 become f16 (the
+ * same size), quantized blocks stay blocks (the same size, src/gpu/block-layout.ts). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
  * allocates (src/runtime/step-buffers.ts): the state slots of `maxSessions` sessions, the scratch activations of
  * the largest step and the logits with their readback copy. `reserveGpuMemory` then asks the device for the total,
  * in buffers as large as the uploader's largest (`maxPartBytes`: the smaller of maxBufferSize and
@@ -13,11 +12,9 @@
  */
 import { GpuOutOfMemoryError } from '../errors.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
-import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES, isQuantizedType } from '../formats/quantized.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { defaultMaxBatch } from '../runtime/model.js';
 import type { BackendSizes } from './backend.js';
-import type { SourceType } from '../model/spec.js';
 
 const MIB = 1024 * 1024;
 
@@ -44,11 +41,11 @@ export interface GpuMemoryEstimate {
 
 /** The estimate for a stream loaded with `sizes` on a device whose largest part is `partBytes`. */
 export function estimateGpuMemory(
-  stream: Pick<ModelStream, 'bytes' | 'weightType' | 'nVocab' | 'declaredShape'>,
+  stream: Pick<ModelStream, 'bytes' | 'nVocab' | 'declaredShape'>,
   sizes: BackendSizes,
   partBytes: number,
 ): GpuMemoryEstimate {
-  const weights = Math.ceil((stream.bytes ?? 0) * gpuBytesPerFileByte(stream.weightType));
+  const weights = stream.bytes ?? 0;
   const rows = Math.max(sizes.chunkSize, defaultMaxBatch(sizes.maxSessions));
   const logitRows = Math.max(1, Math.min(rows, Math.floor(partBytes / (4 * stream.nVocab))));
   const logits = 2 * logitRows * stream.nVocab * 4;
@@ -56,10 +53,6 @@ export function estimateGpuMemory(
   const states = shape ? sizes.maxSessions * shape.nLayer * (2 + WKV_FLOATS_PER_CHANNEL) * shape.nEmbed * 4 : 0;
   const scratch = logits + (shape ? rows * (SCRATCH_VECTORS * shape.nEmbed + 1) * 4 : 0);
   return { weights, states, scratch, total: weights + states + scratch };
-}
-
-function gpuBytesPerFileByte(type: SourceType): number {
-  return isQuantizedType(type) ? (2 * QUANT_BLOCK_VALUES) / QUANT_BLOCK_BYTES[type] : 1;
 }
 
 /** Allocates and frees the estimate's total; throws GpuOutOfMemoryError when the device refuses. */
@@ -83,8 +76,8 @@ export async function reserveGpuMemory(
           `Loading ${what} needs about ${mib(bytes)} of GPU memory (weights ${mib(estimate.weights)}, state slots ` +
             `of ${sizes.maxSessions} sessions ${mib(estimate.states)}, scratch and logits ` +
             `${mib(estimate.scratch)}); this GPU gave ${mib(reserved)} and then refused ${mib(size)} more ` +
-            `(${error.message.trim().split('\n')[0]}). Use a smaller model (fewer parameters, or an f16 file ` +
-            'rather than an f32 one: quantized files take the memory of f16 ones here), fewer sessions ' +
+            `(${error.message.trim().split('\n')[0]}). Use a smaller model (fewer parameters, or an f16 or ` +
+            'quantized file rather than an f32 one), fewer sessions ' +
             '(maxSessions) or a shorter prefillChunkSize.',
         );
       }

@@ -38,7 +38,7 @@ export async function openWebGpuBackend(
   const weightType = stream.weightType === 'f32' ? 'f32' : 'f16';
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   try {
-    const what = `this model's weights (${stream.weightType} in the file, ${weightType} on the GPU)`;
+    const what = `this model (${stream.weightType} weights in the file)`;
     const estimate = estimateGpuMemory(stream, sizes, maxPartBytes(gpu.device));
     await reserveGpuMemory(gpu.device, estimate, what, sizes);
   } catch (error) {

@@ -2,8 +2,8 @@
  * GPU memory (src/backend/gpu-memory.ts) in headless Chromium. SwiftShader — the adapter of this project's test
  * machines — refuses a buffer of its own maxBufferSize, 1 GiB (1023 MiB passes), as out of memory:
  * - a model too large for the GPU is refused before any of it is uploaded: a Q4_0 `.bin` of 320 MB (a real header,
- *   then zeros that are never read) needs about 1.1 GiB of f16 weights, plus the state slots and scratch its header's
- *   shape asks for, reserved in buffers of the device's largest part size; so is a tiny model whose 100,000 state
+ *   then zeros that are never read) of 48 layers of width 4096 needs 305 MiB of weights (its blocks stay blocks) plus
+ *   about 0.8 GiB of state slots and scratch its header's shape asks for, reserved in buffers of the device's largest part size; so is a tiny model whose 100,000 state
  *   slots need 1.6 GiB. createEngine fails with GpuOutOfMemoryError stating what the model needs, by part, and what
  *   the GPU gave; progress stops after `parse` (no `upload`), and the next engine loads;
  * - an allocation refused in the middle of the upload (the test makes one weight buffer ask for maxBufferSize) fails
@@ -47,17 +47,17 @@ async function loadsAfterwards(): Promise<void> {
 
 test('a model too large for the GPU is refused with GpuOutOfMemoryError before its upload', async (context) => {
   await skipUnlessSwiftShader(context);
-  const header = writeRwkvCpp({ version: 101, nVocab: 256, nEmbed: 4096, nLayer: 24, dataType: 'q4_0' }, []);
+  const header = writeRwkvCpp({ version: 101, nVocab: 256, nEmbed: 4096, nLayer: 48, dataType: 'q4_0' }, []);
   const file = new Uint8Array(FILE_BYTES);
   file.set(header);
   const phases = new Set<string>();
   const onProgress = (event: EngineEvent) => phases.add(event.phase);
   const loading = createEngine({ model: file, backend: 'webgpu', worker: false, onProgress });
   await expect(loading).rejects.toThrow(GpuOutOfMemoryError);
-  // 16 sessions × 24 layers × 66 floats × 4096 channels; 64 rows (the prefill chunk) × (40 × 4096 + 1) floats, and
-  // 2 × 64 × 256 logits.
+  // The file's Q4_0 blocks stay blocks (the file's size); 16 sessions × 48 layers × 66 floats × 4096 channels; 64 rows
+  // (the prefill chunk) × (40 × 4096 + 1) floats, and 2 × 64 × 256 logits.
   await expect(loading).rejects.toThrow(
-    /needs about 1521 MiB of GPU memory \(weights 1085 MiB, state slots of 16 sessions 396 MiB, scratch and logits 40 MiB\); this GPU gave 0\.0 MiB and then refused 1024 MiB more .*maxSessions/,
+    /needs about 1137 MiB of GPU memory \(weights 305 MiB, state slots of 16 sessions 792 MiB, scratch and logits 40 MiB\); this GPU gave 0\.0 MiB and then refused 1024 MiB more .*maxSessions/,
   );
   expect([...phases]).toEqual(['parse']);
   await loadsAfterwards();
