@@ -1,6 +1,6 @@
 // Shared snippet (included with `//!include step-params`): the Params uniform at binding 0 of the kernels that step
-// session states (token shift, WKV) — T, the tokens per session, and B float offsets of the sessions' states in the
-// state pool, 4 per vec4 (B ≤ 256). Filled by `tokenParams` (src/gpu/kernels/token-shift.ts); tokens are laid out
+// session states (norm-shift-mix, WKV) — T, the tokens per session, and B float offsets of the sessions' states in the
+// state pool, 4 per vec4 (B ≤ 256). Filled by `tokenParams` (src/gpu/kernels/step-params-uniform.ts); tokens are laid out
 // [B, T, ·].
 
 struct Params {

@@ -90,8 +90,6 @@ export interface SyntheticTensors {
 export interface UploadPolicy {
   /** Block suffixes of the linear weights (uploaded in the GPU matrix layout, f16 when asked). */
   matrices: readonly string[];
-  /** Block suffixes of stacked tensors that the GPU layer reads as parts `<name>.<i>`, and their part counts. */
-  stacked: Readonly<Record<string, number>>;
 }
 
 /** What one layer's WKV state holds (after the two token-shift vectors, src/model/state.ts). */

@@ -8,18 +8,21 @@
  * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override WEIGHT_FORMAT: f32, packed-f16
  * or block-quantized 16-byte weight chunks: chunk_len, chunks_per_row, load_chunk, chunk_quad), `step-params` (the Params uniform of the
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
- * state_row_start, load_state_row, store_state_row).
+ * state_row_start, load_state_row, store_state_row), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
+ * invocations).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headState from '../../shaders/lib/head-state.wgsl?raw';
 import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
+import workgroupSum from '../../shaders/lib/workgroup-sum.wgsl?raw';
 
 const SNIPPETS: Readonly<Record<string, string>> = {
   activation,
   weights,
   'step-params': stepParams,
   'head-state': headState,
+  'workgroup-sum': workgroupSum,
 };
 
 const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;

@@ -68,12 +68,10 @@ export function buildForwardGraph(
 ): ForwardGraph {
   const { spec, scratch, x } = context;
   const embedded = scratch.get('embedded', spec.nEmbed);
-  const normed = scratch.get('normed', spec.nEmbed);
   const body = [...embed(context, tokens, embedded), normOp(context, 'blocks.0.ln0', embedded, x)];
   for (let i = 0; i < spec.nLayer; i++) {
     const layer = gpuLayer(context, i);
-    body.push(normOp(context, `blocks.${i}.ln1`, x, normed), ...layer.timeMix(normed));
-    body.push(normOp(context, `blocks.${i}.ln2`, x, normed), ...layer.channelMix(normed));
+    body.push(...layer.timeMix(`blocks.${i}.ln1`), ...layer.channelMix(`blocks.${i}.ln2`));
   }
   const lastRows = scratch.get('last rows', spec.nEmbed);
   return {

@@ -8,7 +8,7 @@
 import { ModelFormatError, RwkvError } from '../errors.js';
 import { checkGpuErrors, type GpuContext } from '../gpu/device.js';
 import { KernelRunner } from '../gpu/kernel-runner.js';
-import { MAX_SEQUENCES } from '../gpu/kernels/token-shift.js';
+import { MAX_SEQUENCES } from '../gpu/kernels/step-params-uniform.js';
 import type { WeightFormat } from '../gpu/matrix-layout.js';
 import { MAX_WKV_HEAD_SIZE } from '../gpu/kernels/wkv.js';
 import type { GpuWeights } from '../gpu/step/gpu-weights.js';

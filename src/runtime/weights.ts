@@ -10,8 +10,9 @@
  *   losslessly run by run); any other matrix becomes f32 or f16 packed two per u32 (`weightType`). A tensor handed
  *   over whole (`add`) holds f32 values, whatever its source type, and is uploaded as `weightType`.
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
- * - Stacked tensors are split into their parts, named `<name>.<i>` (v7 `att.x_rwkvag`: 6 mixes); stacked matrices
- *   stay one matrix, their leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped product).
+ * - Stacked tensors stay whole: a vector stack is one buffer (v7 `att.x_rwkvag` [6, C], read by one dispatch), a
+ *   matrix stack one matrix with its leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped
+ *   product).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts (gpu-matrix.ts
  *   writeMatrixRows): as it is when its bytes are already the GPU layout, else repacked or decoded and packed.
  * - Values are uploaded as they are: no tensor is transformed on its way to the GPU.
@@ -38,7 +39,6 @@ import { elementCount, type ModelSpec, type SourceType, type Tensor } from '../m
 
 /** Every generation's upload policy in one table (no canonical name means different things in two generations). */
 const MATRICES = new Set(Object.values(GENERATION_MODULES).flatMap((module) => module.upload.matrices));
-const STACKED = new Map(Object.values(GENERATION_MODULES).flatMap((module) => Object.entries(module.upload.stacked)));
 const BLOCK_PREFIX = /^blocks\.\d+\./;
 
 /** Whether a canonical tensor is a linear weight (uploaded in the GPU matrix layout, f16 when asked). */
@@ -51,11 +51,6 @@ function matrixShape(tensor: Tensor): readonly number[] {
   const { shape } = tensor;
   if (!isLinearWeight(tensor.name) || shape.length <= 2) return shape;
   return [elementCount(shape.slice(0, -1)), shape[shape.length - 1]];
-}
-
-/** How many parts a stacked tensor is split into (undefined for any other). */
-function stackedParts(name: string): number | undefined {
-  return BLOCK_PREFIX.test(name) ? STACKED.get(name.replace(BLOCK_PREFIX, '')) : undefined;
 }
 
 export interface WeightUploadOptions {
@@ -80,30 +75,6 @@ export interface WeightUploader {
   finish(): GpuWeights;
 }
 
-interface Piece {
-  name: string;
-  shape: readonly number[];
-  data: Float32Array;
-}
-
-function pieces(tensor: Tensor): Piece[] {
-  const parts = stackedParts(tensor.name);
-  if (parts === undefined) return [{ name: tensor.name, shape: matrixShape(tensor), data: tensor.data }];
-  const length = tensor.data.length / parts;
-  const columns = tensor.shape[tensor.shape.length - 1];
-  if (!Number.isInteger(length) || length % columns !== 0) {
-    throw new ModelFormatError(
-      `Tensor ${tensor.name} [${tensor.shape.join(', ')}] does not split into ${parts} parts.`,
-    );
-  }
-  const shape = isLinearWeight(tensor.name) ? [length / columns, columns] : [length];
-  return Array.from({ length: parts }, (_, i) => ({
-    name: `${tensor.name}.${i}`,
-    shape,
-    data: tensor.data.subarray(i * length, (i + 1) * length),
-  }));
-}
-
 export function createWeightUploader(device: GPUDevice, options: WeightUploadOptions = {}): WeightUploader {
   const weightType = options.weightType ?? 'f32';
   const partLimit = options.maxBindingBytes ?? maxPartBytes(device);
@@ -122,29 +93,24 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     if (matrices.has(name) || vectors.has(name)) throw new ModelFormatError(`Tensor ${name} was given twice.`);
   };
 
-  const addPiece = (piece: Piece, linear: boolean) => {
-    refuseDuplicate(piece.name);
-    if (piece.data.length !== elementCount(piece.shape)) {
-      throw new ModelFormatError(`Tensor ${piece.name}: ${piece.data.length} values for shape [${piece.shape}].`);
+  const add = (tensor: Tensor) => {
+    const { name, data } = tensor;
+    const shape = matrixShape(tensor);
+    refuseDuplicate(name);
+    if (data.length !== elementCount(shape)) {
+      throw new ModelFormatError(`Tensor ${name}: ${data.length} values for shape [${shape}].`);
     }
-    if (linear) {
-      if (piece.shape.length !== 2) {
-        throw new ModelFormatError(`Tensor ${piece.name} should be a matrix but has shape [${piece.shape}].`);
-      }
-      const [rows, columns] = piece.shape;
-      const matrix = uploadMatrix(device, piece.data, rows, columns, weightType, piece.name, partLimit);
-      matrices.set(piece.name, matrix);
+    if (isLinearWeight(name)) {
+      if (shape.length !== 2) throw new ModelFormatError(`Tensor ${name} should be a matrix but has shape [${shape}].`);
+      const [rows, columns] = shape;
+      const matrix = uploadMatrix(device, data, rows, columns, weightType, name, partLimit);
+      matrices.set(name, matrix);
       byteLength += matrixByteLength(matrix);
       return;
     }
-    const buffer = uploadBuffer(device, piece.data, piece.name);
-    vectors.set(piece.name, { buffer, length: piece.data.length });
+    const buffer = uploadBuffer(device, data, name);
+    vectors.set(name, { buffer, length: data.length });
     byteLength += buffer.size;
-  };
-
-  const add = (tensor: Tensor) => {
-    const linear = isLinearWeight(tensor.name);
-    for (const piece of pieces(tensor)) addPiece(piece, linear);
   };
 
   const addMatrixRuns = async (tensor: StreamedTensor) => {
@@ -169,8 +135,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
   return {
     add,
     async addRuns(tensor) {
-      const streamsByRows =
-        isLinearWeight(tensor.name) && tensor.shape.length === 2 && stackedParts(tensor.name) === undefined;
+      const streamsByRows = isLinearWeight(tensor.name) && tensor.shape.length === 2;
       if (streamsByRows) return addMatrixRuns(tensor);
       const { name, shape, sourceType } = tensor;
       add({ name, shape, sourceType, data: await tensorValues(tensor) });

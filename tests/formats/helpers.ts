@@ -8,6 +8,8 @@ import { memorySource } from '../../src/formats/random-access.js';
 import type { RandomAccessSource } from '../../src/formats/random-access.js';
 import type { RwkvCppDataType, RwkvCppHeader, RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
+import { openRwkvCpp, readExactly } from '../../src/formats/rwkv-cpp/reader.js';
+import { ByteStreamReader, type ByteSource } from '../../src/formats/byte-stream.js';
 import type { Generation, LoraDims } from '../../src/model/spec.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
@@ -128,4 +130,15 @@ export function recordingSource(bytes: Uint8Array): { source: RandomAccessSource
       },
     },
   };
+}
+
+/** The header and the records of an rwkv.cpp file, read the way its model stream reads them (recordHeads). */
+export async function readRecords(source: ByteSource): Promise<{ header: RwkvCppHeader; records: RwkvCppRecord[] }> {
+  const reader = new ByteStreamReader(source);
+  const file = await openRwkvCpp(reader);
+  const records: RwkvCppRecord[] = [];
+  for await (const { byteLength, ...head } of file.recordHeads()) {
+    records.push({ ...head, data: await readExactly(reader, byteLength, `the data of tensor '${head.name}'`) });
+  }
+  return { header: file.header, records };
 }

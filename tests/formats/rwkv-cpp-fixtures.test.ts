@@ -9,11 +9,11 @@ import { ByteStreamReader } from '../../src/formats/byte-stream.js';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/formats/half.js';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
-import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
+import { streamRwkvCpp } from '../../src/formats/rwkv-cpp/stream.js';
 import { writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { CanonicalModel, ModelSpec, SourceType } from '../../src/model/spec.js';
 import { describeWithFixtures, fixturePath, readFixture } from '../fixtures.js';
-import { chunked, expectSameBits, expectSameRecords } from './helpers.js';
+import { chunked, expectSameBits, expectSameRecords, readRecords } from './helpers.js';
 
 type ExpectedSpec = Omit<ModelSpec, 'weightType' | 'nVocab'>;
 
@@ -73,9 +73,7 @@ function fixtureFiles(): FixtureFile[] {
 }
 
 async function collectRecords(source: Uint8Array | AsyncIterable<Uint8Array>): Promise<RwkvCppRecord[]> {
-  const records: RwkvCppRecord[] = [];
-  for await (const record of (await openRwkvCpp(source)).records()) records.push(record);
-  return records;
+  return (await readRecords(source)).records;
 }
 
 const modelCache = new Map<string, CanonicalModel>();
@@ -156,10 +154,8 @@ describeWithFixtures('rwkv.cpp fixture files', () => {
 
   test.each(fixtureFiles())('$file: records round-trip byte-exactly through the writer', async ({ file }) => {
     const bytes = readFixture('rwkv-cpp', file);
-    const opened = await openRwkvCpp(bytes);
-    const records: RwkvCppRecord[] = [];
-    for await (const record of opened.records()) records.push(record);
-    expectSameBits(writeRwkvCpp(opened.header, records), bytes, file);
+    const { header, records } = await readRecords(bytes);
+    expectSameBits(writeRwkvCpp(header, records), bytes, file);
   });
 
   test.each([7, 4096, 65536])('streams of %i-byte chunks give identical records', async (chunkSize) => {
@@ -192,12 +188,13 @@ describeWithFixtures('rwkv.cpp fixture files', () => {
         yield chunk;
       }
     }
-    const file = await openRwkvCpp(new ByteStreamReader(counting()));
-    const iterator = file.tensors();
-    const first = await iterator.next();
-    expect(first.done).toBe(false);
-    expect(first.value).toMatchObject({ name: 'emb.weight', shape: [256, 64], sourceType: 'f16' });
-    expect(delivered).toBeLessThan(bytes.length / 10);
-    await iterator.return();
+    const stream = await streamRwkvCpp(new ByteStreamReader(counting()));
+    const arrivals: { name: string; shape: readonly number[]; sourceType: string; delivered: number }[] = [];
+    await stream.forEachTensor(
+      ({ name, shape, sourceType }) => void arrivals.push({ name, shape, sourceType, delivered }),
+    );
+    expect(arrivals[0]).toMatchObject({ name: 'emb.weight', shape: [256, 64], sourceType: 'f16' });
+    expect(arrivals[0].delivered).toBeLessThan(bytes.length / 10);
+    expect(arrivals.at(-1)!.delivered).toBeGreaterThan(arrivals[0].delivered);
   });
 });

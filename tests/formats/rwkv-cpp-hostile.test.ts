@@ -10,7 +10,15 @@ import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
 import { writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { describeWithFixtures, readFixture } from '../fixtures.js';
-import { chunked, expectFormatError, headerOf, modelRecords, seededRandom, smallModel } from './helpers.js';
+import {
+  chunked,
+  expectFormatError,
+  headerOf,
+  modelRecords,
+  readRecords,
+  seededRandom,
+  smallModel,
+} from './helpers.js';
 
 const MAGIC = 0x67676d66;
 
@@ -45,9 +53,8 @@ async function expectRejected(bytes: Uint8Array, pattern: RegExp, chunkSize = 3)
 }
 
 async function readAll(source: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
-  let count = 0;
-  for await (const record of (await openRwkvCpp(source)).records()) count += record.data.length;
-  return count;
+  const { records } = await readRecords(source);
+  return records.reduce((count, record) => count + record.data.length, 0);
 }
 
 describe('file header', () => {
@@ -315,17 +322,14 @@ test('seeded random corruption of a synthetic v6 file', async () => {
 describeWithFixtures('fixture corruption', () => {
   test('seeded random corruption of a quantized fixture', async () => {
     const bytes = readFixture('rwkv-cpp', 'tiny-rwkv-5v2-730K-Q4_0.bin');
-    const file = await openRwkvCpp(bytes);
-    const records: RwkvCppRecord[] = [];
-    for await (const record of file.records()) records.push(record);
+    const { records } = await readRecords(bytes);
     const rejected = await fuzz(bytes, records, 80, 7);
     expect(rejected).toBeGreaterThan(50);
   });
 
   test('truncation at every tensor boundary of a fixture', async () => {
     const bytes = readFixture('rwkv-cpp', 'tiny-rwkv-4v0-660K-Q5_0.bin');
-    const records: RwkvCppRecord[] = [];
-    for await (const record of (await openRwkvCpp(bytes)).records()) records.push(record);
+    const { records } = await readRecords(bytes);
     const starts = recordStarts(records);
     for (let i = 1; i < records.length; i++) {
       await expectFormatError(loadCanonicalModel(bytes.subarray(0, starts[i])), /missing tensor|cannot tell/);

@@ -7,6 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/formats/half.js';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
+import { streamRwkvCpp } from '../../src/formats/rwkv-cpp/stream.js';
+import { tensorValues } from '../../src/formats/tensor-stream.js';
 import { writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { GENERATIONS } from '../../src/model/spec.js';
 import { assembleCanonicalModel } from '../../src/generations/tensor-set.js';
@@ -69,13 +71,15 @@ test('rwkv.cpp-style unsqueezed dims ([H, 1, 1] decays, [1, C] mixes) read as ca
 
 test('streamed tensors come in file order with file shapes', async () => {
   const model = smallModel('6');
-  const file = await openRwkvCpp(chunked(modelFile(model, 'f32'), 100));
+  const file = await openRwkvCpp(modelFile(model, 'f32'));
   expect(file.header).toEqual({ version: 101, nVocab: 40, nEmbed: 64, nLayer: 2, dataType: 'f32' });
+  const stream = await streamRwkvCpp(chunked(modelFile(model, 'f32'), 100));
   const names: string[] = [];
-  for await (const tensor of file.tensors()) {
+  await stream.forEachTensor(async (tensor) => {
     names.push(tensor.name);
     expect(tensor.shape).toEqual(model.tensors.get(tensor.name)!.shape);
-  }
+    expect(await tensorValues(tensor)).toEqual(model.tensors.get(tensor.name)!.data);
+  });
   expect(names).toEqual([...model.tensors.keys()]);
-  expect(() => file.records()).toThrow(/only once/);
+  await expect(stream.forEachTensor(() => undefined)).rejects.toThrow(/only once/);
 });

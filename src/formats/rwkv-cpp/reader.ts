@@ -5,10 +5,9 @@
  * limits in ./format.ts before any bytes are read for it; anything malformed raises a ModelFormatError.
  */
 import { ModelFormatError } from '../../errors.js';
-import type { Tensor } from '../../model/spec.js';
 import { ByteStreamReader } from '../byte-stream.js';
 import type { ByteSource } from '../byte-stream.js';
-import { decodeTensorData, rowFitsType, tensorByteLength } from '../tensor-data.js';
+import { rowFitsType, tensorByteLength } from '../tensor-data.js';
 import {
   RWKV_CPP_HEADER_BYTES,
   RWKV_CPP_LIMITS,
@@ -27,13 +26,9 @@ export interface RwkvCppFile {
   header: RwkvCppHeader;
   /**
    * The records' heads, in file order; the caller reads each record's `byteLength` data bytes from the reader it
-   * opened the file with before asking for the next head. Iterate once, either this, `records()` or `tensors()`.
+   * opened the file with before asking for the next head. Iterate once (./stream.ts does, for every loader).
    */
   recordHeads(): AsyncGenerator<RwkvCppRecordHead, void, undefined>;
-  /** The stored tensors, in file order. */
-  records(): AsyncGenerator<RwkvCppRecord, void, undefined>;
-  /** The stored tensors as canonical f32 tensors (see `recordToTensor`). */
-  tensors(): AsyncGenerator<Tensor, void, undefined>;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -51,36 +46,13 @@ export async function openRwkvCpp(source: ByteSource | ByteStreamReader): Promis
     opened = true;
     return readRecordHeads(reader, header);
   };
-  async function* withData(heads: AsyncIterable<RwkvCppRecordHead>): AsyncGenerator<RwkvCppRecord, void, undefined> {
-    for await (const { byteLength, ...head } of heads) {
-      yield { ...head, data: await readExactly(reader, byteLength, `the data of tensor '${head.name}'`) };
-    }
-  }
-  const records = () => withData(recordHeads());
-  return {
-    header,
-    recordHeads,
-    records,
-    async *tensors() {
-      for await (const record of records()) yield recordToTensor(record);
-    },
-  };
+  return { header, recordHeads };
 }
 
 /**
- * The canonical tensor of a record: the shape is the ggml dims reversed ([out, in] for matrices) with size-1 dims
- * dropped, except that a record stored with 2 dims keeps both; the data is decoded to f32.
+ * The canonical shape of ggml dims: the dims reversed ([out, in] for matrices) with size-1 dims dropped, except that
+ * a record stored with 2 dims keeps both.
  */
-export function recordToTensor(record: RwkvCppRecord): Tensor {
-  return {
-    name: record.name,
-    shape: recordShape(record.dims),
-    data: decodeTensorData(record.dataType, record.data),
-    sourceType: record.dataType,
-  };
-}
-
-/** The canonical shape of ggml dims (see `recordToTensor`). */
 export function recordShape(dims: readonly number[]): number[] {
   const reversed = [...dims].reverse();
   const squeezed = reversed.filter((dim) => dim !== 1);

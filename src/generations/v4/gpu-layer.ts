@@ -4,13 +4,13 @@
  *   k = Wk·xk,  v = Wv·xv,  r = Wr·xr
  *   wkv = WKV4(k, v; time_first, time_decay)        state aa, bb, pp
  *   x += Wo·(σ(r) ⊙ wkv)
- * Ops per layer: time mix — shift, save, 3 mixes, 3 linears, wkv4, gate, output (accumulated);
+ * Ops per layer: time mix — ln1 + shift + save (one dispatch), 3 mixes, 3 linears, wkv4, gate, output (accumulated);
  * channel mix — the gated FFN (gpu-channel-mix.ts).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from './gpu-channel-mix.js';
 import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -18,8 +18,8 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const prefix = `blocks.${layer}.att.`;
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   return {
-    timeMix(input) {
-      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+    timeMix(norm) {
+      const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
       const mixes = (['k', 'v', 'r'] as const).map((m) =>
         tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_mix_${m}`, c), `att x${m}`, 'lerp'),
       );
@@ -30,7 +30,7 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
       const wkv = scratch.get('att wkv', c);
       const gated = scratch.get('att gated', c);
       return [
-        ...shiftOps,
+        shiftOp,
         ...mixes.map((mix) => mix.op),
         builder.linear(matrix('key'), xk.out, k),
         builder.linear(matrix('value'), xv.out, v),
@@ -51,6 +51,6 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('output'), gated, context.x, { accumulate: true }),
       ];
     },
-    channelMix: (input) => gatedChannelMix(context, layer, input, 'lerp'),
+    channelMix: (norm) => gatedChannelMix(context, layer, norm, 'lerp'),
   };
 };

@@ -6,13 +6,13 @@
  *   y = GroupNorm_H(y; ln_x, eps 1e-5)
  *   5.2: y = SiLU(Wg·xg) ⊙ y
  *   x += Wo·y
- * Ops per layer: time mix — shift, save, 3 (5.2: 4) mixes, 3 (4) linears, wkv5, group norm, (5.2: gate), output
+ * Ops per layer: time mix — ln1 + shift + save (one dispatch), 3 (5.2: 4) mixes, 3 (4) linears, wkv5, group norm, (5.2: gate), output
  * (accumulated); channel mix — the gated FFN (../v4/gpu-channel-mix.ts).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normOp, rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 1e-5;
@@ -28,8 +28,8 @@ export const createV5GpuLayer =
     const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
     const perHead = gated ? c : heads;
     return {
-      timeMix(input) {
-        const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+      timeMix(norm) {
+        const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
         const mix = (m: string) =>
           tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_mix_${m}`, c), `att x${m}`, 'lerp');
         const [xk, xv, xr] = [mix('k'), mix('v'), mix('r')];
@@ -39,7 +39,7 @@ export const createV5GpuLayer =
         const y = scratch.get('att wkv', c);
         const normed = scratch.get('att normed', c);
         const ops: StepOp[] = [
-          ...shiftOps,
+          shiftOp,
           xk.op,
           xv.op,
           xr.op,
@@ -73,6 +73,6 @@ export const createV5GpuLayer =
           builder.linear(matrix('output'), out, context.x, { accumulate: true }),
         ];
       },
-      channelMix: (input) => gatedChannelMix(context, layer, input, 'lerp'),
+      channelMix: (norm) => gatedChannelMix(context, layer, norm, 'lerp'),
     };
   };

@@ -8,7 +8,7 @@
  *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (shaders/v6-decay.wgsl)
  *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
- * Ops per layer: time mix — shift, save, 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
+ * Ops per layer: time mix — ln1 + shift + save (one dispatch), 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
  * (each reading its plane of the grouped output), 4 linears, 2 decay linears, decay,
  * wkv5, group norm, gate, output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
  */
@@ -17,7 +17,7 @@ import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normOp, rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 64e-5;
@@ -33,8 +33,8 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
   const prefix = `blocks.${layer}.att.`;
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   return {
-    timeMix(input) {
-      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
+    timeMix(norm) {
+      const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
       const base = tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_maa_x`, c), 'att xxx');
       const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
       const offsets = scratch.get('lora out', MIXES.length * c);
@@ -71,7 +71,7 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
       const normed = scratch.get('att normed', c);
       const out = scratch.get('att gated', c);
       return [
-        ...shiftOps,
+        shiftOp,
         base.op,
         ...mixOps,
         builder.linear(matrix('receptance'), xr, r),
@@ -105,6 +105,6 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),
       ];
     },
-    channelMix: (input) => gatedChannelMix(context, layer, input, 'shift'),
+    channelMix: (norm) => gatedChannelMix(context, layer, norm, 'shift'),
   };
 };

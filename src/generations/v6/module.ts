@@ -37,7 +37,6 @@ export const V6_MODULE: GenerationModule = {
   syntheticBlock: syntheticV6Block,
   upload: {
     matrices: [...GATED_BLOCK_MATRICES, 'att.gate.weight', ...LORA],
-    stacked: {},
   },
   state: MATRIX_STATE,
   cpuLayer: createV6CpuLayer,

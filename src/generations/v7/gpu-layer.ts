@@ -1,6 +1,6 @@
 /**
  * RWKV v7 (Goose) layer on the GPU (cpu-layer.ts):
- *   x_i = x + (xPrev − x) ⊙ x_rwkvag[i]                    i = r, w, k, v, a, g
+ *   x_i = x + (xPrev − x) ⊙ x_rwkvag[i]                    i = r, w, k, v, a, g  (with ln1: one dispatch)
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v
  *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))                (shaders/v7-decay.wgsl)
  *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))   (shaders/v7-value-residual.wgsl)
@@ -9,19 +9,20 @@
  *   y = WKV7(r, w, k, v, kk, a)
  *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)  (shaders/v7-bonus-gate.wgsl)
  * Channel mix: x += Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)².
- * Ops per layer: time mix — shift, save, 6 mixes, 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2, L2 norm,
- * key adjust, wkv7, group norm, bonus-gate, output (accumulated); channel mix — shift, save, mix, key, value.
+ * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2, L2 norm,
+ * key adjust, wkv7, group norm, bonus-gate, output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
  */
 import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
 import { elementwiseGlueKernel, v7BonusGateKernel } from '../../gpu/kernels/glue.js';
 import { l2NormKernel } from '../../gpu/kernels/l2-norm.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
-import { normOp, rowsOp, tokenMixOp, tokenShiftOps, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, normOp, rowsOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import type { Binding } from '../../gpu/kernel-runner.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 64e-5;
-/** The six token-shift mixes stacked in att.x_rwkvag, in this order. */
-const MIXES = ['r', 'w', 'k', 'v', 'a', 'g'] as const;
+/** The six token-shift mixes stacked in att.x_rwkvag (r, w, k, v, a, g). */
+const MIXES = 6;
 
 export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -35,7 +36,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   const lora = (
     name: string,
     width: number | undefined,
-    x: GPUBuffer,
+    x: Binding,
     out: GPUBuffer,
     activation?: 'tanh' | 'sigmoid',
   ) => {
@@ -46,10 +47,10 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
     ];
   };
   return {
-    timeMix(input) {
-      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'attShift', input);
-      const mixes = MIXES.map((m, i) => tokenMixOp(context, input, shifted, vector(`x_rwkvag.${i}`), `att x${m}`));
-      const [xr, xw, xk, xv, xa, xg] = mixes.map((mix) => mix.out);
+    timeMix(norm) {
+      const mixes = weights.vector(`${prefix}x_rwkvag`, MIXES * c);
+      const { op: mixOp, planes } = normMixOp(context, layer, 'attShift', norm, mixes, MIXES);
+      const [xr, xw, xk, xv, xa, xg] = planes;
       const r = scratch.get('att r', c);
       const k = scratch.get('att k', c);
       const valueFirst = scratch.get('att v first', c);
@@ -75,8 +76,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
               ]),
             ];
       return [
-        ...shiftOps,
-        ...mixes.map((mix) => mix.op),
+        mixOp,
         builder.linear(matrix('receptance'), xr, r),
         builder.linear(matrix('key'), xk, k),
         builder.linear(matrix('value'), xv, v),
@@ -101,15 +101,13 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),
       ];
     },
-    channelMix(input) {
+    channelMix(norm) {
       const ffn = `blocks.${layer}.ffn.`;
-      const { ops: shiftOps, shifted } = tokenShiftOps(context, layer, 'ffnShift', input);
-      const xk = tokenMixOp(context, input, shifted, weights.vector(`${ffn}x_k`, c), 'ffn xk');
+      const mix = normMixOp(context, layer, 'ffnShift', norm, weights.vector(`${ffn}x_k`, c), 1);
       const hidden = scratch.get('ffn hidden', spec.nFfn);
       return [
-        ...shiftOps,
-        xk.op,
-        builder.linear(weights.matrix(`${ffn}key.weight`, spec.nFfn, c), xk.out, hidden, {
+        mix.op,
+        builder.linear(weights.matrix(`${ffn}key.weight`, spec.nFfn, c), mix.planes[0], hidden, {
           activation: 'squaredRelu',
         }),
         builder.linear(weights.matrix(`${ffn}value.weight`, c, spec.nFfn), hidden, context.x, { accumulate: true }),

@@ -59,7 +59,6 @@ export const V7_MODULE: GenerationModule = {
       'ffn.key.weight',
       'ffn.value.weight',
     ],
-    stacked: { 'att.x_rwkvag': 6 },
   },
   state: MATRIX_STATE,
   cpuLayer: createV7CpuLayer,

@@ -1,7 +1,7 @@
 /**
  * Host side of the WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) over a batch of B
  * sessions of T tokens ([B, T, C] rows). They read T and each session's state offset from the Params uniform of
- * token-shift.ts (`tokenParams`).
+ * step-params-uniform.ts (`tokenParams`).
  */
 import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
 import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
@@ -9,7 +9,7 @@ import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
-import { MAX_SEQUENCES } from './token-shift.js';
+import { MAX_SEQUENCES } from './step-params-uniform.js';
 
 const WKV4_CODE = resolveWgsl(wkv4Source);
 const WKV5_CODE = resolveWgsl(wkv5Source);

@@ -1,12 +1,13 @@
 /**
  * What a generation's GPU layer (src/generations/vN/gpu-layer.ts) builds its ops from, and the ops every generation
- * shares: norms, token shift and token-shift mixes. A generation provides the time mix and the channel mix of a layer; each takes the
- * normalised residual stream ([N, C]) and adds its output into the residual stream `context.x`.
+ * shares: norms, the block input's LayerNorm + token shift (+ mixes) in one dispatch, token-shift mixes. A generation
+ * provides the time mix and the channel mix of a layer; each normalises the residual stream `context.x` ([N, C]) with
+ * the norm it is given and adds its output back into it.
  */
-import type { KernelDispatch } from '../kernel-runner.js';
+import type { Binding, KernelDispatch } from '../kernel-runner.js';
 import { layerNormKernel } from '../kernels/layer-norm.js';
 import { tokenMixKernel } from '../kernels/token-mix.js';
-import { tokenShiftKernel } from '../kernels/token-shift.js';
+import { normShiftMixKernel } from '../kernels/norm-shift-mix.js';
 import type { ModelSpec } from '../../model/spec.js';
 import type { Scratch } from './scratch.js';
 import type { StateSlots } from './state-slots.js';
@@ -20,17 +21,17 @@ export interface LayerContext {
   builder: StepBuilder;
   scratch: Scratch;
   params: StepParams;
-  /** The state slots the WKV and token-shift kernels read and write. */
+  /** The state slots the WKV and norm-shift-mix kernels read and write. */
   slots: StateSlots;
   /** The residual stream [N, C]. */
   x: GPUBuffer;
 }
 
 export interface GpuLayer {
-  /** Ops adding the time mix of `input` (ln1's output) into the residual stream. */
-  timeMix(input: GPUBuffer): StepOp[];
-  /** Ops adding the channel mix of `input` (ln2's output) into the residual stream. */
-  channelMix(input: GPUBuffer): StepOp[];
+  /** Ops adding the time mix of LayerNorm(x; `norm`) (ln1) into the residual stream x. */
+  timeMix(norm: string): StepOp[];
+  /** Ops adding the channel mix of LayerNorm(x; `norm`) (ln2) into the residual stream x. */
+  channelMix(norm: string): StepOp[];
 }
 
 export type GpuLayerFactory = (context: LayerContext, layer: number) => GpuLayer;
@@ -59,29 +60,62 @@ export function normOp(
   return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, groups, eps }), [x, weight, bias, y]);
 }
 
-/**
- * The previous-token rows of `input` (the state's saved row for each session's first token), then the save of
- * each session's last row into the state. Returns the ops and the [N, C] buffer of shifted rows.
- */
-export function tokenShiftOps(
+/** One dispatch of shaders/norm-shift-mix.wgsl over the step's tokens, writing `planes` planes for `role`. */
+function normShiftMixOp(
   context: LayerContext,
   layer: number,
   part: StatePart,
-  input: GPUBuffer,
-): { ops: StepOp[]; shifted: GPUBuffer } {
+  norm: string,
+  role: string,
+  mixes?: { weights: GPUBuffer; count: number },
+): { op: StepOp; planes: GPUBufferBinding[] } {
   const channels = context.spec.nEmbed;
-  const shifted = context.scratch.get(`${part} shifted`, channels);
-  const params = context.params.binding(layer, part);
-  const state = context.slots.buffer;
-  const dispatch = (entry: 'shift' | 'save') => (shape: StepShape) =>
-    tokenShiftKernel({ channels, tokens: shape.tokens, batch: shape.sessions }, entry);
-  return {
-    ops: [
-      context.builder.kernel(dispatch('shift'), [params, input, state, shifted]),
-      context.builder.kernel(dispatch('save'), [params, input, state]),
-    ],
-    shifted,
-  };
+  const { stride, planes, buffer } = context.scratch.planes(role, channels, mixes?.count ?? 2);
+  const weight = context.weights.vector(`${norm}.weight`, channels);
+  const bias = context.weights.vector(`${norm}.bias`, channels);
+  const bindings = [context.params.binding(layer, part), context.x, weight, bias, context.slots.buffer, buffer];
+  const op = context.builder.kernel(
+    (shape) =>
+      normShiftMixKernel({
+        channels,
+        tokens: shape.tokens,
+        batch: shape.sessions,
+        planeStride: stride,
+        mixes: mixes?.count,
+      }),
+    mixes ? [...bindings, mixes.weights] : bindings,
+  );
+  return { op, planes };
+}
+
+/**
+ * LayerNorm(x; `norm`) of the residual stream and the previous-token rows of the result (the state's row for each
+ * session's first token), saving each session's last normed row into the state — one dispatch.
+ */
+export function normShiftOp(
+  context: LayerContext,
+  layer: number,
+  part: StatePart,
+  norm: string,
+): { op: StepOp; normed: GPUBufferBinding; shifted: GPUBufferBinding } {
+  const { op, planes } = normShiftMixOp(context, layer, part, norm, `${part} normed and shifted`);
+  return { op, normed: planes[0], shifted: planes[1] };
+}
+
+/**
+ * As normShiftOp, writing instead the `count` token-shift mixes u + (shifted − u) ⊙ mix[p] of the normed rows u, with
+ * `mixes` the stacked [count, C] weights (v7's att.x_rwkvag, a channel mix's x_k) — one dispatch. Returns the mixes'
+ * [N, C] planes in order.
+ */
+export function normMixOp(
+  context: LayerContext,
+  layer: number,
+  part: StatePart,
+  norm: string,
+  mixes: GPUBuffer,
+  count: number,
+): { op: StepOp; planes: GPUBufferBinding[] } {
+  return normShiftMixOp(context, layer, part, norm, `${part} mixes`, { weights: mixes, count });
 }
 
 /**
@@ -90,8 +124,8 @@ export function tokenShiftOps(
  */
 export function tokenMixOp(
   context: LayerContext,
-  x: GPUBuffer,
-  shifted: GPUBuffer,
+  x: Binding,
+  shifted: Binding,
   mix: GPUBuffer,
   role: string,
   form: 'shift' | 'lerp' = 'shift',

@@ -4,6 +4,14 @@
  * buffer of whichever layer is running.
  */
 import { createBuffer } from '../buffers.js';
+import { PLANE_ALIGNMENT } from '../kernels/norm-shift-mix.js';
+
+/** `count` [rows, width] planes in one buffer, `stride` floats apart, each bindable on its own. */
+export interface ScratchPlanes {
+  buffer: GPUBuffer;
+  stride: number;
+  planes: GPUBufferBinding[];
+}
 
 export class Scratch {
   private readonly buffers = new Map<string, GPUBuffer>();
@@ -15,10 +23,21 @@ export class Scratch {
 
   /** The [rows, width] f32 buffer for `role`. */
   get(role: string, width: number): GPUBuffer {
-    const key = `${role} [${width}]`;
+    return this.buffer(`${role} [${width}]`, this.rows * width);
+  }
+
+  /** The buffer of `count` [rows, width] planes for `role`, each plane's start aligned for a binding offset. */
+  planes(role: string, width: number, count: number): ScratchPlanes {
+    const stride = Math.ceil((this.rows * width) / PLANE_ALIGNMENT) * PLANE_ALIGNMENT;
+    const buffer = this.buffer(`${role} [${count} × ${width}]`, stride * count);
+    const planes = Array.from({ length: count }, (_, p) => ({ buffer, offset: p * stride * 4, size: stride * 4 }));
+    return { buffer, stride, planes };
+  }
+
+  private buffer(key: string, floats: number): GPUBuffer {
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = createBuffer(this.device, this.rows * width * 4, key);
+      buffer = createBuffer(this.device, floats * 4, key);
       this.buffers.set(key, buffer);
     }
     return buffer;

@@ -1,11 +1,11 @@
 /**
  * The uniforms a step rewrites before it runs (one queue.writeBuffer each): the row counts of the matmat kernels
  * (N, and the head's rows), and for every layer and state part (att shift, ffn shift, WKV) the Params uniform of the
- * token-shift and WKV kernels — T and each slot's float offset into the state slots. The Params of all layers
+ * norm-shift-mix and WKV kernels — T and each slot's float offset into the state slots. The Params of all layers
  * live in one buffer, one entry per (layer, part) at offsets aligned for uniform bindings.
  */
 import { createBuffer, UNIFORM } from '../buffers.js';
-import { tokenParams } from '../kernels/token-shift.js';
+import { tokenParams } from '../kernels/step-params-uniform.js';
 import type { LayerStateLayout } from '../../model/state.js';
 import type { StateSlot, StateSlots } from './state-slots.js';
 import type { StepShape } from './step-builder.js';

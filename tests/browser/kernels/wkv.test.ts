@@ -5,7 +5,7 @@
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
-import { tokenParams } from '../../../src/gpu/kernels/token-shift.js';
+import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
 import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { l2NormKernel } from '../../../src/gpu/kernels/l2-norm.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel } from '../../../src/gpu/kernels/wkv.js';

@@ -1,0 +1,48 @@
+/**
+ * Host side of shaders/norm-shift-mix.wgsl: a block's LayerNorm, token shift, state save and token-shift mixes in one
+ * dispatch. Bindings: `mixes` [params, x, weight, bias, state, out, mix weights [mixes, C]]; `shift` [params, x,
+ * weight, bias, state, out] (out planes 0 and 1: the normed rows and their previous rows).
+ */
+import source from '../../../shaders/norm-shift-mix.wgsl?raw';
+import type { KernelDispatch } from '../kernel-runner.js';
+import { resolveWgsl } from '../wgsl.js';
+import { checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { MAX_SEQUENCES } from './step-params-uniform.js';
+
+const CODE = resolveWgsl(source);
+
+/** Floats one output plane's start is aligned to (256 bytes, WebGPU's default storage offset alignment). */
+export const PLANE_ALIGNMENT = 64;
+
+export interface NormShiftMixShape {
+  channels: number;
+  /** Tokens per sequence (T). */
+  tokens: number;
+  /** Sequences (B). */
+  batch: number;
+  /** Floats between output planes, a multiple of PLANE_ALIGNMENT. */
+  planeStride: number;
+  /** Mixes written (entry `mixes`); absent: entry `shift`. */
+  mixes?: number;
+}
+
+export function normShiftMixKernel(shape: NormShiftMixShape): KernelDispatch {
+  checkCount('norm-shift-mix channels', shape.channels);
+  checkCount('norm-shift-mix tokens', shape.tokens, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('norm-shift-mix batch', shape.batch, MAX_SEQUENCES);
+  checkCount('norm-shift-mix plane stride', shape.planeStride);
+  if (shape.planeStride % PLANE_ALIGNMENT !== 0 || shape.planeStride < shape.tokens * shape.batch * shape.channels) {
+    throw new RangeError(`plane stride ${shape.planeStride} is not an aligned stride over the step's rows`);
+  }
+  if (shape.mixes !== undefined) checkCount('norm-shift-mix mixes', shape.mixes);
+  const entryPoint = shape.mixes === undefined ? 'shift' : 'mixes';
+  return {
+    kernel: {
+      label: `norm-shift-mix ${entryPoint}`,
+      code: CODE,
+      entryPoint,
+      constants: { CHANNELS: shape.channels, PLANE_STRIDE: shape.planeStride, MIXES: shape.mixes ?? 1 },
+    },
+    workgroups: [shape.tokens, shape.batch, 1],
+  };
+}
