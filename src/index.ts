@@ -3,7 +3,7 @@
  * `createEngine` and its types, the model store (`models`), and the typed errors. See docs/api.md.
  */
 export { createEngine, Engine, DEFAULT_MAX_SESSIONS, DEFAULT_PREFILL_CHUNK_SIZE } from './engine/engine.js';
-export type { EngineOptions, SavedSessionList, SessionOptions } from './engine/engine.js';
+export type { EngineDescription, EngineOptions, SavedSessionList, SessionOptions } from './engine/engine.js';
 export { Session } from './engine/session.js';
 export { ChatCompletions } from './engine/chat.js';
 export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ToolCallDelta } from './engine/chat.js';

@@ -13,6 +13,7 @@ import type { CheckpointStore } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { ChatCompletions } from './chat.js';
 import type { EngineCoreApi, PrefillInput } from '../protocol/core-api.js';
+import { InitialStates } from './initial-states.js';
 import { SavedSessions } from './saved-sessions.js';
 import type { SavedCheckpointInfo } from './saved-sessions.js';
 import { Session } from './session.js';
@@ -76,7 +77,15 @@ export interface SessionOptions {
    * cached (per model) and later sessions with the same prefix start from it instead of reading it again.
    */
   prefix?: PrefillInput;
+  /**
+   * The name of an initial state loaded with `engine.loadState` (a state-tuning file): the session starts from it
+   * instead of a fresh state (then reads `prefix`, if given, without the prefix cache).
+   */
+  state?: string;
 }
+
+/** `engine.info`: the loaded model and backend, and the names of the initial states loaded with `loadState`. */
+export type EngineDescription = EngineInfo & { readonly initialStates: readonly string[] };
 
 /** The saved sessions (checkpoints) of the engine's store, of every model. */
 export interface SavedSessionList {
@@ -94,8 +103,11 @@ const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 const FALLBACKS: readonly DeviceLossFallback[] = ['none', 'cpu'];
 
 export class Engine {
-  /** The model's shape, weight type, tokenizer, backend (and GPU adapter and limits), and load warnings. */
-  readonly info: EngineInfo;
+  /**
+   * The model's shape, weight type, tokenizer, backend (and GPU adapter and limits), load warnings, and the initial
+   * states loaded with `loadState`.
+   */
+  readonly info: EngineDescription;
   /** The engine's tokenizer (it runs in the core, hence async). */
   readonly tokenizer: {
     encode(text: string): Promise<number[]>;
@@ -106,6 +118,7 @@ export class Engine {
   /** Checkpoints saved with `session.save(key)`. */
   readonly sessions: SavedSessionList;
   private readonly saved: SavedSessions;
+  private readonly initialStates: InitialStates;
   private disposed = false;
 
   /** @internal Engines come from `createEngine`. */
@@ -115,7 +128,8 @@ export class Engine {
     private readonly release: () => void,
     store: CheckpointStore,
   ) {
-    this.info = info;
+    this.initialStates = new InitialStates(info);
+    this.info = { ...info, initialStates: this.initialStates.names };
     this.saved = new SavedSessions(core, info, store);
     this.sessions = { list: () => this.saved.list(), delete: (key) => this.saved.delete(key) };
     this.tokenizer = { encode: (text) => core.encode(text), decode: (ids) => core.decode(ids) };
@@ -129,13 +143,36 @@ export class Engine {
   }
 
   /**
-   * A new session: a fresh state, a copy of a bare state from `session.exportState()`, or one that has read
-   * `prefix` (from the prefix cache when this model read exactly that prefix before).
+   * A new session: a fresh state, a copy of a bare state from `session.exportState()`, the initial state `state`
+   * loaded with `loadState`, and/or one that has read `prefix` (from the prefix cache when this model read exactly
+   * that prefix before from a fresh state).
    */
   async createSession(from?: State | SessionOptions): Promise<Session> {
     if (from !== undefined && 'data' in from) return this.session(this.core.createSession(from));
-    const prefix = from?.prefix;
+    const { prefix, state } = from ?? {};
+    if (state !== undefined) return this.session(this.fromInitialState(this.initialStates.get(state), prefix));
     return this.session(prefix === undefined ? this.core.createSession() : this.saved.withPrefix(prefix));
+  }
+
+  /**
+   * Reads a state-tuning file (RWKV-PEFT's `blocks.N.att.time_state` tensors, `.pth` or safetensors) as the initial
+   * state `name`, for `createSession({ state: name })`; listed in `info.initialStates`. A file for another model
+   * shape is refused with StateMismatchError, a file that is not a state-tuning file with ModelFormatError.
+   */
+  async loadState(file: Blob | ArrayBuffer | Uint8Array, options: { name: string }): Promise<void> {
+    await this.initialStates.load(file, options?.name);
+  }
+
+  private async fromInitialState(state: State, prefix: PrefillInput | undefined): Promise<number> {
+    const session = await this.core.createSession(state);
+    if (prefix === undefined) return session;
+    try {
+      await this.core.prefill(session, prefix);
+    } catch (error) {
+      await this.core.disposeSession(session);
+      throw error;
+    }
+    return session;
   }
 
   /** The session saved under `key` by `session.save(key)`, exactly as it was (its last logits included). */

@@ -16,10 +16,11 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { decodeF16, encodeF16 } from '../../src/formats/half.js';
 import type { CanonicalModel, Generation } from '../../src/model/spec.js';
 
-export type OfficialType = 'f32' | 'f16' | 'bf16';
+import { encodeValues, roundToType, type OfficialType } from './tensor-encoding.js';
+
+export { encodeValues, roundToType, type OfficialType };
 export type Naming = 'official' | 'web-rwkv';
 
 /** A tensor in a checkpoint's own name, shape and values (f32 values, rounded to the file type on writing). */
@@ -89,31 +90,6 @@ export function officialTensors(model: CanonicalModel, naming: Naming = 'officia
     if (naming === 'web-rwkv') name = name.replace('.time_faaaa', '.time_first').replace('.time_maa_', '.time_mix_');
     out.push({ name, shape, data });
   }
-  return out;
-}
-
-/** Little-endian bytes of `values` as `type` (f16 and bf16 rounded to nearest even). */
-export function encodeValues(values: Float32Array, type: OfficialType): Uint8Array {
-  if (type === 'f16') return encodeF16(values);
-  if (type === 'f32') return new Uint8Array(values.slice().buffer);
-  const bits = new Uint32Array(values.slice().buffer);
-  const out = new Uint8Array(values.length * 2);
-  bits.forEach((word, i) => {
-    const rounded = (word + 0x7fff + ((word >>> 16) & 1)) >>> 16;
-    out[2 * i] = rounded & 0xff;
-    out[2 * i + 1] = rounded >>> 8;
-  });
-  return out;
-}
-
-/** `values` as stored in `type` and read back: what a reader must return for untransformed tensors. */
-export function roundToType(values: Float32Array, type: OfficialType): Float32Array {
-  if (type === 'f32') return values.slice();
-  const bytes = encodeValues(values, type);
-  if (type === 'f16') return decodeF16(bytes);
-  const out = new Float32Array(values.length);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < out.length; i++) bits[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >>> 0;
   return out;
 }
 

@@ -3,8 +3,8 @@
  * dtype, shape and data_offsets, plus `__metadata__`) padded with spaces to a multiple of 8 bytes as the
  * safetensors library does, then the tensors' bytes back to back.
  */
-import { encodeValues } from './write-pth.js';
-import type { OfficialTensor, OfficialType } from './write-pth.js';
+import { encodeValues, type OfficialType } from './tensor-encoding.js';
+import type { OfficialTensor } from './write-pth.js';
 
 const DTYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 
