@@ -1,7 +1,8 @@
 /**
  * Refusing a model the GPU cannot hold before any weight is uploaded. Before its tensors, a model stream knows its
  * file size, which gives the bytes its weights take on the GPU: f32 files stay f32, f16 and bf16 become f16 (the
- * same size), quantized blocks stay blocks (the same size, src/gpu/block-layout.ts). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
+ * same size), quantized blocks stay blocks (the same size, src/gpu/block-layout.ts), K-quant super-blocks become f16
+ * (Q4_K: 144 bytes per 256 weights become 512). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
  * allocates (src/runtime/step-buffers.ts): the state slots of `maxSessions` sessions, the scratch activations of
  * the largest step and the logits with their readback copy. `reserveGpuMemory` then asks the device for the total,
  * in buffers as large as the uploader's largest (`maxPartBytes`: the smaller of maxBufferSize and
@@ -11,6 +12,7 @@
  * to learn it; it costs one allocation per maxPartBytes and no upload.
  */
 import { GpuOutOfMemoryError } from '../errors.js';
+import { K_BLOCK_BYTES, K_BLOCK_VALUES, isKQuantType } from '../formats/k-quants.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { defaultMaxBatch } from '../runtime/model.js';
@@ -41,11 +43,14 @@ export interface GpuMemoryEstimate {
 
 /** The estimate for a stream loaded with `sizes` on a device whose largest part is `partBytes`. */
 export function estimateGpuMemory(
-  stream: Pick<ModelStream, 'bytes' | 'nVocab' | 'declaredShape'>,
+  stream: Pick<ModelStream, 'bytes' | 'nVocab' | 'declaredShape' | 'weightType'>,
   sizes: BackendSizes,
   partBytes: number,
 ): GpuMemoryEstimate {
-  const weights = stream.bytes ?? 0;
+  const type = stream.weightType;
+  const weights = Math.ceil(
+    (stream.bytes ?? 0) * (isKQuantType(type) ? (2 * K_BLOCK_VALUES) / K_BLOCK_BYTES[type] : 1),
+  );
   const rows = Math.max(sizes.chunkSize, defaultMaxBatch(sizes.maxSessions));
   const logitRows = Math.max(1, Math.min(rows, Math.floor(partBytes / (4 * stream.nVocab))));
   const logits = 2 * logitRows * stream.nVocab * 4;

@@ -12,6 +12,7 @@ import { checkpointStream } from './checkpoint-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from './official-names.js';
 import { listPthTensors, openPth } from './pth/reader.js';
 import { randomAccessOf, readRange } from './random-access.js';
+import { streamGguf } from './gguf/stream.js';
 import type { RandomAccessSource } from './random-access.js';
 import { streamRwkvCpp } from './rwkv-cpp/stream.js';
 import { listSafetensorsTensors, openSafetensors } from './safetensors/reader.js';
@@ -60,6 +61,7 @@ const MODEL_FORMATS: readonly ModelFormatEntry[] = [
     format: 'gguf',
     description: 'GGUF',
     matches: (head) => startsWith(head, [0x47, 0x47, 0x55, 0x46]),
+    open: (reader, options) => streamGguf([reader], { bytes: [options.bytes], runBytes: options.runBytes }),
   },
   {
     format: 'safetensors',
@@ -97,8 +99,40 @@ async function shardFormat(source: RandomAccessSource, what: string): Promise<Sh
   return { format: entry.format, list: entry.listTensors };
 }
 
+/** Bytes read at a time when a random-access part is read front to back. */
+const PART_PIECE_BYTES = 4 << 20;
+
+/** A random-access source as a stream of chunks, from its start. */
+async function* frontToBack(source: RandomAccessSource): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < source.bytes; at += PART_PIECE_BYTES) {
+    yield await source.read(at, Math.min(PART_PIECE_BYTES, source.bytes - at));
+  }
+}
+
+const SPLIT_GGUF_NAME = /-(\d{5})-of-\d{5}\.gguf$/;
+
 /**
- * Opens a model file (in memory or streamed as byte chunks), or a model split over several files (a ModelFileSet),
+ * A set whose every file is GGUF: the parts of a split GGUF (gguf-split's `name-00001-of-0000N.gguf` …), ordered
+ * by their numbers when every name has one (else as given), each read front to back. Undefined for other sets.
+ */
+async function openSplitGguf(set: ModelFileSet, options: ModelStreamOptions): Promise<ModelStream | undefined> {
+  const heads = await Promise.all(
+    set.shards.map(({ source }, i) =>
+      readRange(source, 0, Math.min(SNIFF_BYTES, source.bytes), `the start of part ${i + 1}`),
+    ),
+  );
+  if (heads.length === 0 || !heads.every((head) => sniffModelFormat(head) === 'gguf')) return undefined;
+  const numbers = set.shards.map((shard) => SPLIT_GGUF_NAME.exec(shard.name ?? '')?.[1]);
+  const parts = numbers.every((number) => number !== undefined)
+    ? [...set.shards].sort((a, b) => a.name!.localeCompare(b.name!))
+    : set.shards;
+  const readers = parts.map(({ source }) => new ByteStreamReader(frontToBack(source)));
+  return streamGguf(readers, { bytes: parts.map(({ source }) => source.bytes), runBytes: options.runBytes });
+}
+
+/**
+ * Opens a model file (in memory or streamed as byte chunks), or a model split over several files (a ModelFileSet:
+ * shards of a checkpoint, or the parts of a split GGUF),
  * for reading tensor by tensor. Formats whose index is not at the start (.pth, safetensors) need random access: a
  * whole buffer, or a source with `read` and `bytes`.
  */
@@ -106,7 +140,9 @@ export async function openModelStream(
   source: ByteSource | ModelFileSet,
   options: ModelStreamOptions = {},
 ): Promise<ModelStream> {
-  if (isModelFileSet(source)) return openModelFileSet(source, shardFormat, options.runBytes);
+  if (isModelFileSet(source)) {
+    return (await openSplitGguf(source, options)) ?? openModelFileSet(source, shardFormat, options.runBytes);
+  }
   const reader = new ByteStreamReader(source);
   const head = await reader.peek(SNIFF_BYTES);
   const entry = MODEL_FORMATS.find((candidate) => candidate.matches(head));

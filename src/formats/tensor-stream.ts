@@ -48,6 +48,12 @@ export interface DeclaredShape {
 
 export type TensorConsumer = (tensor: StreamedTensor) => Promise<void> | void;
 
+/** A tokenizer vocabulary carried inside the model file (GGUF): each id's bytes, none for control and padding ids. */
+export interface EmbeddedVocabulary {
+  kind: 'world';
+  tokens: readonly (Uint8Array | undefined)[];
+}
+
 export interface ModelStream {
   format: ModelFileFormat;
   /** The file's dominant weight type, known before any tensor (it decides the GPU weight format). */
@@ -61,6 +67,8 @@ export interface ModelStream {
   declaredShape?: DeclaredShape;
   /** File size in bytes, when known. */
   bytes: number | undefined;
+  /** The vocabulary the file carries, if any (used when the caller names no tokenizer). */
+  vocabulary?: EmbeddedVocabulary;
   /** Bytes of the file read so far, for progress. */
   readonly bytesRead: number;
   /**
@@ -168,6 +176,7 @@ export function observeRuns(
     nVocab: stream.nVocab,
     declaredShape: stream.declaredShape,
     bytes: stream.bytes,
+    vocabulary: stream.vocabulary,
     get bytesRead() {
       return stream.bytesRead;
     },

@@ -74,6 +74,38 @@ export interface OfficialStorage {
   storedAs?(suffix: string, shape: readonly number[], spec: ModelSpec): readonly number[] | undefined;
 }
 
+/**
+ * How llama.cpp's GGUF files store a generation (its convert_hf_to_gguf.py and src/llama-model.cpp). GGUF keeps
+ * every matrix as the canonical [out, in] (ggml dims are innermost first, so they read reversed), so the only
+ * differences are names, fused tensors, flattened per-head vectors and the factors some values were divided by.
+ */
+export interface GgufStorage {
+  /** `general.architecture` of this generation's files. */
+  architecture: string;
+  /** Block tensors by their name after `blk.N.` (e.g. `time_mix_key.weight`). */
+  blockTensors: Readonly<Record<string, GgufBlockTensor>>;
+}
+
+/** Reads a numeric `<architecture>.<key>` metadata value of the file (undefined when absent). */
+export type GgufMetadataNumber = (key: string) => number | undefined;
+
+export interface GgufBlockTensor {
+  /**
+   * The canonical suffix after `blocks.N.`, or several when the file fuses tensors along its outermost dim (the
+   * parts in order, each an equal share of the values).
+   */
+  canonical: string | readonly string[];
+  /** A dummy that layer 0 carries (skipped unread there); any other layer's copy is read. */
+  dummyInLayer0?: boolean;
+  /** Whether the file stores it flattened to [C] while it is canonically [H, S]. */
+  perHead?: boolean;
+  /**
+   * What the converter divided this tensor's values by in block `layer`; the reader multiplies them back (exact:
+   * powers of two). Undefined or 1: stored as is.
+   */
+  divisor?(layer: number, metadata: GgufMetadataNumber): number;
+}
+
 /** The random tensors a synthetic model is made of, drawn in call order from one seeded stream. */
 export interface SyntheticTensors {
   /** Values uniform in [low, high); size-1 dims are dropped from the shape. */
@@ -103,6 +135,8 @@ export interface GenerationModule {
   readonly generation: Generation;
   readonly tensors: GenerationTensors;
   readonly official: OfficialStorage;
+  /** How llama.cpp's GGUF files store it; absent for generations llama.cpp does not run (v4, v5). */
+  readonly gguf?: GgufStorage;
   /** LoRA widths a synthetic model of this generation gets by default (those of small trained models). */
   readonly syntheticLora: LoraDims;
   /** The tensors of block `layer` other than ln0/ln1/ln2, drawn in a fixed order. */

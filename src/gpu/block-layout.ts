@@ -18,7 +18,7 @@ import { ModelFormatError } from '../errors.js';
 import type { SourceType } from '../model/spec.js';
 
 /** The block-quantized source types (ggml's; src/formats/quantized.ts decodes them on the CPU). */
-export type BlockFormat = Exclude<SourceType, 'f32' | 'f16' | 'bf16'>;
+export type BlockFormat = Extract<SourceType, 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1'>;
 
 const BLOCK_VALUES = 32;
 

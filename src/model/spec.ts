@@ -9,7 +9,8 @@ export type Generation = '4' | '5.1' | '5.2' | '6' | '7';
 export const GENERATIONS: readonly Generation[] = ['4', '5.1', '5.2', '6', '7'];
 
 /** How a tensor's values were stored in the source file (canonical tensors are always f32 in memory). */
-export type SourceType = 'f32' | 'f16' | 'bf16' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0';
+export type SourceType =
+  'f32' | 'f16' | 'bf16' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
 
 /** The tokenizer a model expects, inferred from its vocabulary size unless the caller says otherwise. */
 export type TokenizerKind = 'bytes' | 'world' | 'pile20b';

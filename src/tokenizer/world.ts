@@ -2,7 +2,8 @@
  * The RWKV World tokenizer (rwkv_vocab_v20230424.txt). Each vocabulary line is `id literal byteLength`, the literal
  * a Python str (its UTF-8 bytes) or bytes literal. Encoding is greedy longest match over the text's UTF-8 bytes;
  * decoding concatenates the tokens' bytes. Id 0 (end of text) and the padding ids above the last entry have no
- * bytes. Special-token strings such as <|endoftext|> are plain text here.
+ * bytes. Special-token strings such as <|endoftext|> are plain text here. The same vocabulary also comes as a list of
+ * each id's bytes (a GGUF file's `tokenizer.ggml.tokens`, src/formats/gguf/vocabulary.ts): `WorldTokenizer.fromTokens`.
  */
 import { ModelFormatError } from '../errors.js';
 import type { TokenizerKind } from '../model/spec.js';
@@ -22,9 +23,10 @@ export class WorldTokenizer implements Tokenizer {
   private readonly tokenBytes: TokenBytes;
   private readonly trie: ByteTrie;
 
-  constructor(vocabText: string, vocabSize = WORLD_VOCAB_SIZE) {
+  /** `vocab`: the text of rwkv_vocab_v20230424.txt, or every id's bytes already parsed. */
+  constructor(vocab: string | TokenBytes, vocabSize = WORLD_VOCAB_SIZE) {
     this.vocabSize = vocabSize;
-    this.tokenBytes = parseWorldVocab(vocabText, vocabSize);
+    this.tokenBytes = typeof vocab === 'string' ? parseWorldVocab(vocab, vocabSize) : vocab;
     const { pool, starts, lengths } = this.tokenBytes;
     this.trie = new ByteTrie(pool.length);
     for (let id = 0; id < vocabSize; id++) {
@@ -40,6 +42,20 @@ export class WorldTokenizer implements Tokenizer {
         throw new ModelFormatError(`World vocabulary: no token for the single byte 0x${byte.toString(16)}`);
       }
     }
+  }
+
+  /** From each id's bytes (undefined or empty: an id with none, such as 0 and padding). */
+  static fromTokens(tokens: readonly (Uint8Array | undefined)[]): WorldTokenizer {
+    const lengths = new Uint32Array(tokens.map((token) => token?.length ?? 0));
+    const starts = new Uint32Array(tokens.length);
+    const pool = new Uint8Array(lengths.reduce((sum, length) => sum + length, 0));
+    let used = 0;
+    tokens.forEach((token, id) => {
+      starts[id] = used;
+      if (token !== undefined) pool.set(token, used);
+      used += lengths[id];
+    });
+    return new WorldTokenizer(new TokenBytes(pool, starts, lengths), tokens.length);
   }
 
   encode(text: string): number[] {

@@ -39,8 +39,11 @@ describe('loadCanonicalModel', () => {
     expect((await loadCanonicalModel(chunked(bytes, 2))).spec).toEqual(model.spec);
   });
 
-  test('names formats that are recognized but not implemented', async () => {
-    await expectFormatError(loadCanonicalModel(ascii('GGUF\x03\x00\x00\x00rest')), /GGUF files are not supported yet/);
+  test('names formats that are recognized but not implemented (and a GGUF cut short)', async () => {
+    await expectFormatError(
+      loadCanonicalModel(ascii('GGUF\x03\x00\x00\x00rest')),
+      /truncated file: GGUF: the tensor count/,
+    );
     await expectFormatError(
       loadCanonicalModel(new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0, 0])),
       /legacy PyTorch \.pth \(pickle\) files are not supported yet/,

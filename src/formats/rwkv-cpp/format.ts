@@ -10,6 +10,7 @@
 import { ModelFormatError } from '../../errors.js';
 import type { SourceType } from '../../model/spec.js';
 import { isQuantizedType } from '../quantized.js';
+import type { KQuantType } from '../k-quants.js';
 
 export const RWKV_CPP_MAGIC = 0x67676d66;
 export const RWKV_CPP_HEADER_BYTES = 24;
@@ -18,7 +19,7 @@ export const RWKV_CPP_VERSIONS: readonly number[] = [100, 101];
 export const RWKV_CPP_QUANTIZED_MIN_VERSION = 101;
 
 /** The source types a `.bin` file can hold. */
-export type RwkvCppDataType = Exclude<SourceType, 'bf16'>;
+export type RwkvCppDataType = Exclude<SourceType, 'bf16' | KQuantType>;
 
 export const RWKV_CPP_TYPE_IDS: Readonly<Record<RwkvCppDataType, number>> = {
   f32: 0,

@@ -9,6 +9,7 @@ import { GATED_BLOCK_MATRICES } from '../v4/module.js';
 import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
 import { createV6CpuLayer } from './cpu-layer.js';
+import { V6_GGUF } from './gguf.js';
 import { syntheticV6Block } from './synthetic.js';
 import { V6_TENSORS } from './tensors.js';
 
@@ -33,6 +34,7 @@ export const V6_MODULE: GenerationModule = {
     storedAs: (suffix, shape, spec) =>
       suffix === 'att.time_decay' && sameIgnoringOnes(shape, [spec.nEmbed]) ? [spec.nHead, spec.headSize] : undefined,
   },
+  gguf: V6_GGUF,
   syntheticLora: { mix: 32, decay: 64 },
   syntheticBlock: syntheticV6Block,
   upload: {

@@ -15,6 +15,7 @@ import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
 import { createV7CpuLayer } from './cpu-layer.js';
 import { FLA_NAMING } from './hub-names.js';
+import { V7_GGUF } from './gguf.js';
 import { syntheticV7Block } from './synthetic.js';
 import { V7_TENSORS } from './tensors.js';
 
@@ -50,6 +51,7 @@ export const V7_MODULE: GenerationModule = {
     hub: FLA_NAMING,
     transforms: { official: each(LORA, transposeLastTwo), 'web-rwkv': {}, 'hugging-face': {} },
   },
+  gguf: V7_GGUF,
   syntheticLora: { decay: 64, iclr: 64, valueResidual: 32, gate: 128 },
   syntheticBlock: syntheticV7Block,
   upload: {
