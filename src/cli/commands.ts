@@ -2,6 +2,7 @@
 import { benchCommand } from './bench-command.js';
 import { generateCommand } from './generate-command.js';
 import { logitsCommand } from './logits-command.js';
+import { perplexityCommand } from './perplexity-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 
 export type Command = (argv: string[]) => Promise<void>;
@@ -11,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   tokenize: tokenizeCommand,
   bench: benchCommand,
   generate: generateCommand,
+  perplexity: perplexityCommand,
 };
 
 export const USAGE = `Usage: rwkv-webgpu <command> [flags]
@@ -33,6 +35,12 @@ Commands:
            decode tok/s (batch 1), prefill tok/s, batched decode tok/s; and, on this CPU, the constrained-decoding
            mask per token for a JSON Schema over the World vocabulary (--vocab rwkv_vocab_v20230424.txt; a
            synthetic 65,536-token vocabulary otherwise). Prints a table; --json writes the report.
+
+  perplexity --model FILE --text FILE [--quantize none,q8,q4] [--chunk N] [--tokenizer auto|bytes|world|pile20b]
+           [--vocab FILE] [--json FILE]
+           Perplexity of the model on the text with the CPU reference, as read from the file (none) and after each
+           load-time quantization (q8, q4: the values the GPU holds), and each one's change against none.
+           data/held-out-english.txt in the repository is a held-out English passage for this.
 
 Exit codes: 0 success, 1 runtime error (e.g. a bad model file), 2 bad arguments.
 `;

@@ -122,6 +122,11 @@ export interface SyntheticTensors {
 export interface UploadPolicy {
   /** Block suffixes of the linear weights (uploaded in the GPU matrix layout, f16 when asked). */
   matrices: readonly string[];
+  /**
+   * Those of `matrices` that are low-rank (LoRA) projections: a class of their own (src/generations/weight-class.ts)
+   * for reports and for the load-time quantization's choice of block type (src/quantize/load-time-formats.ts).
+   */
+  lora: readonly string[];
 }
 
 /** What one layer's WKV state holds (after the two token-shift vectors, src/model/state.ts). */

@@ -34,17 +34,8 @@ import { chunkLength, packRows, rowBytes, type FloatFormat, type WeightFormat } 
 import { decodeTensorData } from '../formats/tensor-data.js';
 import { tensorValues, type ModelStream, type StreamedTensor } from '../formats/tensor-stream.js';
 import type { GpuWeights } from '../gpu/step/gpu-weights.js';
-import { GENERATION_MODULES } from '../generations/registry.js';
+import { isLinearWeight } from '../generations/weight-class.js';
 import { elementCount, type ModelSpec, type SourceType, type Tensor } from '../model/spec.js';
-
-/** Every generation's upload policy in one table (no canonical name means different things in two generations). */
-const MATRICES = new Set(Object.values(GENERATION_MODULES).flatMap((module) => module.upload.matrices));
-const BLOCK_PREFIX = /^blocks\.\d+\./;
-
-/** Whether a canonical tensor is a linear weight (uploaded in the GPU matrix layout, f16 when asked). */
-export function isLinearWeight(name: string): boolean {
-  return name === 'emb.weight' || name === 'head.weight' || MATRICES.has(name.replace(BLOCK_PREFIX, ''));
-}
 
 /** A linear weight of more than two dims (stacked matrices, v6's time_maa_w2 [5, C, D]) as one matrix [5·C, D]. */
 function matrixShape(tensor: Tensor): readonly number[] {

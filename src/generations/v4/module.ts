@@ -37,7 +37,7 @@ export const V4_MODULE: GenerationModule = {
   },
   syntheticLora: {},
   syntheticBlock: syntheticV4Block,
-  upload: { matrices: GATED_BLOCK_MATRICES },
+  upload: { matrices: GATED_BLOCK_MATRICES, lora: [] },
   state: {
     wkvFloats: (spec) => 3 * spec.nEmbed,
     initialize: (wkv, spec) => wkv.fill(V4_PP_INITIAL, 2 * spec.nEmbed, 3 * spec.nEmbed),

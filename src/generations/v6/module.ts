@@ -39,6 +39,7 @@ export const V6_MODULE: GenerationModule = {
   syntheticBlock: syntheticV6Block,
   upload: {
     matrices: [...GATED_BLOCK_MATRICES, 'att.gate.weight', ...LORA],
+    lora: LORA,
   },
   state: MATRIX_STATE,
   cpuLayer: createV6CpuLayer,

@@ -61,6 +61,7 @@ export const V7_MODULE: GenerationModule = {
       'ffn.key.weight',
       'ffn.value.weight',
     ],
+    lora: LORA,
   },
   state: MATRIX_STATE,
   cpuLayer: createV7CpuLayer,

@@ -10,7 +10,7 @@ import { createState } from '../../../src/generations/state.js';
 import { createSyntheticModel } from '../../../src/generations/synthetic.js';
 import { createReferenceModel } from '../../../src/reference/model.js';
 import type { GpuModel, StateSlot } from '../../../src/runtime/model.js';
-import { isLinearWeight } from '../../../src/runtime/weights.js';
+import { isLinearWeight } from '../../../src/generations/weight-class.js';
 
 /** Awkward small shapes, one per generation (head sizes 8, 16 and 64; widths that are not multiples of 64). */
 export const SYNTHETIC_SHAPES: Record<
