@@ -30,6 +30,7 @@ export type {
   GeneratedToken,
   GenerateOptions,
   GenerationStats,
+  LoraOptions,
   ModelFiles,
   ModelInput,
   ResponseFormat,

@@ -23,9 +23,11 @@ import type {
   EngineEventCallback,
   EngineInfo,
   EvaluateResult,
+  LoraOptions,
   ModelFiles,
   ModelInput,
   ResolvedInput,
+  ResolvedLora,
   ResolvedModel,
 } from '../protocol/types.js';
 
@@ -63,6 +65,11 @@ export interface EngineOptions {
    * 'none' (default) fails every pending and later call with DeviceLostError.
    */
   fallback?: DeviceLossFallback;
+  /**
+   * LoRA adapters merged into the weights at load, before upload (docs/formats.md, "LoRA adapters"); the merged
+   * model has its own identity (`info.modelId`). Needs a `.pth`, safetensors or Hugging Face model.
+   */
+  lora?: readonly LoraOptions[];
   /**
    * IndexedDB database of saved sessions and the prefix cache; default 'rwkv-webgpu-sessions'. In Node (no
    * IndexedDB) they are kept in memory for the life of the process, one store per name.
@@ -261,6 +268,7 @@ function resolveOptions(options: EngineOptions): CoreOptions {
   return {
     fallback,
     model: resolveModel(options.model),
+    lora: resolveLora(options.lora ?? []),
     name: modelName(Array.isArray(options.model) ? (options.model as ModelFiles)[0] : (options.model as ModelInput)),
     backend,
     tokenizer: options.tokenizer,
@@ -293,6 +301,22 @@ function resolveModel(model: ModelInput | ModelFiles): ResolvedModel {
   if (!Array.isArray(model)) return resolveInput(model as ModelInput, 'model');
   if (model.length === 0) throw new TypeError('model is an empty list of files.');
   return (model as ModelFiles).map((file, i) => resolveInput(file, `model file ${i + 1}`));
+}
+
+function resolveLora(lora: readonly LoraOptions[]): ResolvedLora[] {
+  if (!Array.isArray(lora)) throw new TypeError('lora must be a list of { adapter, alpha?, weight? }.');
+  return lora.map((entry: LoraOptions, i) => {
+    if (entry === null || typeof entry !== 'object' || entry.adapter === undefined) {
+      throw new TypeError(`lora[${i}] needs { adapter }: a URL, File, Blob, ArrayBuffer or Uint8Array.`);
+    }
+    for (const key of ['alpha', 'weight'] as const) {
+      const value = entry[key];
+      if (value !== undefined && !Number.isFinite(value)) {
+        throw new TypeError(`lora[${i}].${key} must be a finite number, not ${String(value)}.`);
+      }
+    }
+    return { adapter: resolveInput(entry.adapter, `lora[${i}].adapter`), alpha: entry.alpha, weight: entry.weight };
+  });
 }
 
 /** The file name of a URL or File, else "rwkv". */

@@ -9,6 +9,7 @@ import type { CanonicalModel } from '../model/spec.js';
 import { ByteStreamReader } from './byte-stream.js';
 import type { ByteSource } from './byte-stream.js';
 import { checkpointStream } from './checkpoint-stream.js';
+import type { LoraAdapter } from './lora-merge.js';
 import type { OfficialCheckpoint, StoredTensor } from './official-names.js';
 import { listPthTensors, openPth } from './pth/reader.js';
 import { randomAccessOf, readRange } from './random-access.js';
@@ -28,6 +29,19 @@ export interface ModelStreamOptions {
   bytes?: number;
   /** Raw bytes per run of rows (DEFAULT_RUN_BYTES). */
   runBytes?: number;
+  /** LoRA adapter files to merge into the weights (lora-merge.ts), in order. */
+  adapters?: readonly AdapterFile[];
+}
+
+/** A LoRA adapter file (RWKV-PEFT's `.pth`, or safetensors) and how to apply it. */
+export interface AdapterFile {
+  source: RandomAccessSource;
+  /** LoRA alpha; default: each pair's rank r. */
+  alpha?: number;
+  /** How much of its update to add; default 1. */
+  weight?: number;
+  /** The adapter in messages. */
+  label: string;
 }
 
 interface ModelFormatEntry {
@@ -38,7 +52,7 @@ interface ModelFormatEntry {
   /** For formats read front to back: streams the tensors from the reader. */
   open?: (reader: ByteStreamReader, options: ModelStreamOptions) => Promise<ModelStream>;
   /** For formats read by random access: a buffer, or a source with `read(offset, length)` such as a StoredModel. */
-  openRandomAccess?: (source: RandomAccessSource) => Promise<OfficialCheckpoint>;
+  openRandomAccess?: (source: RandomAccessSource, adapters?: readonly LoraAdapter[]) => Promise<OfficialCheckpoint>;
   /** For formats that can be one shard of a model split over several files: its tensors under their stored names. */
   listTensors?: (source: RandomAccessSource) => Promise<StoredTensor[]>;
 }
@@ -99,6 +113,14 @@ async function shardFormat(source: RandomAccessSource, what: string): Promise<Sh
   return { format: entry.format, list: entry.listTensors };
 }
 
+/** Adapters need official names and the stored values (lora-merge.ts): formats streamed already converted refuse them. */
+function noLoraError(description: string): ModelFormatError {
+  return new ModelFormatError(
+    `LoRA adapters merge into checkpoints in official or Hugging Face names (.pth, safetensors), not into ` +
+      `${description} files`,
+  );
+}
+
 /** Bytes read at a time when a random-access part is read front to back. */
 const PART_PIECE_BYTES = 4 << 20;
 
@@ -140,8 +162,19 @@ export async function openModelStream(
   source: ByteSource | ModelFileSet,
   options: ModelStreamOptions = {},
 ): Promise<ModelStream> {
+  const adapters: LoraAdapter[] = [];
+  for (const { source: adapter, label, alpha, weight } of options.adapters ?? []) {
+    const tensors = await (await shardFormat(adapter, `LoRA adapter ${label}`)).list(adapter);
+    adapters.push({ tensors, label, alpha, weight });
+  }
   if (isModelFileSet(source)) {
-    return (await openSplitGguf(source, options)) ?? openModelFileSet(source, shardFormat, options.runBytes);
+    const gguf = await openSplitGguf(source, options);
+    if (gguf === undefined) return openModelFileSet(source, shardFormat, options.runBytes, adapters);
+    if (adapters.length > 0) {
+      await gguf.close();
+      throw noLoraError('GGUF');
+    }
+    return gguf;
   }
   const reader = new ByteStreamReader(source);
   const head = await reader.peek(SNIFF_BYTES);
@@ -159,12 +192,16 @@ export async function openModelStream(
         `${entry.description} files are read by random access: load them from the model store or a whole-file buffer`,
       );
     }
-    const checkpoint = await entry.openRandomAccess(randomAccess);
+    const checkpoint = await entry.openRandomAccess(randomAccess, adapters);
     return checkpointStream(checkpoint, entry.format, randomAccess.bytes, options.runBytes);
   }
   if (entry.open === undefined) {
     await reader.close();
     throw new ModelFormatError(`${entry.description} files are not supported yet`);
+  }
+  if (adapters.length > 0) {
+    await reader.close();
+    throw noLoraError(entry.description);
   }
   return entry.open(reader, options);
 }

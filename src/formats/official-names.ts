@@ -31,6 +31,8 @@ import { detectGeneration, expectedTensorShapes, inferSpec } from '../generation
 import { transposeLastTwo } from '../generations/value-transforms.js';
 import { elementCount } from '../model/spec.js';
 import type { ModelSpec, SourceType } from '../model/spec.js';
+import { mergeLoraAdapters } from './lora-merge.js';
+import type { LoraAdapter } from './lora-merge.js';
 import { decodeTensorData } from './tensor-data.js';
 import { RunCursor, planRuns, rowCountOf } from './tensor-stream.js';
 import type { StreamedTensor } from './tensor-stream.js';
@@ -45,6 +47,11 @@ export interface StoredTensor {
   name: string;
   shape: readonly number[];
   type: FloatType;
+  /**
+   * The type the file stores, when `readBytes` returns another (`type`): a matrix merged with LoRA adapters is read
+   * as f32 (lora-merge.ts). Absent when they are the same.
+   */
+  storedType?: FloatType;
   /** Where its bytes start in the file: tensors are read in this order, so that reads move forward. */
   position: number;
   /**
@@ -155,10 +162,16 @@ function fromHubNames(stored: readonly StoredTensor[]): StoredTensor[] | undefin
   return hub && stored.map((tensor) => ({ ...tensor, name: hub.officialName(tensor.name) }));
 }
 
-/** Detects the generation and naming from the stored names and shapes, and prepares canonical streaming. */
-export function openOfficialCheckpoint(stored: readonly StoredTensor[]): OfficialCheckpoint {
+/**
+ * Detects the generation and naming from the stored names and shapes, and prepares canonical streaming; LoRA
+ * adapters, when given, are merged into the (official-named) tensors first (lora-merge.ts).
+ */
+export function openOfficialCheckpoint(
+  stored: readonly StoredTensor[],
+  adapters: readonly LoraAdapter[] = [],
+): OfficialCheckpoint {
   const hubTensors = fromHubNames(stored);
-  const { outputs, webRwkvNames } = renameAll(hubTensors ?? stored);
+  const { outputs, webRwkvNames } = renameAll(mergeLoraAdapters(hubTensors ?? stored, adapters));
   const emb = outputs.get('emb.weight')?.[0];
   if (emb === undefined || emb.shape.length !== 2) {
     throw new ModelFormatError("missing tensor 'emb.weight' (a [n_vocab, n_embed] matrix)");
@@ -183,7 +196,7 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
     const shape = STACKS.has(suffix)
       ? [parts.length, ...squeeze(parts[0].shape)]
       : (storage.inferenceShape?.(suffix, squeeze(oriented), nEmbed) ?? oriented);
-    found.set(name, { shape, sourceType: parts[0].type });
+    found.set(name, { shape, sourceType: parts[0].storedType ?? parts[0].type });
   }
   const spec = inferSpec(found);
   const expected = expectedTensorShapes(spec);
@@ -221,17 +234,19 @@ export function openOfficialCheckpoint(stored: readonly StoredTensor[]): Officia
 
 function streamedTensor({ name, shape, parts, transform }: PlannedTensor, runBytes: number): CheckpointTensor {
   const first = parts[0];
-  const sourceType = first.type;
-  const end = Math.max(...parts.map((part) => part.position + elementCount(part.shape) * FLOAT_TYPE_BYTES[part.type]));
+  const sourceType = first.storedType ?? first.type;
+  const end = Math.max(
+    ...parts.map((part) => part.position + elementCount(part.shape) * FLOAT_TYPE_BYTES[part.storedType ?? part.type]),
+  );
   if (parts.length === 1 && transform === undefined) {
-    const rowBytes = shape[shape.length - 1] * FLOAT_TYPE_BYTES[sourceType];
+    const rowBytes = shape[shape.length - 1] * FLOAT_TYPE_BYTES[first.type];
     const cursor = new RunCursor(
       name,
       planRuns(rowCountOf(shape), rowBytes, runBytes),
       (span) => first.readBytes(span.firstRow * rowBytes, span.rowCount * rowBytes),
       async () => undefined,
     );
-    return { tensor: { name, shape, sourceType, dataType: sourceType, runs: () => cursor.runs() }, end };
+    return { tensor: { name, shape, sourceType, dataType: first.type, runs: () => cursor.runs() }, end };
   }
   const whole = async (): Promise<Uint8Array> => {
     const values: Float32Array[] = [];

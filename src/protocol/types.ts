@@ -26,6 +26,23 @@ export type ResolvedInput = string | Blob | ArrayBuffer | Uint8Array;
 export type ResolvedModel = ResolvedInput | readonly ResolvedInput[];
 
 /**
+ * A LoRA adapter merged into the weights at load (RWKV-PEFT's `lora_A` [r, in] / `lora_B` [out, r] pairs, and
+ * the tensors it trained, which replace the base's): W += weight · alpha / r · B·A.
+ */
+export interface LoraOptions {
+  /** The adapter file (`.pth` or safetensors): a URL or its bytes. */
+  adapter: ModelInput;
+  /** LoRA alpha, which the file does not store; default r (scale 1). */
+  alpha?: number;
+  /** How much of the adapter's update to add; default 1. */
+  weight?: number;
+}
+
+export interface ResolvedLora extends Omit<LoraOptions, 'adapter'> {
+  adapter: ResolvedInput;
+}
+
+/**
  * A warning: `webgpu-unavailable` once when `backend: 'auto'` falls back to the CPU at load because WebGPU is
  * unavailable; `cpu-fallback` when, after a GPU device loss, no adapter is left and `fallback: 'cpu'` moved the
  * model to the CPU; `download-restarted` when the model store discarded a partial download and started over from
@@ -52,6 +69,8 @@ export type DeviceLossFallback = 'cpu' | 'none';
 /** The options of the engine core: those of `createEngine` minus what only the page side handles. */
 export interface CoreOptions {
   model: ResolvedModel;
+  /** LoRA adapters merged into the weights at load, in order. */
+  lora: readonly ResolvedLora[];
   /** Shown in `info.name` and in chat completions' `model` field. */
   name: string;
   backend: BackendChoice;

@@ -31,6 +31,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { NllAccumulator } from './evaluate.js';
 import { GenerationPlan, runGeneration } from './generation.js';
 import type { SessionCursor } from './generation.js';
+import { openAdapters } from './lora-adapters.js';
 import { openModelFiles } from './model-files.js';
 import { openModelSource } from './model-source.js';
 import { reopenModel } from './reopen-model.js';
@@ -84,7 +85,8 @@ export class EngineCore implements EngineCoreApi {
     const file = Array.isArray(options.model)
       ? await openModelFiles(options.model as readonly ResolvedInput[], onEvent, signal)
       : await openModelSource(options.model as ResolvedInput, onEvent, signal);
-    const stream = await openModelStream(file.source, { bytes: file.bytes });
+    const adapters = await openAdapters(options.lora, onEvent, signal);
+    const stream = await openModelStream(file.source, { bytes: file.bytes, adapters: adapters.files });
     const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab).catch(async (error) => {
       await stream.close();
       throw error;
@@ -113,7 +115,7 @@ export class EngineCore implements EngineCoreApi {
       if (opened.lost !== undefined) {
         backend = new RecoveringBackend(opened, {
           reopen: () =>
-            reopenModel(file, identity, sizes, options.fallback, (message) => warn('cpu-fallback', message)),
+            reopenModel(file, adapters, identity, sizes, options.fallback, (message) => warn('cpu-fallback', message)),
           onEvent: (event) => onEvent?.(event),
         });
       }

@@ -1,5 +1,6 @@
 /**
- * Loads the engine's model again after its GPU device was lost (src/backend/recovering.ts): the same file, read
+ * Loads the engine's model again after its GPU device was lost (src/backend/recovering.ts): the same file (and LoRA
+ * adapters), read
  * again from its start (from IndexedDB for a stored model, the held File or bytes, or its URL), streamed onto a new
  * adapter and device. With `fallback: 'cpu'` and no adapter left, the model is loaded on the CPU instead, saying so
  * through `onFallback`. The weights read must be those of the model loaded first (same identity), or the sessions'
@@ -11,11 +12,13 @@ import type { DeviceLossFallback } from '../protocol/types.js';
 import { DeviceLostError, WebGPUUnavailableError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
 import type { ModelIdentity } from '../storage/state-identity.js';
+import type { OpenedAdapters } from './lora-adapters.js';
 import type { ModelSource } from './model-source.js';
 import { StreamFingerprint } from './stream-fingerprint.js';
 
 export async function reopenModel(
   file: ModelSource,
+  adapters: OpenedAdapters,
   identity: ModelIdentity,
   sizes: BackendSizes,
   fallback: DeviceLossFallback,
@@ -23,7 +26,7 @@ export async function reopenModel(
 ): Promise<InferenceBackend> {
   let stream;
   try {
-    stream = await openModelStream(await file.reopen(), { bytes: file.bytes });
+    stream = await openModelStream(await file.reopen(), { bytes: file.bytes, adapters: await adapters.reopen() });
   } catch (cause) {
     throw new DeviceLostError(
       `The GPU device was lost and the model file could not be read again (${String(cause)}): load the model ` +

@@ -12,6 +12,7 @@ import { checkpointStream } from '../checkpoint-stream.js';
 import { FLOAT_TYPE_BYTES, openOfficialCheckpoint } from '../official-names.js';
 import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
+import type { LoraAdapter } from '../lora-merge.js';
 import { readRange } from '../random-access.js';
 import type { RandomAccessSource } from '../random-access.js';
 import { parsePickle } from './pickle.js';
@@ -123,8 +124,11 @@ export async function listPthTensors(source: RandomAccessSource): Promise<Stored
   return stored;
 }
 
-export async function openPth(source: RandomAccessSource): Promise<OfficialCheckpoint> {
-  return openOfficialCheckpoint(await listPthTensors(source));
+export async function openPth(
+  source: RandomAccessSource,
+  adapters: readonly LoraAdapter[] = [],
+): Promise<OfficialCheckpoint> {
+  return openOfficialCheckpoint(await listPthTensors(source), adapters);
 }
 
 /** Reads a whole `.pth` model into memory through the stream every loader reads (checkpointStream). */

@@ -8,6 +8,7 @@ import { checkpointStream } from '../checkpoint-stream.js';
 import { openOfficialCheckpoint } from '../official-names.js';
 import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
+import type { LoraAdapter } from '../lora-merge.js';
 import { readRange } from '../random-access.js';
 import type { RandomAccessSource } from '../random-access.js';
 import { readSafetensorsHeader } from './header.js';
@@ -34,9 +35,12 @@ export async function listSafetensorsTensors(source: RandomAccessSource): Promis
   return storedTensors(source, (await readSafetensorsHeader(source)).entries);
 }
 
-export async function openSafetensors(source: RandomAccessSource): Promise<SafetensorsCheckpoint> {
+export async function openSafetensors(
+  source: RandomAccessSource,
+  adapters: readonly LoraAdapter[] = [],
+): Promise<SafetensorsCheckpoint> {
   const { metadata, entries } = await readSafetensorsHeader(source);
-  return { ...openOfficialCheckpoint(storedTensors(source, entries)), metadata };
+  return { ...openOfficialCheckpoint(storedTensors(source, entries), adapters), metadata };
 }
 
 /** Reads a whole safetensors model into memory through the stream every loader reads (checkpointStream). */

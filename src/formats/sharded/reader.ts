@@ -8,6 +8,7 @@
  */
 import { ModelFormatError } from '../../errors.js';
 import { checkpointStream } from '../checkpoint-stream.js';
+import type { LoraAdapter } from '../lora-merge.js';
 import { openOfficialCheckpoint } from '../official-names.js';
 import type { StoredTensor } from '../official-names.js';
 import type { RandomAccessSource } from '../random-access.js';
@@ -87,6 +88,7 @@ export async function openModelFileSet(
   set: ModelFileSet,
   shardFormat: (source: RandomAccessSource, what: string) => Promise<ShardFormat>,
   runBytes?: number,
+  adapters: readonly LoraAdapter[] = [],
 ): Promise<ModelStream> {
   const { shards } = set;
   if (shards.length === 0 || shards.length > MAX_SHARDS) {
@@ -121,7 +123,7 @@ export async function openModelFileSet(
       where.set(name, i);
     }
   });
-  const checkpoint = openOfficialCheckpoint(listed.flat());
+  const checkpoint = openOfficialCheckpoint(listed.flat(), adapters);
   if (set.config !== undefined) checkHubConfig(set.config, checkpoint.spec);
   return checkpointStream(checkpoint, formats[0], base, runBytes);
 }
