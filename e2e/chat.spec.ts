@@ -3,14 +3,15 @@
  * going offline and reloading it still has every conversation and answers again from the saved RNN state (reading
  * only the new turn). It is installable (Chromium's own installability check). What the user types is never lost:
  * queued while the model loads or a reply streams, kept with a note when no model could be loaded (these tests use
- * the embedded model, so they run without fixtures).
+ * the embedded model, so they run without fixtures). A state-tuning file loaded under "Initial state" starts the
+ * next conversation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { expectLabelledControls, screenshot, skipWithoutFixtures, withModel } from './fixtures.js';
+import { expectLabelledControls, screenshot, skipWithoutFixtures, stateTuningFile, withModel } from './fixtures.js';
 
 async function openChat(page: Page): Promise<void> {
   skipWithoutFixtures();
@@ -125,6 +126,21 @@ test('keyboard only: Tab to the message box, type, Enter sends', async ({ page }
   await page.keyboard.press('Enter');
   await expect(page.locator('.message.assistant .note')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByLabel('Message')).toBeFocused();
+});
+
+test('a state-tuning file under Initial state starts the next conversation', async ({ page }) => {
+  await openChat(page);
+  await setReplyLimit(page, 8);
+  await page
+    .locator('details', { has: page.getByText('Initial state') })
+    .locator('summary')
+    .click();
+  await page
+    .getByLabel('Load a state-tuning file (.pth, .safetensors)')
+    .setInputFiles(stateTuningFile('persona.safetensors'));
+  await expect(page.getByText('Loaded persona.safetensors: new sessions start from it.')).toBeVisible();
+  await expect(page.getByLabel('Initial state', { exact: true })).toHaveValue('persona.safetensors');
+  expect(await ask(page, 'Who are you?')).toMatch(/^read \d+ tokens/);
 });
 
 test('narrow screens get one column', async ({ page }, testInfo) => {

@@ -1,12 +1,15 @@
 /**
  * What the end-to-end tests share: the fixture model they load (a byte-level RWKV-7 from rwkv.cpp's test suite,
  * served by the preview server at /fixtures/), the backend they ask for, rwkv.cpp's reference logits, a loud skip
- * when ../shared/fixtures is absent, and checks every page must pass (labelled controls).
+ * when ../shared/fixtures is absent, a state-tuning file for the fixture model, and checks every page must pass
+ * (labelled controls).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page, TestInfo } from '@playwright/test';
+import { timeStateTensors } from '../tests/helpers/state-tuning-files.js';
+import { writeSafetensors } from '../tests/helpers/write-safetensors.js';
 
 export const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(import.meta.dirname, '..', '..', 'shared', 'fixtures');
 export const fixturesPresent = existsSync(resolve(fixturesDir, 'rwkv-cpp'));
@@ -57,4 +60,16 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string): 
   const path = resolve(testInfo.project.outputDir, 'screenshots', `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/**
+ * A state-tuning file (RWKV-PEFT's time_state, safetensors) for the fixture model — `layers` layers of its heads
+ * (n_embed / 64 heads of 64, from its rwkv.cpp header) — as Playwright's setInputFiles takes it.
+ */
+export function stateTuningFile(name: string, layers?: number) {
+  // The header: magic, version, n_vocab, n_embed, n_layer (int32 LE).
+  const header = new Int32Array(readFileSync(resolve(fixturesDir, 'rwkv-cpp', MODEL_NAME)).buffer.slice(0, 24));
+  const [nEmbed, nLayer] = [header[3], header[4]];
+  const tensors = timeStateTensors({ nLayer: layers ?? nLayer, nHead: nEmbed / 64, headSize: 64 });
+  return { name, mimeType: 'application/octet-stream', buffer: Buffer.from(writeSafetensors(tensors)) };
 }

@@ -1,7 +1,8 @@
 /**
  * The playground: generates with live tok/s and a chart; the top-5 probabilities of a position match softmax of
  * rwkv.cpp's reference logits; perplexity matches the one computed from those logits; the state heat map draws;
- * a state exports and imports; a JSON schema constrains the output; the WebGPU backend works through the page too;
+ * a state exports and imports; a state-tuning file becomes the initial state of the next generations (a file of another
+ * shape is refused with the library's message); a JSON schema constrains the output; the WebGPU backend works through the page too;
  * everything works from the keyboard.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   screenshot,
   skipWithoutFixtures,
   softmax,
+  stateTuningFile,
   withModel,
 } from './fixtures.js';
 
@@ -137,6 +139,26 @@ test('state inspector draws the WKV state; a state exports, imports, and is refu
   await expect(page.locator('#start-state')).toHaveText(
     /^Could not import saved\.rwkvstate: This state belongs to a model of another shape: tiny-rwkv-7v0-834K-FP32\.bin /,
   );
+});
+
+test('a state-tuning file is the initial state of the next generations', async ({ page }) => {
+  await openPlayground(page);
+  const fileInput = page.getByLabel('Load a state-tuning file (.pth, .safetensors)');
+  await fileInput.setInputFiles(stateTuningFile('persona.safetensors'));
+  await expect(page.getByText('Loaded persona.safetensors: new sessions start from it.')).toBeVisible();
+  await expect(page.getByLabel('Initial state', { exact: true })).toHaveValue('persona.safetensors');
+  await expect(page.locator('#start-state')).toHaveText(
+    'The next generation starts from the initial state persona.safetensors.',
+  );
+  await generate(page, ' and', 8);
+
+  await fileInput.setInputFiles(stateTuningFile('other.safetensors', 1));
+  await expect(
+    page.getByText(/^Could not load other\.safetensors: This state-tuning file holds 1 layers/),
+  ).toBeVisible();
+  await expect(page.getByLabel('Initial state', { exact: true })).toHaveValue('persona.safetensors');
+  await page.getByLabel('Initial state', { exact: true }).selectOption('Fresh state');
+  await expect(page.locator('#start-state')).toHaveText('The next generation starts from a fresh state.');
 });
 
 test('keyboard only: reach Generate with Tab, run it, move through positions with arrow keys', async ({ page }) => {

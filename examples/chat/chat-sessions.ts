@@ -1,7 +1,8 @@
 /**
  * Runs the conversations of one loaded model: each conversation gets a live engine session, restored from its
  * checkpoint (`engine.restoreSession`) when there is one of this model — no re-reading — else a fresh one that
- * reads the whole history once. A reply streams into `onText`; when it ends (or is stopped) the session is saved
+ * reads the whole history once — from the conversation's initial state (a state-tuning file loaded into the engine)
+ * when it has one and the engine has it. A reply streams into `onText`; when it ends (or is stopped) the session is saved
  * under a new checkpoint key, the conversation is saved pointing to it, and the previous checkpoint is deleted.
  */
 import { CHAT_STOP } from '../../src/index.js';
@@ -129,7 +130,14 @@ export class ChatSessions {
         live = undefined;
       }
     }
-    live ??= { session: await this.engine.createSession(), covered: 0, tail: '', origin: 'reread' };
+    const { initialState } = conversation;
+    const tuned = initialState !== undefined && this.engine.info.initialStates.includes(initialState);
+    live ??= {
+      session: await this.engine.createSession(tuned ? { state: initialState } : undefined),
+      covered: 0,
+      tail: '',
+      origin: 'reread',
+    };
     this.live.set(conversation.id, live);
     return live;
   }

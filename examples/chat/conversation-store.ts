@@ -32,6 +32,8 @@ export interface Conversation {
   messages: StoredMessage[];
   updatedAt: number;
   checkpoint?: ConversationCheckpoint;
+  /** The engine's initial state (a state-tuning file's name) the conversation started from; fresh when absent. */
+  initialState?: string;
 }
 
 /** Checkpoint keys of the chat start with this. */

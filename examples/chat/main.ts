@@ -5,12 +5,13 @@
  * a Stop button, and every conversation is saved with a checkpoint of its RNN state so that a reload (online or not)
  * resumes it without reading it again. What the user typed is never lost: it leaves the message box only when it is
  * sent; Enter while the model loads or a reply streams queues it (sent when ready), and with no model it stays there
- * with a visible note.
+ * with a visible note. A state-tuning file loaded under "Initial state" gives new conversations its initial state.
  */
 import { registerSW } from 'virtual:pwa-register';
 import type { Engine } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
+import { InitialStatePicker } from '../shared/initial-state-picker.js';
 import { LoadProgress } from '../shared/load-progress.js';
 import { ModelPicker, startingChoice } from '../shared/model-picker.js';
 import type { ModelChoice } from '../shared/model-picker.js';
@@ -46,6 +47,9 @@ const options = pageOptions();
 const progress = new LoadProgress();
 const picker = new ModelPicker((choice) => void load(choice), options.backend);
 byId('model-picker', HTMLElement).append(picker.element, progress.element);
+/** New conversations start from the chosen initial state (read when their first message is sent). */
+const initialStates = new InitialStatePicker('chat', () => undefined);
+byId('initial-state-picker', HTMLElement).append(initialStates.element);
 
 let conversations: Conversation[] = await store.list();
 let current: Conversation = conversations[0] ?? newConversation();
@@ -111,6 +115,7 @@ async function load(choice: ModelChoice): Promise<void> {
   replying?.abort();
   chat?.dispose();
   chat = undefined;
+  initialStates.setEngine(undefined);
   await engine?.dispose();
   engine = undefined;
   picker.setBusy(true);
@@ -122,6 +127,7 @@ async function load(choice: ModelChoice): Promise<void> {
     // Orphan checkpoints only waste space: a failure to remove them must not stop the chat.
     await sessions.prune(conversations).catch((error: unknown) => console.warn('Could not prune checkpoints', error));
     chat = sessions;
+    initialStates.setEngine(engine);
     modelStatus.textContent = describeEngine(engine.info);
     history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     modelPanel.open = false;
@@ -185,6 +191,7 @@ async function send(): Promise<void> {
   queued = false;
   composerStatus.textContent = '';
   messageBox.value = '';
+  if (current.messages.length === 0) current.initialState = initialStates.selected;
   current.messages.push({ role: 'user', content: text });
   if (current.title === NEW_TITLE)
     current.title = text.length > TITLE_LENGTH ? `${text.slice(0, TITLE_LENGTH)}…` : text;

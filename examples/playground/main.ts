@@ -1,11 +1,13 @@
 /**
  * The playground page: loads the model of `?model=` or, when none is named, the embedded one, and wires the model
  * picker, the sampling form, the JSON schema box, Generate / Stop, the live speed figures and chart, the
- * per-position probabilities, perplexity, and the state inspector (heat map, export, import).
+ * per-position probabilities, perplexity, and the state inspector (heat map, export, import, and the initial state
+ * generations start from: a state-tuning file's, or fresh).
  */
 import type { Engine, EngineInfo, GenerationStats, ResponseFormat, Session, State } from '../../src/index.js';
 import { byId, errorMessage } from '../shared/dom.js';
 import { describeEngine, loadEngine } from '../shared/engine-loader.js';
+import { InitialStatePicker } from '../shared/initial-state-picker.js';
 import { LoadProgress } from '../shared/load-progress.js';
 import { fileName, ModelPicker, startingChoice } from '../shared/model-picker.js';
 import type { ModelChoice } from '../shared/model-picker.js';
@@ -50,6 +52,8 @@ const options = pageOptions();
 const progress = new LoadProgress();
 const picker = new ModelPicker((choice) => void load(choice), options.backend);
 byId('model-picker', HTMLElement).append(picker.element, progress.element);
+const initialStates = new InitialStatePicker('playground', (name) => void startFromInitialState(name));
+byId('initial-state-picker', HTMLElement).append(initialStates.element);
 const chart = new SpeedChart(byId('speed-chart', HTMLCanvasElement));
 const output = new TokenOutput(byId('output', HTMLElement), (position) => {
   positionInput.value = String(position);
@@ -60,7 +64,7 @@ let engine: Engine | undefined;
 let run: GenerationRun | undefined;
 let running: AbortController | undefined;
 let shownState: State | undefined;
-/** A session imported from a state file: the next generations start from (a fork of) it. */
+/** A session imported from a state file or made from an initial state: the next generations start from (a fork of) it. */
 let startFrom: Session | undefined;
 
 function setIdle(idle: boolean): void {
@@ -82,6 +86,7 @@ async function load(choice: ModelChoice): Promise<void> {
   await startFrom?.dispose();
   startFrom = undefined;
   startStateStatus.textContent = '';
+  initialStates.setEngine(undefined);
   await engine?.dispose();
   engine = undefined;
   modelStatus.textContent = `Loading ${choice.label}…`;
@@ -90,6 +95,7 @@ async function load(choice: ModelChoice): Promise<void> {
     modelStatus.textContent = describeEngine(engine.info);
     history.replaceState(null, '', addressWithModel(choice.model, choice.backend));
     fillStateSelectors(engine.info);
+    initialStates.setEngine(engine);
   } catch {
     modelStatus.textContent = 'No model loaded';
   }
@@ -270,6 +276,24 @@ async function importState(): Promise<void> {
     startStateStatus.textContent = `Could not import ${file.name}: ${errorMessage(error)}${kept}`;
   } finally {
     importInput.value = '';
+  }
+}
+
+async function startFromInitialState(name: string | undefined): Promise<void> {
+  if (engine === undefined) return;
+  await startFrom?.dispose();
+  startFrom = undefined;
+  try {
+    if (name !== undefined) {
+      startFrom = await engine.createSession({ state: name });
+      showState(await startFrom.exportState());
+    }
+    startStateStatus.textContent =
+      name === undefined
+        ? 'The next generation starts from a fresh state.'
+        : `The next generation starts from the initial state ${name}.`;
+  } catch (error) {
+    startStateStatus.textContent = `Could not start from ${name}: ${errorMessage(error)}`;
   }
 }
 
