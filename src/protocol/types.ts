@@ -46,11 +46,12 @@ export interface ResolvedLora extends Omit<LoraOptions, 'adapter'> {
  * A warning: `webgpu-unavailable` once when `backend: 'auto'` falls back to the CPU at load because WebGPU is
  * unavailable; `cpu-fallback` when, after a GPU device loss, no adapter is left and `fallback: 'cpu'` moved the
  * model to the CPU; `download-restarted` when the model store discarded a partial download and started over from
- * byte 0 (the message says why: the file changed on the server).
+ * byte 0 (the message says why: the file changed on the server); `weights-converted` when a file's weights are of a
+ * type the GPU does not hold (GGUF K-quants): dequantized exactly, then rounded to f16 there (the message names the types).
  */
 export interface WarningEvent {
   phase: 'warning';
-  code: 'webgpu-unavailable' | 'cpu-fallback' | 'download-restarted';
+  code: 'webgpu-unavailable' | 'cpu-fallback' | 'download-restarted' | 'weights-converted';
   message: string;
 }
 

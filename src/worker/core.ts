@@ -39,6 +39,7 @@ import { Scheduler } from './scheduler.js';
 import { StreamFingerprint } from './stream-fingerprint.js';
 import { TokenChannel } from './token-channel.js';
 import { assertTokenizerAsset, loadTokenizer } from './tokenizer-loader.js';
+import { isKQuantType } from '../formats/k-quants.js';
 
 /** Tokens a generation may run ahead of its reader. */
 const CHANNEL_CAPACITY = 64;
@@ -87,13 +88,17 @@ export class EngineCore implements EngineCoreApi {
       : await openModelSource(options.model as ResolvedInput, onEvent, signal);
     const adapters = await openAdapters(options.lora, onEvent, signal);
     const stream = await openModelStream(file.source, { bytes: file.bytes, adapters: adapters.files });
-    const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab).catch(async (error) => {
-      await stream.close();
-      throw error;
-    });
+    const tokenizer = await loadTokenizer(stream.nVocab, options.tokenizer, options.vocab, stream.vocabulary).catch(
+      async (error) => {
+        await stream.close();
+        throw error;
+      },
+    );
     const fingerprint = new StreamFingerprint();
-    const abortable = observeRuns(stream, () => {
+    const convertedTypes = new Set<string>();
+    const abortable = observeRuns(stream, (tensor) => {
       if (signal?.aborted) throw new AbortError();
+      if (isKQuantType(tensor.dataType)) convertedTypes.add(tensor.dataType.toUpperCase());
     });
     const warnings: string[] = [];
     const warn = (code: WarningEvent['code'], message: string) => {
@@ -111,6 +116,13 @@ export class EngineCore implements EngineCoreApi {
     try {
       if (signal?.aborted) throw new AbortError();
       const identity = fingerprint.identity();
+      if (convertedTypes.size > 0 && opened.description.kind === 'webgpu') {
+        const types = [...convertedTypes].sort().join(', ');
+        warn(
+          'weights-converted',
+          `${types} weights are held as f16 on the GPU (no K-quant kernels yet): rounded to the nearest f16`,
+        );
+      }
       await file.annotate({ format: stream.format, spec: opened.spec, modelId: identity.modelId });
       if (opened.lost !== undefined) {
         backend = new RecoveringBackend(opened, {

@@ -1,11 +1,13 @@
 /**
- * Picks and builds the engine's tokenizer: the one the caller named, else the default for the model's vocabulary
- * size (256 → bytes, 65536 → world, 50277/50304 → pile20b), from its asset file; then checks that it fits the model.
+ * Picks and builds the engine's tokenizer: the one the caller named, else the vocabulary the model file carries (a
+ * GGUF file's World tokens), else the default for the model's vocabulary size (256 → bytes, 65536 → world,
+ * 50277/50304 → pile20b), from its asset file; then checks that it fits the model.
  */
 import { TokenizerMismatchError } from '../errors.js';
 import { defaultTokenizerKind } from '../model/spec.js';
 import type { TokenizerKind } from '../model/spec.js';
-import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES } from '../tokenizer/index.js';
+import type { EmbeddedVocabulary } from '../formats/tensor-stream.js';
+import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES, WorldTokenizer } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ResolvedInput } from '../protocol/types.js';
 import { readText } from './model-source.js';
@@ -23,7 +25,13 @@ export async function loadTokenizer(
   nVocab: number,
   kind: TokenizerKind | undefined,
   vocab: ResolvedInput | undefined,
+  embedded?: EmbeddedVocabulary,
 ): Promise<Tokenizer> {
+  if (kind === undefined && vocab === undefined && embedded !== undefined) {
+    const tokenizer = WorldTokenizer.fromTokens(embedded.tokens);
+    assertTokenizerFits(tokenizer, nVocab);
+    return tokenizer;
+  }
   const chosen = kind ?? defaultTokenizerKind(nVocab);
   if (chosen === undefined) {
     throw new TokenizerMismatchError(
