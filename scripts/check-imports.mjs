@@ -1,12 +1,12 @@
 // Checks the import graph of src/ (run: node scripts/check-imports.mjs): no cycle between folders (each file at
 // the root of src/ counts as a folder of its own), and no stage of the data flow importing a later one — source
-// and store (storage) → format readers (formats) → forward passes (reference, runtime) → backends → the worker's
+// and store (storage) → format readers (formats) → forward passes (reference, runtime, wasm-runtime) → backends → the worker's
 // scheduler → the page-side engine. The contracts every stage shares (model/, generations/, protocol/, …) are no
 // stage: they only have to stay out of cycles. Type-only and dynamic imports count. Prints each offending import and exits 1, or prints the folder graph's order and exits 0.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
-const STAGES = ['storage', 'formats', ['reference', 'runtime'], 'backend', 'worker', 'engine'];
+const STAGES = ['storage', 'formats', ['reference', 'runtime', 'wasm-runtime'], 'backend', 'worker', 'engine'];
 const stageOf = new Map(STAGES.flatMap((stage, rank) => [stage].flat().map((folder) => [folder, rank])));
 
 const root = resolve('src');

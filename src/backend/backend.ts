@@ -1,15 +1,17 @@
 /**
  * The small interface the scheduler drives: a model that owns its weights and any number of recurrent states
  * (addressed by handles), and runs prefill (many tokens of one state) and batched decode (one token for each of
- * several states). The CPU backend wraps the reference forward pass; the WebGPU backend wraps the GPU runtime.
+ * several states). The CPU backend wraps the fast WebAssembly forward pass, the reference backend the oracle; the
+ * WebGPU backend wraps the GPU runtime.
  */
 import type { DeviceLostError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 
-export type BackendKind = 'cpu' | 'webgpu';
+/** `cpu`: the fast CPU backend (WebAssembly SIMD); `reference`: the CPU oracle (exact, slow; tests, debugging). */
+export type BackendKind = 'cpu' | 'webgpu' | 'reference';
 
-/** What the caller asks for: `auto` is WebGPU when available, else the CPU (with a warning). */
+/** What the caller asks for: `auto` is WebGPU when available, else the fast CPU backend (with a warning). */
 export type BackendChoice = 'auto' | BackendKind;
 
 /** Opaque name of one recurrent state held by a backend. */
@@ -30,6 +32,17 @@ export interface BackendDescription {
   adapter?: Record<string, string>;
   /** The device limits granted (WebGPU), by name. */
   limits?: Record<string, number>;
+  /** The fast CPU backend's kernels, threads and the bytes of its weights in each compact format. */
+  cpu?: CpuDescription;
+}
+
+export interface CpuDescription {
+  /** The WebAssembly kernels, or the reference layer (a generation without a fast layer, weights widened to f32). */
+  kernels: 'wasm-simd128' | 'reference';
+  /** Threads the matrix products run on (1 unless the environment allows shared memory and workers). */
+  threads: number;
+  /** Bytes of linear weights kept in each format (f32, f16, q8_0, q4_0). */
+  weightFormats: Partial<Record<'f32' | 'f16' | 'q8_0' | 'q4_0', number>>;
 }
 
 export interface InferenceBackend {

@@ -1,6 +1,7 @@
 /**
- * The CPU backend: the reference forward pass (src/reference/) over plain Float32Array states. It is exact (the
- * oracle itself) and runs anywhere, slowly; a batched decode is one forward pass per state.
+ * The reference backend (`backend: 'reference'`): the reference forward pass (src/reference/) over plain
+ * Float32Array states. It is exact (the oracle itself) and runs anywhere, slowly; a batched decode is one forward
+ * pass per state. The fast CPU backend (wasm-cpu.ts) also runs it for a generation that has no fast layer.
  */
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
 import { checkStateFits } from '../model/checks.js';
@@ -13,17 +14,20 @@ import { slotsInUseError } from '../errors.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 export class CpuBackend implements InferenceBackend {
-  readonly description: BackendDescription = { kind: 'cpu' };
   readonly maxBatch = Number.POSITIVE_INFINITY;
   readonly weightBytes: number;
   private readonly model: ReferenceModel;
   private readonly states = new Map<StateHandle, State>();
   private nextHandle = 1;
 
-  /** @param maxSessions states held at once */
+  /**
+   * @param maxSessions states held at once
+   * @param description what `engine.info` shows: the reference backend, or the CPU backend on the reference layer
+   */
   constructor(
     model: CanonicalModel,
     private readonly maxSessions: number,
+    readonly description: BackendDescription = { kind: 'reference' },
   ) {
     this.model = createReferenceModel(model);
     this.weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);

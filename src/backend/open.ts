@@ -1,7 +1,8 @@
 /**
- * Opens the backend the caller chose over a model stream. `cpu` is the reference forward pass (it gathers every
- * tensor in memory). `webgpu` needs a GPU and fails with WebGPUUnavailableError without one — before reading any
- * tensor, so that `auto` can still fall back to the CPU, saying so through `onWarning`. The WebGPU backend is
+ * Opens the backend the caller chose over a model stream. `cpu` is the fast CPU backend (compact weights in a
+ * WebAssembly memory, wasm-cpu.ts); `reference` is the reference forward pass (it gathers every tensor in memory as
+ * f32). `webgpu` needs a GPU and fails with WebGPUUnavailableError without one — before reading any
+ * tensor, so that `auto` can still fall back to the fast CPU backend, saying so through `onWarning`. The WebGPU backend is
  * imported only once a GPU is known to exist, so that Node (which cannot load WGSL files) never loads it.
  *
  * Progress: the CPU reports reading the file as `parse` (bytes of the file read, of its size); WebGPU reports the
@@ -18,6 +19,7 @@ import type { BackendChoice, BackendSizes, InferenceBackend } from './backend.js
 import { CpuBackend } from './cpu.js';
 import { PhaseProgress } from '../progress.js';
 import { reportingProgress } from './stream-progress.js';
+import { openWasmCpuBackend } from './wasm-cpu.js';
 
 export interface BackendEvents {
   onProgress?: ProgressCallback;
@@ -31,6 +33,7 @@ export async function openBackend(
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
   if (choice === 'cpu') return openCpu(stream, events.onProgress, sizes);
+  if (choice === 'reference') return openReference(stream, events.onProgress, sizes);
   let gpu: GpuContext;
   try {
     gpu = await requestWebGpu();
@@ -49,6 +52,18 @@ export async function openBackend(
 }
 
 async function openCpu(
+  stream: ModelStream,
+  onProgress: ProgressCallback | undefined,
+  sizes: BackendSizes,
+): Promise<InferenceBackend> {
+  const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
+  progress.set(stream.bytesRead);
+  const backend = await openWasmCpuBackend(reportingProgress(stream, progress), sizes.maxSessions);
+  progress.finish();
+  return backend;
+}
+
+async function openReference(
   stream: ModelStream,
   onProgress: ProgressCallback | undefined,
   sizes: BackendSizes,

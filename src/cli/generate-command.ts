@@ -38,7 +38,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     temperature: { default: '1' },
     'top-p': { default: '0.85' },
     seed: {},
-    backend: { default: 'auto', choices: ['auto', 'webgpu', 'cpu'] },
+    backend: { default: 'auto', choices: ['auto', 'webgpu', 'cpu', 'reference'] },
     vocab: {},
   });
   const settings = {

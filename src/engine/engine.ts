@@ -105,7 +105,7 @@ export interface SavedSessionList {
 export const DEFAULT_PREFILL_CHUNK_SIZE = 64;
 export const DEFAULT_MAX_SESSIONS = 16;
 
-const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 const FALLBACKS: readonly DeviceLossFallback[] = ['none', 'cpu'];
 

@@ -8,6 +8,7 @@
  * through writing one.
  */
 import type { CpuLayerFactory } from '../cpu/layer.js';
+import type { FastLayerKind } from '../wasm/layer.js';
 import type { GpuLayerFactory } from '../gpu/step/layer-ops.js';
 import type { Generation, LoraDims, ModelSpec, Tensor } from '../model/spec.js';
 import type { StateShape } from '../model/state.js';
@@ -149,6 +150,11 @@ export interface GenerationModule {
   readonly upload: UploadPolicy;
   readonly state: StatePolicy;
   readonly cpuLayer: CpuLayerFactory;
+  /**
+   * The layer of the fast CPU backend (WebAssembly kernels, src/wasm/): the same math as `cpuLayer` over compact
+   * weights. A generation without one runs `backend: 'cpu'` on the reference layer (saying so in a warning).
+   */
+  readonly fastLayer?: FastLayerKind;
   /**
    * The GPU layer, imported on demand: its kernels are WGSL files, which only a bundler resolves, so that Node (the
    * CPU backend, the CLI) never loads them.

@@ -3,7 +3,7 @@
  * engine info, generation options, streamed tokens and statistics. Everything the core receives or returns is plain
  * structured-cloneable data, so the same core runs in a Web Worker or in the current thread.
  */
-import type { BackendChoice, BackendKind } from '../backend/backend.js';
+import type { BackendChoice, BackendKind, CpuDescription } from '../backend/backend.js';
 import type { RecoveryEvent } from '../backend/recovering.js';
 import type { Generation, SourceType, TokenizerKind } from '../model/spec.js';
 import type { LoadProgress } from '../progress.js';
@@ -105,6 +105,8 @@ export interface EngineInfo {
   adapter?: Record<string, string>;
   /** The GPU limits granted (WebGPU only). */
   limits?: Record<string, number>;
+  /** The fast CPU backend's kernels, thread count and weight formats (backend 'cpu' only). */
+  cpu?: CpuDescription;
   /** Warnings raised while loading (e.g. the CPU fallback). */
   warnings: string[];
 }

@@ -156,6 +156,7 @@ export class EngineCore implements EngineCoreApi {
       backend: description.kind,
       ...(description.adapter && { adapter: description.adapter }),
       ...(description.limits && { limits: description.limits }),
+      ...(description.cpu && { cpu: description.cpu }),
       warnings: [...this.warnings],
     };
   }

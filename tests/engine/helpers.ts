@@ -36,9 +36,9 @@ export function modelBytes(model: CanonicalModel): Uint8Array<ArrayBuffer> {
   return new Uint8Array(writeRwkvCpp({ version: 100, nVocab, nEmbed, nLayer, dataType: 'f32' }, records));
 }
 
-/** An in-thread CPU engine over `model`. */
+/** An in-thread engine over `model` on the reference backend (the oracle itself, so that logits compare exactly). */
 export function cpuEngine(model: CanonicalModel, options: Partial<EngineOptions> = {}): Promise<Engine> {
-  return createEngine({ model: modelBytes(model), backend: 'cpu', worker: false, ...options });
+  return createEngine({ model: modelBytes(model), backend: 'reference', worker: false, ...options });
 }
 
 /** Chat completions over `engine` that count the sessions they open (`sessions`). */

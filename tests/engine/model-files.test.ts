@@ -23,7 +23,7 @@ const config = { hidden_size: 32, num_hidden_layers: 2, vocab_size: 256, head_di
 const configFile = (values: object) => new File([JSON.stringify(values)], 'config.json');
 
 async function logitsOf(modelFiles: ModelFiles) {
-  const engine = await createEngine({ model: modelFiles, backend: 'cpu', worker: false });
+  const engine = await createEngine({ model: modelFiles, backend: 'reference', worker: false });
   const session = await engine.createSession();
   await session.prefill(bytesOf('shards'));
   const result = { logits: await session.logits(), modelId: engine.info.modelId, name: engine.info.name };

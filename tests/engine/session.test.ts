@@ -109,7 +109,7 @@ describe('sessions', () => {
       nFfn: 64,
       weightType: 'f32',
       tokenizer: 'bytes',
-      backend: 'cpu',
+      backend: 'reference',
       warnings: [],
     });
   });

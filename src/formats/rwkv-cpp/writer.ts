@@ -1,24 +1,30 @@
 /**
  * Writer of rwkv.cpp `.bin` files (layout in ./format.ts): used by tests to build synthetic and hostile files and
  * by converters that turn other formats into `.bin`. It writes records as given; `tensorRecord` turns a canonical
- * f32 tensor into an FP32 or FP16 record.
+ * f32 tensor into an FP32, FP16, Q8_0 or Q4_0 record.
  */
 import type { Tensor } from '../../model/spec.js';
 import { encodeF16 } from '../half.js';
+import { quantizeBlocks, type BlockEncodedType } from '../quantize-blocks.js';
 import { tensorByteLength } from '../tensor-data.js';
 import { RWKV_CPP_LIMITS, RWKV_CPP_MAGIC, RWKV_CPP_TYPE_IDS } from './format.js';
 import type { RwkvCppHeader, RwkvCppRecord } from './format.js';
 
 const UTF8 = new TextEncoder();
 
-/** A record holding a canonical tensor's values as FP32 or FP16 (ggml dims are the shape reversed). */
-export function tensorRecord(tensor: Pick<Tensor, 'name' | 'shape' | 'data'>, dataType: 'f32' | 'f16'): RwkvCppRecord {
+/** A record holding a canonical tensor's values as FP32, FP16, Q8_0 or Q4_0 (ggml dims are the shape reversed). */
+export function tensorRecord(
+  tensor: Pick<Tensor, 'name' | 'shape' | 'data'>,
+  dataType: 'f32' | 'f16' | BlockEncodedType,
+): RwkvCppRecord {
   const data =
     dataType === 'f16'
       ? encodeF16(tensor.data)
-      : new Uint8Array(
-          tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength),
-        );
+      : dataType === 'f32'
+        ? new Uint8Array(
+            tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength),
+          )
+        : quantizeBlocks(dataType, tensor.data);
   return { name: tensor.name, dims: [...tensor.shape].reverse(), dataType, data };
 }
 

@@ -13,6 +13,7 @@
  * Channel-mix: out = Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)²   (no receptance).
  */
 import { row, type CpuLayerFactory } from '../../cpu/layer.js';
+import { MIXES, v7LayerWeights } from './layer-weights.js';
 import {
   add,
   groupNorm,
@@ -30,46 +31,14 @@ import {
 const GROUP_NORM_EPS = 64e-5;
 /** e^−½: w = exp(−e^−½·σ(z)) is the official exp(−exp(−softplus(−z) − ½)), since exp(−softplus(−z)) = σ(z). */
 const DECAY_SCALE = Math.exp(-0.5);
-/** The six token-shift mixes stacked in att.x_rwkvag, in this order. */
-const MIXES = ['r', 'w', 'k', 'v', 'a', 'g'] as const;
 
 export const createV7CpuLayer: CpuLayerFactory = (weights, spec, layer) => {
   const c = spec.nEmbed;
   const heads = spec.nHead;
   const headSize = spec.headSize;
-  const decayWidth = weights.loraWidth('decay');
-  const iclrWidth = weights.loraWidth('iclr');
-  const gateWidth = weights.loraWidth('gate');
-  const prefix = `blocks.${layer}.att.`;
-  const mixes = weights.values(`${prefix}x_rwkvag`, MIXES.length * c);
-  const w0 = weights.values(`${prefix}w0`, c);
-  const a0 = weights.values(`${prefix}a0`, c);
-  const kK = weights.values(`${prefix}k_k`, c);
-  const kA = weights.values(`${prefix}k_a`, c);
-  const rK = weights.values(`${prefix}r_k`, c);
-  const w1 = weights.matrix(`${prefix}w1`, decayWidth, c);
-  const w2 = weights.matrix(`${prefix}w2`, c, decayWidth);
-  const a1 = weights.matrix(`${prefix}a1`, iclrWidth, c);
-  const a2 = weights.matrix(`${prefix}a2`, c, iclrWidth);
-  const g1 = weights.matrix(`${prefix}g1`, gateWidth, c);
-  const g2 = weights.matrix(`${prefix}g2`, c, gateWidth);
-  const valueResidual =
-    layer === 0
-      ? undefined
-      : {
-          v0: weights.values(`${prefix}v0`, c),
-          v1: weights.matrix(`${prefix}v1`, weights.loraWidth('valueResidual'), c),
-          v2: weights.matrix(`${prefix}v2`, c, weights.loraWidth('valueResidual')),
-        };
-  const key = weights.matrix(`${prefix}key.weight`, c, c);
-  const value = weights.matrix(`${prefix}value.weight`, c, c);
-  const receptance = weights.matrix(`${prefix}receptance.weight`, c, c);
-  const output = weights.matrix(`${prefix}output.weight`, c, c);
-  const lnXWeight = weights.values(`${prefix}ln_x.weight`, c);
-  const lnXBias = weights.values(`${prefix}ln_x.bias`, c);
-  const ffnMix = weights.values(`blocks.${layer}.ffn.x_k`, c);
-  const ffnKey = weights.matrix(`blocks.${layer}.ffn.key.weight`, spec.nFfn, c);
-  const ffnValue = weights.matrix(`blocks.${layer}.ffn.value.weight`, c, spec.nFfn);
+  const layerWeights = v7LayerWeights(weights, spec, layer);
+  const { mixes, w0, a0, kK, kA, rK, w1, w2, a1, a2, g1, g2, valueResidual } = layerWeights;
+  const { key, value, receptance, output, lnXWeight, lnXBias, ffnMix, ffnKey, ffnValue } = layerWeights;
   return {
     timeMix(x, tokenCount, state, context) {
       const xPrev = tokenShift(x, state.attShift);

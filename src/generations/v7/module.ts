@@ -14,6 +14,7 @@ import type { CheckpointNaming, GenerationModule } from '../generation-module.js
 import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
 import { createV7CpuLayer } from './cpu-layer.js';
+import { createV7FastLayer, v7FastScratchFloats } from './fast-layer.js';
 import { FLA_NAMING } from './hub-names.js';
 import { V7_GGUF } from './gguf.js';
 import { syntheticV7Block } from './synthetic.js';
@@ -65,5 +66,6 @@ export const V7_MODULE: GenerationModule = {
   },
   state: MATRIX_STATE,
   cpuLayer: createV7CpuLayer,
+  fastLayer: { create: createV7FastLayer, scratchFloats: v7FastScratchFloats },
   loadGpuLayer: async () => (await import('./gpu-layer.js')).createV7GpuLayer,
 };

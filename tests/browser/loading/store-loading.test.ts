@@ -37,7 +37,7 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
     const served = await serveModel(uniqueName('offline'), { model: SMALL_MODEL, dataType: 'f32' });
     const id = models.idForUrl(served.url);
     try {
-      const first = await createEngine({ model: served.url, backend: 'cpu' });
+      const first = await createEngine({ model: served.url, backend: 'reference' });
       expect(await engineLogits(first)).toEqual(expected);
       await first.dispose();
       const requests = await served.log();
@@ -50,7 +50,7 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
       const events: EngineEvent[] = [];
       const second = await createEngine({
         model: served.url,
-        backend: 'cpu',
+        backend: 'reference',
         onProgress: (event) => events.push(event),
       });
       expect(await engineLogits(second)).toEqual(expected);
@@ -76,7 +76,7 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
       const downloads: LoadProgress[] = [];
       const engine = await createEngine({
         model: served.url,
-        backend: 'cpu',
+        backend: 'reference',
         onProgress: (event) => void (event.phase === 'download' && downloads.push(event)),
       });
       expect(await engineLogits(engine)).toEqual(expected);
@@ -108,7 +108,7 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
       await rawStore.setChunk(id, 2, damaged.buffer);
       const before = (await served.log()).length;
 
-      const engine = await createEngine({ model: served.url, backend: 'cpu' });
+      const engine = await createEngine({ model: served.url, backend: 'reference' });
       expect(await engineLogits(engine)).toEqual(expected);
       await engine.dispose();
       expect((await served.log()).slice(before)).toMatchObject([
@@ -128,7 +128,11 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
     const id = `file:${file.name}#${file.size}-${file.lastModified}`;
     try {
       const events: EngineEvent[] = [];
-      const engine = await createEngine({ model: file, backend: 'cpu', onProgress: (event) => events.push(event) });
+      const engine = await createEngine({
+        model: file,
+        backend: 'reference',
+        onProgress: (event) => events.push(event),
+      });
       expect(engine.info.name).toBe(file.name);
       expect(await engineLogits(engine)).toEqual(oracleLogits(setup.model));
       await engine.dispose();
@@ -148,7 +152,11 @@ describe('createEngine through the model store (CPU backend, in the worker)', ()
       });
 
       const again: EngineEvent[] = [];
-      const reloaded = await createEngine({ model: file, backend: 'cpu', onProgress: (event) => again.push(event) });
+      const reloaded = await createEngine({
+        model: file,
+        backend: 'reference',
+        onProgress: (event) => again.push(event),
+      });
       expect(await engineLogits(reloaded)).toEqual(oracleLogits(setup.model));
       await reloaded.dispose();
       expect(again.some((event) => event.phase === 'download' || event.phase === 'verify')).toBe(false);

@@ -1,0 +1,309 @@
+/**
+ * The fast CPU backend's kernels (AssemblyScript → WebAssembly with SIMD128), compiled by `npm run build:wasm` into
+ * src/wasm/kernels-wasm.ts. Every function works on raw addresses in the module's (imported) memory; the
+ * caller (src/wasm/) owns the layout. Nothing here allocates.
+ *
+ * Weight formats (the `format` argument), a matrix being [rows, cols] row-major, rows of whole blocks:
+ *   0 f32   4 bytes a value
+ *   1 f16   2 bytes a value (IEEE binary16; finite values only)
+ *   2 q8_0  blocks of 32 values: f16 scale d, 32 int8 q;          value = q·d
+ *   3 q4_0  blocks of 32 values: f16 scale d, 16 bytes of nibbles; value j = (low nibble of byte j − 8)·d,
+ *           value j + 16 = (high nibble of byte j − 8)·d             (ggml's layouts, src/formats/quantized.ts)
+ *
+ * matmul: y[t, r] = Σ_c W[r, c] · x[t, c] for rows r in [rowStart, rowEnd) (a thread's share) and tokens t < T;
+ * x is [T, cols] f32, y is [T, rows] f32. Four tokens share each decoded weight vector, so a batched decode or a
+ * prefill chunk reads the weights once per four tokens. Quantized blocks are summed in f32 and scaled once per
+ * block (no rounding of x, unlike ggml's q8 activations), so results match the dequantized matrix to f32 rounding.
+ */
+
+const F16_TO_F32_SCALE: f32 = reinterpret<f32>(0x77800000); // 2^112
+const BLOCK: i32 = 32;
+const Q8_BLOCK_BYTES: i32 = 34;
+const Q4_BLOCK_BYTES: i32 = 18;
+
+/** One f16 (low 16 bits of h) as f32: magnitude bits moved into place, rescaled by 2^112 (exact for subnormals). */
+function half(h: u32): f32 {
+  const magnitude = reinterpret<f32>((h & 0x7fff) << 13) * F16_TO_F32_SCALE;
+  return reinterpret<f32>(reinterpret<u32>(magnitude) | ((h & 0x8000) << 16));
+}
+
+/** Four consecutive f16 at p as an f32x4 (the same bit trick, lane-wise). */
+function half4(p: usize): v128 {
+  const h = v128.load16x4_u(p);
+  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(F16_TO_F32_SCALE));
+  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+/** An i16x8 as two f32x4 (low four lanes, high four lanes). */
+function int8Low(q: v128): v128 {
+  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q));
+}
+
+function int8High(q: v128): v128 {
+  return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q));
+}
+
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Bytes of one row of `cols` values in `format`. */
+export function rowBytes(format: i32, cols: i32): i32 {
+  if (format == 0) return cols * 4;
+  if (format == 1) return cols * 2;
+  if (format == 2) return (cols / BLOCK) * Q8_BLOCK_BYTES;
+  return (cols / BLOCK) * Q4_BLOCK_BYTES;
+}
+
+/** The value at column c of a row (for the scalar tails and dequantize). */
+function valueAt(format: i32, row: usize, c: i32): f32 {
+  if (format == 0) return load<f32>(row + ((<usize>c) << 2));
+  if (format == 1) return half(load<u16>(row + ((<usize>c) << 1)));
+  const block = row + <usize>((c / BLOCK) * (format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES));
+  const d = half(load<u16>(block));
+  const j = c % BLOCK;
+  if (format == 2) return <f32>load<i8>(block + 2 + j) * d;
+  const packed = <i32>load<u8>(block + 2 + (j & 15));
+  const q = j < 16 ? packed & 15 : packed >> 4;
+  return <f32>(q - 8) * d;
+}
+
+/** Writes the n values of one row (from its start) as f32 to out. */
+export function dequantizeRow(format: i32, row: usize, n: i32, out: usize): void {
+  for (let c = 0; c < n; c++) store<f32>(out + ((<usize>c) << 2), valueAt(format, row, c));
+}
+
+/** Σ_c W[row, c]·x[c] for columns [from, cols), scalar (tails of rows whose width is not a multiple of 4). */
+function dotTail(format: i32, row: usize, x: usize, from: i32, cols: i32): f32 {
+  let sum: f32 = 0;
+  for (let c = from; c < cols; c++) sum += valueAt(format, row, c) * load<f32>(x + ((<usize>c) << 2));
+  return sum;
+}
+
+// The dense formats: one weight vector (4 values) at a time, four tokens each.
+
+function denseFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32, y: usize, yStride: usize): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  const whole = cols & ~3;
+  for (let c = 0; c < whole; c += 4) {
+    const w = format == 0 ? v128.load(row + ((<usize>c) << 2)) : half4(row + ((<usize>c) << 1));
+    const xc = x + ((<usize>c) << 2);
+    a0 = f32x4.add(a0, f32x4.mul(w, v128.load(xc)));
+    a1 = f32x4.add(a1, f32x4.mul(w, v128.load(xc + xStride)));
+    a2 = f32x4.add(a2, f32x4.mul(w, v128.load(xc + 2 * xStride)));
+    a3 = f32x4.add(a3, f32x4.mul(w, v128.load(xc + 3 * xStride)));
+  }
+  store<f32>(y, hsum(a0) + dotTail(format, row, x, whole, cols));
+  store<f32>(y + yStride, hsum(a1) + dotTail(format, row, x + xStride, whole, cols));
+  store<f32>(y + 2 * yStride, hsum(a2) + dotTail(format, row, x + 2 * xStride, whole, cols));
+  store<f32>(y + 3 * yStride, hsum(a3) + dotTail(format, row, x + 3 * xStride, whole, cols));
+}
+
+function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  const pairs = cols & ~7;
+  for (let c = 0; c < pairs; c += 8) {
+    const xc = x + ((<usize>c) << 2);
+    if (format == 0) {
+      const wc = row + ((<usize>c) << 2);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(wc), v128.load(xc)));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(wc, 16), v128.load(xc, 16)));
+    } else {
+      const wc = row + ((<usize>c) << 1);
+      a0 = f32x4.add(a0, f32x4.mul(half4(wc), v128.load(xc)));
+      a1 = f32x4.add(a1, f32x4.mul(half4(wc + 8), v128.load(xc, 16)));
+    }
+  }
+  return hsum(f32x4.add(a0, a1)) + dotTail(format, row, x, pairs, cols);
+}
+
+// The block formats: a block's 32 values as eight f32x4 vectors, summed against x, scaled by d once.
+
+/** Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31). */
+function dot32(q0: v128, q1: v128, q2: v128, q3: v128, x: usize): v128 {
+  let s = f32x4.mul(int8Low(q0), v128.load(x));
+  s = f32x4.add(s, f32x4.mul(int8High(q0), v128.load(x, 16)));
+  s = f32x4.add(s, f32x4.mul(int8Low(q1), v128.load(x, 32)));
+  s = f32x4.add(s, f32x4.mul(int8High(q1), v128.load(x, 48)));
+  s = f32x4.add(s, f32x4.mul(int8Low(q2), v128.load(x, 64)));
+  s = f32x4.add(s, f32x4.mul(int8High(q2), v128.load(x, 80)));
+  s = f32x4.add(s, f32x4.mul(int8Low(q3), v128.load(x, 96)));
+  return f32x4.add(s, f32x4.mul(int8High(q3), v128.load(x, 112)));
+}
+
+/** Σ over one block of q·x (unscaled), q8_0: 32 int8 at q. */
+function q8Block(q: usize, x: usize): v128 {
+  return dot32(v128.load8x8_s(q), v128.load8x8_s(q, 8), v128.load8x8_s(q, 16), v128.load8x8_s(q, 24), x);
+}
+
+/** Σ over one block of (q − 8)·x (unscaled), q4_0: 16 bytes of nibbles at q (low nibbles first, then high). */
+function q4Block(q: usize, x: usize): v128 {
+  const packed = v128.load(q);
+  const low = i8x16.sub(v128.and(packed, i8x16.splat(15)), i8x16.splat(8));
+  const high = i8x16.sub(i8x16.shr_u(packed, 4), i8x16.splat(8));
+  return dot32(
+    i16x8.extend_low_i8x16_s(low),
+    i16x8.extend_high_i8x16_s(low),
+    i16x8.extend_low_i8x16_s(high),
+    i16x8.extend_high_i8x16_s(high),
+    x,
+  );
+}
+
+function blockSum(format: i32, q: usize, x: usize): v128 {
+  return format == 2 ? q8Block(q, x) : q4Block(q, x);
+}
+
+function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32, y: usize, yStride: usize): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blocks = cols / BLOCK;
+  for (let b = 0; b < blocks; b++) {
+    const block = row + <usize>b * blockBytes;
+    const d = f32x4.splat(half(load<u16>(block)));
+    const xb = x + ((<usize>b) << 7);
+    a0 = f32x4.add(a0, f32x4.mul(blockSum(format, block + 2, xb), d));
+    a1 = f32x4.add(a1, f32x4.mul(blockSum(format, block + 2, xb + xStride), d));
+    a2 = f32x4.add(a2, f32x4.mul(blockSum(format, block + 2, xb + 2 * xStride), d));
+    a3 = f32x4.add(a3, f32x4.mul(blockSum(format, block + 2, xb + 3 * xStride), d));
+  }
+  store<f32>(y, hsum(a0));
+  store<f32>(y + yStride, hsum(a1));
+  store<f32>(y + 2 * yStride, hsum(a2));
+  store<f32>(y + 3 * yStride, hsum(a3));
+}
+
+function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
+  let a = f32x4.splat(0);
+  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blocks = cols / BLOCK;
+  for (let b = 0; b < blocks; b++) {
+    const block = row + <usize>b * blockBytes;
+    const d = f32x4.splat(half(load<u16>(block)));
+    a = f32x4.add(a, f32x4.mul(blockSum(format, block + 2, x + ((<usize>b) << 7)), d));
+  }
+  return hsum(a);
+}
+
+export function matmul(
+  format: i32,
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+): void {
+  const stride = <usize>rowBytes(format, cols);
+  const xStride = (<usize>cols) << 2;
+  const yStride = (<usize>rows) << 2;
+  const blocked = format >= 2;
+  for (let r = rowStart; r < rowEnd; r++) {
+    const row = w + <usize>r * stride;
+    const yr = y + ((<usize>r) << 2);
+    let t = 0;
+    for (; t + 4 <= tokens; t += 4) {
+      const xt = x + <usize>t * xStride;
+      const yt = yr + <usize>t * yStride;
+      if (blocked) blockFour(format, row, xt, xStride, cols, yt, yStride);
+      else denseFour(format, row, xt, xStride, cols, yt, yStride);
+    }
+    for (; t < tokens; t++) {
+      const xt = x + <usize>t * xStride;
+      store<f32>(yr + <usize>t * yStride, blocked ? blockOne(format, row, xt, cols) : denseOne(format, row, xt, cols));
+    }
+  }
+}
+
+/**
+ * LayerNorm / GroupNorm of `count` groups of `size` values (a row of width `width` holds width / size groups):
+ * y = (x − mean) / sqrt(var + eps) · weight[channel] + bias[channel], the sums in f64. x and y may be the same.
+ */
+export function normalize(
+  x: usize,
+  y: usize,
+  count: i32,
+  size: i32,
+  width: i32,
+  weight: usize,
+  bias: usize,
+  eps: f64,
+): void {
+  for (let g = 0; g < count; g++) {
+    const start = <usize>g * size;
+    let sum: f64 = 0;
+    for (let i = 0; i < size; i++) sum += <f64>load<f32>(x + ((start + i) << 2));
+    const mean = sum / size;
+    let squares: f64 = 0;
+    for (let i = 0; i < size; i++) {
+      const d = <f64>load<f32>(x + ((start + i) << 2)) - mean;
+      squares += d * d;
+    }
+    const scale = 1 / Math.sqrt(squares / size + eps);
+    const channel = <usize>((g * size) % width);
+    for (let i = 0; i < size; i++) {
+      const at = (start + i) << 2;
+      const c = (channel + i) << 2;
+      const value = (<f64>load<f32>(x + at) - mean) * scale * <f64>load<f32>(weight + c) + <f64>load<f32>(bias + c);
+      store<f32>(y + at, <f32>value);
+    }
+  }
+}
+
+/**
+ * The v7 WKV recurrence (generalised delta rule) over T tokens of width C = heads · n, one head of state being
+ * S [n, n] (row i: value channel, column j: key channel):
+ *   sa_i = Σ_j a_j S_ij;  S_ij ← S_ij·w_j + v_i·k_j + sa_i·b_j;  y_i = Σ_j S_ij·r_j
+ * r, w, k, v, a, b, y are [T, C]; state is [heads, n, n]. n must be a multiple of 4.
+ */
+export function wkv7(
+  tokens: i32,
+  c: i32,
+  n: i32,
+  r: usize,
+  w: usize,
+  k: usize,
+  v: usize,
+  a: usize,
+  b: usize,
+  state: usize,
+  y: usize,
+): void {
+  const heads = c / n;
+  for (let t = 0; t < tokens; t++) {
+    const offset = (<usize>(t * c)) << 2;
+    for (let h = 0; h < heads; h++) {
+      const base = offset + ((<usize>(h * n)) << 2);
+      const s = state + ((<usize>(h * n * n)) << 2);
+      for (let i = 0; i < n; i++) {
+        const row = s + ((<usize>(i * n)) << 2);
+        let sa = f32x4.splat(0);
+        for (let j = 0; j < n; j += 4) {
+          sa = f32x4.add(sa, f32x4.mul(v128.load(a + base + (j << 2)), v128.load(row + (j << 2))));
+        }
+        const saI = f32x4.splat(hsum(sa));
+        const vI = f32x4.splat(load<f32>(v + base + (i << 2)));
+        let sum = f32x4.splat(0);
+        for (let j = 0; j < n; j += 4) {
+          const at = base + (j << 2);
+          const p = row + (j << 2);
+          let next = f32x4.mul(v128.load(p), v128.load(w + at));
+          next = f32x4.add(next, f32x4.mul(vI, v128.load(k + at)));
+          next = f32x4.add(next, f32x4.mul(saI, v128.load(b + at)));
+          v128.store(p, next);
+          sum = f32x4.add(sum, f32x4.mul(next, v128.load(r + at)));
+        }
+        store<f32>(y + base + (i << 2), hsum(sum));
+      }
+    }
+  }
+}

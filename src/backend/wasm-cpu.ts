@@ -1,0 +1,127 @@
+/**
+ * The CPU backend (`backend: 'cpu'`): the fast forward pass (src/wasm-runtime/) over compact weights and states in
+ * one WebAssembly memory, its matrix products in SIMD128 kernels. A batched decode is one forward pass over all its
+ * states (each weight row read once per four sessions). A generation without a fast layer runs on the reference
+ * layer over the same weights widened to f32.
+ */
+import { slotsInUseError } from '../errors.js';
+import type { ModelStream } from '../formats/tensor-stream.js';
+import { createState, stateSize } from '../generations/state.js';
+import { generationModule } from '../generations/registry.js';
+import { checkStateFits } from '../model/checks.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { State } from '../model/state.js';
+import { WasmHeap } from '../wasm/heap.js';
+import { instantiateKernels } from '../wasm/kernels.js';
+import { FastOps, SingleThread } from '../wasm/ops.js';
+import { FastModel } from '../wasm-runtime/model.js';
+import { readFastWeights, widenedModel } from '../wasm-runtime/read-weights.js';
+import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
+import { CpuBackend } from './cpu.js';
+
+/**
+ * Reads `stream` into a new WebAssembly memory and opens the backend on it: the fast one, or for a generation
+ * without a fast layer the reference layer over the weights widened to f32 (`engine.info.cpu.kernels` says which).
+ */
+export async function openWasmCpuBackend(stream: ModelStream, maxSessions: number): Promise<InferenceBackend> {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const heap = new WasmHeap(memory);
+  const kernels = await instantiateKernels(memory);
+  const weights = await readFastWeights(stream, heap);
+  const kind = generationModule(weights.spec.generation).fastLayer;
+  if (kind === undefined) {
+    const widened = widenedModel(weights, heap, kernels);
+    const weightBytes = [...widened.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
+    const cpu = { kernels: 'reference', threads: 1, weightFormats: { f32: weightBytes } } as const;
+    return new CpuBackend(widened, maxSessions, { kind: 'cpu', cpu });
+  }
+  const ops = new FastOps(heap, kernels, new SingleThread(kernels));
+  const model = new FastModel(weights, kind, ops);
+  const description: BackendDescription = {
+    kind: 'cpu',
+    cpu: { kernels: 'wasm-simd128', threads: ops.runner.threads, weightFormats: weights.formats() },
+  };
+  return new WasmCpuBackend(model, heap, description, weights.matrixBytes, maxSessions);
+}
+
+export class WasmCpuBackend implements InferenceBackend {
+  readonly maxBatch = Number.POSITIVE_INFINITY;
+  private readonly states = new Map<StateHandle, number>();
+  private nextHandle = 1;
+
+  constructor(
+    private readonly model: FastModel,
+    private readonly heap: WasmHeap,
+    readonly description: BackendDescription,
+    readonly weightBytes: number,
+    private readonly maxSessions: number,
+  ) {}
+
+  get spec(): ModelSpec {
+    return this.model.spec;
+  }
+
+  async allocateState(): Promise<StateHandle> {
+    if (this.states.size >= this.maxSessions) throw slotsInUseError(this.maxSessions);
+    const ptr = this.heap.allocate(this.model.stateFloats * 4);
+    this.view(ptr).set(createState(this.spec).data);
+    const handle = this.nextHandle++;
+    this.states.set(handle, ptr);
+    return handle;
+  }
+
+  freeState(handle: StateHandle): void {
+    this.heap.release(this.state(handle), this.model.stateFloats * 4);
+    this.states.delete(handle);
+  }
+
+  async copyState(source: StateHandle, target: StateHandle): Promise<void> {
+    this.view(this.state(target)).set(this.view(this.state(source)));
+  }
+
+  async readState(handle: StateHandle): Promise<State> {
+    const state = createState(this.spec);
+    state.data.set(this.view(this.state(handle)));
+    return state;
+  }
+
+  async writeState(handle: StateHandle, state: State): Promise<void> {
+    checkStateFits(state, stateSize(this.spec));
+    this.view(this.state(handle)).set(state.data);
+  }
+
+  async prefill(
+    handle: StateHandle,
+    tokens: Uint32Array,
+    options: { allLogits?: boolean } = {},
+  ): Promise<Float32Array> {
+    return this.model.forward(tokens, [this.state(handle)], options.allLogits);
+  }
+
+  async decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]> {
+    if (handles.length !== tokens.length) {
+      throw new RangeError(`decode got ${handles.length} states but ${tokens.length} tokens.`);
+    }
+    if (new Set(handles).size !== handles.length) throw new RangeError('decode got the same state twice.');
+    const logits = this.model.forward(
+      tokens,
+      handles.map((handle) => this.state(handle)),
+    );
+    const nVocab = this.spec.nVocab;
+    return handles.map((_, i) => logits.slice(i * nVocab, (i + 1) * nVocab));
+  }
+
+  dispose(): void {
+    this.states.clear();
+  }
+
+  private view(ptr: number): Float32Array {
+    return this.heap.floats(ptr, this.model.stateFloats);
+  }
+
+  private state(handle: StateHandle): number {
+    const ptr = this.states.get(handle);
+    if (ptr === undefined) throw new RangeError(`No state with handle ${handle} (freed or never allocated).`);
+    return ptr;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The kernels module (assembly/kernels.ts, compiled into kernels-wasm.ts): compiled once per thread, instantiated over
+ * a memory the caller gives (its weights, states and scratch live there; see heap.ts). The exports take addresses
+ * in that memory; the weight formats are those of `FORMAT_CODES`.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+/** The compact weight formats the kernels read, and their codes (assembly/kernels.ts). */
+export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3 } as const;
+
+export type CompactFormat = keyof typeof FORMAT_CODES;
+
+export interface KernelExports {
+  rowBytes(format: number, cols: number): number;
+  dequantizeRow(format: number, row: number, count: number, out: number): void;
+  matmul(
+    format: number,
+    weights: number,
+    x: number,
+    y: number,
+    rows: number,
+    cols: number,
+    tokens: number,
+    rowStart: number,
+    rowEnd: number,
+  ): void;
+  normalize(
+    x: number,
+    y: number,
+    count: number,
+    size: number,
+    width: number,
+    weight: number,
+    bias: number,
+    eps: number,
+  ): void;
+  wkv7(
+    tokens: number,
+    width: number,
+    headSize: number,
+    r: number,
+    w: number,
+    k: number,
+    v: number,
+    a: number,
+    b: number,
+    state: number,
+    y: number,
+  ): void;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled module (compiled at the first call). */
+export function kernelsModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(base64Bytes(KERNELS_WASM_BASE64));
+  return compiled;
+}
+
+/** An instance of the kernels over `memory`. */
+export async function instantiateKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(await kernelsModule(), { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,84 @@
+/**
+ * The fast CPU backend (backend 'cpu': WebAssembly SIMD kernels, compact weights) against the reference backend
+ * (the oracle) over the same file, for each matrix type the kernels read: the logits of every prefill position,
+ * batched decodes (five sessions: a group of four and one alone), state reads/writes/copies, and a generation
+ * without a fast layer (which runs the reference layer).
+ */
+import { describe, expect, it } from 'vitest';
+import { backendOver, blockModelBytes, maxDifference, tokenSequence, type MatrixType } from './helpers.js';
+
+/** The oracle sums in f64, the kernels in f32 lanes: logits agree to this, at every position. */
+const TOLERANCE = 1e-4;
+
+describe.each<MatrixType>(['f32', 'f16', 'q8_0', 'q4_0'])('fast CPU backend, %s matrices', (type) => {
+  const bytes = blockModelBytes(type);
+
+  it('matches the oracle at every prefill position, in chunks', async () => {
+    const [fast, reference] = await Promise.all([backendOver(bytes, 'cpu'), backendOver(bytes, 'reference')]);
+    expect(fast.description.kind).toBe('cpu');
+    expect(fast.description.cpu?.weightFormats[type]).toBeGreaterThan(0);
+    expect(reference.description.kind).toBe('reference');
+    const [a, b] = [await fast.allocateState(), await reference.allocateState()];
+    const tokens = tokenSequence(21);
+    for (const [start, end] of [
+      [0, 9],
+      [9, 10],
+      [10, 21],
+    ]) {
+      const chunk = tokens.subarray(start, end);
+      const expected = await reference.prefill(b, chunk, { allLogits: true });
+      const got = await fast.prefill(a, chunk, { allLogits: true });
+      expect(got.length).toBe(chunk.length * 256);
+      expect(maxDifference(got, expected)).toBeLessThan(TOLERANCE);
+    }
+    expect(maxDifference((await fast.readState(a)).data, (await reference.readState(b)).data)).toBeLessThan(TOLERANCE);
+  });
+
+  it('decodes five sessions in one batch as the oracle decodes each alone', async () => {
+    const [fast, reference] = await Promise.all([backendOver(bytes, 'cpu'), backendOver(bytes, 'reference')]);
+    const fastStates = await Promise.all(Array.from({ length: 5 }, () => fast.allocateState()));
+    const referenceStates = await Promise.all(Array.from({ length: 5 }, () => reference.allocateState()));
+    for (let i = 0; i < 5; i++) {
+      const prompt = tokenSequence(3 + i, i + 1);
+      await fast.prefill(fastStates[i], prompt);
+      await reference.prefill(referenceStates[i], prompt);
+    }
+    for (let step = 0; step < 3; step++) {
+      const next = tokenSequence(5, step + 7);
+      const got = await fast.decode(fastStates, next);
+      for (let i = 0; i < 5; i++) {
+        const [expected] = await reference.decode([referenceStates[i]], next.subarray(i, i + 1));
+        expect(maxDifference(got[i], expected)).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+});
+
+describe('fast CPU backend states', () => {
+  it('reads, writes and copies states exactly, and refuses a state twice in one decode', async () => {
+    const fast = await backendOver(blockModelBytes('f16'), 'cpu');
+    const [a, b] = [await fast.allocateState(), await fast.allocateState()];
+    await fast.prefill(a, tokenSequence(5));
+    const saved = await fast.readState(a);
+    const first = await fast.decode([a], Uint32Array.of(9));
+    await fast.writeState(a, saved);
+    expect(await fast.decode([a], Uint32Array.of(9))).toEqual(first);
+    await fast.writeState(a, saved);
+    await fast.copyState(a, b);
+    expect((await fast.readState(b)).data).toEqual(saved.data);
+    await expect(fast.decode([a, a], Uint32Array.of(1, 2))).rejects.toThrow(/same state twice/);
+    fast.freeState(b);
+    await expect(fast.readState(b)).rejects.toThrow(/No state with handle/);
+  });
+});
+
+describe('fast CPU backend, a generation without a fast layer', () => {
+  it('runs RWKV 5.2 on the reference layer over the widened weights, saying so in its description', async () => {
+    const bytes = blockModelBytes('q8_0', '5.2');
+    const [cpu, reference] = await Promise.all([backendOver(bytes, 'cpu'), backendOver(bytes, 'reference')]);
+    expect(cpu.description).toMatchObject({ kind: 'cpu', cpu: { kernels: 'reference', threads: 1 } });
+    const [a, b] = [await cpu.allocateState(), await reference.allocateState()];
+    const tokens = tokenSequence(6);
+    expect(maxDifference(await cpu.prefill(a, tokens), await reference.prefill(b, tokens))).toBe(0);
+  });
+});
