@@ -7,7 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { quantizedAsLoaded } from '../quantize/oracle-weights.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import { createReferenceModel } from '../reference/model.js';
-import { perplexity, type Perplexity } from '../reference/perplexity.js';
+import type { NllResult } from '../reference/nll-accumulator.js';
+import { perplexity } from '../reference/perplexity.js';
 import { assertTokenizerFits } from '../tokenizer/index.js';
 import { parseFlags, positiveInteger, UsageError } from './args.js';
 import { assertReadable, loadModelFile } from './model-file.js';
@@ -15,7 +16,7 @@ import { resolveTokenizer, TOKENIZER_CHOICES } from './tokenizer-option.js';
 
 const QUANTIZATIONS: readonly WeightQuantization[] = ['none', 'q8', 'q4'];
 
-interface PerplexityLine extends Perplexity {
+interface PerplexityLine extends NllResult {
   quantize: WeightQuantization;
   /** Relative change of the perplexity against quantize 'none' (when measured), in percent. */
   changePercent: number | undefined;
@@ -58,7 +59,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
     ...line,
     changePercent: base === undefined ? undefined : 100 * (line.perplexity / base.perplexity - 1),
   }));
-  process.stdout.write(`${ids.length} tokens, ${lines[0]?.scored ?? 0} scored\n`);
+  process.stdout.write(`${ids.length} tokens, ${ids.length - 1} scored\n`);
   for (const line of lines) {
     const change =
       line.changePercent === undefined

@@ -30,7 +30,7 @@ test('perplexity is exp of the mean NLL of each next token, whatever the chunk s
   const byHand = Math.exp(total / (tokens.length - 1));
   for (const chunk of [1, 5, 128]) {
     const measured = perplexity(reference, tokens, chunk);
-    expect(measured.scored).toBe(tokens.length - 1);
+    expect(measured.tokens).toBe(tokens.length);
     expect(measured.perplexity).toBeCloseTo(byHand, 4);
   }
 });

@@ -2,8 +2,16 @@
  * Negative log-likelihood of a token sequence from the logits of every position, accumulated chunk by chunk so
  * that the whole [T × nVocab] matrix never has to exist at once:
  *   nll = (1 / (T − 1)) · Σ_{t=0}^{T−2} (logsumexp(logits_t) − logits_t[token_{t+1}]),   perplexity = exp(nll).
+ * Used by engine.evaluate (the worker, any backend) and by perplexity.ts (the CPU reference).
  */
-import type { EvaluateResult } from '../protocol/types.js';
+
+export interface NllResult {
+  /** Tokens of the sequence (T); T − 1 of them are scored. */
+  tokens: number;
+  /** Mean negative log-likelihood per scored token, in nats. */
+  nll: number;
+  perplexity: number;
+}
 
 export class NllAccumulator {
   private sum = 0;
@@ -26,7 +34,7 @@ export class NllAccumulator {
     }
   }
 
-  result(): EvaluateResult {
+  result(): NllResult {
     const nll = this.sum / (this.tokens.length - 1);
     return { tokens: this.tokens.length, nll, perplexity: Math.exp(nll) };
   }
