@@ -14,7 +14,7 @@
  * order), `<archive>/version` ("3\n") and `<archive>/.data/serialization_id`; every entry's data is aligned to 64
  * bytes with an "FB" padding extra field.
  */
-import { deflateRawSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { expect } from 'vitest';
 import type { CanonicalModel, Generation } from '../../src/model/spec.js';
 
@@ -318,7 +318,7 @@ export function writeZip(files: readonly ZipFile[], options: { zip64?: boolean }
   for (const file of files) {
     const name = UTF8.encode(file.name);
     const method = file.compress ? 8 : 0;
-    const stored = file.compress ? new Uint8Array(deflateRawSync(file.data)) : file.data;
+    const stored = file.compress ? new Uint8Array(zlib.deflateRawSync(file.data)) : file.data;
     const crc = crc32(file.data);
     const offset = out.length;
     const zip64Extra = zip64 ? 20 : 0;
