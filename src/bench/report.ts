@@ -3,8 +3,10 @@
  *
  * decodeGBps = bytes read per decoded token × decode tokens/s, where the bytes read are every weight except the
  * embedding (one row of it) plus the recurrent state read and written; rooflineRatio = decodeGBps / probe readGBps.
+ * `counts` are exact on any adapter (src/bench/step-counts.ts).
  */
 import type { GrammarBenchResult } from './grammar-bench.js';
+import type { StepCounts } from './step-counts.js';
 
 export type BenchModelName = 'v7-0.1b' | 'v7-0.4b' | 'v7-1.5b';
 
@@ -55,6 +57,8 @@ export interface BenchResult {
   prefillTokensPerSec: number;
   /** Aggregate decode tokens/s of `batch` sessions stepping together (named for the default batch of 8). */
   batch8TokensPerSec: number;
+  /** What decides GPU speed, counted from the encoded steps (step-counts.ts): decode of 1 and `batch`, a 512-token prefill. */
+  counts: StepCounts;
 }
 
 export interface BenchSkip {

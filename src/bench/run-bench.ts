@@ -14,6 +14,7 @@ import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import { probeReadBandwidth } from './bandwidth-probe.js';
+import { countSteps } from './step-counts.js';
 import { BENCH_MODELS, BENCH_VOCAB } from './report.js';
 import type { BenchModelShape, BenchOptions, BenchReport, BenchResult } from './report.js';
 
@@ -70,7 +71,7 @@ async function measure(
   model: GpuModel,
   options: Required<Omit<BenchOptions, 'models'>>,
   log: (line: string) => void,
-): Promise<Omit<BenchResult, 'model' | 'rooflineRatio'>> {
+): Promise<Omit<BenchResult, 'model' | 'rooflineRatio' | 'counts'>> {
   const solo = model.allocateSlot();
   const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
   for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
@@ -110,6 +111,9 @@ async function measure(
     batch8TokensPerSec: (batchSteps * options.batch) / batchSeconds,
   };
 }
+
+/** The prompt length the counts describe, whatever prompt is timed. */
+const COUNTED_PROMPT_TOKENS = 512;
 
 /** Measurement sizes: the on a real GPU; on a software adapter, small enough to finish in minutes. */
 const HARDWARE_DEFAULTS = { decodeTokens: 32, warmupTokens: 4, prefillTokens: 512, batch: 8, seed: 1 };
@@ -155,6 +159,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
           model: shape.name,
           ...measured,
           rooflineRatio: measured.decodeGBps / probe.readGBps,
+          counts: countSteps(model, sizes.batch, COUNTED_PROMPT_TOKENS),
         });
       } finally {
         model.dispose();

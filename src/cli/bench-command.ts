@@ -48,9 +48,44 @@ export function formatBenchTable(report: BenchReport): string {
       ].join(' '),
     );
   }
+  if (report.results.length > 0) lines.push('', ...formatCountLines(report));
   for (const skip of report.skipped) lines.push(`${skip.model}: skipped — ${skip.reason}`);
   if (report.grammar !== undefined) lines.push('', ...formatGrammarLines(report.grammar));
   return `${lines.join('\n')}\n`;
+}
+
+const MIB = 2 ** 20;
+
+/** The counts table: per model and regime (decode of 1, of the batch, a 512-token prefill), per token. */
+function formatCountLines(report: BenchReport): string[] {
+  const lines = [
+    'counts per token (exact on any adapter)          dispatches  workgroups min/median  read MiB  minimum MiB  readback KiB',
+  ];
+  for (const r of report.results) {
+    const { counts } = r;
+    const regimes = [
+      ['decode, 1 session', counts.decode1],
+      [`decode, ${counts.decodeBatch.tokens} sessions`, counts.decodeBatch],
+      [`prefill, ${counts.prefill.tokens} tokens`, counts.prefill],
+    ] as const;
+    for (const [name, regime] of regimes) {
+      lines.push(
+        [
+          `${r.model} ${name}`.padEnd(48),
+          regime.dispatchesPerToken.toFixed(regime.dispatchesPerToken < 10 ? 2 : 0).padStart(10),
+          `${regime.workgroupsMin}/${regime.workgroupsMedian}`.padStart(22),
+          ((regime.weightBytesReadPerToken + regime.stateBytesReadPerToken) / MIB).toFixed(2).padStart(9),
+          (regime.minimumBytesPerToken / MIB).toFixed(2).padStart(12),
+          (regime.readbackBytesPerToken / 1024).toFixed(2).padStart(13),
+        ].join(' '),
+      );
+    }
+    lines.push(
+      `${r.model}: ${counts.decodeDispatchesPerLayer} dispatches per layer (decode); ` +
+        `WKV serial chain ${counts.wkvSerialStepsPer128} steps per 128-token chunk`,
+    );
+  }
+  return lines;
 }
 
 function formatGrammarLines(grammar: GrammarBenchResult): string[] {

@@ -14,6 +14,13 @@ export type Binding = GPUBuffer | GPUBufferBinding;
 export interface KernelDispatch {
   kernel: KernelSpec;
   workgroups: readonly [number, number, number];
+  /**
+   * Bytes the dispatch reads from binding i where it reads only part of the binding (a gather of table rows, the
+   * state of its sessions in the state slots); every other binding is read whole. What the bench counts.
+   */
+  partialReads?: Readonly<Record<number, number>>;
+  /** The longest chain of dependent steps one invocation runs (a WKV scan: one per token); 1 when absent. */
+  serialSteps?: number;
 }
 
 function bindingResource(binding: Binding): GPUBufferBinding {

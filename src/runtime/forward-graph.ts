@@ -15,8 +15,10 @@ import { normOp, type GpuLayerFactory, type LayerContext } from '../gpu/step/lay
 import type { StepOp } from '../gpu/step/step-builder.js';
 
 export interface ForwardGraph {
-  /** From the step's token ids to the residual stream x after the last layer. */
+  /** From the step's token ids to the residual stream x after the last layer: the embedding, ln0, every layer. */
   body: StepOp[];
+  /** Each layer's ops (the end of `body`). */
+  layers: StepOp[][];
   /** ln_out and the head over x's rows. */
   headFromResidual: StepOp[];
   /** ln_out and the head over `lastRows`. */
@@ -68,14 +70,15 @@ export function buildForwardGraph(
 ): ForwardGraph {
   const { spec, scratch, x } = context;
   const embedded = scratch.get('embedded', spec.nEmbed);
-  const body = [...embed(context, tokens, embedded), normOp(context, 'blocks.0.ln0', embedded, x)];
-  for (let i = 0; i < spec.nLayer; i++) {
+  const layers = Array.from({ length: spec.nLayer }, (_, i) => {
     const layer = gpuLayer(context, i);
-    body.push(...layer.timeMix(`blocks.${i}.ln1`), ...layer.channelMix(`blocks.${i}.ln2`));
-  }
+    return [...layer.timeMix(`blocks.${i}.ln1`), ...layer.channelMix(`blocks.${i}.ln2`)];
+  });
+  const body = [...embed(context, tokens, embedded), normOp(context, 'blocks.0.ln0', embedded, x), ...layers.flat()];
   const lastRows = scratch.get('last rows', spec.nEmbed);
   return {
     body,
+    layers,
     headFromResidual: head(context, x, logits),
     headFromLastRows: head(context, lastRows, logits),
     x,

@@ -22,7 +22,7 @@ import { checkTokenIds } from '../model/checks.js';
 import type { State } from '../model/state.js';
 import { buildForwardGraph } from './forward-graph.js';
 import { planStepBuffers, type StepBuffers } from './step-buffers.js';
-import { createStep, type Step } from './step-runner.js';
+import { createStep, describeStep, type LogitRows, type Step, type StepDescription } from './step-runner.js';
 import { createWeightUploader, type WeightUploadOptions } from './weights.js';
 
 export type { StateSlot } from '../gpu/step/state-slots.js';
@@ -61,8 +61,20 @@ export interface GpuModel {
   decode(slots: readonly StateSlot[], tokens: readonly number[]): Promise<Float32Array>;
   /** Feeds a prompt to one slot in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
   prefill(slot: StateSlot, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
+  /**
+   * The dispatches of a step of `sessions` sessions × `tokensPerSession` tokens returning `output` logits, as it
+   * would encode them (for the bench's counts; nothing runs), with the weights' and the state slots' buffers named.
+   */
+  describeStep(sessions: number, tokensPerSession: number, output: LogitRows): ModelStepDescription;
   /** Frees every GPU buffer of the model; the model is unusable afterwards. */
   dispose(): void;
+}
+
+export interface ModelStepDescription extends StepDescription {
+  /** Whether a bound buffer holds weights. */
+  isWeight(buffer: GPUBuffer): boolean;
+  /** The state slots' buffer. */
+  stateBuffer: GPUBuffer;
 }
 
 /** Uploads `model`'s tensors (f32, or f16 with `weightType: 'f16'`) and builds its GPU forward pass. */
@@ -158,6 +170,7 @@ export async function createGpuModelFromWeights(
         maxChunk,
         logitRows: buffers.logitRows,
         step: createStep(device, spec, graph, buffers),
+        describe: (sessions, tokens, output) => describeStep(spec, graph, sessions, tokens, output),
         dispose: () => {
           owned.destroy();
           weights.destroy();
@@ -179,6 +192,7 @@ interface ModelParts {
   /** Rows the logits buffer holds. */
   logitRows: number;
   step: Step;
+  describe(sessions: number, tokens: number, output: LogitRows): StepDescription;
   dispose(): void;
 }
 
@@ -249,6 +263,13 @@ function createModelObject(parts: ModelParts): GpuModel {
         }
         return all ?? logitsOf(last);
       });
+    },
+    describeStep(sessions, tokensPerSession, output) {
+      return {
+        ...parts.describe(sessions, sessions * tokensPerSession, output),
+        isWeight: (buffer) => parts.weights.holds(buffer),
+        stateBuffer: slots.buffer,
+      };
     },
     dispose() {
       if (disposed) return;

@@ -155,6 +155,11 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
           }
           return vector.buffer;
         },
+        holds(buffer) {
+          for (const { buffer: own } of vectors.values()) if (own === buffer) return true;
+          for (const matrix of matrices.values()) if (matrix.parts.some((part) => part.buffer === buffer)) return true;
+          return false;
+        },
         destroy,
       };
     },

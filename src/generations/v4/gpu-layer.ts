@@ -36,7 +36,7 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('value'), xv.out, v),
         builder.linear(matrix('receptance'), xr.out, r),
         builder.kernel(
-          (shape) => wkv4Kernel(c, shape.sessions),
+          (shape) => wkv4Kernel(c, shape.sessions, shape.tokens),
           [
             context.params.binding(layer, 'wkv'),
             context.slots.buffer,

@@ -47,7 +47,14 @@ export const createV5GpuLayer =
           builder.linear(matrix('key'), xk.out, k),
           builder.linear(matrix('value'), xv.out, v),
           builder.kernel(
-            (shape) => wkv5Kernel({ heads, headSize: spec.headSize, batch: shape.sessions, paramsPerHead: !gated }),
+            (shape) =>
+              wkv5Kernel({
+                heads,
+                headSize: spec.headSize,
+                batch: shape.sessions,
+                tokens: shape.tokens,
+                paramsPerHead: !gated,
+              }),
             [
               context.params.binding(layer, 'wkv'),
               context.slots.buffer,

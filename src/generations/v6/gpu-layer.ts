@@ -88,7 +88,14 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
           w,
         ]),
         builder.kernel(
-          (shape) => wkv5Kernel({ heads, headSize: spec.headSize, batch: shape.sessions, decayPerToken: true }),
+          (shape) =>
+            wkv5Kernel({
+              heads,
+              headSize: spec.headSize,
+              batch: shape.sessions,
+              tokens: shape.tokens,
+              decayPerToken: true,
+            }),
           [
             context.params.binding(layer, 'wkv'),
             context.slots.buffer,

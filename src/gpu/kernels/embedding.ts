@@ -1,7 +1,7 @@
 /** Host side of shaders/embedding.wgsl: gathers embedding rows, one dispatch per row part. Bindings: [tokens, part, out]. */
 import source from '../../../shaders/embedding.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { chunksPerRow, weightConstants, type WeightFormat } from '../matrix-layout.js';
+import { CHUNK_BYTES, chunksPerRow, weightConstants, type WeightFormat } from '../matrix-layout.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 
@@ -32,5 +32,6 @@ export function embeddingKernel(shape: EmbeddingShape): KernelDispatch {
       },
     },
     workgroups: [ceilDiv(chunksPerRow(shape.columns, shape.format), 64), shape.tokens, 1],
+    partialReads: { 1: Math.min(shape.tokens, shape.rows) * chunksPerRow(shape.columns, shape.format) * CHUNK_BYTES },
   };
 }

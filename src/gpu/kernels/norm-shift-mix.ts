@@ -44,5 +44,6 @@ export function normShiftMixKernel(shape: NormShiftMixShape): KernelDispatch {
       constants: { CHANNELS: shape.channels, PLANE_STRIDE: shape.planeStride, MIXES: shape.mixes ?? 1 },
     },
     workgroups: [shape.tokens, shape.batch, 1],
+    partialReads: { 4: shape.batch * shape.channels * 4 },
   };
 }

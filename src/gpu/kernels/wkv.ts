@@ -18,13 +18,26 @@ const WKV7_CODE = resolveWgsl(wkv7Source);
 /** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
 export const MAX_WKV_HEAD_SIZE = 64;
 
-/** Bindings [params, state, time_first, time_decay, k, v, out]. */
-export function wkv4Kernel(channels: number, batch: number): KernelDispatch {
+/**
+ * What a WKV dispatch reads of the state slots (binding 1): each session's `floats`; and its serial chain, the scan
+ * over the T tokens of a session.
+ */
+function stateScan(
+  batch: number,
+  floats: number,
+  tokens: number,
+): Pick<KernelDispatch, 'partialReads' | 'serialSteps'> {
+  return { partialReads: { 1: batch * floats * 4 }, serialSteps: tokens };
+}
+
+/** Bindings [params, state, time_first, time_decay, k, v, out]; T tokens per session. */
+export function wkv4Kernel(channels: number, batch: number, tokens: number): KernelDispatch {
   checkCount('wkv4 channels', channels);
   checkCount('wkv4 batch', batch, MAX_SEQUENCES);
   return {
     kernel: { label: 'wkv4', code: WKV4_CODE, constants: { CHANNELS: channels } },
     workgroups: [ceilDiv(channels, 64), batch, 1],
+    ...stateScan(batch, 3 * channels, tokens),
   };
 }
 
@@ -32,6 +45,8 @@ export interface Wkv5Shape {
   heads: number;
   headSize: number;
   batch: number;
+  /** Tokens per session (T). */
+  tokens: number;
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
   /** v6: time_decay is the per-token decay [B, T, C]. */
@@ -54,16 +69,18 @@ export function wkv5Kernel(shape: Wkv5Shape): KernelDispatch {
       },
     },
     workgroups: [shape.heads, shape.batch, 1],
+    ...stateScan(shape.batch, shape.heads * shape.headSize * shape.headSize, shape.tokens),
   };
 }
 
-/** Bindings [params, state, r, w, k, v, kk, a, out]. */
-export function wkv7Kernel(heads: number, headSize: number, batch: number): KernelDispatch {
+/** Bindings [params, state, r, w, k, v, kk, a, out]; T tokens per session. */
+export function wkv7Kernel(heads: number, headSize: number, batch: number, tokens: number): KernelDispatch {
   checkCount('wkv7 heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
   checkCount('wkv7 head size', headSize, MAX_WKV_HEAD_SIZE);
   checkCount('wkv7 batch', batch, MAX_SEQUENCES);
   return {
     kernel: { label: 'wkv7', code: WKV7_CODE, constants: { HEAD_SIZE: headSize } },
     workgroups: [heads, batch, 1],
+    ...stateScan(batch, heads * headSize * headSize, tokens),
   };
 }

@@ -13,5 +13,7 @@ export interface GpuWeights {
   matrix(name: string, rows: number, columns: number): GpuMatrix;
   /** The f32 tensor `name`, checked to hold `length` values. */
   vector(name: string, length: number): GPUBuffer;
+  /** Whether `buffer` is one of the weights' buffers (the bench tells weight reads from activation reads). */
+  holds(buffer: GPUBuffer): boolean;
   destroy(): void;
 }

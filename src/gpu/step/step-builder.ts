@@ -25,8 +25,8 @@ export interface StepShape {
 
 export interface StepOp {
   encode(pass: GPUComputePassEncoder, shape: StepShape): void;
-  /** The kernels a step of `shape` runs through this op (to compile them ahead of the first step). */
-  kernels(shape: StepShape): KernelSpec[];
+  /** The dispatches `encode` records for a step of `shape` (compiled ahead of the first step; counted by the bench). */
+  launches(shape: StepShape): Launch[];
 }
 
 /** Which row count a linear layer runs over: the step's activation rows or the head's rows. */
@@ -45,7 +45,7 @@ export interface LinearOptions {
 }
 
 /** One dispatch of an op: the kernel with its workgroup count, and its bindings in binding order. */
-interface Launch {
+export interface Launch {
   dispatch: KernelDispatch;
   bindings: readonly Binding[];
 }
@@ -110,7 +110,7 @@ export class StepBuilder {
 
   /** Compiles, concurrently, every pipeline that steps of `shapes` run through `ops`; rejects on WGSL errors. */
   async compile(ops: readonly StepOp[], shapes: readonly StepShape[]): Promise<void> {
-    const kernels = shapes.flatMap((shape) => ops.flatMap((op) => op.kernels(shape)));
+    const kernels = shapes.flatMap((shape) => ops.flatMap((op) => op.launches(shape).map((l) => l.dispatch.kernel)));
     await Promise.all(kernels.map((kernel) => this.runner.pipelines.load(kernel)));
   }
 
@@ -118,7 +118,7 @@ export class StepBuilder {
   private op(launches: (shape: StepShape) => Launch[]): StepOp {
     const resolved: Map<string, Resolved>[] = [];
     return {
-      kernels: (shape) => launches(shape).map((launch) => launch.dispatch.kernel),
+      launches,
       encode: (pass, shape) => {
         launches(shape).forEach(({ dispatch, bindings }, i) => {
           const variants = (resolved[i] ??= new Map());

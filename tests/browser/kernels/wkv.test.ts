@@ -76,7 +76,7 @@ describe('WKV v4 kernel', () => {
             }
           });
 
-          const [statesAfter, out] = await runKernel(wkv4Kernel(channels, batch), [
+          const [statesAfter, out] = await runKernel(wkv4Kernel(channels, batch, tokens), [
             uniform(tokenParams(tokens, offsets)),
             inout(pool),
             timeFirst,
@@ -143,6 +143,7 @@ describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
               heads: HEADS,
               headSize,
               batch,
+              tokens,
               paramsPerHead: perHead,
               decayPerToken: perToken,
             });
@@ -194,7 +195,7 @@ describe('WKV v7 kernel', () => {
             }
           });
 
-          const [statesAfter, out] = await runKernel(wkv7Kernel(HEADS, headSize, batch), [
+          const [statesAfter, out] = await runKernel(wkv7Kernel(HEADS, headSize, batch, tokens), [
             uniform(tokenParams(tokens, offsets)),
             inout(pool),
             r,

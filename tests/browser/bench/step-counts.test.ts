@@ -1,0 +1,88 @@
+/**
+ * The bench's counts (src/bench/step-counts.ts) on small synthetic models of every generation, against a derivation
+ * written independently here: the dispatches of each layer as each generation's math needs them (one per op of its
+ * GPU layer header, every matrix one part), every weight tensor's bytes in the f32 GPU layout (rows padded to whole
+ * 16-byte chunks), the state's floats per layer, and the logits of one row per session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countSteps, type StepCounts } from '../../../src/bench/step-counts.js';
+import { GENERATIONS, type CanonicalModel, type Generation, type ModelSpec } from '../../../src/model/spec.js';
+import { createGpuModel, type GpuModel } from '../../../src/runtime/model.js';
+import { isLinearWeight } from '../../../src/runtime/weights.js';
+import { gpu } from '../gpu-harness.js';
+import { syntheticModel } from '../runtime/helpers.js';
+
+/** Dispatches of a time mix + channel mix, the most of any layer (v7: a layer with the value residual). */
+const DISPATCHES_PER_LAYER: Record<Generation, number> = {
+  // norm-shift-mix, 3 mixes, k v r, wkv4, σ(r)·wkv, Wo | norm-shift-mix, 2 mixes, key, value, receptance, gate
+  '4': 1 + 3 + 3 + 1 + 1 + 1 + (1 + 2 + 3 + 1),
+  // norm-shift-mix, 3 mixes, r k v, wkv5, GroupNorm, Wo | as v4
+  '5.1': 1 + 3 + 3 + 1 + 1 + 1 + 7,
+  // … 4 mixes, r k v g, wkv5, GroupNorm, SiLU gate, Wo | as v4
+  '5.2': 1 + 4 + 4 + 1 + 1 + 1 + 1 + 7,
+  // norm-shift-mix, xxx mix, maa W1, grouped maa W2, 5 mixes, r k v g, decay W1 W2 + glue, wkv, GroupNorm, gate, Wo
+  '6': 1 + 1 + 2 + 5 + 4 + 3 + 1 + 1 + 1 + 1 + 7,
+  // norm-shift-mix (6 mixes), r k v, w LoRA + decay, v LoRA + residual, a LoRA + σ, g LoRA, L2, key adjust, wkv7,
+  // GroupNorm, bonus gate, Wo | norm-shift-mix, key, value
+  '7': 1 + 3 + 3 + 3 + 3 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + (1 + 2),
+};
+/** Outside the layers: embedding gather, ln0; ln_out, head. */
+const OUTSIDE_LAYERS = 4;
+
+function layoutBytes(model: CanonicalModel): { all: number; embeddingRow: number; embedding: number } {
+  let all = 0;
+  let embedding = 0;
+  let embeddingRow = 0;
+  for (const [name, tensor] of model.tensors) {
+    const elements = tensor.shape.reduce((n, d) => n * d, 1);
+    const columns = tensor.shape[tensor.shape.length - 1];
+    const bytes = isLinearWeight(name) ? (elements / columns) * Math.ceil(columns / 4) * 16 : elements * 4;
+    all += bytes;
+    if (name === 'emb.weight') [embedding, embeddingRow] = [bytes, Math.ceil(columns / 4) * 16];
+  }
+  return { all, embedding, embeddingRow };
+}
+
+function stateBytes(spec: ModelSpec): number {
+  const wkv = spec.generation === '4' ? 3 * spec.nEmbed : spec.nHead * spec.headSize * spec.headSize;
+  return spec.nLayer * (2 * spec.nEmbed + wkv) * 4;
+}
+
+describe.each(GENERATIONS)('bench counts, RWKV %s', (generation) => {
+  const canonical = syntheticModel(generation);
+  const { spec } = canonical;
+  let model: GpuModel;
+  let counts: StepCounts;
+  beforeAll(async () => {
+    model = await createGpuModel((await gpu()).context, canonical, { maxSessions: 8, maxBatch: 8 });
+    counts = countSteps(model, 8, 512);
+  });
+  afterAll(() => model?.dispose());
+
+  it('counts the dispatches of decode and of a 512-token prefill', () => {
+    const perStep = OUTSIDE_LAYERS + spec.nLayer * DISPATCHES_PER_LAYER[generation] - (generation === '7' ? 3 : 0);
+    expect(counts.decodeDispatchesPerLayer).toBe(DISPATCHES_PER_LAYER[generation]);
+    expect(counts.decodeDispatchesPerToken).toBe(perStep);
+    expect(counts.decodeBatch.dispatchesPerToken).toBe(perStep / 8);
+    // four chunks of 128 tokens, the head after the last only
+    expect(counts.prefill.dispatchesPerToken).toBe((4 * (perStep - 2) + 2) / 512);
+    expect(counts.decode1.workgroupsMin).toBeGreaterThanOrEqual(1);
+    expect(counts.decode1.workgroupsMedian).toBeGreaterThanOrEqual(counts.decode1.workgroupsMin);
+  });
+
+  it('counts every weight read once per decoded token, the state once, the logits of one row', () => {
+    const bytes = layoutBytes(canonical);
+    const weights = bytes.all - bytes.embedding + bytes.embeddingRow;
+    expect(counts.weightBytesReadPerToken).toBe(weights);
+    expect(counts.stateBytesReadPerToken).toBe(stateBytes(spec));
+    expect(counts.minimumBytesPerToken).toBe(weights + stateBytes(spec));
+    expect(counts.readbackBytesPerToken).toBe(spec.nVocab * 4);
+    expect(counts.decodeBatch.weightBytesReadPerToken).toBe((bytes.all - bytes.embedding) / 8 + bytes.embeddingRow);
+    expect(counts.decodeBatch.readbackBytesPerToken).toBe(spec.nVocab * 4);
+    expect(counts.prefill.readbackBytesPerToken).toBe((spec.nVocab * 4) / 512);
+  });
+
+  it('counts the WKV scan of a 128-token chunk as 128 dependent steps', () => {
+    expect(counts.wkvSerialStepsPer128).toBe(128);
+  });
+});
