@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countSteps, type StepCounts } from '../../../src/bench/step-counts.js';
 import { GENERATIONS, type CanonicalModel, type Generation, type ModelSpec } from '../../../src/model/spec.js';
 import { createGpuModel, type GpuModel } from '../../../src/runtime/model.js';
-import { isLinearWeight } from '../../../src/runtime/weights.js';
+import { isLinearWeight } from '../../../src/generations/weight-class.js';
 import { gpu } from '../gpu-harness.js';
 import { syntheticModel } from '../runtime/helpers.js';
 
