@@ -7,6 +7,8 @@
 import type { DeviceLostError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
+import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
+import type { WeightsReport } from '../runtime/weights-report.js';
 
 /** `cpu`: the fast CPU backend (WebAssembly SIMD); `reference`: the CPU oracle (exact, slow; tests, debugging). */
 export type BackendKind = 'cpu' | 'webgpu' | 'reference';
@@ -17,12 +19,17 @@ export type BackendChoice = 'auto' | BackendKind;
 /** Opaque name of one recurrent state held by a backend. */
 export type StateHandle = number;
 
-/** How much a backend is sized for: set by the engine options `maxSessions` and `prefillChunkSize`. */
+/**
+ * How much a backend is sized for and how it stores the weights: set by the engine options `maxSessions`,
+ * `prefillChunkSize` and `quantize` (with `quantizeHead`, `quantizeEmbedding`).
+ */
 export interface BackendSizes {
   /** States held at once (the GPU's state slots); allocating one more fails. */
   maxSessions: number;
   /** Most tokens one prefill step takes (the scheduler's chunk, and the GPU step's largest). */
   chunkSize: number;
+  /** Load-time quantization of the GPU weights; default none (the CPU computes on f32 values whatever it says). */
+  quantization?: LoadTimeQuantization;
 }
 
 /** What a backend runs on, for `engine.info`. */
@@ -50,6 +57,8 @@ export interface InferenceBackend {
   readonly description: BackendDescription;
   /** Bytes the weights occupy (GPU memory, or f32 arrays on the CPU). */
   readonly weightBytes: number;
+  /** What the weights take on the GPU, per class of tensor (WebGPU only). */
+  readonly weights?: WeightsReport;
   /** Most states one `decode` call takes. */
   readonly maxBatch: number;
   /** Resolves once the device under the backend is lost (also after `dispose`); absent where none can be (CPU). */

@@ -20,6 +20,7 @@ import { AbortError, DeviceLostError, RwkvError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import { cloneState } from '../model/state.js';
+import type { WeightsReport } from '../runtime/weights-report.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 /** Steps fed to a state between two refreshes of its CPU copy, by default. */
@@ -89,6 +90,10 @@ export class RecoveringBackend implements InferenceBackend {
 
   get weightBytes(): number {
     return this.current.weightBytes;
+  }
+
+  get weights(): WeightsReport | undefined {
+    return this.current.weights;
   }
 
   get maxBatch(): number {

@@ -9,7 +9,8 @@
  * of it is uploaded; each tensor's upload then runs in its own error scope, so that an allocation the GPU refuses
  * mid-way fails the load at that tensor (the caller's destroying the device frees what was uploaded).
  * Float matrices stay f32 when the file is f32 and become f16 otherwise; matrices stored as quantized blocks stay
- * blocks on the GPU (src/gpu/block-layout.ts). State handles name GpuModel sessions; a fork copies a state through a
+ * blocks on the GPU (src/gpu/block-layout.ts); with `quantize` 'q8' / 'q4' the float matrices the load-time policy
+ * names are quantized to blocks as they stream (src/quantize/), the others become f16. State handles name GpuModel sessions; a fork copies a state through a
  * readback. Once the device is lost, every call fails with the DeviceLostError that says why.
  */
 import type { DeviceLostError } from '../errors.js';
@@ -22,6 +23,7 @@ import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { uploadModelStream } from '../runtime/weights.js';
+import type { WeightsReport } from '../runtime/weights-report.js';
 import type { BackendDescription, BackendSizes, InferenceBackend, StateHandle } from './backend.js';
 import { estimateGpuMemory, reserveGpuMemory } from './gpu-memory.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
@@ -35,7 +37,8 @@ export async function openWebGpuBackend(
   onProgress: ProgressCallback | undefined,
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
-  const weightType = stream.weightType === 'f32' ? 'f32' : 'f16';
+  const quantization = sizes.quantization ?? { quantize: 'none' };
+  const weightType = stream.weightType === 'f32' && quantization.quantize === 'none' ? 'f32' : 'f16';
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   try {
     const what = `this model (${stream.weightType} weights in the file)`;
@@ -48,7 +51,7 @@ export async function openWebGpuBackend(
   const upload = new PhaseProgress('upload', stream.bytes ?? 0, onProgress);
   upload.set(stream.bytesRead);
   const { spec, weights } = await checkGpuErrors(gpu.device, 'uploading the weights', () =>
-    uploadModelStream(gpu.device, reportingProgress(stream, upload), { weightType }),
+    uploadModelStream(gpu.device, reportingProgress(stream, upload), { weightType, quantization }),
   );
   upload.finish();
   const compile = new PhaseProgress('compile', weights.byteLength, onProgress);
@@ -86,6 +89,10 @@ class WebGpuBackend implements InferenceBackend {
 
   get weightBytes(): number {
     return this.model.weightBytes;
+  }
+
+  get weights(): WeightsReport {
+    return this.model.weightsReport;
   }
 
   get maxBatch(): number {

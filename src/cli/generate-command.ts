@@ -11,6 +11,8 @@ import { openRunnerPage } from './browser/runner-page.js';
 import { runGeneration } from './generate-run.js';
 import type { GenerateRun } from './generate-run.js';
 import { assertReadable, assertSingleFile, modelInputOf } from './model-file.js';
+import type { WeightQuantization } from '../quantize/load-time-formats.js';
+import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
 
 function formatStats(stats: GenerationStats): string {
   return (
@@ -39,10 +41,12 @@ export async function generateCommand(argv: string[]): Promise<void> {
     'top-p': { default: '0.85' },
     seed: {},
     backend: { default: 'auto', choices: ['auto', 'webgpu', 'cpu', 'reference'] },
+    quantize: { default: 'none', choices: WEIGHT_QUANTIZATIONS },
     vocab: {},
   });
   const settings = {
     backend: flags.backend as BackendChoice,
+    quantize: flags.quantize as WeightQuantization,
     prompt: flags.prompt!,
     maxTokens: positiveInteger('max-tokens', flags['max-tokens']),
     temperature: finiteNumber('temperature', flags.temperature),

@@ -5,6 +5,7 @@
 import { createEngine } from '../engine/engine.js';
 import type { BackendChoice } from '../backend/backend.js';
 import type { GenerationStats, ModelFiles, ModelInput } from '../protocol/types.js';
+import type { WeightQuantization } from '../quantize/load-time-formats.js';
 
 export interface GenerateRun {
   model: ModelInput | ModelFiles;
@@ -16,6 +17,8 @@ export interface GenerateRun {
   topP: number;
   /** Omitted: a random seed. */
   seed?: number;
+  /** Load-time quantization of the GPU weights (createEngine's `quantize`). */
+  quantize: WeightQuantization;
 }
 
 export async function runGeneration(
@@ -27,6 +30,7 @@ export async function runGeneration(
     model: run.model,
     vocab: run.vocab,
     backend: run.backend,
+    quantize: run.quantize,
     worker: false,
     onProgress: (event) => {
       if (event.phase === 'warning') warn(event.message);

@@ -10,11 +10,14 @@ import type { LogitsBackend } from './logits-backend.js';
 import { assertReadable } from './model-file.js';
 import { resolveTokenizer, TOKENIZER_CHOICES } from './tokenizer-option.js';
 import { openWebGpuLogitsBackend } from './webgpu-logits-backend.js';
+import type { WeightQuantization } from '../quantize/load-time-formats.js';
+import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
 
-const BACKENDS: Readonly<Record<string, (modelPath: string) => Promise<LogitsBackend>>> = {
-  cpu: openCpuLogitsBackend,
-  webgpu: openWebGpuLogitsBackend,
-};
+const BACKENDS: Readonly<Record<string, (modelPath: string, quantize: WeightQuantization) => Promise<LogitsBackend>>> =
+  {
+    cpu: openCpuLogitsBackend,
+    webgpu: openWebGpuLogitsBackend,
+  };
 
 export async function logitsCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -23,12 +26,13 @@ export async function logitsCommand(argv: string[]): Promise<void> {
     out: { required: true },
     backend: { default: 'cpu', choices: Object.keys(BACKENDS) },
     chunk: { default: '1' },
+    quantize: { default: 'none', choices: WEIGHT_QUANTIZATIONS },
     tokenizer: { default: 'auto', choices: TOKENIZER_CHOICES },
     vocab: {},
   });
   const chunk = positiveInteger('chunk', flags.chunk);
   await assertReadable(flags.input!, 'input file');
-  const backend = await BACKENDS[flags.backend!](flags.model!);
+  const backend = await BACKENDS[flags.backend!](flags.model!, flags.quantize as WeightQuantization);
   try {
     const tokenizer = await resolveTokenizer(flags.tokenizer!, flags.vocab, backend.nVocab);
     assertTokenizerFits(tokenizer, backend.nVocab);

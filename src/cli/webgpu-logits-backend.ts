@@ -2,16 +2,17 @@
 import { assertReadable, assertSingleFile } from './model-file.js';
 import type { LogitsBackend } from './logits-backend.js';
 import { openRunnerPage } from './browser/runner-page.js';
+import type { WeightQuantization } from '../quantize/load-time-formats.js';
 
 /** Most tokens one GPU prefill step takes; the runtime cuts a larger `--chunk` into steps of this size. */
 const MAX_GPU_CHUNK = 128;
 
-export async function openWebGpuLogitsBackend(modelPath: string): Promise<LogitsBackend> {
+export async function openWebGpuLogitsBackend(modelPath: string, quantize: WeightQuantization): Promise<LogitsBackend> {
   await assertReadable(modelPath, 'model file');
   await assertSingleFile(modelPath);
   const runner = await openRunnerPage({ '/model': modelPath });
   try {
-    const { nVocab } = await runner.call('loadModel', '/model', MAX_GPU_CHUNK);
+    const { nVocab } = await runner.call('loadModel', '/model', MAX_GPU_CHUNK, quantize);
     return {
       nVocab,
       async allLogits(tokens, chunk) {

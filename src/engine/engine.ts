@@ -7,6 +7,7 @@
 import type { BackendChoice } from '../backend/backend.js';
 import { AbortError } from '../errors.js';
 import type { State } from '../model/state.js';
+import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { checkpointStore } from '../storage/checkpoint-store.js';
 import type { CheckpointStore } from '../storage/checkpoint-store.js';
@@ -60,6 +61,17 @@ export interface EngineOptions {
    */
   maxSessions?: number;
   /**
+   * How the GPU stores the weights (docs/api.md): 'none' (default) keeps the file's own format — quantized blocks
+   * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) stay blocks, f16 and bf16 become f16, f32 stays f32; 'q8' and 'q4' quantize the
+   * f16 / bf16 / f32 matrices at load (Q8_0 blocks, 1.0625 bytes per weight; 4-bit blocks, about 0.6), never
+   * re-quantizing blocks the file already has. The CPU backend computes on f32 values whatever this says.
+   */
+  quantize?: WeightQuantization;
+  /** With `quantize` 'q8' or 'q4': quantize the head too (default true); false keeps it in f16. */
+  quantizeHead?: boolean;
+  /** With `quantize` 'q8' or 'q4': quantize the embedding too (default true); false keeps it in f16. */
+  quantizeEmbedding?: boolean;
+  /**
    * When the GPU device is lost the engine reloads the model on a new one and restores every session (events
    * `device-lost`, `recovered`). When no GPU adapter is left: 'cpu' continues on the CPU (a `cpu-fallback` warning),
    * 'none' (default) fails every pending and later call with DeviceLostError.
@@ -108,6 +120,9 @@ export const DEFAULT_MAX_SESSIONS = 16;
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 const FALLBACKS: readonly DeviceLossFallback[] = ['none', 'cpu'];
+
+/** The values of `quantize`. */
+export const WEIGHT_QUANTIZATIONS: readonly WeightQuantization[] = ['none', 'q8', 'q4'];
 
 export class Engine {
   /**
@@ -265,8 +280,19 @@ function resolveOptions(options: EngineOptions): CoreOptions {
   if (!FALLBACKS.includes(fallback)) {
     throw new TypeError(`fallback must be one of ${FALLBACKS.join(', ')}, not ${JSON.stringify(fallback)}.`);
   }
+  const quantize = options.quantize ?? 'none';
+  if (!WEIGHT_QUANTIZATIONS.includes(quantize)) {
+    throw new TypeError(
+      `quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, not ${JSON.stringify(options.quantize)}.`,
+    );
+  }
   return {
     fallback,
+    quantization: {
+      quantize,
+      head: optionalBoolean('quantizeHead', options.quantizeHead),
+      embedding: optionalBoolean('quantizeEmbedding', options.quantizeEmbedding),
+    },
     model: resolveModel(options.model),
     lora: resolveLora(options.lora ?? []),
     name: modelName(Array.isArray(options.model) ? (options.model as ModelFiles)[0] : (options.model as ModelInput)),
@@ -276,6 +302,13 @@ function resolveOptions(options: EngineOptions): CoreOptions {
     prefillChunkSize: options.prefillChunkSize ?? DEFAULT_PREFILL_CHUNK_SIZE,
     maxSessions: positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS),
   };
+}
+
+function optionalBoolean(name: string, value: boolean | undefined): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name} must be true or false, not ${JSON.stringify(value)}.`);
+  }
+  return value;
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -7,6 +7,8 @@ import type { BackendChoice, BackendKind, CpuDescription } from '../backend/back
 import type { RecoveryEvent } from '../backend/recovering.js';
 import type { Generation, SourceType, TokenizerKind } from '../model/spec.js';
 import type { LoadProgress } from '../progress.js';
+import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
+import type { WeightsReport } from '../runtime/weights-report.js';
 import type { SamplerOptions } from '../sampling/sampler.js';
 
 /** A model file: its URL, or its bytes (a File is a Blob). */
@@ -83,6 +85,8 @@ export interface CoreOptions {
   maxSessions: number;
   /** After a GPU device loss with no adapter left: 'cpu' continues on the CPU, 'none' fails with DeviceLostError. */
   fallback: DeviceLossFallback;
+  /** Load-time quantization of the GPU weights (createEngine's `quantize`, `quantizeHead`, `quantizeEmbedding`). */
+  quantization: LoadTimeQuantization;
 }
 
 export interface EngineInfo {
@@ -107,6 +111,11 @@ export interface EngineInfo {
   limits?: Record<string, number>;
   /** The fast CPU backend's kernels, thread count and weight formats (backend 'cpu' only). */
   cpu?: CpuDescription;
+  /**
+   * What the weights take on the GPU (WebGPU only): per class of tensor (head, embedding, matrices, LoRA, vectors)
+   * the GPU formats, the bytes allocated and the values held, and the total bytes.
+   */
+  weights?: WeightsReport;
   /** Warnings raised while loading (e.g. the CPU fallback). */
   warnings: string[];
 }

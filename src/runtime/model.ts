@@ -24,6 +24,7 @@ import { buildForwardGraph } from './forward-graph.js';
 import { planStepBuffers, type StepBuffers } from './step-buffers.js';
 import { createStep, describeStep, type LogitRows, type Step, type StepDescription } from './step-runner.js';
 import { createWeightUploader, type WeightUploadOptions } from './weights.js';
+import { reportWeights, type WeightsReport } from './weights-report.js';
 
 export type { StateSlot } from '../gpu/step/state-slots.js';
 
@@ -46,6 +47,8 @@ export interface GpuModel {
   readonly weightType: WeightFormat;
   /** Bytes of GPU memory taken by the weights. */
   readonly weightBytes: number;
+  /** What the weights take, per class of tensor. */
+  readonly weightsReport: WeightsReport;
   readonly maxSessions: number;
   readonly maxBatch: number;
   readonly maxChunk: number;
@@ -217,6 +220,7 @@ function createModelObject(parts: ModelParts): GpuModel {
     spec,
     weightType: parts.weights.weightType,
     weightBytes: parts.weights.byteLength,
+    weightsReport: reportWeights(parts.weights.tensors),
     maxSessions: slots.capacity,
     maxBatch: parts.maxBatch,
     maxChunk: parts.maxChunk,

@@ -7,17 +7,22 @@
  * - Linear-layer weights (the embedding, the head, every `….weight` matrix and the LoRA matrices) go to the GPU
  *   matrix layout (src/gpu/matrix-layout.ts), split by rows into parts that each fit one binding. A matrix streamed
  *   as ggml blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) stays in its block format (src/gpu/block-layout.ts, repacked
- *   losslessly run by run); any other matrix becomes f32 or f16 packed two per u32 (`weightType`). A tensor handed
- *   over whole (`add`) holds f32 values, whatever its source type, and is uploaded as `weightType`.
+ *   losslessly run by run). With a load-time `quantization`, the f32 / f16 / bf16 linear weights its policy names
+ *   are quantized to blocks run by run (src/quantize/) and take the same path. Any other matrix becomes f32 or f16
+ *   packed two per u32 (`weightType`). A tensor handed over whole (`add`) holds f32 values, whatever its source
+ *   type: it is quantized when the policy says so, else uploaded as `weightType`.
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors stay whole: a vector stack is one buffer (v7 `att.x_rwkvag` [6, C], read by one dispatch), a
  *   matrix stack one matrix with its leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped
  *   product).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts (gpu-matrix.ts
  *   writeMatrixRows): as it is when its bytes are already the GPU layout, else repacked or decoded and packed.
- * - Values are uploaded as they are: no tensor is transformed on its way to the GPU.
+ * - Values are uploaded as they are (or quantized, when asked): no tensor is otherwise transformed on its way.
  */
 import { ModelFormatError } from '../errors.js';
+import { quantizeBlocks } from '../quantize/block-quantizers.js';
+import { loadTimeBlockType, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
+import { quantizeRun } from '../quantize/quantize-run.js';
 import { uploadBuffer } from '../gpu/buffers.js';
 import { checkGpuErrors } from '../gpu/device.js';
 import { blockRegions, isBlockFormat, repackBlocks, rowOffsets } from '../gpu/block-layout.js';
@@ -26,6 +31,7 @@ import {
   destroyMatrix,
   matrixByteLength,
   maxPartBytes,
+  uploadBlockMatrix,
   uploadMatrix,
   type GpuMatrix,
   type GpuMatrixPart,
@@ -33,7 +39,7 @@ import {
 import { chunkLength, packRows, rowBytes, type FloatFormat, type WeightFormat } from '../gpu/matrix-layout.js';
 import { decodeTensorData } from '../formats/tensor-data.js';
 import { tensorValues, type ModelStream, type StreamedTensor } from '../formats/tensor-stream.js';
-import type { GpuWeights } from '../gpu/step/gpu-weights.js';
+import type { GpuWeights, UploadedTensor } from '../gpu/step/gpu-weights.js';
 import { isLinearWeight } from '../generations/weight-class.js';
 import { elementCount, type ModelSpec, type SourceType, type Tensor } from '../model/spec.js';
 
@@ -46,10 +52,16 @@ function matrixShape(tensor: Tensor): readonly number[] {
 
 export interface WeightUploadOptions {
   /**
-   * Float matrices: 'f32' (default) or 'f16' packed two per u32 (exact for FP16 sources, rounded to nearest for
-   * others). Matrices streamed as quantized blocks keep their block format.
+   * Float matrices: 'f32' or 'f16' packed two per u32 (exact for FP16 sources, rounded to nearest for others);
+   * default 'f16' with a load-time quantization (the linear weights it leaves unquantized), else 'f32'. Matrices
+   * streamed as quantized blocks keep their block format.
    */
   weightType?: FloatFormat;
+  /**
+   * Load-time quantization (src/quantize/load-time-formats.ts decides which linear weights and into which block
+   * type); default none. Blocks a file already holds are kept as they are, never re-quantized.
+   */
+  quantization?: LoadTimeQuantization;
   /** Largest binding of one matrix part in bytes; the device's limit by default (tests force small splits). */
   maxBindingBytes?: number;
 }
@@ -67,11 +79,19 @@ export interface WeightUploader {
 }
 
 export function createWeightUploader(device: GPUDevice, options: WeightUploadOptions = {}): WeightUploader {
-  const weightType = options.weightType ?? 'f32';
+  const quantization = options.quantization ?? { quantize: 'none' };
+  const weightType = options.weightType ?? (quantization.quantize === 'none' ? 'f32' : 'f16');
   const partLimit = options.maxBindingBytes ?? maxPartBytes(device);
+  const quantizedAtLoad = (name: string, columns: number, sourceType: SourceType) =>
+    loadTimeBlockType(name, columns, sourceType, quantization);
   const matrices = new Map<string, GpuMatrix>();
   const vectors = new Map<string, { buffer: GPUBuffer; length: number }>();
+  const uploaded = new Map<string, UploadedTensor>();
   let byteLength = 0;
+  const record = (name: string, format: WeightFormat, bytes: number, values: number) => {
+    uploaded.set(name, { format, bytes, values });
+    byteLength += bytes;
+  };
 
   const destroy = () => {
     for (const matrix of matrices.values()) destroyMatrix(matrix);
@@ -94,29 +114,48 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     if (isLinearWeight(name)) {
       if (shape.length !== 2) throw new ModelFormatError(`Tensor ${name} should be a matrix but has shape [${shape}].`);
       const [rows, columns] = shape;
-      const matrix = uploadMatrix(device, data, rows, columns, weightType, name, partLimit);
+      const blockType = quantizedAtLoad(name, columns, tensor.sourceType);
+      const matrix = blockType
+        ? uploadBlockMatrix(
+            device,
+            quantizeBlocks(blockType, data, `Tensor ${name}`),
+            rows,
+            columns,
+            blockType,
+            name,
+            partLimit,
+          )
+        : uploadMatrix(device, data, rows, columns, weightType, name, partLimit);
       matrices.set(name, matrix);
-      byteLength += matrixByteLength(matrix);
+      record(name, matrix.format, matrixByteLength(matrix), data.length);
       return;
     }
     const buffer = uploadBuffer(device, data, name);
     vectors.set(name, { buffer, length: data.length });
-    byteLength += buffer.size;
+    record(name, 'f32', buffer.size, data.length);
   };
 
   const addMatrixRuns = async (tensor: StreamedTensor) => {
     const [rows, columns] = tensor.shape;
     refuseDuplicate(tensor.name);
-    const format: WeightFormat = isBlockFormat(tensor.dataType) ? tensor.dataType : weightType;
+    const blockType = isBlockFormat(tensor.dataType)
+      ? undefined
+      : quantizedAtLoad(tensor.name, columns, tensor.sourceType);
+    const format: WeightFormat = isBlockFormat(tensor.dataType) ? tensor.dataType : (blockType ?? weightType);
     const matrix = allocateMatrix(device, rows, columns, format, tensor.name, partLimit);
     matrices.set(tensor.name, matrix);
-    byteLength += matrixByteLength(matrix);
+    record(tensor.name, format, matrixByteLength(matrix), rows * columns);
     let nextRow = 0;
     for await (const run of tensor.runs()) {
       if (run.firstRow !== nextRow || run.firstRow + run.rowCount > rows) {
         throw new ModelFormatError(`Tensor ${tensor.name}: rows ${run.firstRow}+${run.rowCount} arrived out of order.`);
       }
-      writeMatrixRows(device, matrix, run.firstRow, run.rowCount, run.bytes, tensor.dataType);
+      if (blockType) {
+        const blocks = quantizeRun(blockType, tensor, run);
+        writeMatrixRows(device, matrix, run.firstRow, run.rowCount, blocks, blockType);
+      } else {
+        writeMatrixRows(device, matrix, run.firstRow, run.rowCount, run.bytes, tensor.dataType);
+      }
       nextRow += run.rowCount;
       await device.queue.onSubmittedWorkDone();
     }
@@ -137,6 +176,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
         get byteLength() {
           return byteLength;
         },
+        tensors: uploaded,
         matrix(name, rows, columns) {
           const matrix = matrices.get(name);
           if (!matrix) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);

@@ -105,7 +105,11 @@ export class EngineCore implements EngineCoreApi {
       warnings.push(message);
       onEvent?.({ phase: 'warning', code, message });
     };
-    const sizes = { maxSessions: options.maxSessions, chunkSize: options.prefillChunkSize };
+    const sizes = {
+      maxSessions: options.maxSessions,
+      chunkSize: options.prefillChunkSize,
+      quantization: options.quantization,
+    };
     const opened = await openBackend(
       fingerprint.wrap(abortable),
       options.backend,
@@ -157,6 +161,7 @@ export class EngineCore implements EngineCoreApi {
       ...(description.adapter && { adapter: description.adapter }),
       ...(description.limits && { limits: description.limits }),
       ...(description.cpu && { cpu: description.cpu }),
+      ...(this.backend.weights && { weights: this.backend.weights }),
       warnings: [...this.warnings],
     };
   }

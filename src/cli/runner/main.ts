@@ -3,10 +3,11 @@
  * runner-api.ts) so that Node can run models and the benchmark on the browser's WebGPU.
  */
 import { runBench } from '../../bench/run-bench.js';
-import { loadCanonicalModel } from '../../formats/load.js';
+import { openModelStream } from '../../formats/load.js';
 import { requestGpuDevice } from '../../gpu/device.js';
 import type { GpuContext } from '../../gpu/device.js';
-import { createGpuModel } from '../../runtime/model.js';
+import { createGpuModelFromWeights } from '../../runtime/model.js';
+import { uploadModelStream } from '../../runtime/weights.js';
 import type { GpuModel } from '../../runtime/model.js';
 import { runGeneration } from '../generate-run.js';
 import { rangeSource } from './range-source.js';
@@ -23,10 +24,11 @@ const api: RunnerApi = {
     return { vendor, architecture, description, features: [...adapter.features] };
   },
 
-  async loadModel(modelUrl, maxChunk) {
+  async loadModel(modelUrl, maxChunk, quantize) {
     const gpu = await requestGpuDevice();
-    const canonical = await loadCanonicalModel(await rangeSource(new URL(modelUrl, location.href).href));
-    const model = await createGpuModel(gpu, canonical, { maxChunk, maxSessions: 1, maxBatch: 1 });
+    const stream = await openModelStream(await rangeSource(new URL(modelUrl, location.href).href));
+    const { spec, weights } = await uploadModelStream(gpu.device, stream, { quantization: { quantize } });
+    const model = await createGpuModelFromWeights(gpu, spec, weights, { maxChunk, maxSessions: 1, maxBatch: 1 });
     loaded = { gpu, model };
     return { nVocab: model.spec.nVocab };
   },

@@ -5,6 +5,7 @@
 import type { BenchOptions, BenchReport } from '../../bench/report.js';
 import type { GenerationStats } from '../../protocol/types.js';
 import type { GenerateRun } from '../generate-run.js';
+import type { WeightQuantization } from '../../quantize/load-time-formats.js';
 
 export interface AdapterReport {
   vendor: string;
@@ -15,8 +16,11 @@ export interface AdapterReport {
 
 export interface RunnerApi {
   adapter(): Promise<AdapterReport | null>;
-  /** Loads the model at `modelUrl` onto the GPU (prefill steps of at most `maxChunk` tokens). */
-  loadModel(modelUrl: string, maxChunk: number): Promise<{ nVocab: number }>;
+  /**
+   * Streams the model at `modelUrl` onto the GPU (prefill steps of at most `maxChunk` tokens; blocks kept, f32 float
+   * weights, or quantized at load with `quantize`).
+   */
+  loadModel(modelUrl: string, maxChunk: number, quantize: WeightQuantization): Promise<{ nVocab: number }>;
   /** Logits of every position (tokens.length × nVocab, base64 f32) from a fresh state, `chunk` tokens per step. */
   allLogits(tokens: number[], chunk: number): Promise<string>;
   bench(options: BenchOptions): Promise<BenchReport>;

@@ -5,10 +5,22 @@
 import type { GpuMatrix } from '../gpu-matrix.js';
 import type { WeightFormat } from '../matrix-layout.js';
 
+/** What one canonical tensor (or stacked part) took on the GPU. */
+export interface UploadedTensor {
+  /** Its GPU format (f32 for a plain vector). */
+  format: WeightFormat;
+  /** Bytes of GPU buffers allocated for it. */
+  bytes: number;
+  /** Values it holds. */
+  values: number;
+}
+
 export interface GpuWeights {
   readonly weightType: WeightFormat;
   /** Bytes of GPU memory the weights occupy. */
   readonly byteLength: number;
+  /** Every tensor uploaded, by name. */
+  readonly tensors: ReadonlyMap<string, UploadedTensor>;
   /** The linear weight `name`, checked to be [rows, columns]. */
   matrix(name: string, rows: number, columns: number): GpuMatrix;
   /** The f32 tensor `name`, checked to hold `length` values. */
