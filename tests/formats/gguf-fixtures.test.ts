@@ -15,21 +15,12 @@ import type { CanonicalModel } from '../../src/model/spec.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { modelIdentity } from '../../src/storage/state-identity.js';
 import { describeWithFixtures, REFERENCE_PROMPT, referenceLogitsCases } from '../fixtures.js';
-import { encodeBF16, f32Bytes, ggufOf, isLinearWeight, matricesAs, writeGguf } from '../helpers/write-gguf.js';
-import type { GgmlTypeName, TensorEncoder } from '../helpers/write-gguf.js';
-import { chunked, readRecords } from './helpers.js';
+import { encodeBF16, ggufOf, isLinearWeight, matricesAs, writeGguf } from '../helpers/write-gguf.js';
+import { chunked } from './helpers.js';
+import { binBlocks } from '../helpers/ggml-blocks.js';
 
 const TOLERANCE = 1e-4;
 const PROMPT_TOKENS = Array.from(new TextEncoder().encode(REFERENCE_PROMPT));
-
-const GGML_NAMES: Readonly<Record<string, GgmlTypeName>> = {
-  f16: 'F16',
-  q4_0: 'Q4_0',
-  q4_1: 'Q4_1',
-  q5_0: 'Q5_0',
-  q5_1: 'Q5_1',
-  q8_0: 'Q8_0',
-};
 
 function logitsOf(model: CanonicalModel): Float32Array {
   return createReferenceModel(model).forward(PROMPT_TOKENS, createState(model.spec), { allLogits: true });
@@ -40,21 +31,6 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference = Math.max(difference, Math.abs(a[i] - b[i]));
   return difference;
-}
-
-/** Linear weights with the `.bin`'s own blocks (as a GGUF of that type holds them), the rest f32. */
-async function rawBlocks(file: Uint8Array): Promise<TensorEncoder> {
-  const records = new Map<string, { type: string; data: Uint8Array }>();
-  for (const record of (await readRecords(file)).records) {
-    records.set(record.name, { type: record.dataType, data: record.data });
-  }
-  return (name, values) => {
-    const record = records.get(name);
-    if (record === undefined || !isLinearWeight(name) || record.type === 'f32') {
-      return { type: 'F32', data: f32Bytes(values) };
-    }
-    return { type: GGML_NAMES[record.type], data: record.data };
-  };
 }
 
 /** The model with every linear weight rounded to F16 / BF16 as the writer stores it. */
@@ -80,7 +56,7 @@ describeWithFixtures('fixture models re-written as GGUF vs rwkv.cpp reference lo
     const bin = await loadCanonicalModel(file);
     const bytes = new Uint8Array(readFileSync(fixture.logitsFile));
     const expected = new Float32Array(bytes.buffer, 0, bytes.length / 4);
-    const gguf = writeGguf(ggufOf(bin, await rawBlocks(file)));
+    const gguf = writeGguf(ggufOf(bin, await binBlocks(file)));
     for (const [how, source] of [
       ['whole', gguf],
       ['in 4093-byte chunks', chunked(gguf, 4093)],

@@ -8,92 +8,29 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
 import { worldVocabulary, unescapeToken } from '../../src/formats/gguf/vocabulary.js';
-import { dequantizeK, K_BLOCK_BYTES, K_BLOCK_VALUES, isKQuantType } from '../../src/formats/k-quants.js';
+import { K_BLOCK_BYTES } from '../../src/formats/k-quants.js';
 import { loadCanonicalModel, openModelStream } from '../../src/formats/load.js';
 import { memorySource } from '../../src/formats/random-access.js';
 import { collectModel } from '../../src/formats/tensor-stream.js';
-import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES, dequantize, type QuantizedType } from '../../src/formats/quantized.js';
-import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { createState } from '../../src/generations/state.js';
-import type { CanonicalModel, Generation, SourceType } from '../../src/model/spec.js';
+import type { CanonicalModel } from '../../src/model/spec.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { modelIdentity } from '../../src/storage/state-identity.js';
 import { WorldTokenizer } from '../../src/tokenizer/world.js';
 import { describeWithFixtures, fixturePath } from '../fixtures.js';
 import {
-  f32Bytes,
   ggufOf,
   ggufVocabulary,
-  isLinearWeight,
   matricesAs,
   pythonBytesRepr,
   writeGguf,
   writeSplitGguf,
 } from '../helpers/write-gguf.js';
-import type { GgmlTypeName, TensorEncoder } from '../helpers/write-gguf.js';
-import { chunked, randomKBlocks, seededRandom } from './helpers.js';
+import type { GgmlTypeName } from '../helpers/write-gguf.js';
+import { chunked } from './helpers.js';
+import { model256, quantizedAs, SOURCE_TYPES } from '../helpers/ggml-blocks.js';
 
 const PROMPT = [3, 1, 4, 1, 5, 9, 2, 6];
-
-/** A synthetic model whose rows (C = F = 256) fit K-quant super-blocks; LoRA rows (32) fit only 32-value blocks. */
-function model256(generation: Generation): CanonicalModel {
-  return createSyntheticModel({
-    generation,
-    nLayer: 2,
-    nEmbed: 256,
-    headSize: 64,
-    nFfn: 256,
-    nVocab: 48,
-    lora: generation === '6' ? { mix: 32, decay: 32 } : { decay: 32, iclr: 32, valueResidual: 32, gate: 32 },
-    seed: 77,
-  });
-}
-
-/** Random blocks of `type` for a tensor of `count` values with small scales (f16 exponent fields 3–5). */
-function blocksOf(type: SourceType, count: number, seed: number): Uint8Array {
-  if (isKQuantType(type)) return randomKBlocks(type, count / K_BLOCK_VALUES, seed, [3, 5]);
-  const blockBytes = QUANT_BLOCK_BYTES[type as QuantizedType];
-  const random = seededRandom(seed);
-  const bytes = Uint8Array.from({ length: (count / QUANT_BLOCK_VALUES) * blockBytes }, () => random() * 256);
-  for (let at = 0; at < bytes.length; at += blockBytes) {
-    bytes[at + 1] = (bytes[at + 1] & 0x80) | ((5 + Math.floor(random() * 3)) << 2); // d: 2^-10 … 2^-8
-    if (type === 'q4_1' || type === 'q5_1') bytes[at + 3] = (bytes[at + 3] & 0x80) | (6 << 2); // m
-  }
-  return bytes;
-}
-
-const SOURCE_TYPES: Readonly<Record<GgmlTypeName, SourceType>> = {
-  F32: 'f32',
-  F16: 'f16',
-  BF16: 'bf16',
-  Q4_0: 'q4_0',
-  Q4_1: 'q4_1',
-  Q5_0: 'q5_0',
-  Q5_1: 'q5_1',
-  Q8_0: 'q8_0',
-  Q2_K: 'q2_k',
-  Q3_K: 'q3_k',
-  Q4_K: 'q4_k',
-  Q5_K: 'q5_k',
-  Q6_K: 'q6_k',
-};
-
-/**
- * Stores linear weights as random blocks of `type` (or Q8_0 where a row does not fit a K-quant super-block, as
- * llama.cpp's quantizer falls back), and records in `expected` the values those blocks decode to.
- */
-function quantizedAs(type: GgmlTypeName, expected: Map<string, Float32Array>): TensorEncoder {
-  let seed = 1;
-  return (name, values, ne) => {
-    if (!isLinearWeight(name)) return { type: 'F32', data: f32Bytes(values) };
-    const fits = ne[0] % (isKQuantType(SOURCE_TYPES[type]) ? K_BLOCK_VALUES : QUANT_BLOCK_VALUES) === 0;
-    const stored: GgmlTypeName = fits ? type : 'Q8_0';
-    const source = SOURCE_TYPES[stored];
-    const data = blocksOf(source, values.length, seed++);
-    expected.set(name, isKQuantType(source) ? dequantizeK(source, data) : dequantize(source as QuantizedType, data));
-    return { type: stored, data };
-  };
-}
 
 function logitsOf(model: CanonicalModel): Float32Array {
   return createReferenceModel(model).forward(PROMPT, createState(model.spec), { allLogits: true });

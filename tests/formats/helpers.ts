@@ -10,7 +10,6 @@ import type { RwkvCppDataType, RwkvCppHeader, RwkvCppRecord } from '../../src/fo
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { openRwkvCpp, readExactly } from '../../src/formats/rwkv-cpp/reader.js';
 import { ByteStreamReader, type ByteSource } from '../../src/formats/byte-stream.js';
-import { K_BLOCK_BYTES, type KQuantType } from '../../src/formats/k-quants.js';
 import type { Generation, LoraDims } from '../../src/model/spec.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
@@ -142,30 +141,4 @@ export async function readRecords(source: ByteSource): Promise<{ header: RwkvCpp
     records.push({ ...head, data: await readExactly(reader, byteLength, `the data of tensor '${head.name}'`) });
   }
   return { header: file.header, records };
-}
-
-/** Where each type keeps its f16 scales (d, and dmin where it has one). */
-const SCALE_OFFSETS: Record<KQuantType, number[]> = {
-  q2_k: [80, 82],
-  q3_k: [108],
-  q4_k: [0, 2],
-  q5_k: [0, 2],
-  q6_k: [208],
-};
-
-/**
- * `count` super-blocks of random bytes whose f16 scales are finite: exponent fields drawn from `exponents` (1–29 by
- * default: magnitudes 2^-14…2^14), any sign.
- */
-export function randomKBlocks(type: KQuantType, count: number, seed: number, exponents = [1, 29]): Uint8Array {
-  const random = seededRandom(seed);
-  const bytes = Uint8Array.from({ length: count * K_BLOCK_BYTES[type] }, () => Math.floor(random() * 256));
-  for (let block = 0; block < count; block++) {
-    for (const offset of SCALE_OFFSETS[type]) {
-      const at = block * K_BLOCK_BYTES[type] + offset;
-      const exponent = exponents[0] + Math.floor(random() * (exponents[1] - exponents[0] + 1));
-      bytes[at + 1] = (bytes[at + 1] & 0x80) | (exponent << 2) | (bytes[at + 1] & 0x03);
-    }
-  }
-  return bytes;
 }

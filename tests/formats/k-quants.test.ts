@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { f16BitsToF32 } from '../../src/formats/half.js';
 import { K_BLOCK_BYTES, dequantizeK, type KQuantType } from '../../src/formats/k-quants.js';
-import { randomKBlocks } from './helpers.js';
+import { randomKBlocks } from '../helpers/ggml-blocks.js';
 
 const QK_K = 256;
 const f = Math.fround;
