@@ -16,7 +16,7 @@
 import { QUANT_BLOCK_VALUES, isQuantizedType } from '../formats/quantized.js';
 import { weightClass, type WeightClass } from '../generations/weight-class.js';
 import type { SourceType } from '../model/spec.js';
-import type { LoadTimeBlockType } from './block-quantizers.js';
+import type { EncodedBlockType } from '../formats/quantize-blocks.js';
 
 /** How the loader stores linear weights: as the file has them ('none'), or quantized at load to 8 or 4 bits. */
 export type WeightQuantization = 'none' | 'q8' | 'q4';
@@ -25,7 +25,7 @@ type LinearClass = Exclude<WeightClass, 'vector'>;
 
 /** The block type of each class of linear weight under each load-time quantization. */
 export const LOAD_TIME_BLOCK_TYPES: Readonly<
-  Record<Exclude<WeightQuantization, 'none'>, Readonly<Record<LinearClass, LoadTimeBlockType>>>
+  Record<Exclude<WeightQuantization, 'none'>, Readonly<Record<LinearClass, EncodedBlockType>>>
 > = {
   q8: { matrix: 'q8_0', lora: 'q8_0', embedding: 'q8_0', head: 'q8_0' },
   q4: { matrix: 'q4_1', lora: 'q4_1', embedding: 'q8_0', head: 'q8_0' },
@@ -48,7 +48,7 @@ export function loadTimeBlockType(
   columns: number,
   sourceType: SourceType,
   options: LoadTimeQuantization,
-): LoadTimeBlockType | undefined {
+): EncodedBlockType | undefined {
   const weight = weightClass(name);
   if (options.quantize === 'none' || weight === 'vector') return undefined;
   if (isQuantizedType(sourceType) || columns % QUANT_BLOCK_VALUES !== 0) return undefined;

@@ -9,7 +9,7 @@ import { dequantize, isQuantizedType } from '../formats/quantized.js';
 import { weightClass } from '../generations/weight-class.js';
 import { roundToF16 } from '../gpu/matrix-layout.js';
 import type { CanonicalModel, Tensor } from '../model/spec.js';
-import { quantizeBlocks } from './block-quantizers.js';
+import { quantizeBlocks } from '../formats/quantize-blocks.js';
 import { loadTimeBlockType, type LoadTimeQuantization } from './load-time-formats.js';
 
 /** The GPU's values of one tensor after a load-time quantization. */

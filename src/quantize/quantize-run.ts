@@ -6,10 +6,10 @@
  */
 import { decodeTensorData } from '../formats/tensor-data.js';
 import type { StreamedTensor, TensorRun } from '../formats/tensor-stream.js';
-import { quantizeBlocks, type LoadTimeBlockType } from './block-quantizers.js';
+import { quantizeBlocks, type EncodedBlockType } from '../formats/quantize-blocks.js';
 
 /** The blocks of `type` holding the rows of `run` (of `tensor`, whose rows are whole blocks). */
-export function quantizeRun(type: LoadTimeBlockType, tensor: StreamedTensor, run: TensorRun): Uint8Array {
+export function quantizeRun(type: EncodedBlockType, tensor: StreamedTensor, run: TensorRun): Uint8Array {
   const what = `Tensor ${tensor.name} rows ${run.firstRow}+${run.rowCount}`;
   return quantizeBlocks(type, decodeTensorData(tensor.dataType, run.bytes), what);
 }

@@ -7,7 +7,7 @@ import { expect, test } from 'vitest';
 import { dequantize } from '../../src/formats/quantized.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { roundToF16 } from '../../src/gpu/matrix-layout.js';
-import { quantizeBlocks } from '../../src/quantize/block-quantizers.js';
+import { quantizeBlocks } from '../../src/formats/quantize-blocks.js';
 import { quantizedAsLoaded } from '../../src/quantize/oracle-weights.js';
 
 // LoRA widths 12 / 10 / 6 / 20: the up-projections' rows are not whole blocks and stay in f16.

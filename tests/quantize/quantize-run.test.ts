@@ -7,7 +7,7 @@ import { encodeF16 } from '../../src/formats/half.js';
 import type { StreamedTensor, TensorRun } from '../../src/formats/tensor-stream.js';
 import { decodeTensorData } from '../../src/formats/tensor-data.js';
 import type { SourceType } from '../../src/model/spec.js';
-import { quantizeBlocks } from '../../src/quantize/block-quantizers.js';
+import { quantizeBlocks } from '../../src/formats/quantize-blocks.js';
 import { quantizeRun } from '../../src/quantize/quantize-run.js';
 
 const ROWS = 7;

@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../../model/spec.js';
 import { encodeF16 } from '../half.js';
-import { quantizeBlocks, type BlockEncodedType } from '../quantize-blocks.js';
+import { quantizeBlocks, type EncodedBlockType } from '../quantize-blocks.js';
 import { tensorByteLength } from '../tensor-data.js';
 import { RWKV_CPP_LIMITS, RWKV_CPP_MAGIC, RWKV_CPP_TYPE_IDS } from './format.js';
 import type { RwkvCppHeader, RwkvCppRecord } from './format.js';
@@ -15,7 +15,7 @@ const UTF8 = new TextEncoder();
 /** A record holding a canonical tensor's values as FP32, FP16, Q8_0 or Q4_0 (ggml dims are the shape reversed). */
 export function tensorRecord(
   tensor: Pick<Tensor, 'name' | 'shape' | 'data'>,
-  dataType: 'f32' | 'f16' | BlockEncodedType,
+  dataType: 'f32' | 'f16' | EncodedBlockType,
 ): RwkvCppRecord {
   const data =
     dataType === 'f16'
