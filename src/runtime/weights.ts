@@ -20,7 +20,7 @@
  * - Values are uploaded as they are (or quantized, when asked): no tensor is otherwise transformed on its way.
  */
 import { ModelFormatError } from '../errors.js';
-import { quantizeBlocks } from '../quantize/block-quantizers.js';
+import { quantizeBlocks } from '../formats/quantize-blocks.js';
 import { loadTimeBlockType, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import { quantizeRun } from '../quantize/quantize-run.js';
 import { uploadBuffer } from '../gpu/buffers.js';
