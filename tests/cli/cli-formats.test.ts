@@ -1,6 +1,6 @@
 /**
- * `rwkv-webgpu logits --model FILE` reads every format the README lists from disk — rwkv.cpp `.bin` front to back,
- * `.pth` and safetensors by random access — on both backends, and matches the reference forward pass run here on
+ * `rwkv-webgpu logits --model FILE` reads every format the README lists from disk — rwkv.cpp `.bin` and GGUF front
+ * to back, `.pth` and safetensors by random access — on both backends, and matches the reference forward pass run here on
  * the same seeded synthetic RWKV-7 model. A bad file fails on both backends with one line naming the real class.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { modelBytes, tinyModel } from '../engine/helpers.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';
+import { ggufOf, matricesAs, writeGguf } from '../helpers/write-gguf.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
 import { maxAbsDiff, runChunked } from '../reference/helpers.js';
 import { runCli } from './run-cli.js';
@@ -26,6 +27,7 @@ const files = {
   bin: modelBytes(model),
   pth: writePth(officialTensors(model)),
   safetensors: writeSafetensors(officialTensors(model)),
+  gguf: writeGguf(ggufOf(model, matricesAs('F32'))),
 };
 const badFile = join(workDir, 'garbage.pth');
 writeFileSync(badFile, new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]));

@@ -7,6 +7,7 @@
  */
 import { expect, test } from 'vitest';
 import { formatReport, runFuzz } from './harness.js';
+import { ggufFileTarget } from './targets/gguf-files.js';
 import { manifestTarget } from './targets/manifests.js';
 import { modelFileTargets } from './targets/model-files.js';
 import { stateFileTargets } from './targets/state-files.js';
@@ -22,7 +23,13 @@ test(
   `hostile inputs: ${only === undefined ? `${cases} cases` : `case ${only}`}, seed ${seed}`,
   { timeout: 0 },
   async () => {
-    const targets = [...modelFileTargets(), await stateFileTargets(), ...tokenizerFileTargets(), manifestTarget()];
+    const targets = [
+      ...modelFileTargets(),
+      ggufFileTarget(),
+      await stateFileTargets(),
+      ...tokenizerFileTargets(),
+      manifestTarget(),
+    ];
     const report = await runFuzz(targets, {
       cases,
       seed,

@@ -1,5 +1,5 @@
 /**
- * Model files (rwkv.cpp `.bin`, `.pth`, safetensors) through the engine's loading path: `createEngine` on the CPU
+ * Model files (rwkv.cpp `.bin`, `.pth`, safetensors; GGUF in ./gguf-files.ts) through the engine's loading path: `createEngine` on the CPU
  * backend in this thread — the model source, the format sniffing, the reader, the tokenizer check, the streamed
  * tensor set and the backend — from whole bytes (as an ArrayBuffer or a dropped file in memory) or from a Blob (read
  * by slices and streamed in chunks, as a File or a stored model is). Seeds: seeded synthetic byte-level models of
@@ -53,7 +53,7 @@ async function loadModel(bytes: Uint8Array, asBlob: boolean): Promise<void> {
 }
 
 /** A tensor list mutated as a set: one tensor dropped, duplicated, renamed to another's name, or its shape changed. */
-function mutateTensorSet<T extends { name: string }>(
+export function mutateTensorSet<T extends { name: string }>(
   random: Random,
   tensors: readonly T[],
   reshape: (tensor: T) => T,
@@ -80,7 +80,7 @@ function mutateTensorSet<T extends { name: string }>(
 }
 
 /** Another shape with as many values: the dims reversed, or a dim of 1 added in front or behind (up to `maxDims`). */
-function otherShape(random: Random, shape: readonly number[], maxDims = 4): number[] {
+export function otherShape(random: Random, shape: readonly number[], maxDims = 4): number[] {
   if (shape.length > 1 && (random() < 0.5 || shape.length >= maxDims)) return [...shape].reverse();
   return random() < 0.5 ? [1, ...shape] : [...shape, 1];
 }
@@ -340,7 +340,7 @@ const REFUSALS = [ModelFormatError, TokenizerMismatchError];
  */
 const ALLOWANCE = { perInputByte: 16, fixedBytes: 4 << 20 };
 
-function modelTarget<S extends { name: string; bytes: Uint8Array }>(
+export function modelTarget<S extends { name: string; bytes: Uint8Array }>(
   format: string,
   seeds: readonly S[],
   mutate: (random: Random, seed: S) => Mutant,
