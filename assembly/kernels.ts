@@ -22,27 +22,39 @@ const Q8_BLOCK_BYTES: i32 = 34;
 const Q4_BLOCK_BYTES: i32 = 18;
 
 /** One f16 (low 16 bits of h) as f32: magnitude bits moved into place, rescaled by 2^112 (exact for subnormals). */
+// @ts-ignore: decorator
+@inline
 function half(h: u32): f32 {
   const magnitude = reinterpret<f32>((h & 0x7fff) << 13) * F16_TO_F32_SCALE;
   return reinterpret<f32>(reinterpret<u32>(magnitude) | ((h & 0x8000) << 16));
 }
 
-/** Four consecutive f16 at p as an f32x4 (the same bit trick, lane-wise). */
+/**
+ * Four consecutive f16 at p as an f32x4: sign-extended to 32 bits and shifted by 13, the exponent and mantissa sit
+ * where an f32's do and the sign at bit 31 (the mask drops the copies of the sign between); rescaled by 2^112.
+ */
+// @ts-ignore: decorator
+@inline
 function half4(p: usize): v128 {
-  const h = v128.load16x4_u(p);
-  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(F16_TO_F32_SCALE));
-  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+  const bits = v128.and(i32x4.shl(v128.load16x4_s(p), 13), i32x4.splat(0x8fffe000));
+  return f32x4.mul(bits, f32x4.splat(F16_TO_F32_SCALE));
 }
 
 /** An i16x8 as two f32x4 (low four lanes, high four lanes). */
+// @ts-ignore: decorator
+@inline
 function int8Low(q: v128): v128 {
   return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q));
 }
 
+// @ts-ignore: decorator
+@inline
 function int8High(q: v128): v128 {
   return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q));
 }
 
+// @ts-ignore: decorator
+@inline
 function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
@@ -123,24 +135,31 @@ function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
 
 // The block formats: a block's 32 values as eight f32x4 vectors, summed against x, scaled by d once.
 
-/** Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31). */
+/** Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31); two sum chains. */
+// @ts-ignore: decorator
+@inline
 function dot32(q0: v128, q1: v128, q2: v128, q3: v128, x: usize): v128 {
   let s = f32x4.mul(int8Low(q0), v128.load(x));
-  s = f32x4.add(s, f32x4.mul(int8High(q0), v128.load(x, 16)));
+  let t = f32x4.mul(int8High(q0), v128.load(x, 16));
   s = f32x4.add(s, f32x4.mul(int8Low(q1), v128.load(x, 32)));
-  s = f32x4.add(s, f32x4.mul(int8High(q1), v128.load(x, 48)));
+  t = f32x4.add(t, f32x4.mul(int8High(q1), v128.load(x, 48)));
   s = f32x4.add(s, f32x4.mul(int8Low(q2), v128.load(x, 64)));
-  s = f32x4.add(s, f32x4.mul(int8High(q2), v128.load(x, 80)));
+  t = f32x4.add(t, f32x4.mul(int8High(q2), v128.load(x, 80)));
   s = f32x4.add(s, f32x4.mul(int8Low(q3), v128.load(x, 96)));
-  return f32x4.add(s, f32x4.mul(int8High(q3), v128.load(x, 112)));
+  t = f32x4.add(t, f32x4.mul(int8High(q3), v128.load(x, 112)));
+  return f32x4.add(s, t);
 }
 
 /** Σ over one block of q·x (unscaled), q8_0: 32 int8 at q. */
+// @ts-ignore: decorator
+@inline
 function q8Block(q: usize, x: usize): v128 {
   return dot32(v128.load8x8_s(q), v128.load8x8_s(q, 8), v128.load8x8_s(q, 16), v128.load8x8_s(q, 24), x);
 }
 
 /** Σ over one block of (q − 8)·x (unscaled), q4_0: 16 bytes of nibbles at q (low nibbles first, then high). */
+// @ts-ignore: decorator
+@inline
 function q4Block(q: usize, x: usize): v128 {
   const packed = v128.load(q);
   const low = i8x16.sub(v128.and(packed, i8x16.splat(15)), i8x16.splat(8));
@@ -154,6 +173,8 @@ function q4Block(q: usize, x: usize): v128 {
   );
 }
 
+// @ts-ignore: decorator
+@inline
 function blockSum(format: i32, q: usize, x: usize): v128 {
   return format == 2 ? q8Block(q, x) : q4Block(q, x);
 }

@@ -41,7 +41,8 @@ export async function openWasmCpuBackend(stream: ModelStream, maxSessions: numbe
     kind: 'cpu',
     cpu: { kernels: 'wasm-simd128', threads: ops.runner.threads, weightFormats: weights.formats() },
   };
-  return new WasmCpuBackend(model, heap, description, weights.matrixBytes, maxSessions);
+  const vectorBytes = [...weights.allVectors()].reduce((sum, [, data]) => sum + data.byteLength, 0);
+  return new WasmCpuBackend(model, heap, description, weights.matrixBytes + vectorBytes, vectorBytes, maxSessions);
 }
 
 export class WasmCpuBackend implements InferenceBackend {
@@ -54,11 +55,18 @@ export class WasmCpuBackend implements InferenceBackend {
     private readonly heap: WasmHeap,
     readonly description: BackendDescription,
     readonly weightBytes: number,
+    /** Bytes of the small f32 tensors, held outside the WebAssembly memory. */
+    private readonly vectorBytes: number,
     private readonly maxSessions: number,
   ) {}
 
   get spec(): ModelSpec {
     return this.model.spec;
+  }
+
+  /** Bytes the backend holds: its WebAssembly memory (weights, states, scratch) and its f32 vectors. */
+  get memoryBytes(): number {
+    return this.heap.byteLength + this.vectorBytes;
   }
 
   async allocateState(): Promise<StateHandle> {

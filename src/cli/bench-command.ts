@@ -1,10 +1,16 @@
 /**
+ * `rwkv-webgpu bench --cpu`: the CPU mode (src/bench/cpu-bench.ts) — the fast CPU backend in this process over a
+ * synthetic RWKV-7 0.1B per format (`--formats f16,q8_0,q4_0`), rwkv.cpp's decode tokens/s given as
+ * `--rwkv-cpp f16=N,q8_0=N,…`, the model files saved for rwkv.cpp with `--save-models DIR`.
+ *
  * `rwkv-webgpu bench`: measures constrained decoding on this machine's CPU (src/bench/grammar-bench.ts; `--vocab`
  * names the World vocabulary file, otherwise a synthetic one of the same size stands in), then runs the GPU
  * benchmark (src/bench/run-bench.ts) in headless Chromium on whatever adapter it finds, prints a table and
  * optionally writes the JSON report.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatCpuBenchTable, runCpuBench, type CpuBenchFormat } from '../bench/cpu-bench.js';
 import { runGrammarBench } from '../bench/grammar-bench.js';
 import type { GrammarBenchResult } from '../bench/grammar-bench.js';
 import { BENCH_MODELS } from '../bench/report.js';
@@ -108,7 +114,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
     batch: {},
     seed: {},
     vocab: {},
+    cpu: { boolean: true },
+    formats: {},
+    'rwkv-cpp': {},
+    'save-models': {},
   });
+  if (flags.cpu !== undefined) return cpuBenchCommand(flags);
   const optional = (name: string) => (flags[name] === undefined ? undefined : positiveInteger(name, flags[name]));
   const options: BenchOptions = {
     models: parseModels(flags.models),
@@ -131,4 +142,37 @@ export async function benchCommand(argv: string[]): Promise<void> {
   } finally {
     await runner.close();
   }
+}
+
+const CPU_FORMATS: readonly CpuBenchFormat[] = ['f16', 'q8_0', 'q4_0'];
+
+function cpuFormat(name: string, flag: string): CpuBenchFormat {
+  if (!CPU_FORMATS.includes(name as CpuBenchFormat)) {
+    throw new UsageError(`${flag} takes formats among ${CPU_FORMATS.join(', ')}; '${name}' is none`);
+  }
+  return name as CpuBenchFormat;
+}
+
+async function cpuBenchCommand(flags: Record<string, string | undefined>): Promise<void> {
+  const formats = (flags.formats ?? CPU_FORMATS.join(',')).split(',').map((name) => cpuFormat(name, '--formats'));
+  const rwkvCppDecode: Partial<Record<CpuBenchFormat, number>> = {};
+  for (const entry of flags['rwkv-cpp']?.split(',') ?? []) {
+    const [name, value] = entry.split('=');
+    const tokensPerSec = Number(value);
+    if (!(tokensPerSec > 0)) throw new UsageError(`--rwkv-cpp takes format=tokens/s pairs; '${entry}' is not one`);
+    rwkvCppDecode[cpuFormat(name, '--rwkv-cpp')] = tokensPerSec;
+  }
+  const saveDir = flags['save-models'];
+  if (saveDir !== undefined) await mkdir(saveDir, { recursive: true });
+  const results = await runCpuBench({
+    formats,
+    decodeTokens: flags['decode-tokens'] === undefined ? 64 : positiveInteger('decode-tokens', flags['decode-tokens']),
+    prefillTokens:
+      flags['prefill-tokens'] === undefined ? 128 : positiveInteger('prefill-tokens', flags['prefill-tokens']),
+    rwkvCppDecode,
+    onModelFile:
+      saveDir === undefined ? undefined : (format, bytes) => writeFile(join(saveDir, `v7-0.1b-${format}.bin`), bytes),
+  });
+  process.stdout.write(formatCpuBenchTable(results));
+  if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify({ cpu: results }, null, 2)}\n`);
 }
