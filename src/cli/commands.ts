@@ -18,15 +18,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 export const USAGE = `Usage: rwkv-webgpu <command> [flags]
 
 Commands:
-  logits   --model FILE --input FILE --out FILE [--backend cpu|webgpu] [--chunk N] [--quantize none|q8|q4]
-           [--tokenizer auto|bytes|world|pile20b] [--vocab FILE]
+  logits   --model FILE|DIR --input FILE --out FILE [--backend cpu|webgpu] [--chunk N] [--quantize none|q8|q4]
+           [--tokenizer auto|bytes|world|pile20b] [--vocab FILE] [--lora FILE[:alpha=N][:weight=W],...]
            Runs the model from a fresh state over the tokenized input, N tokens per step (default 1), and writes
            n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t). --quantize: the weights
-           quantized at load (q8: Q8_0 blocks; q4: 4-bit blocks); on the CPU, the same quantized values.
+           quantized at load (q8: Q8_0 blocks; q4: 4-bit blocks); on the CPU, the same quantized values. DIR: a
+           Hugging Face folder (shards, index, config.json; cpu). --lora merges LoRA adapters at load (cpu).
   tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE
            Prints the token ids of the input file as a JSON array.
-  generate --model FILE --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
-           [--backend auto|webgpu|cpu] [--quantize none|q8|q4] [--vocab FILE]
+  generate --model FILE|DIR --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
+           [--backend auto|webgpu|cpu] [--quantize none|q8|q4] [--vocab FILE] [--lora FILE[:alpha=N][:weight=W],...]
            Streams generated text to stdout, then the stats (tokens, tok/s, time to first token) to stderr.
            cpu/auto run in this process (Node has no WebGPU: auto falls back to the CPU); webgpu runs in headless
            Chromium.

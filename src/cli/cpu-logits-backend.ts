@@ -3,14 +3,19 @@
  * the GPU computes with after that load-time quantization (the oracle's quantize-then-dequantize mode).
  */
 import { createState } from '../generations/state.js';
+import type { ResolvedLora } from '../protocol/types.js';
 import { createReferenceModel } from '../reference/model.js';
 import type { LogitsBackend } from './logits-backend.js';
 import { loadModelFile } from './model-file.js';
 import { quantizedAsLoaded } from '../quantize/oracle-weights.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 
-export async function openCpuLogitsBackend(modelPath: string, quantize: WeightQuantization): Promise<LogitsBackend> {
-  const loaded = await loadModelFile(modelPath);
+export async function openCpuLogitsBackend(
+  modelPath: string,
+  quantize: WeightQuantization,
+  lora: readonly ResolvedLora[],
+): Promise<LogitsBackend> {
+  const loaded = await loadModelFile(modelPath, lora);
   const model = createReferenceModel(quantize === 'none' ? loaded : quantizedAsLoaded(loaded, { quantize }));
   const nVocab = model.spec.nVocab;
   return {

@@ -6,10 +6,11 @@
 import { openAsBlob } from 'node:fs';
 import type { GenerationStats } from '../protocol/types.js';
 import type { BackendChoice } from '../backend/backend.js';
-import { finiteNumber, parseFlags, positiveInteger } from './args.js';
+import { UsageError, finiteNumber, parseFlags, positiveInteger } from './args.js';
 import { openRunnerPage } from './browser/runner-page.js';
 import { runGeneration } from './generate-run.js';
 import type { GenerateRun } from './generate-run.js';
+import { loraOptions } from './lora-flag.js';
 import { assertReadable, assertSingleFile, modelInputOf } from './model-file.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
@@ -43,6 +44,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     backend: { default: 'auto', choices: ['auto', 'webgpu', 'cpu', 'reference'] },
     quantize: { default: 'none', choices: WEIGHT_QUANTIZATIONS },
     vocab: {},
+    lora: {},
   });
   const settings = {
     backend: flags.backend as BackendChoice,
@@ -55,7 +57,10 @@ export async function generateCommand(argv: string[]): Promise<void> {
   };
   await assertReadable(flags.model!, 'model file');
   if (flags.vocab !== undefined) await assertReadable(flags.vocab, 'tokenizer file');
-  if (settings.backend === 'webgpu') await assertSingleFile(flags.model!);
+  if (settings.backend === 'webgpu') {
+    await assertSingleFile(flags.model!);
+    if (flags.lora !== undefined) throw new UsageError('--lora needs --backend cpu or auto');
+  }
   const stats =
     settings.backend === 'webgpu'
       ? await generateInBrowser(settings, flags.model!, flags.vocab)
@@ -63,6 +68,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
           {
             ...settings,
             model: await modelInputOf(flags.model!),
+            lora: await loraOptions(flags.lora),
             vocab: flags.vocab === undefined ? undefined : await openAsBlob(flags.vocab),
           },
           (text) => process.stdout.write(text),

@@ -4,12 +4,14 @@
  */
 import { createEngine } from '../engine/engine.js';
 import type { BackendChoice } from '../backend/backend.js';
-import type { GenerationStats, ModelFiles, ModelInput } from '../protocol/types.js';
+import type { GenerationStats, LoraOptions, ModelFiles, ModelInput } from '../protocol/types.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 
 export interface GenerateRun {
   model: ModelInput | ModelFiles;
   vocab?: ModelInput;
+  /** LoRA adapters merged at load (in-process runs). */
+  lora?: LoraOptions[];
   backend: BackendChoice;
   prompt: string;
   maxTokens: number;
@@ -29,6 +31,7 @@ export async function runGeneration(
   const engine = await createEngine({
     model: run.model,
     vocab: run.vocab,
+    lora: run.lora,
     backend: run.backend,
     quantize: run.quantize,
     worker: false,

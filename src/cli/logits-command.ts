@@ -3,21 +3,30 @@
  * n_tokens × n_vocab little-endian f32 logits (row t = logits after tokens 0..t).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import type { ResolvedLora } from '../protocol/types.js';
 import { assertTokenizerFits } from '../tokenizer/index.js';
-import { parseFlags, positiveInteger } from './args.js';
+import { UsageError, parseFlags, positiveInteger } from './args.js';
 import { openCpuLogitsBackend } from './cpu-logits-backend.js';
 import type { LogitsBackend } from './logits-backend.js';
+import { loraOptions } from './lora-flag.js';
 import { assertReadable } from './model-file.js';
 import { resolveTokenizer, TOKENIZER_CHOICES } from './tokenizer-option.js';
 import { openWebGpuLogitsBackend } from './webgpu-logits-backend.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
 
-const BACKENDS: Readonly<Record<string, (modelPath: string, quantize: WeightQuantization) => Promise<LogitsBackend>>> =
-  {
-    cpu: openCpuLogitsBackend,
-    webgpu: openWebGpuLogitsBackend,
-  };
+const BACKENDS: Readonly<
+  Record<
+    string,
+    (modelPath: string, quantize: WeightQuantization, lora: readonly ResolvedLora[]) => Promise<LogitsBackend>
+  >
+> = {
+  cpu: openCpuLogitsBackend,
+  webgpu: async (modelPath, quantize, lora) => {
+    if (lora.length > 0) throw new UsageError('--lora needs --backend cpu');
+    return openWebGpuLogitsBackend(modelPath, quantize);
+  },
+};
 
 export async function logitsCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -29,10 +38,15 @@ export async function logitsCommand(argv: string[]): Promise<void> {
     quantize: { default: 'none', choices: WEIGHT_QUANTIZATIONS },
     tokenizer: { default: 'auto', choices: TOKENIZER_CHOICES },
     vocab: {},
+    lora: {},
   });
   const chunk = positiveInteger('chunk', flags.chunk);
   await assertReadable(flags.input!, 'input file');
-  const backend = await BACKENDS[flags.backend!](flags.model!, flags.quantize as WeightQuantization);
+  const backend = await BACKENDS[flags.backend!](
+    flags.model!,
+    flags.quantize as WeightQuantization,
+    await loraOptions(flags.lora),
+  );
   try {
     const tokenizer = await resolveTokenizer(flags.tokenizer!, flags.vocab, backend.nVocab);
     assertTokenizerFits(tokenizer, backend.nVocab);

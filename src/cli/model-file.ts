@@ -7,10 +7,11 @@ import { openAsBlob } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RwkvError } from '../errors.js';
-import { loadCanonicalModel, openModelStream } from '../formats/load.js';
+import { openModelStream } from '../formats/load.js';
 import { collectModel } from '../formats/tensor-stream.js';
 import type { CanonicalModel } from '../model/spec.js';
-import type { ModelFiles, ModelInput } from '../protocol/types.js';
+import type { ModelFiles, ModelInput, ResolvedLora } from '../protocol/types.js';
+import { openAdapters } from '../worker/lora-adapters.js';
 import { openModelFiles } from '../worker/model-files.js';
 import { openByteSource } from '../worker/model-source.js';
 
@@ -27,13 +28,14 @@ export async function assertReadable(path: string, what: string): Promise<void> 
   }
 }
 
-/** A model file, or a Hugging Face model folder (model-folder.ts), read into canonical tensors. */
-export async function loadModelFile(path: string): Promise<CanonicalModel> {
+/** A model file, or a Hugging Face model folder, read into canonical tensors, with LoRA adapters merged if given. */
+export async function loadModelFile(path: string, lora: readonly ResolvedLora[] = []): Promise<CanonicalModel> {
   await assertReadable(path, 'model file');
-  if (await isFolder(path)) {
-    return collectModel(await openModelStream((await openModelFiles(await modelFolderFiles(path))).source));
-  }
-  return loadCanonicalModel(await openByteSource(await openAsBlob(path)));
+  const adapters = (await openAdapters(lora)).files;
+  const source = (await isFolder(path))
+    ? (await openModelFiles(await modelFolderFiles(path))).source
+    : await openByteSource(await openAsBlob(path));
+  return collectModel(await openModelStream(source, { adapters }));
 }
 
 /** What createEngine gets for `--model PATH`: the file, or a folder's files. */

@@ -1,7 +1,8 @@
 /**
  * `--model DIR` takes a Hugging Face model folder (shards, index, config.json): `logits` and `generate` on the CPU
  * match the reference forward pass of the same weights; `--backend webgpu`, whose browser runner serves one file,
- * refuses a folder with one line saying so.
+ * refuses a folder with one line saying so. `--lora` merges adapters at load: the logits of the merged checkpoint
+ * written directly.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,9 @@ import { describe, expect, test } from 'vitest';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { tinyModel } from '../engine/helpers.js';
 import { hubTensors } from '../helpers/write-hub.js';
-import { officialTensors } from '../helpers/write-pth.js';
+import { loraPair, mergedDirectly } from '../helpers/write-lora.js';
+import { officialTensors, writePth } from '../helpers/write-pth.js';
+import { writeSafetensors } from '../helpers/write-safetensors.js';
 import { writeShards } from '../helpers/write-shards.js';
 import { maxAbsDiff, runChunked } from '../reference/helpers.js';
 import { runCli } from './run-cli.js';
@@ -50,5 +53,43 @@ describe('rwkv-webgpu --model HF_FOLDER', () => {
     const result = runCli(['logits', '--backend', 'webgpu', '--model', folder, '--input', promptFile, '--out', 'x']);
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(/^rwkv-webgpu: FileAccessError: .* is a folder: --backend webgpu takes one/);
+  });
+});
+
+describe('rwkv-webgpu --lora', () => {
+  const base = officialTensors(model);
+  const key = base.find((tensor) => tensor.name === 'blocks.0.att.key.weight')!;
+  const head = base.find((tensor) => tensor.name === 'head.weight')!;
+  const adapters = [
+    { tensors: loraPair(key, 4, 3), alpha: 8 },
+    { tensors: loraPair(head, 2, 5), weight: 0.5 },
+  ];
+  const baseFile = join(workDir, 'base.safetensors');
+  writeFileSync(baseFile, writeSafetensors(base));
+  const adapterFiles = adapters.map((adapter, i) => {
+    const path = join(workDir, `adapter-${i}.pth`);
+    writeFileSync(path, writePth(adapter.tensors));
+    return path;
+  });
+  const lora = `${adapterFiles[0]}:alpha=8,${adapterFiles[1]}:weight=0.5`;
+
+  test('logits --backend cpu with two adapters equals the merged checkpoint written directly', () => {
+    const merged = join(workDir, 'merged.safetensors');
+    writeFileSync(merged, writeSafetensors(mergedDirectly(base, adapters)));
+    const logitsOf = (args: string[]) => {
+      const out = join(workDir, `lora-${args.length}.logits`);
+      const result = runCli(['logits', '--input', promptFile, '--out', out, ...args]);
+      expect(result.stderr).toBe('');
+      return new Float32Array(Uint8Array.from(readFileSync(out)).buffer);
+    };
+    const viaLora = logitsOf(['--model', baseFile, '--lora', lora]);
+    expect(maxAbsDiff(viaLora, logitsOf(['--model', merged]))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(viaLora, logitsOf(['--model', baseFile]))).toBeGreaterThan(1e-3);
+  });
+
+  test('bad --lora values are usage errors', () => {
+    const result = runCli(['generate', '--model', baseFile, '--prompt', 'x', '--lora', `${adapterFiles[0]}:gain=2`]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/'gain=2' is not alpha=N or weight=W/);
   });
 });
