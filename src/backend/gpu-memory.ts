@@ -2,7 +2,8 @@
  * Refusing a model the GPU cannot hold before any weight is uploaded. Before its tensors, a model stream knows its
  * file size, which gives the bytes its weights take on the GPU: f32 files stay f32, f16 and bf16 become f16 (the
  * same size), quantized blocks stay blocks (the same size, src/gpu/block-layout.ts), K-quant super-blocks become f16
- * (Q4_K: 144 bytes per 256 weights become 512). Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
+ * (Q4_K: 144 bytes per 256 weights become 512); with `quantize` 'q8' / 'q4' a float file's weights take the payload
+ * of the block types they are quantized to. Its header or index also gives the width, depth and vocabulary, which size the rest the forward pass
  * allocates (src/runtime/step-buffers.ts): the state slots of `maxSessions` sessions, the scratch activations of
  * the largest step and the logits with their readback copy. `reserveGpuMemory` then asks the device for the total,
  * in buffers as large as the uploader's largest (`maxPartBytes`: the smaller of maxBufferSize and
@@ -14,6 +15,9 @@
 import { GpuOutOfMemoryError } from '../errors.js';
 import { K_BLOCK_BYTES, K_BLOCK_VALUES, isKQuantType } from '../formats/k-quants.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
+import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES, isQuantizedType } from '../formats/quantized.js';
+import type { EncodedBlockType } from '../formats/quantize-blocks.js';
+import { LOAD_TIME_BLOCK_TYPES, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { defaultMaxBatch } from '../runtime/model.js';
 import type { BackendSizes } from './backend.js';
@@ -47,10 +51,7 @@ export function estimateGpuMemory(
   sizes: BackendSizes,
   partBytes: number,
 ): GpuMemoryEstimate {
-  const type = stream.weightType;
-  const weights = Math.ceil(
-    (stream.bytes ?? 0) * (isKQuantType(type) ? (2 * K_BLOCK_VALUES) / K_BLOCK_BYTES[type] : 1),
-  );
+  const weights = estimateWeightBytes(stream, sizes.quantization ?? { quantize: 'none' });
   const rows = Math.max(sizes.chunkSize, defaultMaxBatch(sizes.maxSessions));
   const logitRows = Math.max(1, Math.min(rows, Math.floor(partBytes / (4 * stream.nVocab))));
   const logits = 2 * logitRows * stream.nVocab * 4;
@@ -58,6 +59,30 @@ export function estimateGpuMemory(
   const states = shape ? sizes.maxSessions * shape.nLayer * (2 + WKV_FLOATS_PER_CHANNEL) * shape.nEmbed * 4 : 0;
   const scratch = logits + (shape ? rows * (SCRATCH_VECTORS * shape.nEmbed + 1) * 4 : 0);
   return { weights, states, scratch, total: weights + states + scratch };
+}
+
+/**
+ * GPU bytes of the weights: the file's size as it is (K-quant blocks become f16), or with a load-time quantization of
+ * a float file, its values (file bytes / bytes per value) at the payload of the block type each class gets: the head
+ * and the embedding (nVocab · nEmbed values each, when the header gives the width) and the rest at the matrices'.
+ */
+function estimateWeightBytes(
+  stream: Pick<ModelStream, 'bytes' | 'nVocab' | 'declaredShape' | 'weightType'>,
+  quantization: LoadTimeQuantization,
+): number {
+  const type = stream.weightType;
+  const fileBytes = stream.bytes ?? 0;
+  if (isKQuantType(type)) return Math.ceil((fileBytes * 2 * K_BLOCK_VALUES) / K_BLOCK_BYTES[type]);
+  if (quantization.quantize === 'none' || isQuantizedType(type)) return fileBytes;
+  const values = fileBytes / (type === 'f32' ? 4 : 2);
+  const edgeValues = Math.min(values / 2, stream.nVocab * (stream.declaredShape?.nEmbed ?? 0));
+  const types = LOAD_TIME_BLOCK_TYPES[quantization.quantize];
+  const payload = (blockType: EncodedBlockType, quantized = true) =>
+    quantized ? QUANT_BLOCK_BYTES[blockType] / QUANT_BLOCK_VALUES : 2;
+  const edges =
+    edgeValues *
+    (payload(types.head, quantization.head !== false) + payload(types.embedding, quantization.embedding !== false));
+  return Math.ceil(edges + (values - 2 * edgeValues) * payload(types.matrix));
 }
 
 /** Allocates and frees the estimate's total; throws GpuOutOfMemoryError when the device refuses. */
@@ -82,7 +107,7 @@ export async function reserveGpuMemory(
             `of ${sizes.maxSessions} sessions ${mib(estimate.states)}, scratch and logits ` +
             `${mib(estimate.scratch)}); this GPU gave ${mib(reserved)} and then refused ${mib(size)} more ` +
             `(${error.message.trim().split('\n')[0]}). Use a smaller model (fewer parameters, or an f16 or ` +
-            'quantized file rather than an f32 one), fewer sessions ' +
+            "quantized file rather than an f32 one), quantize: 'q4' or 'q8', fewer sessions " +
             '(maxSessions) or a shorter prefillChunkSize.',
         );
       }

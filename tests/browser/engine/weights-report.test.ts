@@ -3,9 +3,11 @@
  * Quantized weights take at most 1.1 × their payload (Q8_0 1.0625 bytes per weight, Q4_1 0.625, Q4_0 0.5625, …):
  * a seeded v7 model whose every width is a multiple of 32 (so that every linear weight is quantized), loaded with
  * `quantize` 'q8' and 'q4' (each class in the block type src/quantize/load-time-formats.ts gives it; the head and
- * embedding kept in f16 when asked), and the rwkv.cpp Q8_0 / Q4_0 fixtures loaded as they are (blocks stay blocks).
+ * embedding kept in f16 when asked; the up-front GPU memory estimate within −20 % / +25 % of what was allocated),
+ * and the rwkv.cpp Q8_0 / Q4_0 fixtures loaded as they are (blocks stay blocks).
  */
 import { describe, expect, it } from 'vitest';
+import { estimateGpuMemory } from '../../../src/backend/gpu-memory.js';
 import { createEngine, type EngineOptions } from '../../../src/engine/engine.js';
 import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES, isQuantizedType } from '../../../src/formats/quantized.js';
 import { createSyntheticModel } from '../../../src/generations/synthetic.js';
@@ -76,6 +78,14 @@ describe('engine.info.weights', () => {
       expectPayload('matrices', report.matrices, types.matrix);
       expectPayload('lora', report.lora, types.lora);
       expectTotal(report);
+      // The up-front reservation (src/backend/gpu-memory.ts) counts the quantized sizes, not the file's f32 ones.
+      const { nVocab, nEmbed, nLayer } = BLOCK_WIDTHS.spec;
+      const stream = { bytes: file.length, nVocab, declaredShape: { nEmbed, nLayer }, weightType: 'f32' as const };
+      const sizes = { maxSessions: 1, chunkSize: 64, quantization: { quantize } };
+      const estimate = estimateGpuMemory(stream, sizes, 1 << 27).weights;
+      console.log(`${quantize}: estimated ${estimate} bytes of weights, allocated ${report.totalBytes}`);
+      expect(estimate).toBeGreaterThan(0.8 * report.totalBytes);
+      expect(estimate).toBeLessThan(1.25 * report.totalBytes);
     },
   );
 
