@@ -15,7 +15,7 @@ import type { EngineEvent } from '../../../src/protocol/types.js';
 import { modelBytes } from '../../engine/helpers.js';
 import { binBlocks, model256, quantizedAs } from '../../helpers/ggml-blocks.js';
 import { describeWithFixtures, fetchFixture, REFERENCE_PROMPT } from '../fixtures.js';
-import { ggufOf, writeGguf } from '../../helpers/write-gguf.js';
+import { ggufOf, writeGguf, writeSplitGguf } from '../../helpers/write-gguf.js';
 import type { TensorEncoder } from '../../helpers/write-gguf.js';
 
 /** Q4_K for the time-mix matrices, Q6_K for the rest where rows are 256 values, Q8_0 where they are not. */
@@ -31,7 +31,7 @@ function mixedTypes(kQuantized: Set<string>): TensorEncoder {
 }
 
 async function logitsOf(
-  model: Blob | Uint8Array,
+  model: Blob | Uint8Array | File[],
   backend: 'webgpu' | 'cpu',
   events: EngineEvent[] = [],
   prompt = 'GGUF!',
@@ -89,16 +89,22 @@ test('a GGUF of Q8_0, Q4_K and Q6_K weights on WebGPU: within 1e-3 of the CPU', 
 
 describeWithFixtures('rwkv.cpp fixtures as GGUF on WebGPU', () => {
   test.each([
-    ['6v0-3m', 'Q5_1'],
-    ['7v0-834K', 'Q8_0'],
-  ])('%s %s: the reference logits within 1e-3', async (model, format) => {
+    ['6v0-3m', 'Q5_1', 1],
+    ['7v0-834K', 'Q8_0', 2],
+  ])('%s %s in %i file(s) through the model store: the reference logits within 1e-3', async (model, format, parts) => {
     const bin = await fetchFixture('rwkv-cpp', `tiny-rwkv-${model}-${format}.bin`);
-    const gguf = writeGguf(ggufOf(await loadCanonicalModel(bin), await binBlocks(bin)));
+    const file = ggufOf(await loadCanonicalModel(bin), await binBlocks(bin));
+    const files =
+      parts === 1
+        ? [new File([writeGguf(file).slice()], 'fixture.gguf')]
+        : writeSplitGguf(file, parts).map(
+            (part, i) => new File([part.slice()], `fixture-0000${i + 1}-of-0000${parts}.gguf`),
+          );
     const reference = await fetchFixture('reference-logits', `in-${model}-${format}.dequantized.logits`);
     const last = new Float32Array(reference.buffer, reference.byteOffset + 2 * 256 * 4, 256);
-    const logits = await logitsOf(new File([gguf.slice()], 'fixture.gguf'), 'webgpu', [], REFERENCE_PROMPT);
+    const logits = await logitsOf(parts === 1 ? files[0] : files, 'webgpu', [], REFERENCE_PROMPT);
     const difference = maxAbs(logits, last);
-    console.log(`${model} ${format} as GGUF on WebGPU: max-abs ${difference.toExponential(2)}`);
+    console.log(`${model} ${format} as GGUF in ${parts} file(s) on WebGPU: max-abs ${difference.toExponential(2)}`);
     expect(difference).toBeLessThanOrEqual(1e-3);
   });
 });
