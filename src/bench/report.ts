@@ -1,8 +1,10 @@
 /**
  * The benchmark's options and its JSON report (the shape `rwkv-webgpu bench --json FILE` writes).
  *
- * decodeGBps = bytes read per decoded token × decode tokens/s, where the bytes read are every weight except the
- * embedding (one row of it) plus the recurrent state read and written; rooflineRatio = decodeGBps / probe readGBps.
+ * Each shape runs with f16 weights and quantized at load to q8 and q4 (src/quantize/load-time-formats.ts), side by
+ * side. bytesReadPerToken = every weight's GPU bytes except the embedding's (one row of it, whatever its format)
+ * plus the recurrent state read and written; decodeGBps = bytesReadPerToken × decode tokens/s; rooflineRatio =
+ * decodeGBps / probe readGBps.
  * `counts` are exact on any adapter (src/bench/step-counts.ts).
  */
 import type { GrammarBenchResult } from './grammar-bench.js';
@@ -26,10 +28,17 @@ export const BENCH_MODELS: readonly BenchModelShape[] = [
 
 export const BENCH_VOCAB = 65536;
 
+/** The GPU weights a shape runs with: f16, or quantized at load ('q8': Q8_0; 'q4': Q4_1, head and embedding Q8_0). */
+export type BenchWeights = 'f16' | 'q8' | 'q4';
+
+export const BENCH_WEIGHTS: readonly BenchWeights[] = ['f16', 'q8', 'q4'];
+
 /** Every size has a default chosen by the adapter (run-bench.ts): the full sizes on a GPU, small ones on SwiftShader. */
 export interface BenchOptions {
   /** Shapes to run; by default all on a hardware adapter, v7-0.1b alone on a software one (SwiftShader). */
   models?: BenchModelName[];
+  /** Weight formats each shape runs with (default all of BENCH_WEIGHTS). */
+  weights?: BenchWeights[];
   /** Decode steps timed (after warm-up). */
   decodeTokens?: number;
   warmupTokens?: number;
@@ -48,8 +57,10 @@ export interface BenchAdapter {
 
 export interface BenchResult {
   model: BenchModelName;
-  weights: 'f16';
+  weights: BenchWeights;
+  /** GPU bytes of all weights, as allocated. */
   weightBytes: number;
+  bytesReadPerToken: number;
   decodeTokensPerSec: number;
   decodeGBps: number;
   rooflineRatio: number;
@@ -63,6 +74,8 @@ export interface BenchResult {
 
 export interface BenchSkip {
   model: BenchModelName;
+  /** Absent when the shape was skipped for every weight format. */
+  weights?: BenchWeights;
   reason: string;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The benchmark, run in a browser page on whatever adapter it gets: the read-bandwidth probe, then for each
- * synthetic RWKV-7 shape (f16 weights, seeded, streamed to the GPU tensor by tensor) decode tokens/s at batch 1
- * after warm-up, prefill tokens/s for one long prompt, and aggregate decode tokens/s with a batch of sessions.
+ * synthetic RWKV-7 shape and each weight format (f16, q8, q4 quantized at load; seeded, uploaded tensor by tensor)
+ * decode tokens/s at batch 1 after warm-up, prefill tokens/s for one long prompt, and aggregate decode tokens/s with
+ * a batch of sessions.
  * Timings are wall-clock around complete steps, logits readback included — what a caller sees.
  */
 import { requestGpuDevice } from '../gpu/device.js';
@@ -15,8 +16,8 @@ import type { GpuModel } from '../runtime/model.js';
 import { createWeightUploader } from '../runtime/weights.js';
 import { probeReadBandwidth } from './bandwidth-probe.js';
 import { countSteps } from './step-counts.js';
-import { BENCH_MODELS, BENCH_VOCAB } from './report.js';
-import type { BenchModelShape, BenchOptions, BenchReport, BenchResult } from './report.js';
+import { BENCH_MODELS, BENCH_VOCAB, BENCH_WEIGHTS } from './report.js';
+import type { BenchModelShape, BenchOptions, BenchReport, BenchResult, BenchWeights } from './report.js';
 
 /** SwiftShader and other CPU adapters: too slow for the larger shapes by default. */
 function isSoftwareAdapter(gpu: GpuContext): boolean {
@@ -37,17 +38,23 @@ function modelOptions(shape: BenchModelShape, seed: number): SyntheticModelOptio
   };
 }
 
-async function buildModel(gpu: GpuContext, options: SyntheticModelOptions, batch: number): Promise<GpuModel> {
-  const uploader = createWeightUploader(gpu.device, { weightType: 'f16' });
+async function buildModel(
+  gpu: GpuContext,
+  options: SyntheticModelOptions,
+  batch: number,
+  weights: BenchWeights,
+): Promise<GpuModel> {
+  const quantize = weights === 'f16' ? 'none' : weights;
+  const uploader = createWeightUploader(gpu.device, { weightType: 'f16', quantization: { quantize } });
   for (const tensor of syntheticTensors(options)) uploader.add(tensor);
-  const weights = uploader.finish();
+  const uploaded = uploader.finish();
   try {
-    return await createGpuModelFromWeights(gpu, syntheticModelSpec(options), weights, {
+    return await createGpuModelFromWeights(gpu, syntheticModelSpec(options), uploaded, {
       maxSessions: batch + 1,
       maxBatch: batch,
     });
   } catch (error) {
-    weights.destroy();
+    uploaded.destroy();
     throw error;
   }
 }
@@ -69,9 +76,9 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 async function measure(
   model: GpuModel,
-  options: Required<Omit<BenchOptions, 'models'>>,
+  options: Required<Omit<BenchOptions, 'models' | 'weights'>>,
   log: (line: string) => void,
-): Promise<Omit<BenchResult, 'model' | 'rooflineRatio' | 'counts'>> {
+): Promise<Omit<BenchResult, 'model' | 'weights' | 'rooflineRatio' | 'counts'>> {
   const solo = model.allocateSlot();
   const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
   for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
@@ -99,13 +106,13 @@ async function measure(
   log(`batch ${options.batch}: ${((batchSteps * options.batch) / batchSeconds).toFixed(2)} tok/s`);
 
   const spec = model.spec;
-  const embeddingBytes = spec.nVocab * spec.nEmbed * 2;
-  const bytesPerToken = model.weightBytes - embeddingBytes + spec.nEmbed * 2 + 2 * stateSize(spec) * 4;
+  const embeddingBytes = model.weightsReport.embedding.bytes;
+  const bytesReadPerToken = model.weightBytes - embeddingBytes + embeddingBytes / spec.nVocab + 2 * stateSize(spec) * 4;
   return {
-    weights: 'f16',
     weightBytes: model.weightBytes,
+    bytesReadPerToken,
     decodeTokensPerSec,
-    decodeGBps: (bytesPerToken * decodeTokensPerSec) / 1e9,
+    decodeGBps: (bytesReadPerToken * decodeTokensPerSec) / 1e9,
     prefillTokens: options.prefillTokens,
     prefillTokensPerSec: options.prefillTokens / prefillSeconds,
     batch8TokensPerSec: (batchSteps * options.batch) / batchSeconds,
@@ -143,26 +150,31 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         reason: software ? 'software adapter: too slow (pass --models to force)' : 'not requested',
       })),
     };
+    const formats = options.weights ?? BENCH_WEIGHTS;
     for (const shape of BENCH_MODELS.filter((candidate) => names.includes(candidate.name))) {
-      log(`${shape.name}: uploading synthetic f16 weights`);
-      let model: GpuModel;
-      try {
-        model = await buildModel(gpu, modelOptions(shape, sizes.seed), sizes.batch);
-      } catch (error) {
-        report.skipped.push({ model: shape.name, reason: `does not fit this adapter: ${(error as Error).message}` });
-        continue;
-      }
-      try {
-        log(`${shape.name}: measuring`);
-        const measured = await measure(model, sizes, (line) => log(`${shape.name}: ${line}`));
-        report.results.push({
-          model: shape.name,
-          ...measured,
-          rooflineRatio: measured.decodeGBps / probe.readGBps,
-          counts: countSteps(model, sizes.batch, COUNTED_PROMPT_TOKENS),
-        });
-      } finally {
-        model.dispose();
+      for (const weights of formats) {
+        log(`${shape.name} ${weights}: uploading synthetic weights`);
+        let model: GpuModel;
+        try {
+          model = await buildModel(gpu, modelOptions(shape, sizes.seed), sizes.batch, weights);
+        } catch (error) {
+          const reason = `does not fit this adapter: ${(error as Error).message}`;
+          report.skipped.push({ model: shape.name, weights, reason });
+          continue;
+        }
+        try {
+          log(`${shape.name} ${weights}: measuring`);
+          const measured = await measure(model, sizes, (line) => log(`${shape.name} ${weights}: ${line}`));
+          report.results.push({
+            model: shape.name,
+            weights,
+            ...measured,
+            rooflineRatio: measured.decodeGBps / probe.readGBps,
+            counts: countSteps(model, sizes.batch, COUNTED_PROMPT_TOKENS),
+          });
+        } finally {
+          model.dispose();
+        }
       }
     }
     return report;

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { formatCpuBenchTable, runCpuBench, type CpuBenchFormat } from '../bench/cpu-bench.js';
 import { runGrammarBench } from '../bench/grammar-bench.js';
 import type { GrammarBenchResult } from '../bench/grammar-bench.js';
-import { BENCH_MODELS } from '../bench/report.js';
-import type { BenchModelName, BenchOptions, BenchReport } from '../bench/report.js';
+import { BENCH_MODELS, BENCH_WEIGHTS } from '../bench/report.js';
+import type { BenchModelName, BenchOptions, BenchReport, BenchWeights } from '../bench/report.js';
 import { parseFlags, positiveInteger, UsageError } from './args.js';
 import { openRunnerPage } from './browser/runner-page.js';
 
@@ -31,6 +31,21 @@ function parseModels(value: string | undefined): BenchModelName[] | undefined {
   return names as BenchModelName[];
 }
 
+const MIB = 2 ** 20;
+
+function parseWeights(value: string | undefined): BenchWeights[] | undefined {
+  if (value === undefined) return undefined;
+  const formats = value.split(',');
+  for (const format of formats) {
+    if (!BENCH_WEIGHTS.includes(format as BenchWeights)) {
+      throw new UsageError(
+        `--weights takes a comma-separated list of ${BENCH_WEIGHTS.join(', ')}; '${format}' is none`,
+      );
+    }
+  }
+  return formats as BenchWeights[];
+}
+
 export function formatBenchTable(report: BenchReport): string {
   const { adapter } = report;
   const lines = [
@@ -38,15 +53,18 @@ export function formatBenchTable(report: BenchReport): string {
     `features: ${adapter.features.join(', ') || 'none'}`,
     `read bandwidth (probe): ${report.probe.readGBps.toFixed(2)} GB/s`,
     '',
-    'model     weights  MiB    decode tok/s  decode GB/s  roofline  prefill tok/s  batch-8 tok/s',
+    'model     weights  MiB    read MiB/token  decode tok/s  × f16  decode GB/s  roofline  prefill tok/s  batch-8 tok/s',
   ];
   for (const r of report.results) {
+    const f16 = report.results.find((other) => other.model === r.model && other.weights === 'f16');
     lines.push(
       [
         r.model.padEnd(9),
         r.weights.padEnd(8),
-        (r.weightBytes / 2 ** 20).toFixed(0).padStart(5),
+        (r.weightBytes / MIB).toFixed(0).padStart(5),
+        (r.bytesReadPerToken / MIB).toFixed(1).padStart(15),
         r.decodeTokensPerSec.toFixed(2).padStart(13),
+        (f16 === undefined ? '' : (r.decodeTokensPerSec / f16.decodeTokensPerSec).toFixed(2)).padStart(6),
         r.decodeGBps.toFixed(2).padStart(12),
         `${(r.rooflineRatio * 100).toFixed(0)}%`.padStart(9),
         r.prefillTokensPerSec.toFixed(2).padStart(14),
@@ -55,12 +73,12 @@ export function formatBenchTable(report: BenchReport): string {
     );
   }
   if (report.results.length > 0) lines.push('', ...formatCountLines(report));
-  for (const skip of report.skipped) lines.push(`${skip.model}: skipped — ${skip.reason}`);
+  for (const skip of report.skipped) {
+    lines.push(`${skip.model}${skip.weights === undefined ? '' : ` ${skip.weights}`}: skipped — ${skip.reason}`);
+  }
   if (report.grammar !== undefined) lines.push('', ...formatGrammarLines(report.grammar));
   return `${lines.join('\n')}\n`;
 }
-
-const MIB = 2 ** 20;
 
 /** The counts table: per model and regime (decode of 1, of the batch, a 512-token prefill), per token. */
 function formatCountLines(report: BenchReport): string[] {
@@ -77,7 +95,7 @@ function formatCountLines(report: BenchReport): string[] {
     for (const [name, regime] of regimes) {
       lines.push(
         [
-          `${r.model} ${name}`.padEnd(48),
+          `${r.model} ${r.weights} ${name}`.padEnd(48),
           regime.dispatchesPerToken.toFixed(regime.dispatchesPerToken < 10 ? 2 : 0).padStart(10),
           `${regime.workgroupsMin}/${regime.workgroupsMedian}`.padStart(22),
           ((regime.weightBytesReadPerToken + regime.stateBytesReadPerToken) / MIB).toFixed(2).padStart(9),
@@ -87,7 +105,7 @@ function formatCountLines(report: BenchReport): string[] {
       );
     }
     lines.push(
-      `${r.model}: ${counts.decodeDispatchesPerLayer} dispatches per layer (decode); ` +
+      `${r.model} ${r.weights}: ${counts.decodeDispatchesPerLayer} dispatches per layer (decode); ` +
         `WKV serial chain ${counts.wkvSerialStepsPer128} steps per 128-token chunk`,
     );
   }
@@ -108,6 +126,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     json: {},
     models: {},
+    weights: {},
     'decode-tokens': {},
     'warmup-tokens': {},
     'prefill-tokens': {},
@@ -123,6 +142,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const optional = (name: string) => (flags[name] === undefined ? undefined : positiveInteger(name, flags[name]));
   const options: BenchOptions = {
     models: parseModels(flags.models),
+    weights: parseWeights(flags.weights),
     decodeTokens: optional('decode-tokens'),
     warmupTokens: optional('warmup-tokens'),
     prefillTokens: optional('prefill-tokens'),
