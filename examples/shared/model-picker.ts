@@ -44,7 +44,7 @@ export class ModelPicker {
     this.list = element('select', { id: 'model-list' });
     this.url = element('input', { id: 'model-url', type: 'url', placeholder: 'https://…/model.pth' });
     this.vocab = element('input', { id: 'model-vocab', type: 'url', value: WORLD_VOCAB_URL });
-    this.file = element('input', { id: 'model-file', type: 'file', accept: '.bin,.pth,.safetensors,.st' });
+    this.file = element('input', { id: 'model-file', type: 'file', accept: '.bin,.gguf,.pth,.safetensors,.st' });
     this.backend = element('select', { id: 'model-backend' });
     for (const { value, label } of BACKENDS) this.backend.append(element('option', { value }, label));
     this.backend.value = initialBackend;
@@ -84,7 +84,9 @@ export class ModelPicker {
     });
     this.file.addEventListener('change', () => {
       const file = this.file.files?.[0];
-      if (file !== undefined) this.choose({ model: file, vocab: this.vocabUrl(), label: file.name });
+      // A GGUF file carries its vocabulary: the engine uses it when no vocab is given.
+      const vocab = file?.name.toLowerCase().endsWith('.gguf') ? undefined : this.vocabUrl();
+      if (file !== undefined) this.choose({ model: file, vocab, label: file.name });
     });
     this.element = element(
       'div',
