@@ -9,13 +9,15 @@
  * or block-quantized 16-byte weight chunks: chunk_len, chunks_per_row, load_chunk, chunk_quad), `step-params` (the Params uniform of the
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
  * state_row_start, load_state_row, store_state_row), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
- * invocations).
+ * invocations), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
+ * MAX_SUB_CHUNK, log_decay, tile_index, pair_index).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headState from '../../shaders/lib/head-state.wgsl?raw';
 import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
 import workgroupSum from '../../shaders/lib/workgroup-sum.wgsl?raw';
+import wkvChunk from '../../shaders/lib/wkv-chunk.wgsl?raw';
 
 const SNIPPETS: Readonly<Record<string, string>> = {
   activation,
@@ -23,6 +25,7 @@ const SNIPPETS: Readonly<Record<string, string>> = {
   'step-params': stepParams,
   'head-state': headState,
   'workgroup-sum': workgroupSum,
+  'wkv-chunk': wkvChunk,
 };
 
 const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;

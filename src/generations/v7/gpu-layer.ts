@@ -93,7 +93,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
         rowsOp(context, (rows) => l2NormKernel(heads, headSize, rows), [k, vector('k_k'), kk]),
         rowsOp(context, (rows) => elementwiseGlueKernel('v7-key-adjust', c, rows), [k, a, vector('k_a')]),
         builder.kernel(
-          (shape) => wkv7Kernel(heads, headSize, shape.sessions, shape.tokens),
+          (shape) => wkv7Kernel({ heads, headSize, batch: shape.sessions, tokens: shape.tokens }),
           [context.params.binding(layer, 'wkv'), context.slots.buffer, r, w, k, v, kk, a, y],
         ),
         normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),

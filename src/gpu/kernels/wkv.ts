@@ -1,11 +1,16 @@
 /**
  * Host side of the WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) over a batch of B
  * sessions of T tokens ([B, T, C] rows). They read T and each session's state offset from the Params uniform of
- * step-params-uniform.ts (`tokenParams`).
+ * step-params-uniform.ts (`tokenParams`). The matrix-state WKVs (v5 family, v7) come in two forms with the same
+ * bindings and results: the serial scan (one dependent step per token; decode and short chunks) and the
+ * chunk-parallel form (wkv5-chunked.wgsl, wkv7-chunked.wgsl: matrix products within sub-chunks, one dependent step
+ * per sub-chunk), picked by the chunk length T.
  */
 import wkv4Source from '../../../shaders/wkv4.wgsl?raw';
 import wkv5Source from '../../../shaders/wkv5.wgsl?raw';
 import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
+import wkv5ChunkedSource from '../../../shaders/wkv5-chunked.wgsl?raw';
+import wkv7ChunkedSource from '../../../shaders/wkv7-chunked.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
@@ -14,20 +19,54 @@ import { MAX_SEQUENCES } from './step-params-uniform.js';
 const WKV4_CODE = resolveWgsl(wkv4Source);
 const WKV5_CODE = resolveWgsl(wkv5Source);
 const WKV7_CODE = resolveWgsl(wkv7Source);
+const WKV5_CHUNKED_CODE = resolveWgsl(wkv5ChunkedSource);
+const WKV7_CHUNKED_CODE = resolveWgsl(wkv7ChunkedSource);
 
 /** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
 export const MAX_WKV_HEAD_SIZE = 64;
 
 /**
- * What a WKV dispatch reads of the state slots (binding 1): each session's `floats`; and its serial chain, the scan
- * over the T tokens of a session.
+ * Chunks of at least this many tokens per session run the chunk-parallel WKV; shorter ones (decode: 1) the serial
+ * scan. Measured on SwiftShader (docs/gpu.md, "Chunk-parallel WKV").
+ */
+export const CHUNKED_WKV_MIN_TOKENS = 16;
+
+/** 'serial': one dependent step per token; 'chunked': one per sub-chunk. */
+export type WkvForm = 'serial' | 'chunked';
+
+/** The form a chunk of `tokens` tokens per session runs in. */
+export function wkvForm(tokens: number): WkvForm {
+  return tokens >= CHUNKED_WKV_MIN_TOKENS ? 'chunked' : 'serial';
+}
+
+/** WebGPU's default (and minimum) maxComputeWorkgroupStorageSize, in floats: what the chunked kernels stay within. */
+const WORKGROUP_FLOATS = 16384 / 4;
+const MAX_SUB_CHUNK = 16;
+
+/** Workgroup floats of a chunked kernel with sub-chunk L and head size S (the sums in the shaders' headers). */
+const CHUNKED_WORKGROUP_FLOATS = {
+  wkv5: (l: number, s: number) => 3 * l * s + l * l + 2 * s,
+  wkv7: (l: number, s: number) => 5 * l * s + 5 * l * l + s,
+} as const;
+
+/** The largest power-of-two sub-chunk ≤ 16 whose workgroup tiles fit in 16 KiB. */
+function subChunkSize(kernel: keyof typeof CHUNKED_WORKGROUP_FLOATS, headSize: number): number {
+  let size = MAX_SUB_CHUNK;
+  while (size > 1 && CHUNKED_WORKGROUP_FLOATS[kernel](size, headSize) > WORKGROUP_FLOATS) size /= 2;
+  return size;
+}
+
+/**
+ * What a WKV dispatch reads of the state slots (binding 1): each session's `floats`; and its serial chain, the longest
+ * chain of dependent state updates over a session's T tokens — T for the serial scan (and v4), ⌈T / sub-chunk⌉ for
+ * the chunk-parallel form.
  */
 function stateScan(
   batch: number,
   floats: number,
-  tokens: number,
+  serialSteps: number,
 ): Pick<KernelDispatch, 'partialReads' | 'serialSteps'> {
-  return { partialReads: { 1: batch * floats * 4 }, serialSteps: tokens };
+  return { partialReads: { 1: batch * floats * 4 }, serialSteps };
 }
 
 /** Bindings [params, state, time_first, time_decay, k, v, out]; T tokens per session. */
@@ -45,42 +84,76 @@ export interface Wkv5Shape {
   heads: number;
   headSize: number;
   batch: number;
-  /** Tokens per session (T). */
-  tokens: number;
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
   /** v6: time_decay is the per-token decay [B, T, C]. */
   decayPerToken?: boolean;
 }
 
+export interface Wkv7Shape {
+  heads: number;
+  headSize: number;
+  batch: number;
+}
+
+/** How many tokens per session the dispatch steps, and the form to run them in (default: `wkvForm(tokens)`). */
+export interface WkvChunk {
+  tokens: number;
+  form?: WkvForm;
+}
+
+function checkMatrixStateShape(label: string, shape: Wkv7Shape & WkvChunk): void {
+  checkCount(`${label} heads`, shape.heads, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount(`${label} head size`, shape.headSize, MAX_WKV_HEAD_SIZE);
+  checkCount(`${label} batch`, shape.batch, MAX_SEQUENCES);
+  checkCount(`${label} tokens`, shape.tokens);
+}
+
 /** Bindings [params, state, time_first, time_decay, r, k, v, out]. */
-export function wkv5Kernel(shape: Wkv5Shape): KernelDispatch {
-  checkCount('wkv5 heads', shape.heads, MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('wkv5 head size', shape.headSize, MAX_WKV_HEAD_SIZE);
-  checkCount('wkv5 batch', shape.batch, MAX_SEQUENCES);
+export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
+  checkMatrixStateShape('wkv5', shape);
+  const constants = {
+    HEAD_SIZE: shape.headSize,
+    PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
+    DECAY_PER_TOKEN: Number(shape.decayPerToken ?? false),
+  };
+  const workgroups = [shape.heads, shape.batch, 1] as const;
+  const stateFloats = shape.heads * shape.headSize * shape.headSize;
+  if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
+    return {
+      kernel: { label: 'wkv5', code: WKV5_CODE, constants },
+      workgroups,
+      ...stateScan(shape.batch, stateFloats, shape.tokens),
+    };
+  }
+  const subChunk = subChunkSize('wkv5', shape.headSize);
   return {
-    kernel: {
-      label: 'wkv5',
-      code: WKV5_CODE,
-      constants: {
-        HEAD_SIZE: shape.headSize,
-        PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
-        DECAY_PER_TOKEN: Number(shape.decayPerToken ?? false),
-      },
-    },
-    workgroups: [shape.heads, shape.batch, 1],
-    ...stateScan(shape.batch, shape.heads * shape.headSize * shape.headSize, shape.tokens),
+    kernel: { label: 'wkv5-chunked', code: WKV5_CHUNKED_CODE, constants: { ...constants, SUB_CHUNK: subChunk } },
+    workgroups,
+    ...stateScan(shape.batch, stateFloats, Math.ceil(shape.tokens / subChunk)),
   };
 }
 
-/** Bindings [params, state, r, w, k, v, kk, a, out]; T tokens per session. */
-export function wkv7Kernel(heads: number, headSize: number, batch: number, tokens: number): KernelDispatch {
-  checkCount('wkv7 heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('wkv7 head size', headSize, MAX_WKV_HEAD_SIZE);
-  checkCount('wkv7 batch', batch, MAX_SEQUENCES);
+/** Bindings [params, state, r, w, k, v, kk, a, out]. */
+export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
+  checkMatrixStateShape('wkv7', shape);
+  const workgroups = [shape.heads, shape.batch, 1] as const;
+  const stateFloats = shape.heads * shape.headSize * shape.headSize;
+  if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
+    return {
+      kernel: { label: 'wkv7', code: WKV7_CODE, constants: { HEAD_SIZE: shape.headSize } },
+      workgroups,
+      ...stateScan(shape.batch, stateFloats, shape.tokens),
+    };
+  }
+  const subChunk = subChunkSize('wkv7', shape.headSize);
   return {
-    kernel: { label: 'wkv7', code: WKV7_CODE, constants: { HEAD_SIZE: headSize } },
-    workgroups: [heads, batch, 1],
-    ...stateScan(batch, heads * headSize * headSize, tokens),
+    kernel: {
+      label: 'wkv7-chunked',
+      code: WKV7_CHUNKED_CODE,
+      constants: { HEAD_SIZE: shape.headSize, SUB_CHUNK: subChunk },
+    },
+    workgroups,
+    ...stateScan(shape.batch, stateFloats, Math.ceil(shape.tokens / subChunk)),
   };
 }
