@@ -35,13 +35,7 @@ override DECAY_PER_TOKEN: bool = false;
 //!include head-state
 //!include wkv-chunk
 
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;
-@group(0) @binding(2) var<storage, read> time_first: array<f32>;
-@group(0) @binding(3) var<storage, read> time_decay: array<f32>;
-@group(0) @binding(4) var<storage, read> r: array<f32>;
-@group(0) @binding(5) var<storage, read> k: array<f32>;
-@group(0) @binding(6) var<storage, read> v: array<f32>;
-@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+//!include wkv5-bindings
 
 var<workgroup> tile_r: array<f32, SUB_CHUNK * HEAD_SIZE>;
 var<workgroup> tile_k: array<f32, SUB_CHUNK * HEAD_SIZE>;
@@ -49,13 +43,6 @@ var<workgroup> tile_g: array<f32, SUB_CHUNK * HEAD_SIZE>;
 var<workgroup> scores: array<f32, SUB_CHUNK * SUB_CHUNK>;
 var<workgroup> shared_u: array<f32, HEAD_SIZE>;
 var<workgroup> sub_chunk_decay: array<f32, HEAD_SIZE>;
-
-fn head_param_index(h: u32, j: u32) -> u32 {
-  if (PARAMS_PER_HEAD) {
-    return h;
-  }
-  return h * HEAD_SIZE + j;
-}
 
 // exp(g_j(t − 1)): the decay from the sub-chunk's start to token t.
 fn decay_before(t: u32, j: u32) -> f32 {
@@ -101,12 +88,10 @@ fn main(
     workgroupBarrier();
 
     // (2) Scores P[t][s] for s ≤ t, shared out over the invocations.
-    for (var e = i; e < n * n; e += HEAD_SIZE) {
-      let t = e / n;
-      let s = e % n;
-      if (s > t) {
-        continue;
-      }
+    for (var e = i; e < lower_pair_count(n); e += HEAD_SIZE) {
+      let pair = lower_pair(e);
+      let t = pair.x;
+      let s = pair.y;
       var score = 0.0;
       if (s == t) {
         for (var j = 0u; j < HEAD_SIZE; j++) {

@@ -33,25 +33,12 @@ override DECAY_PER_TOKEN: bool = false;
 //!include step-params
 //!include head-state
 
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;
-@group(0) @binding(2) var<storage, read> time_first: array<f32>;
-@group(0) @binding(3) var<storage, read> time_decay: array<f32>;
-@group(0) @binding(4) var<storage, read> r: array<f32>;
-@group(0) @binding(5) var<storage, read> k: array<f32>;
-@group(0) @binding(6) var<storage, read> v: array<f32>;
-@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+//!include wkv5-bindings
 
 var<workgroup> shared_r: array<f32, HEAD_SIZE>;
 var<workgroup> shared_k: array<f32, HEAD_SIZE>;
 var<workgroup> shared_w: array<f32, HEAD_SIZE>;
 var<workgroup> shared_u: array<f32, HEAD_SIZE>;
-
-fn head_param_index(h: u32, j: u32) -> u32 {
-  if (PARAMS_PER_HEAD) {
-    return h;
-  }
-  return h * HEAD_SIZE + j;
-}
 
 @compute @workgroup_size(HEAD_SIZE)
 fn main(

@@ -39,14 +39,7 @@ override HEAD_SIZE: u32 = 64;
 //!include head-state
 //!include wkv-chunk
 
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;
-@group(0) @binding(2) var<storage, read> r: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> k: array<f32>;
-@group(0) @binding(5) var<storage, read> v: array<f32>;
-@group(0) @binding(6) var<storage, read> kk: array<f32>;
-@group(0) @binding(7) var<storage, read> a: array<f32>;
-@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+//!include wkv7-bindings
 
 var<workgroup> tile_r: array<f32, SUB_CHUNK * HEAD_SIZE>;
 var<workgroup> tile_k: array<f32, SUB_CHUNK * HEAD_SIZE>;
@@ -101,12 +94,10 @@ fn main(
     workgroupBarrier();
 
     // (2) The four score matrices at (t, s ≤ t), shared out over the invocations.
-    for (var e = i; e < n * n; e += HEAD_SIZE) {
-      let t = e / n;
-      let s = e % n;
-      if (s > t) {
-        continue;
-      }
+    for (var e = i; e < lower_pair_count(n); e += HEAD_SIZE) {
+      let pair = lower_pair(e);
+      let t = pair.x;
+      let s = pair.y;
       var ka = 0.0;
       var ba = 0.0;
       var kr = 0.0;

@@ -31,14 +31,7 @@ override HEAD_SIZE: u32 = 64;
 //!include step-params
 //!include head-state
 
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;
-@group(0) @binding(2) var<storage, read> r: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> k: array<f32>;
-@group(0) @binding(5) var<storage, read> v: array<f32>;
-@group(0) @binding(6) var<storage, read> kk: array<f32>;
-@group(0) @binding(7) var<storage, read> a: array<f32>;
-@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+//!include wkv7-bindings
 
 var<workgroup> shared_r: array<f32, HEAD_SIZE>;
 var<workgroup> shared_w: array<f32, HEAD_SIZE>;

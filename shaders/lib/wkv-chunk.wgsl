@@ -24,3 +24,17 @@ fn tile_index(t: u32, j: u32) -> u32 {
 fn pair_index(t: u32, s: u32) -> u32 {
   return t * SUB_CHUNK + s;
 }
+
+// The pairs (t, s ≤ t) of an n-token sub-chunk, numbered row by row: pair e is (t, e − t·(t + 1)/2) for the t with
+// t·(t + 1)/2 ≤ e < (t + 1)·(t + 2)/2; there are n·(n + 1)/2 of them.
+fn lower_pair_count(n: u32) -> u32 {
+  return n * (n + 1u) / 2u;
+}
+
+fn lower_pair(e: u32) -> vec2<u32> {
+  var t = 0u;
+  while ((t + 1u) * (t + 2u) / 2u <= e) {
+    t++;
+  }
+  return vec2<u32>(t, e - t * (t + 1u) / 2u);
+}

@@ -10,7 +10,8 @@
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
  * state_row_start, load_state_row, store_state_row), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
  * invocations), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
- * MAX_SUB_CHUNK, log_decay, tile_index, pair_index).
+ * MAX_SUB_CHUNK, log_decay, tile_index, pair_index, lower_pair), `wkv5-bindings` / `wkv7-bindings` (the storage
+ * bindings both forms of a WKV kernel share).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headState from '../../shaders/lib/head-state.wgsl?raw';
@@ -18,6 +19,8 @@ import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
 import workgroupSum from '../../shaders/lib/workgroup-sum.wgsl?raw';
 import wkvChunk from '../../shaders/lib/wkv-chunk.wgsl?raw';
+import wkv5Bindings from '../../shaders/lib/wkv5-bindings.wgsl?raw';
+import wkv7Bindings from '../../shaders/lib/wkv7-bindings.wgsl?raw';
 
 const SNIPPETS: Readonly<Record<string, string>> = {
   activation,
@@ -26,6 +29,8 @@ const SNIPPETS: Readonly<Record<string, string>> = {
   'head-state': headState,
   'workgroup-sum': workgroupSum,
   'wkv-chunk': wkvChunk,
+  'wkv5-bindings': wkv5Bindings,
+  'wkv7-bindings': wkv7Bindings,
 };
 
 const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;

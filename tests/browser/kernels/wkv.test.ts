@@ -9,7 +9,8 @@ import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
 import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { l2NormKernel } from '../../../src/gpu/kernels/l2-norm.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel, type WkvForm } from '../../../src/gpu/kernels/wkv.js';
-import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
+import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
+import { expectClose, inout, output, randomArray, runKernel, uniform, type HarnessBinding } from '../gpu-harness.js';
 
 /**
  * Relative to max(1, max |expected|). The chunk-parallel form sums in another order and takes decays as exp of
@@ -40,6 +41,18 @@ function statePool(batch: number, size: number, seed: number): { pool: Float32Ar
 function row(array: Float32Array, b: number, t: number, tokens: number, width: number): Float32Array {
   const start = (b * tokens + t) * width;
   return array.subarray(start, start + width);
+}
+
+/** Runs a WKV kernel whose bindings hold one read_write state pool and one output; compares both with the oracle's. */
+async function expectWkvRun(
+  dispatch: KernelDispatch,
+  bindings: readonly HarnessBinding[],
+  expected: { out: Float32Array; pool: Float32Array },
+  tolerance: number,
+): Promise<void> {
+  const [statesAfter, out] = await runKernel(dispatch, bindings);
+  expectClose(out, expected.out, tolerance);
+  expectClose(statesAfter, expected.pool, tolerance);
 }
 
 describe('WKV v4 kernel', () => {
@@ -80,17 +93,12 @@ describe('WKV v4 kernel', () => {
             }
           });
 
-          const [statesAfter, out] = await runKernel(wkv4Kernel(channels, batch, tokens), [
-            uniform(tokenParams(tokens, offsets)),
-            inout(pool),
-            timeFirst,
-            timeDecay,
-            k,
-            v,
-            output(n),
-          ]);
-          expectClose(out, expectedOut, TOLERANCE.serial);
-          expectClose(statesAfter, expectedPool, TOLERANCE.serial);
+          await expectWkvRun(
+            wkv4Kernel(channels, batch, tokens),
+            [uniform(tokenParams(tokens, offsets)), inout(pool), timeFirst, timeDecay, k, v, output(n)],
+            { out: expectedOut, pool: expectedPool },
+            TOLERANCE.serial,
+          );
         });
       }
     }
@@ -182,18 +190,12 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
     paramsPerHead: perHead,
     decayPerToken: perToken,
   });
-  const [statesAfter, out] = await runKernel(kernel, [
-    uniform(tokenParams(tokens, offsets)),
-    inout(pool),
-    bonus,
-    decay,
-    r,
-    k,
-    v,
-    output(n),
-  ]);
-  expectClose(out, expectedOut, TOLERANCE[form]);
-  expectClose(statesAfter, expectedPool, TOLERANCE[form]);
+  await expectWkvRun(
+    kernel,
+    [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, r, k, v, output(n)],
+    { out: expectedOut, pool: expectedPool },
+    TOLERANCE[form],
+  );
 }
 
 describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
@@ -241,19 +243,12 @@ async function checkWkv7(testCase: WkvCase): Promise<void> {
     }
   });
 
-  const [statesAfter, out] = await runKernel(wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form }), [
-    uniform(tokenParams(tokens, offsets)),
-    inout(pool),
-    r,
-    w,
-    k,
-    v,
-    kk,
-    iclr,
-    output(n),
-  ]);
-  expectClose(out, expectedOut, TOLERANCE[form]);
-  expectClose(statesAfter, expectedPool, TOLERANCE[form]);
+  await expectWkvRun(
+    wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form }),
+    [uniform(tokenParams(tokens, offsets)), inout(pool), r, w, k, v, kk, iclr, output(n)],
+    { out: expectedOut, pool: expectedPool },
+    TOLERANCE[form],
+  );
 }
 
 describe('WKV v7 kernel', () => {
