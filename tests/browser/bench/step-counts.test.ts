@@ -33,6 +33,8 @@ const DISPATCHES_PER_LAYER: Record<Generation, number> = {
 const WKV_STEPS_PER_128: Record<Generation, number> = { '4': 128, '5.1': 8, '5.2': 8, '6': 8, '7': 16 };
 /** Outside the layers: embedding gather, ln0; ln_out, head. */
 const OUTSIDE_LAYERS = 4;
+/** Model creation compiles every pipeline of decode and prefill (SwiftShader: the chunked WKV alone takes seconds). */
+const MODEL_CREATION_TIMEOUT_MS = 180_000;
 
 function layoutBytes(model: CanonicalModel): { all: number; embeddingRow: number; embedding: number } {
   let all = 0;
@@ -61,7 +63,7 @@ describe.each(GENERATIONS)('bench counts, RWKV %s', (generation) => {
   beforeAll(async () => {
     model = await createGpuModel((await gpu()).context, canonical, { maxSessions: 8, maxBatch: 8 });
     counts = countSteps(model, 8, 512);
-  });
+  }, MODEL_CREATION_TIMEOUT_MS);
   afterAll(() => model?.dispose());
 
   it('counts the dispatches of decode and of a 512-token prefill', () => {
