@@ -1,7 +1,8 @@
 /**
  * GGUF models through createEngine on the CPU backend, as bytes, a File and a URL (a local HTTP server) and as the
  * parts of a split file (Files: in Node, without the model store, several files need random access): the same logits and model identity as the `.bin` of the same weights, and the World
- * vocabulary the file carries used with no `vocab` given (the tokenizer a caller names still wins).
+ * vocabulary the file carries used with no `vocab` given (the tokenizer a caller names still wins); K-quant weights
+ * on the CPU backend against the reference backend.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { createEngine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { TokenizerMismatchError } from '../../src/errors.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
+import { model256, quantizedAs } from '../helpers/ggml-blocks.js';
 import { ggufOf, ggufVocabulary, matricesAs, writeGguf, writeSplitGguf } from '../helpers/write-gguf.js';
 import { modelBytes, tinyModel } from './helpers.js';
 
@@ -76,6 +78,20 @@ describe('GGUF through createEngine', () => {
       expect(result.modelId, what).toBe(expected.modelId);
       expect(result.logits, what).toEqual(expected.logits);
     }
+  });
+
+  test('K-quant weights on the CPU backend (decoded exactly to f32) match the reference backend', async () => {
+    const kQuantized = writeGguf(ggufOf(model256('7', 256), quantizedAs('Q4_K', new Map())));
+    const [cpu, reference] = await Promise.all(
+      (['cpu', 'reference'] as const).map((backend) => run({ model: kQuantized, backend, worker: false }, 'GGUF!')),
+    );
+    const difference = cpu.logits.reduce(
+      (worst, value, i) => Math.max(worst, Math.abs(value - reference.logits[i])),
+      0,
+    );
+    console.log(`Q4_K GGUF on the cpu backend vs the reference: max-abs ${difference.toExponential(2)}`);
+    expect(difference).toBeLessThanOrEqual(1e-4);
+    expect(cpu.modelId).toBe(reference.modelId);
   });
 
   test('a model file without a vocabulary still needs one', async () => {
