@@ -43,27 +43,20 @@ export async function modelInputOf(path: string): Promise<ModelInput | ModelFile
   return (await isFolder(path)) ? modelFolderFiles(path) : openAsBlob(path);
 }
 
-/**
- * A Hugging Face model folder (`--model DIR`): its weight files as named Files (file-backed, never read whole) with
- * the index and config.json beside them, for createEngine's ModelFiles. The safetensors files when there are any
- * (with `*.safetensors.index.json`), else `pytorch_model*.bin` (with `pytorch_model.bin.index.json`): hub folders
- * often hold both copies of the same weights.
- */
 async function isFolder(path: string): Promise<boolean> {
   return (await stat(path)).isDirectory();
 }
 
+/**
+ * A Hugging Face model folder (`--model DIR`): its files as named Files (file-backed, never read whole), for
+ * createEngine's ModelFiles, which picks the weight files, the index and config.json among them (model-files.ts).
+ */
 async function modelFolderFiles(folder: string): Promise<File[]> {
-  const names = (await readdir(folder)).sort();
-  const safetensors = names.filter((name) => name.endsWith('.safetensors'));
-  const weights = safetensors.length > 0 ? safetensors : names.filter((name) => /^pytorch_model.*\.bin$/.test(name));
-  if (weights.length === 0) {
-    throw new FileAccessError(`the folder '${folder}' holds no *.safetensors or pytorch_model*.bin files`);
-  }
-  const indexSuffix = safetensors.length > 0 ? '.safetensors.index.json' : '.bin.index.json';
-  const extras = names.filter((name) => name.endsWith(indexSuffix) || name === 'config.json');
+  const entries = await readdir(folder, { withFileTypes: true });
   return Promise.all(
-    [...extras, ...weights].map(async (name) => new File([await openAsBlob(join(folder, name))], name)),
+    entries
+      .filter((entry) => entry.isFile())
+      .map(async (entry) => new File([await openAsBlob(join(folder, entry.name))], entry.name)),
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * A model given to createEngine as several files (a Hugging Face folder): File shards with their index and
- * config.json, in any order, give the logits and the model identity of the same weights in one `.bin`; a config
+ * config.json, in any order, give the logits and the model identity of the same weights in one `.bin`, also among
+ * the other files of a picked folder (README, tokenizer files, a second copy of the weights); a config
  * that contradicts the weights, a shard missing, and (in Node, where there is no model store) shards by URL are
  * refused with a ModelFormatError saying why.
  */
@@ -11,7 +12,8 @@ import { createEngine } from '../../src/engine/engine.js';
 import { ModelFormatError } from '../../src/errors.js';
 import type { ModelFiles } from '../../src/protocol/types.js';
 import { hubTensors } from '../helpers/write-hub.js';
-import { officialTensors } from '../helpers/write-pth.js';
+import { officialTensors, writePth } from '../helpers/write-pth.js';
+import { writeSafetensors } from '../helpers/write-safetensors.js';
 import { writeShards } from '../helpers/write-shards.js';
 import { bytesOf, cpuEngine, tinyModel } from './helpers.js';
 
@@ -48,6 +50,19 @@ describe('a model given as several files', () => {
       expect(result.logits).toEqual(expected);
       expect(result.modelId).toBe(modelId);
     }
+  });
+
+  test('a whole picked folder: other files ignored, the copy the index names (else the safetensors) read', async () => {
+    const expected = await logitsOf([index, ...files]);
+    const tensors = hubTensors(officialTensors(model), '7');
+    const others = [
+      new File(['# RWKV-7'], 'README.md'),
+      new File(['{"model_max_length": 4096}'], 'tokenizer_config.json'),
+      new File([writePth(tensors).slice()], 'pytorch_model.bin'),
+    ];
+    expect((await logitsOf([...others, index, configFile(config), ...files])).logits).toEqual(expected.logits);
+    const single = new File([writeSafetensors(tensors).slice()], 'model.safetensors');
+    expect((await logitsOf([...others, single])).logits).toEqual(expected.logits);
   });
 
   test('refuses a contradicting config.json, a missing shard, and nameless bytes beside an index', async () => {
