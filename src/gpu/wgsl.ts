@@ -11,13 +11,15 @@
  * state_row_start, load_state_row, store_state_row), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
  * invocations), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
  * MAX_SUB_CHUNK, log_decay, tile_index, pair_index, lower_pair), `wkv5-bindings` / `wkv7-bindings` (the storage
- * bindings both forms of a WKV kernel share).
+ * bindings both forms of a WKV kernel share). On a device with `subgroups`, `resolveWgslForSubgroups` gives the
+ * source with `workgroup-sum` in its subgroupAdd form (`workgroup-sum-subgroups`).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headState from '../../shaders/lib/head-state.wgsl?raw';
 import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
 import workgroupSum from '../../shaders/lib/workgroup-sum.wgsl?raw';
+import workgroupSumSubgroups from '../../shaders/lib/workgroup-sum-subgroups.wgsl?raw';
 import wkvChunk from '../../shaders/lib/wkv-chunk.wgsl?raw';
 import wkv5Bindings from '../../shaders/lib/wkv5-bindings.wgsl?raw';
 import wkv7Bindings from '../../shaders/lib/wkv7-bindings.wgsl?raw';
@@ -35,11 +37,22 @@ const SNIPPETS: Readonly<Record<string, string>> = {
 
 const INCLUDE_LINE = /^\/\/!include ([\w-]+)[ \t]*$/gm;
 
+interface WgslOptions {
+  /**
+   * The device has the `subgroups` feature: `enable subgroups;` heads the module and `workgroup-sum` resolves to its
+   * subgroupAdd form (shaders/lib/workgroup-sum-subgroups.wgsl). Compiler line numbers then count that line.
+   */
+  subgroups?: boolean;
+}
+
+/** Snippets swapped in by `subgroups`. */
+const SUBGROUP_SNIPPETS: Readonly<Record<string, string>> = { 'workgroup-sum': workgroupSumSubgroups };
+
 /** `source` with every `//!include <name>` line replaced by the snippet (the first time) or nothing (after). */
-export function resolveWgsl(source: string): string {
+export function resolveWgsl(source: string, options: WgslOptions = {}): string {
   const included = new Set<string>();
-  return source.replace(INCLUDE_LINE, (_line, name: string) => {
-    const snippet = SNIPPETS[name];
+  const resolved = source.replace(INCLUDE_LINE, (_line, name: string) => {
+    const snippet = (options.subgroups ? SUBGROUP_SNIPPETS[name] : undefined) ?? SNIPPETS[name];
     if (snippet === undefined) {
       throw new Error(`Unknown WGSL snippet '${name}' (known: ${Object.keys(SNIPPETS).join(', ')})`);
     }
@@ -47,4 +60,11 @@ export function resolveWgsl(source: string): string {
     included.add(name);
     return snippet;
   });
+  return options.subgroups ? `enable subgroups;\n${resolved}` : resolved;
+}
+
+/** A kernel's source resolved for each answer to "does the device have subgroups?" (kernels using `workgroup-sum`). */
+export function resolveWgslForSubgroups(source: string): (subgroups: boolean) => string {
+  const [tree, withSubgroups] = [resolveWgsl(source), resolveWgsl(source, { subgroups: true })];
+  return (subgroups) => (subgroups ? withSubgroups : tree);
 }

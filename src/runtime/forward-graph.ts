@@ -11,7 +11,7 @@
  */
 import { embeddingKernel } from '../gpu/kernels/embedding.js';
 import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
-import { normOp, type GpuLayerFactory, type LayerContext } from '../gpu/step/layer-ops.js';
+import { hasSubgroups, normOp, type GpuLayerFactory, type LayerContext } from '../gpu/step/layer-ops.js';
 import type { StepOp } from '../gpu/step/step-builder.js';
 
 export interface ForwardGraph {
@@ -55,7 +55,7 @@ function head(context: LayerContext, source: GPUBuffer, logits: GPUBuffer): Step
   const normed = scratch.get('head input', c);
   return [
     builder.kernel(
-      (shape) => layerNormKernel({ channels: c, rows: shape.headRows }),
+      (shape) => layerNormKernel({ channels: c, rows: shape.headRows, subgroups: hasSubgroups(context) }),
       [source, weights.vector('ln_out.weight', c), weights.vector('ln_out.bias', c), normed],
     ),
     builder.linear(weights.matrix('head.weight', spec.nVocab, c), normed, logits, { rows: 'headRows' }),

@@ -10,7 +10,7 @@
  * zeroed read_write f32 buffer, `inout(data)` an uploaded read_write buffer, `uniform(words)` a uniform buffer.
  * `output` and `inout` buffers come back, in binding order, as Float32Arrays.
  */
-import { afterAll, expect } from 'vitest';
+import { afterAll, expect, type TestContext } from 'vitest';
 import { createBuffer, readBuffer, UNIFORM, uploadBuffer } from '../../src/gpu/buffers.js';
 import { requestGpuDevice } from '../../src/gpu/device.js';
 import type { GpuContext } from '../../src/gpu/device.js';
@@ -49,6 +49,13 @@ afterAll(async () => {
   shared = undefined;
   if (device) (await device).context.destroy();
 });
+
+/** Skips `test`, loudly, on an adapter without the `subgroups` feature (for the subgroupAdd forms of kernels). */
+export async function requireSubgroups(test: TestContext): Promise<void> {
+  if ((await gpu()).context.features.has('subgroups')) return;
+  console.warn('!!! adapter without the subgroups feature: subgroupAdd reductions are not tested here');
+  test.skip();
+}
 
 export function output(length: number): Output {
   return { kind: 'output', length };

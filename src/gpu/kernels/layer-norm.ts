@@ -4,10 +4,10 @@
  */
 import source from '../../../shaders/layer-norm.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { resolveWgsl } from '../wgsl.js';
+import { resolveWgslForSubgroups } from '../wgsl.js';
 import { checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 
-const CODE = resolveWgsl(source);
+const code = resolveWgslForSubgroups(source);
 
 export interface LayerNormShape {
   channels: number;
@@ -16,6 +16,8 @@ export interface LayerNormShape {
   groups?: number;
   /** Default 1e-5. */
   eps?: number;
+  /** Reduce with subgroupAdd (a device with the `subgroups` feature); default: the workgroup-memory tree. */
+  subgroups?: boolean;
 }
 
 export function layerNormKernel(shape: LayerNormShape): KernelDispatch {
@@ -27,8 +29,8 @@ export function layerNormKernel(shape: LayerNormShape): KernelDispatch {
   }
   return {
     kernel: {
-      label: groups === 1 ? 'layer-norm' : 'group-norm',
-      code: CODE,
+      label: `${groups === 1 ? 'layer-norm' : 'group-norm'}${shape.subgroups ? ' subgroups' : ''}`,
+      code: code(shape.subgroups ?? false),
       constants: { GROUP_SIZE: shape.channels / groups, GROUPS: groups, EPS: shape.eps ?? 1e-5 },
     },
     workgroups: [groups, shape.rows, 1],

@@ -5,11 +5,11 @@
  */
 import source from '../../../shaders/norm-shift-mix.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { resolveWgsl } from '../wgsl.js';
+import { resolveWgslForSubgroups } from '../wgsl.js';
 import { checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 import { MAX_SEQUENCES } from './step-params-uniform.js';
 
-const CODE = resolveWgsl(source);
+const code = resolveWgslForSubgroups(source);
 
 /** Floats one output plane's start is aligned to (256 bytes, WebGPU's default storage offset alignment). */
 export const PLANE_ALIGNMENT = 64;
@@ -24,6 +24,8 @@ export interface NormShiftMixShape {
   planeStride: number;
   /** Mixes written (entry `mixes`); absent: entry `shift`. */
   mixes?: number;
+  /** Reduce with subgroupAdd (a device with the `subgroups` feature); default: the workgroup-memory tree. */
+  subgroups?: boolean;
 }
 
 export function normShiftMixKernel(shape: NormShiftMixShape): KernelDispatch {
@@ -38,8 +40,8 @@ export function normShiftMixKernel(shape: NormShiftMixShape): KernelDispatch {
   const entryPoint = shape.mixes === undefined ? 'shift' : 'mixes';
   return {
     kernel: {
-      label: `norm-shift-mix ${entryPoint}`,
-      code: CODE,
+      label: `norm-shift-mix ${entryPoint}${shape.subgroups ? ' subgroups' : ''}`,
+      code: code(shape.subgroups ?? false),
       entryPoint,
       constants: { CHANNELS: shape.channels, PLANE_STRIDE: shape.planeStride, MIXES: shape.mixes ?? 1 },
     },

@@ -45,6 +45,11 @@ export function rowsOp(
   return context.builder.kernel((shape: StepShape) => dispatch(shape.rows), bindings);
 }
 
+/** The device has the `subgroups` feature: reductions use subgroupAdd (shaders/lib/workgroup-sum-subgroups.wgsl). */
+export function hasSubgroups(context: LayerContext): boolean {
+  return context.builder.runner.device.features.has('subgroups');
+}
+
 /** y = GroupNorm over `groups` groups of x with the tensors `<name>.weight` / `<name>.bias` (LayerNorm: groups 1). */
 export function normOp(
   context: LayerContext,
@@ -57,7 +62,13 @@ export function normOp(
   const c = context.spec.nEmbed;
   const weight = context.weights.vector(`${name}.weight`, c);
   const bias = context.weights.vector(`${name}.bias`, c);
-  return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, groups, eps }), [x, weight, bias, y]);
+  const subgroups = hasSubgroups(context);
+  return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, groups, eps, subgroups }), [
+    x,
+    weight,
+    bias,
+    y,
+  ]);
 }
 
 /** One dispatch of shaders/norm-shift-mix.wgsl over the step's tokens, writing `planes` planes for `role`. */
@@ -82,6 +93,7 @@ function normShiftMixOp(
         batch: shape.sessions,
         planeStride: stride,
         mixes: mixes?.count,
+        subgroups: hasSubgroups(context),
       }),
     mixes ? [...bindings, mixes.weights] : bindings,
   );

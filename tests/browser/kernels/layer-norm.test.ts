@@ -1,41 +1,74 @@
-/** shaders/layer-norm.wgsl against the CPU oracle's layerNorm and groupNorm (odd widths, several rows). */
-import { describe, it } from 'vitest';
-import { layerNormKernel } from '../../../src/gpu/kernels/layer-norm.js';
+/**
+ * shaders/layer-norm.wgsl against the CPU oracle's layerNorm and groupNorm (odd widths, several rows), with its
+ * reductions by the workgroup-memory tree and, when the adapter has `subgroups`, by subgroupAdd — each against the
+ * oracle and the two against each other.
+ */
+import { describe, expect, it } from 'vitest';
+import { layerNormKernel, type LayerNormShape } from '../../../src/gpu/kernels/layer-norm.js';
 import { groupNorm, layerNorm } from '../../../src/cpu/ops.js';
-import { expectClose, output, randomArray, runKernel } from '../gpu-harness.js';
+import { expectClose, output, randomArray, requireSubgroups, runKernel } from '../gpu-harness.js';
+
+interface NormCase {
+  name: string;
+  shape: LayerNormShape;
+  x: Float32Array;
+}
+
+function inputs(channels: number, rows: number, seed: number, scale = 1, offset = 0): Float32Array {
+  return randomArray(rows * channels, seed, scale).map((value) => value + offset);
+}
+
+const CASES: NormCase[] = [
+  {
+    name: 'LayerNorm over rows of 200 channels (more than one pass of the workgroup)',
+    shape: { channels: 200, rows: 3 },
+    x: inputs(200, 3, 41, 3, 5),
+  },
+  {
+    name: 'LayerNorm over 37 channels (fewer than the workgroup)',
+    shape: { channels: 37, rows: 2 },
+    x: inputs(37, 2, 44),
+  },
+  {
+    name: 'the per-head GroupNorm (ln_x) with H = 5, S = 20, eps 64e-5',
+    shape: { channels: 100, rows: 4, groups: 5, eps: 64e-5 },
+    x: inputs(100, 4, 47, 0.01),
+  },
+];
+
+function oracle({ shape, x }: NormCase, weight: Float32Array, bias: Float32Array): Float32Array {
+  const groups = shape.groups ?? 1;
+  const eps = shape.eps ?? 1e-5;
+  return groups === 1 ? layerNorm(x, weight, bias, eps) : groupNorm(x, groups, weight, bias, eps);
+}
+
+async function runNorm(testCase: NormCase, subgroups: boolean): Promise<{ y: Float32Array; expected: Float32Array }> {
+  const { channels, rows } = testCase.shape;
+  const weight = randomArray(channels, 42);
+  const bias = randomArray(channels, 43);
+  const [y] = await runKernel(layerNormKernel({ ...testCase.shape, subgroups }), [
+    testCase.x,
+    weight,
+    bias,
+    output(rows * channels),
+  ]);
+  return { y, expected: oracle(testCase, weight, bias) };
+}
 
 describe('layer-norm kernel', () => {
-  it('is LayerNorm over rows of 200 channels (more than one pass of the workgroup)', async () => {
-    const channels = 200;
-    const rows = 3;
-    const x = randomArray(rows * channels, 41, 3);
-    for (let i = 0; i < x.length; i++) x[i] += 5;
-    const weight = randomArray(channels, 42);
-    const bias = randomArray(channels, 43);
-    const [y] = await runKernel(layerNormKernel({ channels, rows }), [x, weight, bias, output(rows * channels)]);
-    expectClose(y, layerNorm(x, weight, bias, 1e-5), 1e-5);
-  });
+  for (const testCase of CASES) {
+    it(`is ${testCase.name}: workgroup-memory tree`, async () => {
+      const { y, expected } = await runNorm(testCase, false);
+      expectClose(y, expected, 1e-5);
+    });
 
-  it('is LayerNorm over 37 channels (fewer than the workgroup)', async () => {
-    const x = randomArray(2 * 37, 44);
-    const weight = randomArray(37, 45);
-    const bias = randomArray(37, 46);
-    const [y] = await runKernel(layerNormKernel({ channels: 37, rows: 2 }), [x, weight, bias, output(74)]);
-    expectClose(y, layerNorm(x, weight, bias, 1e-5), 1e-5);
-  });
-
-  it('is the per-head GroupNorm (ln_x) with H = 5, S = 20, eps 64e-5', async () => {
-    const channels = 100;
-    const rows = 4;
-    const x = randomArray(rows * channels, 47, 0.01);
-    const weight = randomArray(channels, 48);
-    const bias = randomArray(channels, 49);
-    const [y] = await runKernel(layerNormKernel({ channels, rows, groups: 5, eps: 64e-5 }), [
-      x,
-      weight,
-      bias,
-      output(rows * channels),
-    ]);
-    expectClose(y, groupNorm(x, 5, weight, bias, 64e-5), 1e-5);
-  });
+    it(`is ${testCase.name}: subgroupAdd, equal to the tree within 1e-5 relative`, async (test) => {
+      await requireSubgroups(test);
+      const [tree, subgroups] = [await runNorm(testCase, false), await runNorm(testCase, true)];
+      expectClose(subgroups.y, subgroups.expected, 1e-5);
+      for (let i = 0; i < tree.y.length; i++) {
+        expect(Math.abs(subgroups.y[i] - tree.y[i])).toBeLessThanOrEqual(1e-5 * Math.max(Math.abs(tree.y[i]), 1e-3));
+      }
+    });
+  }
 });

@@ -1,12 +1,13 @@
 /**
  * shaders/norm-shift-mix.wgsl against the CPU oracle (layerNorm, tokenShift, shiftMix), for sequences whose states sit
- * anywhere in a pool: the normed rows and their previous rows (`shift`), the stacked mixes (`mixes`), the state save.
+ * anywhere in a pool: the normed rows and their previous rows (`shift`), the stacked mixes (`mixes`), the state save;
+ * with the LayerNorm's reductions by the workgroup-memory tree and (when the adapter has `subgroups`) by subgroupAdd.
  */
 import { describe, expect, it } from 'vitest';
 import { normShiftMixKernel, PLANE_ALIGNMENT } from '../../../src/gpu/kernels/norm-shift-mix.js';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
 import { layerNorm, shiftMix, tokenShift } from '../../../src/cpu/ops.js';
-import { expectClose, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
+import { expectClose, inout, output, randomArray, requireSubgroups, runKernel, uniform } from '../gpu-harness.js';
 
 const CHANNELS = 37;
 const OFFSETS = [200, 0, 100];
@@ -23,7 +24,7 @@ function oracle(x: Float32Array, pool: Float32Array, tokens: number, weight: Flo
   return { u, previous, savedPool };
 }
 
-describe('norm-shift-mix kernel', () => {
+describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s', (subgroups) => {
   for (const [tokens, batch] of [
     [4, 3],
     [1, 3],
@@ -38,8 +39,9 @@ describe('norm-shift-mix kernel', () => {
     const params = uniform(tokenParams(tokens, OFFSETS.slice(0, batch)));
     const expected = oracle(x, pool, tokens, weight, bias);
 
-    it(`shift: ${batch} sequences of ${tokens} tokens give the normed rows, their previous rows and the save`, async () => {
-      const kernel = normShiftMixKernel({ channels: CHANNELS, tokens, batch, planeStride });
+    it(`shift: ${batch} sequences of ${tokens} tokens give the normed rows, their previous rows and the save`, async (test) => {
+      if (subgroups) await requireSubgroups(test);
+      const kernel = normShiftMixKernel({ channels: CHANNELS, tokens, batch, planeStride, subgroups });
       const [saved, out] = await runKernel(kernel, [params, x, weight, bias, inout(pool), output(2 * planeStride)]);
       expectClose(out.subarray(0, rows * CHANNELS), expected.u, 1e-5);
       expectClose(out.subarray(planeStride, planeStride + rows * CHANNELS), expected.previous, 1e-5);
@@ -47,10 +49,11 @@ describe('norm-shift-mix kernel', () => {
       expect(saved.subarray(40, 100)).toEqual(pool.subarray(40, 100));
     });
 
-    it(`mixes: ${batch} sequences of ${tokens} tokens give six mixes in planes ${planeStride} floats apart`, async () => {
+    it(`mixes: ${batch} sequences of ${tokens} tokens give six mixes in planes ${planeStride} floats apart`, async (test) => {
+      if (subgroups) await requireSubgroups(test);
       const mixes = 6;
       const mixWeights = randomArray(mixes * CHANNELS, 65);
-      const kernel = normShiftMixKernel({ channels: CHANNELS, tokens, batch, planeStride, mixes });
+      const kernel = normShiftMixKernel({ channels: CHANNELS, tokens, batch, planeStride, mixes, subgroups });
       const [saved, out] = await runKernel(kernel, [
         params,
         x,
@@ -68,7 +71,9 @@ describe('norm-shift-mix kernel', () => {
       expectClose(saved, expected.savedPool, 1e-5);
     });
   }
+});
 
+describe('norm-shift-mix kernel shape', () => {
   it('refuses a plane stride that is not aligned or does not cover the rows', () => {
     const shape = { channels: CHANNELS, tokens: 2, batch: 1 };
     expect(() => normShiftMixKernel({ ...shape, planeStride: 100 })).toThrow(RangeError);
