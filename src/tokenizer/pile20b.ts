@@ -154,10 +154,17 @@ function parseConfig(json: string): Pile20bConfig {
   if (normalizer !== null) expectType(normalizer, 'NFC', 'normalizer');
 
   const vocab = new Map<string, number>();
+  const tokenOfId = new Map<number, string>();
   const vocabObject = objectField(model, 'vocab');
   for (const token in vocabObject) {
     const id = vocabObject[token];
     if (!Number.isInteger(id) || (id as number) < 0) throw formatError(`vocab id of ${JSON.stringify(token)}`);
+    // Two tokens with one id: decoding that id could give either, so text would not come back as written.
+    const other = tokenOfId.get(id as number);
+    if (other !== undefined) {
+      throw formatError(`vocab id ${id} is given to both ${JSON.stringify(other)} and ${JSON.stringify(token)}`);
+    }
+    tokenOfId.set(id as number, token);
     vocab.set(token, id as number);
   }
   BYTE_TO_CHAR.forEach((char, byte) => {

@@ -135,6 +135,11 @@ describe('Pile20bTokenizer on a hand-made vocabulary', () => {
       'id 1000000000 is far beyond the 257',
     ],
     [
+      'two vocab tokens with one id (found by the fuzzer: the text did not come back as written)',
+      handMadeJson([]).replace('"a":97', '"a":98'),
+      'vocab id 98 is given to both',
+    ],
+    [
       'an added token that is null (found by the fuzzer)',
       handMadeJson([]).replace('"added_tokens":[]', '"added_tokens":[null]'),
       'added token null',
