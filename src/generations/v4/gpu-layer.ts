@@ -10,7 +10,7 @@
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from './gpu-channel-mix.js';
 import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normShiftOp, tokenMixOp, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -35,18 +35,13 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('key'), xk.out, k),
         builder.linear(matrix('value'), xv.out, v),
         builder.linear(matrix('receptance'), xr.out, r),
-        builder.kernel(
-          (shape) => wkv4Kernel(c, shape.sessions, shape.tokens),
-          [
-            context.params.binding(layer, 'wkv'),
-            context.slots.buffer,
-            weights.vector(`${prefix}time_first`, c),
-            weights.vector(`${prefix}time_decay`, c),
-            k,
-            v,
-            wkv,
-          ],
-        ),
+        wkvOp(context, layer, (shape) => wkv4Kernel(c, shape.sessions, shape.tokens), [
+          weights.vector(`${prefix}time_first`, c),
+          weights.vector(`${prefix}time_decay`, c),
+          k,
+          v,
+          wkv,
+        ]),
         rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'sigmoid' }), [r, wkv, gated]),
         builder.linear(matrix('output'), gated, context.x, { accumulate: true }),
       ];

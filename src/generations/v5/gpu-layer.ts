@@ -12,7 +12,15 @@
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { normOp, rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import {
+  normOp,
+  rowsOp,
+  normShiftOp,
+  tokenMixOp,
+  wkvHeads,
+  wkvOp,
+  type GpuLayerFactory,
+} from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 1e-5;
@@ -46,18 +54,15 @@ export const createV5GpuLayer =
           builder.linear(matrix('receptance'), xr.out, r),
           builder.linear(matrix('key'), xk.out, k),
           builder.linear(matrix('value'), xv.out, v),
-          builder.kernel(
+          wkvOp(
+            context,
+            layer,
             (shape) =>
               wkv5Kernel({
-                heads,
-                headSize: spec.headSize,
-                batch: shape.sessions,
-                tokens: shape.tokens,
+                ...wkvHeads(spec, shape),
                 paramsPerHead: !gated,
               }),
             [
-              context.params.binding(layer, 'wkv'),
-              context.slots.buffer,
               weights.vector(`${prefix}${gated ? 'time_faaaa' : 'time_first'}`, perHead),
               weights.vector(`${prefix}time_decay`, perHead),
               r,

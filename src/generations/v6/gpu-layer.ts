@@ -17,7 +17,15 @@ import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { normOp, rowsOp, normShiftOp, tokenMixOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import {
+  normOp,
+  rowsOp,
+  normShiftOp,
+  tokenMixOp,
+  wkvHeads,
+  wkvOp,
+  type GpuLayerFactory,
+} from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 64e-5;
@@ -87,25 +95,15 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
           weights.vector(`${prefix}time_decay`, c),
           w,
         ]),
-        builder.kernel(
+        wkvOp(
+          context,
+          layer,
           (shape) =>
             wkv5Kernel({
-              heads,
-              headSize: spec.headSize,
-              batch: shape.sessions,
-              tokens: shape.tokens,
+              ...wkvHeads(spec, shape),
               decayPerToken: true,
             }),
-          [
-            context.params.binding(layer, 'wkv'),
-            context.slots.buffer,
-            weights.vector(`${prefix}time_faaaa`, c),
-            w,
-            r,
-            k,
-            v,
-            y,
-          ],
+          [weights.vector(`${prefix}time_faaaa`, c), w, r, k, v, y],
         ),
         normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
         rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'silu' }), [g, normed, out]),

@@ -16,7 +16,7 @@ import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
 import { elementwiseGlueKernel, v7BonusGateKernel } from '../../gpu/kernels/glue.js';
 import { l2NormKernel } from '../../gpu/kernels/l2-norm.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
-import { normMixOp, normOp, rowsOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, normOp, rowsOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { Binding } from '../../gpu/kernel-runner.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
@@ -92,10 +92,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
         ...lora('g', spec.lora.gate, xg, g, 'sigmoid'),
         rowsOp(context, (rows) => l2NormKernel(heads, headSize, rows), [k, vector('k_k'), kk]),
         rowsOp(context, (rows) => elementwiseGlueKernel('v7-key-adjust', c, rows), [k, a, vector('k_a')]),
-        builder.kernel(
-          (shape) => wkv7Kernel({ heads, headSize, batch: shape.sessions, tokens: shape.tokens }),
-          [context.params.binding(layer, 'wkv'), context.slots.buffer, r, w, k, v, kk, a, y],
-        ),
+        wkvOp(context, layer, (shape) => wkv7Kernel(wkvHeads(spec, shape)), [r, w, k, v, kk, a, y]),
         normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
         rowsOp(context, (rows) => v7BonusGateKernel(heads, headSize, rows), [normed, r, k, v, g, vector('r_k'), out]),
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),

@@ -50,6 +50,24 @@ export function hasSubgroups(context: LayerContext): boolean {
   return context.builder.runner.device.features.has('subgroups');
 }
 
+/** A WKV op of `layer`: bindings [the layer's WKV Params, the state slots, ...inputs]. */
+export function wkvOp(
+  context: LayerContext,
+  layer: number,
+  dispatch: (shape: StepShape) => KernelDispatch,
+  inputs: readonly Binding[],
+): StepOp {
+  return context.builder.kernel(dispatch, [context.params.binding(layer, 'wkv'), context.slots.buffer, ...inputs]);
+}
+
+/** The shape of a matrix-state WKV dispatch of a step: H heads of S channels, B sessions of T tokens. */
+export function wkvHeads(
+  spec: ModelSpec,
+  shape: StepShape,
+): { heads: number; headSize: number; batch: number; tokens: number } {
+  return { heads: spec.nHead, headSize: spec.headSize, batch: shape.sessions, tokens: shape.tokens };
+}
+
 /** y = GroupNorm over `groups` groups of x with the tensors `<name>.weight` / `<name>.bias` (LayerNorm: groups 1). */
 export function normOp(
   context: LayerContext,
