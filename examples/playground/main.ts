@@ -182,6 +182,7 @@ async function generate(): Promise<void> {
       ? `Stopped after ${generated} tokens.`
       : `Error: ${errorMessage(error)}`;
   } finally {
+    chart.finish();
     running = undefined;
     setIdle(true);
   }

@@ -1,7 +1,8 @@
 /**
  * A small line chart of the decode speed during a generation, on a canvas: tokens per second over the last half
- * second or so, sampled as tokens arrive, against time since the first token. The canvas's accessible name carries the
- * latest figures, since a picture alone says nothing to a screen reader.
+ * second or so, sampled as tokens arrive, against time since the first token. A generation too short for that window
+ * (a fast backend, a few tokens) is charted when it ends, as the average rate since the first token at each arrival.
+ * The canvas's accessible name carries the latest figures, since a picture alone says nothing to a screen reader.
  */
 import { formatTokensPerSecond } from '../shared/units.js';
 
@@ -15,27 +16,45 @@ interface Point {
 
 export class SpeedChart {
   private points: Point[] = [];
+  /** Every arrival of this generation (one per token or burst: a few thousand at most). */
   private arrivals: { at: number; count: number }[] = [];
-  private firstAt = 0;
+  private windowStart = 0;
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
   reset(): void {
     this.points = [];
     this.arrivals = [];
+    this.windowStart = 0;
     this.draw();
   }
 
   /** `count` tokens arrived at time `at` (ms). */
   add(count: number, at: number): void {
-    if (this.arrivals.length === 0) this.firstAt = at;
-    this.arrivals.push({ at, count });
-    while (this.arrivals.length > 1 && at - this.arrivals[1].at >= WINDOW_MS) this.arrivals.shift();
-    const span = at - this.arrivals[0].at;
+    const { arrivals } = this;
+    arrivals.push({ at, count });
+    while (this.windowStart < arrivals.length - 2 && at - arrivals[this.windowStart + 1].at >= WINDOW_MS) {
+      this.windowStart++;
+    }
+    const span = at - arrivals[this.windowStart].at;
     // Tokens arrive in bursts (one per message from the worker): a rate needs a stretch of time to mean anything.
     if (span < WINDOW_MS / 2) return;
-    const tokens = this.arrivals.slice(1).reduce((sum, arrival) => sum + arrival.count, 0);
-    this.points.push({ t: at - this.firstAt, rate: (tokens * 1000) / span });
+    const tokens = arrivals.slice(this.windowStart + 1).reduce((sum, arrival) => sum + arrival.count, 0);
+    this.points.push({ t: at - arrivals[0].at, rate: (tokens * 1000) / span });
+    this.draw();
+  }
+
+  /** The generation ended: one too short for the sliding window is charted by its running average. */
+  finish(): void {
+    if (this.points.length >= 2) return;
+    const [first, ...rest] = this.arrivals;
+    let tokens = 0;
+    this.points = [];
+    for (const arrival of rest) {
+      tokens += arrival.count;
+      if (arrival.at > first.at)
+        this.points.push({ t: arrival.at - first.at, rate: (tokens * 1000) / (arrival.at - first.at) });
+    }
     this.draw();
   }
 
