@@ -177,12 +177,13 @@ export class Engine {
   }
 
   /**
-   * Reads a state-tuning file (RWKV-PEFT's `blocks.N.att.time_state` tensors, `.pth` or safetensors) as the initial
-   * state `name`, for `createSession({ state: name })`; listed in `info.initialStates`. A file for another model
-   * shape is refused with StateMismatchError, a file that is not a state-tuning file with ModelFormatError.
+   * Reads a state-tuning file (RWKV-PEFT's `blocks.N.att.time_state` tensors, `.pth` or safetensors; a File, bytes
+   * or a URL whose server answers Range requests) as the initial state `name`, for `createSession({ state: name })`;
+   * listed in `info.initialStates`. A file for another model shape is refused with StateMismatchError, a file that
+   * is not a state-tuning file with ModelFormatError.
    */
-  async loadState(file: Blob | ArrayBuffer | Uint8Array, options: { name: string }): Promise<void> {
-    await this.initialStates.load(file, options?.name);
+  async loadState(file: ModelInput, options: { name: string }): Promise<void> {
+    await this.initialStates.load(resolveInput(file, 'state-tuning file'), options?.name);
   }
 
   private async fromInitialState(state: State, prefix: PrefillInput | undefined): Promise<number> {

@@ -7,11 +7,27 @@
  */
 import { generationModule } from '../generations/registry.js';
 import { createState, layerStateLayout } from '../generations/state.js';
+import { ModelFormatError } from '../errors.js';
 import { blobSource, memorySource } from '../formats/random-access.js';
+import type { RandomAccessSource } from '../formats/random-access.js';
 import { readStateTuningFile, type TimeStates } from '../formats/state-tuning.js';
 import type { State } from '../model/state.js';
-import type { EngineInfo } from '../protocol/types.js';
+import type { EngineInfo, ResolvedInput } from '../protocol/types.js';
+import { openHttpFile } from '../storage/http-file.js';
 import { StateMismatchError } from '../storage/state-errors.js';
+
+/** The file by random access: a URL by Range requests, a Blob by slices, bytes as they are. */
+async function randomAccessFile(file: ResolvedInput): Promise<RandomAccessSource> {
+  if (file instanceof Blob) return blobSource(file);
+  if (typeof file !== 'string') return memorySource(new Uint8Array(file));
+  const remote = await openHttpFile(file);
+  if (remote.read === undefined) {
+    throw new ModelFormatError(
+      `the state-tuning file ${file} is read by random access: its server must answer Range requests`,
+    );
+  }
+  return { bytes: remote.bytes!, read: remote.read };
+}
 
 export class InitialStates {
   private readonly states = new Map<string, State>();
@@ -21,9 +37,9 @@ export class InitialStates {
   constructor(private readonly info: EngineInfo) {}
 
   /** Reads a state-tuning file into the initial state `name` (replacing one of that name). */
-  async load(file: Blob | ArrayBuffer | Uint8Array, name: string): Promise<void> {
+  async load(file: ResolvedInput, name: string): Promise<void> {
     if (typeof name !== 'string' || name === '') throw new TypeError('loadState needs a non-empty { name }.');
-    const source = file instanceof Blob ? blobSource(file) : memorySource(new Uint8Array(file));
+    const source = await randomAccessFile(file);
     const state = this.stateOf(await readStateTuningFile(source));
     if (!this.states.has(name)) this.names.push(name);
     this.states.set(name, state);

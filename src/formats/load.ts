@@ -189,7 +189,8 @@ export async function openModelStream(
     const randomAccess = randomAccessOf(source);
     if (randomAccess === undefined) {
       throw new ModelFormatError(
-        `${entry.description} files are read by random access: load them from the model store or a whole-file buffer`,
+        `${entry.description} files are read by random access: give them as a File, a Blob or bytes, from the model ` +
+          'store, or as a URL whose server answers Range requests',
       );
     }
     const checkpoint = await entry.openRandomAccess(randomAccess, adapters);

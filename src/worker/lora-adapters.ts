@@ -36,8 +36,8 @@ export async function openAdapters(
       const access = randomAccessOf(source);
       if (access === undefined) {
         throw new ModelFormatError(
-          `LoRA adapter ${labels[i]} must be read by random access: give it as a File, a Blob or bytes, or load it ` +
-            'where the model store works (a browser)',
+          `LoRA adapter ${labels[i]} must be read by random access: give it as a File, a Blob or bytes, or as a URL ` +
+            'whose server answers Range requests',
         );
       }
       return { source: access, alpha: lora[i].alpha, weight: lora[i].weight, label: labels[i] };

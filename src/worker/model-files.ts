@@ -87,8 +87,8 @@ function randomAccess(source: ModelSource, name: string | undefined): RandomAcce
   const access = randomAccessOf(source.source as object);
   if (access === undefined) {
     throw new ModelFormatError(
-      `the model file ${name ?? ''} must be read by random access: give it as a File, a Blob or bytes, or load it ` +
-        'where the model store works (a browser)',
+      `the model file ${name ?? ''} must be read by random access: give it as a File, a Blob or bytes, or as a URL ` +
+        'whose server answers Range requests',
     );
   }
   return access;

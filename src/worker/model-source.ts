@@ -10,18 +10,19 @@
  * `download` (bytes received of the file size; a File's import counts as download too) and `verify`.
  *
  * Elsewhere (Node, insecure contexts) and for other URL schemes, the source is read directly (`openByteSource`): a
- * URL is streamed from its response (progress `download`, of Content-Length, 0 when the server sends none), a Blob
- * both streamed and read by random access. Bytes already in memory (ArrayBuffer, Uint8Array) never enter the store.
+ * URL is streamed from its response (progress `download`, of its size, 0 when the server sends none) and, when its
+ * server answers Range requests, read by random access too (src/storage/http-file.ts), so every format loads from
+ * a URL there as well; a Blob is both streamed and read by random access. Bytes already in memory (ArrayBuffer, Uint8Array) never enter the store.
  */
 import { PhaseProgress } from '../progress.js';
-import { AbortError } from '../errors.js';
 import type { ByteSource } from '../formats/byte-stream.js';
 import { blobSource } from '../formats/random-access.js';
 import type { RandomAccessSource } from '../formats/random-access.js';
 import type { ModelFileSet } from '../formats/sharded/reader.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { LoadProgress, LoadWarning, ProgressCallback } from '../progress.js';
-import { DownloadError, ModelNotStoredError } from '../storage/errors.js';
+import { ModelNotStoredError } from '../storage/errors.js';
+import { fetchOk, openHttpFile, responseChunks } from '../storage/http-file.js';
 import { models } from '../storage/index.js';
 import type { ResolvedInput } from '../protocol/types.js';
 
@@ -88,9 +89,10 @@ export async function openByteSource(
   signal?: AbortSignal,
 ): Promise<ByteSource> {
   if (typeof input === 'string') {
-    const response = await fetchOk(input, signal);
-    const total = Number(response.headers.get('content-length') ?? 0);
-    return counted(readStream(response.body!), new PhaseProgress('download', total, onProgress));
+    const file = await openHttpFile(input, signal);
+    const stream = () => counted(file, new PhaseProgress('download', file.bytes ?? 0, onProgress));
+    const source: ByteSource & Partial<RandomAccessSource> = { ...file, [Symbol.asyncIterator]: stream };
+    return source;
   }
   if (input instanceof Blob) return blobByteSource(input);
   return input instanceof Uint8Array ? input : new Uint8Array(input);
@@ -105,38 +107,11 @@ export async function readText(input: ResolvedInput, signal?: AbortSignal): Prom
 
 function sizeOf(input: ResolvedInput, source: ByteSource): number | undefined {
   if (input instanceof Blob) return input.size;
-  return source instanceof Uint8Array ? source.length : undefined;
+  return source instanceof Uint8Array ? source.length : (source as { bytes?: number }).bytes;
 }
 
 function blobByteSource(blob: Blob): ByteSource & RandomAccessSource {
-  return { ...blobSource(blob), [Symbol.asyncIterator]: () => readStream(blob.stream()) };
-}
-
-async function fetchOk(url: string, signal: AbortSignal | undefined): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal });
-  } catch (cause) {
-    if (signal?.aborted) throw new AbortError();
-    throw new DownloadError(`Could not fetch ${url}: ${String(cause)}`, undefined, { cause });
-  }
-  if (!response.ok || response.body === null) {
-    throw new DownloadError(`Fetching ${url} failed: HTTP ${response.status} ${response.statusText}`, response.status);
-  }
-  return response;
-}
-
-async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel();
-  }
+  return { ...blobSource(blob), [Symbol.asyncIterator]: () => responseChunks(blob.stream()) };
 }
 
 async function* counted(chunks: AsyncIterable<Uint8Array>, progress: PhaseProgress): AsyncGenerator<Uint8Array> {

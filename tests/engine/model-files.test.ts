@@ -2,14 +2,11 @@
  * A model given to createEngine as several files (a Hugging Face folder): File shards with their index and
  * config.json, in any order, give the logits and the model identity of the same weights in one `.bin`, also among
  * the other files of a picked folder (README, tokenizer files, a second copy of the weights); a config
- * that contradicts the weights, a shard missing, and (in Node, where there is no model store) shards by URL are
- * refused with a ModelFormatError saying why.
+ * that contradicts the weights and a shard missing are refused with a ModelFormatError saying why. (By URL:
+ * url-inputs.test.ts.)
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
-import { ModelFormatError } from '../../src/errors.js';
 import type { ModelFiles } from '../../src/protocol/types.js';
 import { hubTensors } from '../helpers/write-hub.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';
@@ -73,26 +70,5 @@ describe('a model given as several files', () => {
     await expect(logitsOf([index, ...shards.files.map(({ bytes }) => bytes)])).rejects.toThrow(
       /every shard needs its file name/,
     );
-  });
-
-  describe('by URL, in Node', () => {
-    const server = createServer((request, response) => {
-      const file = shards.files.find(({ name }) => request.url === `/repo/${name}`);
-      if (request.url === '/repo/model.safetensors.index.json') response.end(shards.index);
-      else if (file !== undefined) response.end(file.bytes);
-      else response.writeHead(404).end();
-    });
-    let base = '';
-    beforeAll(async () => {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/`;
-    });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-    test('an index URL resolves its shards beside it; without a model store they cannot be read by random access', async () => {
-      const error = await logitsOf([`${base}model.safetensors.index.json`]).catch((reason: unknown) => reason);
-      expect(error).toBeInstanceOf(ModelFormatError);
-      expect((error as Error).message).toMatch(/model-00001-of-00003\.safetensors must be read by random access/);
-    });
   });
 });
