@@ -46,6 +46,8 @@ export interface BenchOptions {
   /** Sessions decoding together in the batched measurement. */
   batch?: number;
   seed?: number;
+  /** Upload each shape and format and stop there: the load time and GPU bytes of shapes too slow to run here. */
+  loadOnly?: boolean;
 }
 
 export interface BenchAdapter {
@@ -55,11 +57,17 @@ export interface BenchAdapter {
   features: string[];
 }
 
-export interface BenchResult {
+/** One shape and format uploaded: what it took. */
+export interface BenchLoad {
   model: BenchModelName;
   weights: BenchWeights;
   /** GPU bytes of all weights, as allocated. */
   weightBytes: number;
+  /** Seconds from the first synthetic tensor to a model ready to step (generation, quantization, upload, pipelines). */
+  loadSeconds: number;
+}
+
+export interface BenchResult extends BenchLoad {
   bytesReadPerToken: number;
   decodeTokensPerSec: number;
   decodeGBps: number;
@@ -83,6 +91,8 @@ export interface BenchReport {
   adapter: BenchAdapter;
   probe: { readGBps: number };
   results: BenchResult[];
+  /** Shapes only uploaded (`loadOnly`). */
+  loads: BenchLoad[];
   skipped: BenchSkip[];
   /** Constrained decoding on this machine's CPU (grammar-bench.ts); added by the CLI. */
   grammar?: GrammarBenchResult;

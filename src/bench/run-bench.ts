@@ -17,7 +17,7 @@ import { createWeightUploader } from '../runtime/weights.js';
 import { probeReadBandwidth } from './bandwidth-probe.js';
 import { countSteps } from './step-counts.js';
 import { BENCH_MODELS, BENCH_VOCAB, BENCH_WEIGHTS } from './report.js';
-import type { BenchModelShape, BenchOptions, BenchReport, BenchResult, BenchWeights } from './report.js';
+import type { BenchLoad, BenchModelShape, BenchOptions, BenchReport, BenchResult, BenchWeights } from './report.js';
 
 /** SwiftShader and other CPU adapters: too slow for the larger shapes by default. */
 function isSoftwareAdapter(gpu: GpuContext): boolean {
@@ -76,9 +76,9 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 async function measure(
   model: GpuModel,
-  options: Required<Omit<BenchOptions, 'models' | 'weights'>>,
+  options: Required<Omit<BenchOptions, 'models' | 'weights' | 'loadOnly'>>,
   log: (line: string) => void,
-): Promise<Omit<BenchResult, 'model' | 'weights' | 'rooflineRatio' | 'counts'>> {
+): Promise<Omit<BenchResult, keyof BenchLoad | 'rooflineRatio' | 'counts'>> {
   const solo = model.allocateSlot();
   const decodeInput = tokens(options.warmupTokens + options.decodeTokens, 1);
   for (const token of decodeInput.slice(0, options.warmupTokens)) await model.decode([solo], [token]);
@@ -109,7 +109,6 @@ async function measure(
   const embeddingBytes = model.weightsReport.embedding.bytes;
   const bytesReadPerToken = model.weightBytes - embeddingBytes + embeddingBytes / spec.nVocab + 2 * stateSize(spec) * 4;
   return {
-    weightBytes: model.weightBytes,
     bytesReadPerToken,
     decodeTokensPerSec,
     decodeGBps: (bytesReadPerToken * decodeTokensPerSec) / 1e9,
@@ -145,6 +144,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       },
       probe: { readGBps: probe.readGBps },
       results: [],
+      loads: [],
       skipped: BENCH_MODELS.filter((shape) => !names.includes(shape.name)).map((shape) => ({
         model: shape.name,
         reason: software ? 'software adapter: too slow (pass --models to force)' : 'not requested',
@@ -155,6 +155,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       for (const weights of formats) {
         log(`${shape.name} ${weights}: uploading synthetic weights`);
         let model: GpuModel;
+        const loadStart = performance.now();
         try {
           model = await buildModel(gpu, modelOptions(shape, sizes.seed), sizes.batch, weights);
         } catch (error) {
@@ -162,12 +163,22 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
           report.skipped.push({ model: shape.name, weights, reason });
           continue;
         }
+        const load: BenchLoad = {
+          model: shape.name,
+          weights,
+          weightBytes: model.weightBytes,
+          loadSeconds: (performance.now() - loadStart) / 1000,
+        };
+        log(`${shape.name} ${weights}: loaded in ${load.loadSeconds.toFixed(1)} s`);
         try {
+          if (options.loadOnly === true) {
+            report.loads.push(load);
+            continue;
+          }
           log(`${shape.name} ${weights}: measuring`);
           const measured = await measure(model, sizes, (line) => log(`${shape.name} ${weights}: ${line}`));
           report.results.push({
-            model: shape.name,
-            weights,
+            ...load,
             ...measured,
             rooflineRatio: measured.decodeGBps / probe.readGBps,
             counts: countSteps(model, sizes.batch, COUNTED_PROMPT_TOKENS),

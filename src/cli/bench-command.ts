@@ -53,8 +53,12 @@ export function formatBenchTable(report: BenchReport): string {
     `features: ${adapter.features.join(', ') || 'none'}`,
     `read bandwidth (probe): ${report.probe.readGBps.toFixed(2)} GB/s`,
     '',
-    'model     weights  MiB    read MiB/token  decode tok/s  × f16  decode GB/s  roofline  prefill tok/s  batch-8 tok/s',
   ];
+  if (report.results.length > 0) {
+    lines.push(
+      'model     weights  MiB    load s  read MiB/token  decode tok/s  × f16  decode GB/s  roofline  prefill tok/s  batch-8 tok/s',
+    );
+  }
   for (const r of report.results) {
     const f16 = report.results.find((other) => other.model === r.model && other.weights === 'f16');
     lines.push(
@@ -62,6 +66,7 @@ export function formatBenchTable(report: BenchReport): string {
         r.model.padEnd(9),
         r.weights.padEnd(8),
         (r.weightBytes / MIB).toFixed(0).padStart(5),
+        r.loadSeconds.toFixed(1).padStart(7),
         (r.bytesReadPerToken / MIB).toFixed(1).padStart(15),
         r.decodeTokensPerSec.toFixed(2).padStart(13),
         (f16 === undefined ? '' : (r.decodeTokensPerSec / f16.decodeTokensPerSec).toFixed(2)).padStart(6),
@@ -70,6 +75,12 @@ export function formatBenchTable(report: BenchReport): string {
         r.prefillTokensPerSec.toFixed(2).padStart(14),
         r.batch8TokensPerSec.toFixed(2).padStart(14),
       ].join(' '),
+    );
+  }
+  for (const load of report.loads) {
+    lines.push(
+      `${load.model} ${load.weights}: ${(load.weightBytes / MIB).toFixed(0)} MiB of weights ` +
+        `(${(load.weightBytes / 1e9).toFixed(3)} GB), loaded in ${load.loadSeconds.toFixed(1)} s (load only)`,
     );
   }
   if (report.results.length > 0) lines.push('', ...formatCountLines(report));
@@ -132,6 +143,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'prefill-tokens': {},
     batch: {},
     seed: {},
+    'load-only': { boolean: true },
     vocab: {},
     cpu: { boolean: true },
     formats: {},
@@ -148,6 +160,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     prefillTokens: optional('prefill-tokens'),
     batch: optional('batch'),
     seed: optional('seed'),
+    loadOnly: flags['load-only'] !== undefined,
   };
   process.stderr.write('bench: constrained decoding on the CPU\n');
   const grammar = await runGrammarBench(flags.vocab === undefined ? undefined : await readFile(flags.vocab, 'utf8'));

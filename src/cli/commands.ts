@@ -32,10 +32,11 @@ Commands:
            cpu/auto run in this process (Node has no WebGPU: auto falls back to the CPU); webgpu runs in headless
            Chromium.
   bench    [--json FILE] [--models v7-0.1b,v7-0.4b,v7-1.5b] [--weights f16,q8,q4] [--decode-tokens N]
-           [--warmup-tokens N] [--prefill-tokens N] [--batch N] [--seed S] [--vocab FILE]
+           [--warmup-tokens N] [--prefill-tokens N] [--batch N] [--seed S] [--vocab FILE] [--load-only]
            Benchmarks synthetic RWKV-7 shapes on the browser's WebGPU adapter, each with f16 weights and quantized
-           at load to q8 and q4, side by side: weight MiB, bytes read per token, read bandwidth, decode tok/s
-           (batch 1), prefill tok/s, batched decode tok/s; and, on this CPU, the constrained-decoding
+           at load to q8 and q4, side by side: weight MiB, load time, bytes read per token, read bandwidth, decode
+           tok/s (batch 1), prefill tok/s, batched decode tok/s (--load-only: weight bytes and load time alone, for
+           shapes too slow to step on this adapter); and, on this CPU, the constrained-decoding
            mask per token for a JSON Schema over the World vocabulary (--vocab rwkv_vocab_v20230424.txt; a
            synthetic 65,536-token vocabulary otherwise). Prints a table; --json writes the report.
 
