@@ -1,36 +1,41 @@
 // WKV v7, chunk-parallel form for prefill: the same results as wkv7.wgsl (see its header for the generalised delta
-// rule S'[i][j] = S[i][j]·w_j + v_i·k_j + sa_i·β_j with sa_i = Σ_j α_j·S[i][j], out_i = Σ_j S'[i][j]·r_j), computed per
-// sub-chunk of n ≤ SUB_CHUNK tokens with matrix products. With S the state at the sub-chunk's start, α = −kk,
-// β = kk·a and g_j(t) = Σ_{m ≤ t} log w_j(m) (g_j(−1) = 0, see the wkv-chunk snippet), write e1 = exp(g_j(t−1) −
-// g_j(s)) and e2 = exp(g_j(t) − g_j(s)); the unknowns are u(t) = sa(t), the value-side vectors of the β writes:
+// rule S'[i][j] = S[i][j]·w_j + v_i·k̃_j + sa_i·β_j with sa_i = Σ_j α_j·S[i][j], y_i = Σ_j S'[i][j]·r_j, and the glue
+// folded around it: kk, k̃, α, β from the raw key before, GroupNorm + bonus + gate after; the wkv7-bindings snippet),
+// computed per sub-chunk of n ≤ SUB_CHUNK tokens with matrix products. With S the state at the sub-chunk's start,
+// k the adjusted key k̃ and g_j(t) = Σ_{m ≤ t} log w_j(m) (g_j(−1) = 0, see the wkv-chunk snippet), write
+// e1 = exp(g_j(t−1) − g_j(s)) and e2 = exp(g_j(t) − g_j(s)); the unknowns are u(t) = sa(t), the value-side vectors of
+// the β writes:
 //   Kα[t][s] = Σ_j α_j(t)·k_j(s)·e1,  Bα[t][s] = Σ_j α_j(t)·β_j(s)·e1   (s < t)
 //   Kr[t][s] = Σ_j r_j(t)·k_j(s)·e2,  Br[t][s] = Σ_j r_j(t)·β_j(s)·e2   (s ≤ t)
 //   x_i(t)   = Σ_j α_j(t)·exp(g_j(t−1))·S[i][j] + Σ_{s < t} Kα[t][s]·v_i(s)
 //   u_i      = (I − Bα)⁻¹·x_i                                       (u_i(t) = x_i(t) + Σ_{s < t} Bα[t][s]·u_i(s))
-//   out_i(t) = Σ_j r_j(t)·exp(g_j(t))·S[i][j] + Σ_{s ≤ t} (Kr[t][s]·v_i(s) + Br[t][s]·u_i(s))
+//   y_i(t)   = Σ_j r_j(t)·exp(g_j(t))·S[i][j] + Σ_{s ≤ t} (Kr[t][s]·v_i(s) + Br[t][s]·u_i(s))
 //   S'[i][j] = S[i][j]·exp(g_j(n−1)) + Σ_s (v_i(s)·k_j(s) + u_i(s)·β_j(s))·exp(g_j(n−1) − g_j(s))
 // (I − Bα)⁻¹ depends only on the sub-chunk's inputs, not on the state, so the dependent chain over a chunk of T
 // tokens is ⌈T / SUB_CHUNK⌉ state updates (each a fixed set of matrix products) instead of T steps.
 //
-// Phases per sub-chunk (workgroup barriers between): (1) invocation j loads channel j of r, k, α, β and accumulates
-// g_j; (2) the invocations share out the (t, s ≤ t) entries of the four score matrices; (3) invocation c solves
-// columns c, c + S, … of (I − Bα)⁻¹ by forward substitution, and invocation j scales its channel in place — r·exp(g(t)),
-// α·exp(g(t−1)), k and β by exp(g(n−1) − g(s)), exp(g(n−1)); (4) invocation i computes x_i, u_i, out_i over the
-// sub-chunk and updates its state row S[i][·], kept in registers over the whole chunk as in wkv7.wgsl.
+// Phases per sub-chunk (workgroup barriers between): (0) invocation j puts channel j's (k·k_k)² and r·k̃·r_k of each
+// token in the α and β tiles, and every invocation sums them per token (the L2 norms and the bonuses); (1) invocation
+// j loads channel j of r, k̃, α, β and accumulates g_j; (2) the invocations share out the (t, s ≤ t) entries of the
+// four score matrices; (3) invocation c solves columns c, c + S, … of (I − Bα)⁻¹ by forward substitution, and
+// invocation j scales its channel in place — r·exp(g(t)), α·exp(g(t−1)), k and β by exp(g(n−1) − g(s)), exp(g(n−1));
+// (4) invocation i computes x_i, u_i, y_i over the sub-chunk (y into the α tile, free by then), every invocation
+// takes each token's GroupNorm statistics from that tile and writes its channel's output, and invocation i updates
+// its state row S[i][·], kept in registers over the whole chunk as in wkv7.wgsl.
 //
 // Overrides: HEAD_SIZE (S, the workgroup size, 1 ≤ S ≤ 64), SUB_CHUNK (1 ≤ SUB_CHUNK ≤ 16; workgroup memory
-// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes).
+// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes), PLANE_STRIDE and EPS (wkv7-bindings).
 //
 // Bindings (group 0), the same as wkv7.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
-//   1 storage read_write state  array<f32>
-//   2 storage read       r  [B, T, C]
-//   3 storage read       w  [B, T, C]
-//   4 storage read       k  [B, T, C]
-//   5 storage read       v  [B, T, C]
-//   6 storage read       kk [B, T, C]
-//   7 storage read       a  [B, T, C]
-//   8 storage read_write out [B, T, C]
+//   1 storage read_write state     array<f32>
+//   2 storage read       planes    [6, PLANE_STRIDE]: r, w, k, v, a, g, each [B, T, C]
+//   3 storage read       k_k       [C]
+//   4 storage read       k_a       [C]
+//   5 storage read       r_k       [C]
+//   6 storage read       ln_x.weight [C]
+//   7 storage read       ln_x.bias [C]
+//   8 storage read_write out       [B, T, C]
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -71,25 +76,48 @@ fn main(
   let b = group.y;
   let channels = groups.x * HEAD_SIZE;
   let head_start = h * HEAD_SIZE;
+  let c = head_start + i;
   let row_start = state_row_start(b, h, i);
   var row = load_state_row(row_start);
 
   for (var t0 = 0u; t0 < params.tokens; t0 += SUB_CHUNK) {
     let n = min(SUB_CHUNK, params.tokens - t0);
 
-    // (1) Channel i of r, k, α, β and g; this invocation's own v_i for the value side.
+    // (0) Per token: the head's ‖k·k_k‖ (floored) and bonus Σ r·k̃·r_k.
+    for (var t = 0u; t < n; t++) {
+      let index = token_row(b, t0 + t) * channels + c;
+      let scaled = plane(PLANE_K, index) * k_k[c];
+      tile_alpha[tile_index(t, i)] = scaled * scaled;
+      tile_beta[tile_index(t, i)] = plane(PLANE_R, index) * adjusted_key(index, c) * r_k[c];
+    }
+    workgroupBarrier();
+    var norms: array<f32, MAX_SUB_CHUNK>;
+    var bonus: array<f32, MAX_SUB_CHUNK>;
+    for (var t = 0u; t < n; t++) {
+      var squares = 0.0;
+      var products = 0.0;
+      for (var j = 0u; j < HEAD_SIZE; j++) {
+        squares += tile_alpha[tile_index(t, j)];
+        products += tile_beta[tile_index(t, j)];
+      }
+      norms[t] = max(sqrt(squares), L2_EPS);
+      bonus[t] = products;
+    }
+    workgroupBarrier();
+
+    // (1) Channel i of r, k̃, α, β and g; this invocation's own v_i for the value side.
     var v_own: array<f32, MAX_SUB_CHUNK>;
     var g = 0.0;
     for (var t = 0u; t < n; t++) {
-      let index = token_row(b, t0 + t) * channels + head_start + i;
-      let kki = kk[index];
-      tile_r[tile_index(t, i)] = r[index];
-      tile_k[tile_index(t, i)] = k[index];
+      let index = token_row(b, t0 + t) * channels + c;
+      let kki = plane(PLANE_K, index) * k_k[c] / norms[t];
+      tile_r[tile_index(t, i)] = plane(PLANE_R, index);
+      tile_k[tile_index(t, i)] = adjusted_key(index, c);
       tile_alpha[tile_index(t, i)] = -kki;
-      tile_beta[tile_index(t, i)] = kki * a[index];
-      g += log_decay(w[index]);
+      tile_beta[tile_index(t, i)] = kki * plane(PLANE_A, index);
+      g += log_decay(plane(PLANE_W, index));
       tile_g[tile_index(t, i)] = g;
-      v_own[t] = v[index];
+      v_own[t] = plane(PLANE_V, index);
     }
     workgroupBarrier();
 
@@ -155,6 +183,7 @@ fn main(
       }
       x[t] = sum;
     }
+    workgroupBarrier();
     var u: array<f32, MAX_SUB_CHUNK>;
     for (var t = 0u; t < n; t++) {
       var sum = 0.0;
@@ -171,7 +200,22 @@ fn main(
       for (var s = 0u; s <= t; s++) {
         y += key_r[pair_index(t, s)] * v_own[s] + beta_r[pair_index(t, s)] * u[s];
       }
-      out[token_row(b, t0 + t) * channels + head_start + i] = y;
+      tile_alpha[tile_index(t, i)] = y;
+    }
+    workgroupBarrier();
+    for (var t = 0u; t < n; t++) {
+      var sum = 0.0;
+      for (var j = 0u; j < HEAD_SIZE; j++) {
+        sum += tile_alpha[tile_index(t, j)];
+      }
+      let mean = sum / f32(HEAD_SIZE);
+      var squares = 0.0;
+      for (var j = 0u; j < HEAD_SIZE; j++) {
+        let d = tile_alpha[tile_index(t, j)] - mean;
+        squares += d * d;
+      }
+      let index = token_row(b, t0 + t) * channels + c;
+      out[index] = gated_output(tile_alpha[tile_index(t, i)], mean, squares / f32(HEAD_SIZE), bonus[t], index, c);
     }
     for (var j = 0u; j < HEAD_SIZE; j++) {
       var updated = row[j] * sub_chunk_decay[j];

@@ -1,29 +1,33 @@
 // WKV v7: the generalised delta rule over the multi-head matrix state, over a chunk of T tokens for a batch of B
-// sessions.
+// sessions, with its per-head glue folded in (the key side before the recurrence, GroupNorm + bonus + gate after:
+// see the wkv7-bindings snippet).
 //
 // Per head h, with the state S[i][j] (i = value index, j = key index), α = −kk and β = kk·a:
 //   sa_i     = Σ_j α_j · S[i][j]
-//   S'[i][j] = S[i][j] · w_j + v_i · k_j + sa_i · β_j
-//   out_i    = Σ_j S'[i][j] · r_j
-// w is the decay factor exp(−0.606531·sigmoid(·)) computed upstream, kk the per-head L2-normalised k·k_k, a the
-// in-context learning rate sigmoid(·), k the adjusted key.
+//   S'[i][j] = S[i][j] · w_j + v_i · k̃_j + sa_i · β_j
+//   y_i      = Σ_j S'[i][j] · r_j
+//   out_i    = (GroupNorm_head(y)_i + (Σ_j r_j·k̃_j·r_k_j) · v_i) · g_i
+// w is the decay factor exp(−e^−½·σ(·)) computed upstream, kk the per-head L2-normalised k·k_k, a the in-context
+// learning rate σ(·), k̃ the adjusted key.
 //
 // State (src/model/state.ts, v5+): the H × S × S matrices, element h·S·S + i·S + j after the float offset
 // state_offsets[b] of batch element b. Each invocation keeps its row S[i][·] in registers over the T tokens and
-// writes it back once. Tokens are laid out [B, T, C] with C = H·S: element (b·T + t)·C + h·S + j.
+// writes it back once. Tokens are laid out [B, T, C] with C = H·S: element (b·T + t)·C + h·S + j. Per token, the
+// head's sums (‖k·k_k‖², the bonus, the GroupNorm mean and variance) are serial passes over workgroup memory, five
+// workgroup barriers in all.
 //
-// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64).
+// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64); PLANE_STRIDE, EPS (wkv7-bindings).
 //
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
-//   1 storage read_write state  array<f32>
-//   2 storage read       r  [B, T, C]
-//   3 storage read       w  [B, T, C]
-//   4 storage read       k  [B, T, C]
-//   5 storage read       v  [B, T, C]
-//   6 storage read       kk [B, T, C]
-//   7 storage read       a  [B, T, C]
-//   8 storage read_write out [B, T, C]
+//   1 storage read_write state     array<f32>
+//   2 storage read       planes    [6, PLANE_STRIDE]: r, w, k, v, a, g, each [B, T, C]
+//   3 storage read       k_k       [C]
+//   4 storage read       k_a       [C]
+//   5 storage read       r_k       [C]
+//   6 storage read       ln_x.weight [C]
+//   7 storage read       ln_x.bias [C]
+//   8 storage read_write out       [B, T, C]
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -38,6 +42,23 @@ var<workgroup> shared_w: array<f32, HEAD_SIZE>;
 var<workgroup> shared_k: array<f32, HEAD_SIZE>;
 var<workgroup> shared_alpha: array<f32, HEAD_SIZE>;
 var<workgroup> shared_beta: array<f32, HEAD_SIZE>;
+var<workgroup> shared_y: array<f32, HEAD_SIZE>;
+
+fn sum_alpha() -> f32 {
+  var sum = 0.0;
+  for (var j = 0u; j < HEAD_SIZE; j++) {
+    sum += shared_alpha[j];
+  }
+  return sum;
+}
+
+fn sum_beta() -> f32 {
+  var sum = 0.0;
+  for (var j = 0u; j < HEAD_SIZE; j++) {
+    sum += shared_beta[j];
+  }
+  return sum;
+}
 
 @compute @workgroup_size(HEAD_SIZE)
 fn main(
@@ -48,18 +69,29 @@ fn main(
   let h = group.x;
   let b = group.y;
   let channels = groups.x * HEAD_SIZE;
+  let c = h * HEAD_SIZE + i;
   let row_start = state_row_start(b, h, i);
   var row = load_state_row(row_start);
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = token_row(b, t) * channels + h * HEAD_SIZE + i;
-    shared_r[i] = r[index];
-    shared_w[i] = w[index];
-    shared_k[i] = k[index];
-    let kki = kk[index];
-    shared_alpha[i] = -kki;
-    shared_beta[i] = kki * a[index];
-    let vi = v[index];
+    let index = token_row(b, t) * channels + c;
+    // The key side: ‖k·k_k‖² and the bonus's products go through shared_alpha / shared_beta first.
+    let r_i = plane(PLANE_R, index);
+    let a_i = plane(PLANE_A, index);
+    let scaled = plane(PLANE_K, index) * k_k[c];
+    let k_i = adjusted_key(index, c);
+    let v_i = plane(PLANE_V, index);
+    shared_r[i] = r_i;
+    shared_w[i] = plane(PLANE_W, index);
+    shared_k[i] = k_i;
+    shared_alpha[i] = scaled * scaled;
+    shared_beta[i] = r_i * k_i * r_k[c];
+    workgroupBarrier();
+    let kk_i = scaled / max(sqrt(sum_alpha()), L2_EPS);
+    let bonus = sum_beta();
+    workgroupBarrier();
+    shared_alpha[i] = -kk_i;
+    shared_beta[i] = kk_i * a_i;
     workgroupBarrier();
 
     var sa = 0.0;
@@ -68,10 +100,23 @@ fn main(
     }
     var y = 0.0;
     for (var j = 0u; j < HEAD_SIZE; j++) {
-      row[j] = row[j] * shared_w[j] + vi * shared_k[j] + sa * shared_beta[j];
+      row[j] = row[j] * shared_w[j] + v_i * shared_k[j] + sa * shared_beta[j];
       y += row[j] * shared_r[j];
     }
-    out[index] = y;
+    shared_y[i] = y;
+    workgroupBarrier();
+
+    var sum = 0.0;
+    for (var j = 0u; j < HEAD_SIZE; j++) {
+      sum += shared_y[j];
+    }
+    let mean = sum / f32(HEAD_SIZE);
+    var squares = 0.0;
+    for (var j = 0u; j < HEAD_SIZE; j++) {
+      let d = shared_y[j] - mean;
+      squares += d * d;
+    }
+    out[index] = gated_output(y, mean, squares / f32(HEAD_SIZE), bonus, index, c);
     workgroupBarrier();
   }
 

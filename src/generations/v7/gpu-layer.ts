@@ -5,41 +5,36 @@
  *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))                (shaders/v7-decay.wgsl)
  *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))   (shaders/v7-value-residual.wgsl)
  *   a = σ(a0 + A2·(A1·x_a));  g = G2·σ(G1·x_g)
- *   kk = L2-normalise per head (k ⊙ k_k);  k ·= 1 + (a − 1) ⊙ k_a              (shaders/v7-key-adjust.wgsl)
+ *   kk = L2-normalise per head (k ⊙ k_k);  k ·= 1 + (a − 1) ⊙ k_a
  *   y = WKV7(r, w, k, v, kk, a)
- *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)  (shaders/v7-bonus-gate.wgsl)
+ *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)
+ *   (kk, the key adjust, GroupNorm, bonus and gate are folded into the WKV dispatch: shaders/wkv7.wgsl)
  * Channel mix: x += Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)².
- * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2, L2 norm,
- * key adjust, wkv7, group norm, bonus-gate, output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
+ * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2,
+ * wkv7 (with its glue), output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
  */
 import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
-import { elementwiseGlueKernel, v7BonusGateKernel } from '../../gpu/kernels/glue.js';
-import { l2NormKernel } from '../../gpu/kernels/l2-norm.js';
+import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
-import { normMixOp, normOp, rowsOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, rowsOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { Binding } from '../../gpu/kernel-runner.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 64e-5;
 /** The six token-shift mixes stacked in att.x_rwkvag (r, w, k, v, a, g). */
 const MIXES = 6;
+/** The WKV's input planes (r, w, k, v, a, g: shaders/lib/wkv7-bindings.wgsl) and the place of v among them. */
+const WKV_INPUTS = 6;
+const VALUE_PLANE = 3;
 
 export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
   const c = spec.nEmbed;
-  const heads = spec.nHead;
-  const headSize = spec.headSize;
   const prefix = `blocks.${layer}.att.`;
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   const vector = (name: string) => weights.vector(`${prefix}${name}`, c);
   /** The LoRA pair `<name>1` [D, C], `<name>2` [C, D]: out = W2 · act(W1 · x). */
-  const lora = (
-    name: string,
-    width: number | undefined,
-    x: Binding,
-    out: GPUBuffer,
-    activation?: 'tanh' | 'sigmoid',
-  ) => {
+  const lora = (name: string, width: number | undefined, x: Binding, out: Binding, activation?: 'tanh' | 'sigmoid') => {
     const hidden = scratch.get('lora hidden', width ?? 0);
     return [
       builder.linear(weights.matrix(`${prefix}${name}1`, width ?? 0, c), x, hidden, { activation }),
@@ -49,19 +44,13 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   return {
     timeMix(norm) {
       const mixes = weights.vector(`${prefix}x_rwkvag`, MIXES * c);
-      const { op: mixOp, planes } = normMixOp(context, layer, 'attShift', norm, mixes, MIXES);
-      const [xr, xw, xk, xv, xa, xg] = planes;
-      const r = scratch.get('att r', c);
-      const k = scratch.get('att k', c);
-      const valueFirst = scratch.get('att v first', c);
-      const v = layer === 0 ? valueFirst : scratch.get('att v', c);
+      const { op: mixOp, planes: mixed } = normMixOp(context, layer, 'attShift', norm, mixes, MIXES);
+      const [xr, xw, xk, xv, xa, xg] = mixed;
+      // The WKV's inputs, planes of one buffer; layer 0's stay untouched by later layers, its v being v_first.
+      const inputs = (role: string) => scratch.planes(role, c, WKV_INPUTS);
+      const { buffer: wkvInputs, stride, planes } = inputs(layer === 0 ? 'att wkv inputs, layer 0' : 'att wkv inputs');
+      const [r, w, k, v, a, g] = planes;
       const loraOut = scratch.get('lora out', c);
-      const w = scratch.get('att w', c);
-      const a = scratch.get('att a', c);
-      const g = scratch.get('att g', c);
-      const kk = scratch.get('att kk', c);
-      const y = scratch.get('att wkv', c);
-      const normed = scratch.get('att normed', c);
       const out = scratch.get('att gated', c);
       const valueResidual: StepOp[] =
         layer === 0
@@ -70,7 +59,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
               ...lora('v', spec.lora.valueResidual, xv, loraOut),
               rowsOp(context, (rows) => elementwiseGlueKernel('v7-value-residual', c, rows), [
                 v,
-                valueFirst,
+                inputs('att wkv inputs, layer 0').planes[VALUE_PLANE],
                 loraOut,
                 vector('v0'),
               ]),
@@ -90,11 +79,20 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
           a,
         ]),
         ...lora('g', spec.lora.gate, xg, g, 'sigmoid'),
-        rowsOp(context, (rows) => l2NormKernel(heads, headSize, rows), [k, vector('k_k'), kk]),
-        rowsOp(context, (rows) => elementwiseGlueKernel('v7-key-adjust', c, rows), [k, a, vector('k_a')]),
-        wkvOp(context, layer, (shape) => wkv7Kernel(wkvHeads(spec, shape)), [r, w, k, v, kk, a, y]),
-        normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
-        rowsOp(context, (rows) => v7BonusGateKernel(heads, headSize, rows), [normed, r, k, v, g, vector('r_k'), out]),
+        wkvOp(
+          context,
+          layer,
+          (shape) => wkv7Kernel({ ...wkvHeads(spec, shape), planeStride: stride, eps: GROUP_NORM_EPS }),
+          [
+            wkvInputs,
+            vector('k_k'),
+            vector('k_a'),
+            vector('r_k'),
+            weights.vector(`${prefix}ln_x.weight`, c),
+            weights.vector(`${prefix}ln_x.bias`, c),
+            out,
+          ],
+        ),
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),
       ];
     },

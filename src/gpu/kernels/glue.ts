@@ -3,9 +3,7 @@
  * the shared kernels that are specific to one generation. Each returns the dispatch for N rows of C channels.
  */
 import v6DecaySource from '../../../shaders/v6-decay.wgsl?raw';
-import v7BonusGateSource from '../../../shaders/v7-bonus-gate.wgsl?raw';
 import v7DecaySource from '../../../shaders/v7-decay.wgsl?raw';
-import v7KeyAdjustSource from '../../../shaders/v7-key-adjust.wgsl?raw';
 import v7ValueResidualSource from '../../../shaders/v7-value-residual.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
@@ -17,8 +15,6 @@ const ELEMENTWISE = {
   'v7-decay': v7DecaySource,
   /** [v, v_first, lora, v0]: v += (v_first − v) · σ(v0 + lora). */
   'v7-value-residual': v7ValueResidualSource,
-  /** [k, a, k_a]: k ·= 1 + (a − 1) · k_a. */
-  'v7-key-adjust': v7KeyAdjustSource,
 } as const;
 
 export type ElementwiseGlue = keyof typeof ELEMENTWISE;
@@ -29,16 +25,5 @@ export function elementwiseGlueKernel(name: ElementwiseGlue, channels: number, r
   return {
     kernel: { label: name, code: ELEMENTWISE[name], constants: { CHANNELS: channels } },
     workgroups: [ceilDiv(channels, 64), rows, 1],
-  };
-}
-
-/** [y, r, k, v, g, r_k, out]: out = (y + (Σ_head r·k·r_k) · v) · g, per head of `headSize` channels. */
-export function v7BonusGateKernel(heads: number, headSize: number, rows: number): KernelDispatch {
-  checkCount('v7-bonus-gate heads', heads, MAX_WORKGROUPS_PER_DIMENSION);
-  checkCount('v7-bonus-gate head size', headSize, 256);
-  checkCount('v7-bonus-gate rows', rows, MAX_WORKGROUPS_PER_DIMENSION);
-  return {
-    kernel: { label: 'v7-bonus-gate', code: v7BonusGateSource, constants: { HEAD_SIZE: headSize } },
-    workgroups: [heads, rows, 1],
   };
 }

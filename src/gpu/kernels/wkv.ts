@@ -80,20 +80,25 @@ export function wkv4Kernel(channels: number, batch: number, tokens: number): Ker
   };
 }
 
-export interface Wkv5Shape {
+/** H heads of S channels (the state H × S × S per session), B sessions. */
+export interface MatrixStateShape {
   heads: number;
   headSize: number;
   batch: number;
+}
+
+export interface Wkv5Shape extends MatrixStateShape {
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
   /** v6: time_decay is the per-token decay [B, T, C]. */
   decayPerToken?: boolean;
 }
 
-export interface Wkv7Shape {
-  heads: number;
-  headSize: number;
-  batch: number;
+export interface Wkv7Shape extends MatrixStateShape {
+  /** Floats between the input planes (r, w, k, v, a, g) of the planes binding. */
+  planeStride: number;
+  /** The GroupNorm's ε (ln_x). */
+  eps: number;
 }
 
 /** How many tokens per session the dispatch steps, and the form to run them in (default: `wkvForm(tokens)`). */
@@ -102,7 +107,7 @@ export interface WkvChunk {
   form?: WkvForm;
 }
 
-function checkMatrixStateShape(label: string, shape: Wkv7Shape & WkvChunk): void {
+function checkMatrixStateShape(label: string, shape: MatrixStateShape & WkvChunk): void {
   checkCount(`${label} heads`, shape.heads, MAX_WORKGROUPS_PER_DIMENSION);
   checkCount(`${label} head size`, shape.headSize, MAX_WKV_HEAD_SIZE);
   checkCount(`${label} batch`, shape.batch, MAX_SEQUENCES);
@@ -134,14 +139,21 @@ export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
   };
 }
 
-/** Bindings [params, state, r, w, k, v, kk, a, out]. */
+/**
+ * v7's WKV with its per-head glue (L2 norm of k·k_k, key adjust, GroupNorm ln_x, bonus and gate). Bindings [params,
+ * state, planes (r, w, k, v, a, g), k_k, k_a, r_k, ln_x.weight, ln_x.bias, out].
+ */
 export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv7', shape);
+  if (shape.planeStride < shape.batch * shape.tokens * shape.heads * shape.headSize) {
+    throw new RangeError(`wkv7 plane stride ${shape.planeStride} is shorter than the step's rows`);
+  }
   const workgroups = [shape.heads, shape.batch, 1] as const;
   const stateFloats = shape.heads * shape.headSize * shape.headSize;
+  const constants = { HEAD_SIZE: shape.headSize, PLANE_STRIDE: shape.planeStride, EPS: shape.eps };
   if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
     return {
-      kernel: { label: 'wkv7', code: WKV7_CODE, constants: { HEAD_SIZE: shape.headSize } },
+      kernel: { label: 'wkv7', code: WKV7_CODE, constants },
       workgroups,
       ...stateScan(shape.batch, stateFloats, shape.tokens),
     };
@@ -151,7 +163,7 @@ export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
     kernel: {
       label: 'wkv7-chunked',
       code: WKV7_CHUNKED_CODE,
-      constants: { HEAD_SIZE: shape.headSize, SUB_CHUNK: subChunk },
+      constants: { ...constants, SUB_CHUNK: subChunk },
     },
     workgroups,
     ...stateScan(shape.batch, stateFloats, Math.ceil(shape.tokens / subChunk)),

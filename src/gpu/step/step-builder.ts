@@ -89,7 +89,7 @@ export class StepBuilder {
    * head), the tiled matrix-matrix kernel otherwise (prefill chunks). x is [rows, matrix.columns], y [rows,
    * matrix.rows].
    */
-  linear(matrix: GpuMatrix, x: Binding, y: GPUBuffer, options: LinearOptions = {}): StepOp {
+  linear(matrix: GpuMatrix, x: Binding, y: Binding, options: LinearOptions = {}): StepOp {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
     const epilogue = { activation: options.activation, accumulate: options.accumulate, groups: options.groups };

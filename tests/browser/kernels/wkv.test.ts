@@ -1,13 +1,12 @@
 /**
- * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl) and v7's per-head L2 norm
- * (shaders/l2-norm.wgsl) against the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on
+ * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl with v7's per-head glue) against
+ * the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on
  * seeded random inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
-import { l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
-import { l2NormKernel } from '../../../src/gpu/kernels/l2-norm.js';
+import { groupNorm, l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel, type WkvForm } from '../../../src/gpu/kernels/wkv.js';
 import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform, type HarnessBinding } from '../gpu-harness.js';
@@ -213,45 +212,74 @@ describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
   }
 });
 
-/** One v7 case: the kernel of `form` against the oracle's steps, outputs and the whole state pool. */
+/** The GroupNorm ε of v7's ln_x. */
+const V7_GROUP_NORM_EPS = 64e-5;
+
+/**
+ * The oracle's v7 time-mix core for one token (src/generations/v7/cpu-layer.ts): kk, the key adjust, the WKV step,
+ * GroupNorm, bonus and gate; `out` gets the gated output.
+ */
+function wkv7Glued(
+  inputs: { r: Float32Array; w: Float32Array; k: Float32Array; v: Float32Array; a: Float32Array; g: Float32Array },
+  vectors: { kK: Float32Array; kA: Float32Array; rK: Float32Array; lnWeight: Float32Array; lnBias: Float32Array },
+  state: Float32Array,
+  headSize: number,
+  out: Float32Array,
+): void {
+  const { r, w, k, v, a, g } = inputs;
+  const kk = l2NormalizeHeads(mul(k, vectors.kK), headSize);
+  const adjusted = k.map((value, c) => value * (1 + (a[c] - 1) * vectors.kA[c]));
+  const alpha = kk.map((x) => -x);
+  const y = new Float32Array(k.length);
+  wkv7Step(r, w, adjusted, v, alpha, mul(kk, a), state, headSize, y);
+  groupNorm(y, k.length / headSize, vectors.lnWeight, vectors.lnBias, V7_GROUP_NORM_EPS, y);
+  for (let start = 0; start < k.length; start += headSize) {
+    let bonus = 0;
+    for (let j = start; j < start + headSize; j++) bonus += r[j] * adjusted[j] * vectors.rK[j];
+    for (let i = start; i < start + headSize; i++) out[i] = (y[i] + bonus * v[i]) * g[i];
+  }
+}
+
+/** One v7 case: the kernel of `form` (with its glue) against the oracle's steps, outputs and the whole state pool. */
 async function checkWkv7(testCase: WkvCase): Promise<void> {
   const { form, headSize, tokens, batch, strongDecay } = testCase;
   const seed = 300_000 + headSize * 1000 + tokens * 10 + batch + (strongDecay ? 7 : 0);
   const channels = HEADS * headSize;
   const n = batch * tokens * channels;
   const stateSize = HEADS * headSize * headSize;
-  const [r, k, v] = [1, 2, 3].map((s) => randomArray(n, seed + s));
+  const [r, k, v, g] = [1, 2, 3, 4].map((s) => randomArray(n, seed + s));
   // A v7 model's decay exp(−0.606531·σ(·)) lies in [0.545, 1); the strong case also goes far below what v7 makes.
   const w = strongDecay
-    ? decayFactors(n, seed + 4, true)
-    : randomMapped(n, seed + 4, (x) => Math.exp(-0.606531 / (1 + Math.exp(-3 * x))));
-  const kk = l2NormalizeHeads(randomArray(n, seed + 5), headSize);
-  const iclr = randomMapped(n, seed + 6, (x) => (x + 1) / 2);
-  const { pool, offsets } = statePool(batch, stateSize, seed + 7);
+    ? decayFactors(n, seed + 5, true)
+    : randomMapped(n, seed + 5, (x) => Math.exp(-0.606531 / (1 + Math.exp(-3 * x))));
+  const a = randomMapped(n, seed + 6, (x) => (x + 1) / 2);
+  const [kK, kA, rK, lnWeight, lnBias] = [7, 8, 9, 10, 11].map((s) => randomArray(channels, seed + s, 1.5));
+  const { pool, offsets } = statePool(batch, stateSize, seed + 12);
 
-  const alpha = Float32Array.from(kk, (x) => -x);
-  const beta = mul(kk, iclr);
+  // The inputs as planes of one buffer, an aligned stride apart with a gap after each (as the scratch lays them out).
+  const stride = Math.ceil(n / 64) * 64 + 64;
+  const planes = new Float32Array(6 * stride).fill(Number.NaN);
+  [r, w, k, v, a, g].forEach((plane, p) => planes.set(plane, p * stride));
+
   const expectedPool = pool.slice();
   const expectedOut = new Float32Array(n);
   offsets.forEach((offset, b) => {
     const state = expectedPool.subarray(offset, offset + stateSize);
     for (let t = 0; t < tokens; t++) {
-      const [rt, wt, kt, vt, at, bt, out] = [r, w, k, v, alpha, beta, expectedOut].map((a) =>
-        row(a, b, t, tokens, channels),
-      );
-      wkv7Step(rt, wt, kt, vt, at, bt, state, headSize, out);
+      const [rt, wt, kt, vt, at, gt, out] = [r, w, k, v, a, g, expectedOut].map((x) => row(x, b, t, tokens, channels));
+      wkv7Glued({ r: rt, w: wt, k: kt, v: vt, a: at, g: gt }, { kK, kA, rK, lnWeight, lnBias }, state, headSize, out);
     }
   });
 
   await expectWkvRun(
-    wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form }),
-    [uniform(tokenParams(tokens, offsets)), inout(pool), r, w, k, v, kk, iclr, output(n)],
+    wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form, planeStride: stride, eps: V7_GROUP_NORM_EPS }),
+    [uniform(tokenParams(tokens, offsets)), inout(pool), planes, kK, kA, rK, lnWeight, lnBias, output(n)],
     { out: expectedOut, pool: expectedPool },
     TOLERANCE[form],
   );
 }
 
-describe('WKV v7 kernel', () => {
+describe('WKV v7 kernel (with kk, key adjust, GroupNorm, bonus and gate)', () => {
   for (const form of FORMS) {
     for (const testCase of CASES[form]) {
       it(caseName({ form, ...testCase }), () => checkWkv7({ form, ...testCase }));
@@ -259,23 +287,5 @@ describe('WKV v7 kernel', () => {
     it(caseName({ form, headSize: 64, tokens: 128, batch: 1, strongDecay: true }), () =>
       checkWkv7({ form, headSize: 64, tokens: 128, batch: 1, strongDecay: true }),
     );
-  }
-});
-
-describe('per-head L2 norm kernel (v7 kk = normalize(k · k_k))', () => {
-  for (const headSize of HEAD_SIZES) {
-    it(`H ${HEADS} × S ${headSize}, 37 rows, a row of zeros and rows of large values`, async () => {
-      const rows = 37;
-      const channels = HEADS * headSize;
-      const x = randomArray(rows * channels, 400_000 + headSize);
-      x.subarray(0, channels).fill(0);
-      for (let i = 5 * channels; i < 9 * channels; i++) x[i] *= 1e4;
-      const scale = randomArray(channels, 500_000 + headSize, 2);
-
-      const [out] = await runKernel(l2NormKernel(HEADS, headSize, rows), [x, scale, output(rows * channels)]);
-      const expected = l2NormalizeHeads(mul(x, scale), headSize);
-      expectClose(out, expected, TOLERANCE.serial);
-      expectClose(out.subarray(0, channels), new Float32Array(channels), 0);
-    });
   }
 });
