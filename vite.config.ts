@@ -21,6 +21,16 @@ const root = import.meta.dirname;
 const fixturesDir = process.env.RWKV_FIXTURES ?? resolve(root, '..', 'shared', 'fixtures');
 const examples = resolve(root, 'examples');
 
+/**
+ * The example pages are cross-origin isolated, so that the CPU backend may run threads sharing its memory
+ * (docs/cpu.md, "Threads"). Every resource the pages load is same-origin, or fetched in CORS mode (models,
+ * vocabularies), which require-corp lets through.
+ */
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'cli-runner') {
     return {
@@ -42,6 +52,8 @@ export default defineConfig(({ mode }): UserConfig => {
             index: resolve(root, 'src/index.ts'),
             'cli/main': resolve(root, 'src/cli/main.ts'),
             'worker/entry': resolve(root, 'src/worker/entry.ts'),
+            // Started by src/wasm/node-threads.ts as a worker_threads worker, by its path next to that module.
+            'wasm/node-thread': resolve(root, 'src/wasm/node-thread.js'),
           },
           output: { preserveModules: true, preserveModulesRoot: resolve(root, 'src'), entryFileNames: '[name].js' },
         },
@@ -64,7 +76,8 @@ export default defineConfig(({ mode }): UserConfig => {
           fileName: (format) => (format === 'iife' ? 'rwkv-webgpu.iife.js' : 'rwkv-webgpu.js'),
         },
       },
-      worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } } },
+      // The engine worker's own workers (the CPU backend's threads, src/wasm/web-threads.ts) are inlined too.
+      worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } }, plugins: () => [inlineWorkers()] },
       plugins: [inlineWorkers()],
     };
   }
@@ -73,8 +86,8 @@ export default defineConfig(({ mode }): UserConfig => {
       root: examples,
       base: '/',
       publicDir: resolve(root, 'public'),
-      server: { host: '127.0.0.1', fs: { allow: [root, fixturesDir] } },
-      preview: { host: '127.0.0.1' },
+      server: { host: '127.0.0.1', fs: { allow: [root, fixturesDir] }, headers: crossOriginIsolation },
+      preview: { host: '127.0.0.1', headers: crossOriginIsolation },
       build: {
         outDir: resolve(root, 'dist/site'),
         emptyOutDir: true,

@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
+import type { ThreadCount } from '../wasm/threads.js';
 
 /** `cpu`: the fast CPU backend (WebAssembly SIMD); `reference`: the CPU oracle (exact, slow; tests, debugging). */
 export type BackendKind = 'cpu' | 'webgpu' | 'reference';
@@ -21,7 +22,7 @@ export type StateHandle = number;
 
 /**
  * How much a backend is sized for and how it stores the weights: set by the engine options `maxSessions`,
- * `prefillChunkSize` and `quantize` (with `quantizeHead`, `quantizeEmbedding`).
+ * `prefillChunkSize`, `quantize` (with `quantizeHead`, `quantizeEmbedding`) and `threads`.
  */
 export interface BackendSizes {
   /** States held at once (the GPU's state slots); allocating one more fails. */
@@ -30,6 +31,8 @@ export interface BackendSizes {
   chunkSize: number;
   /** Load-time quantization of the GPU weights; default none (the CPU computes on f32 values whatever it says). */
   quantization?: LoadTimeQuantization;
+  /** Threads of the fast CPU backend's matrix products (src/wasm/threads.ts); default 'auto'. */
+  threads?: ThreadCount;
 }
 
 /** What a backend runs on, for `engine.info`. */

@@ -58,7 +58,7 @@ async function openCpu(
 ): Promise<InferenceBackend> {
   const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
   progress.set(stream.bytesRead);
-  const backend = await openWasmCpuBackend(reportingProgress(stream, progress), sizes.maxSessions);
+  const backend = await openWasmCpuBackend(reportingProgress(stream, progress), sizes.maxSessions, sizes.threads);
   progress.finish();
   return backend;
 }

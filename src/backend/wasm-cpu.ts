@@ -1,6 +1,7 @@
 /**
  * The CPU backend (`backend: 'cpu'`): the fast forward pass (src/wasm-runtime/) over compact weights and states in
- * one WebAssembly memory, its matrix products in SIMD128 kernels. A batched decode is one forward pass over all its
+ * one WebAssembly memory, its matrix products in SIMD128 kernels, split by rows over worker threads sharing that
+ * memory where the environment allows (src/wasm/threads.ts). A batched decode is one forward pass over all its
  * states (each weight row read once per four sessions). A generation without a fast layer runs on the reference
  * layer over the same weights widened to f32.
  */
@@ -11,38 +12,49 @@ import { generationModule } from '../generations/registry.js';
 import { checkStateFits } from '../model/checks.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
-import { WasmHeap } from '../wasm/heap.js';
-import { instantiateKernels } from '../wasm/kernels.js';
-import { FastOps, SingleThread } from '../wasm/ops.js';
+import type { WasmHeap } from '../wasm/heap.js';
+import { FastOps, type MatmulRunner } from '../wasm/ops.js';
+import { openFastKernels, type ThreadCount } from '../wasm/threads.js';
 import { FastModel } from '../wasm-runtime/model.js';
 import { readFastWeights, widenedModel } from '../wasm-runtime/read-weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 import { CpuBackend } from './cpu.js';
 
 /**
- * Reads `stream` into a new WebAssembly memory and opens the backend on it: the fast one, or for a generation
- * without a fast layer the reference layer over the weights widened to f32 (`engine.info.cpu.kernels` says which).
+ * Reads `stream` into a new WebAssembly memory and opens the backend on it: the fast one on up to `threads` threads,
+ * or for a generation without a fast layer the reference layer over the weights widened to f32, on one thread
+ * (`engine.info.cpu` says which kernels and how many threads).
  */
-export async function openWasmCpuBackend(stream: ModelStream, maxSessions: number): Promise<InferenceBackend> {
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const heap = new WasmHeap(memory);
-  const kernels = await instantiateKernels(memory);
-  const weights = await readFastWeights(stream, heap);
+export async function openWasmCpuBackend(
+  stream: ModelStream,
+  maxSessions: number,
+  threads: ThreadCount = 'auto',
+): Promise<InferenceBackend> {
+  const { heap, kernels, runner } = await openFastKernels(threads);
+  let weights;
+  try {
+    weights = await readFastWeights(stream, heap);
+  } catch (error) {
+    runner.close();
+    throw error;
+  }
   const kind = generationModule(weights.spec.generation).fastLayer;
   if (kind === undefined) {
+    runner.close();
     const widened = widenedModel(weights, heap, kernels);
     const weightBytes = [...widened.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
     const cpu = { kernels: 'reference', threads: 1, weightFormats: { f32: weightBytes } } as const;
     return new CpuBackend(widened, maxSessions, { kind: 'cpu', cpu });
   }
-  const ops = new FastOps(heap, kernels, new SingleThread(kernels));
+  const ops = new FastOps(heap, kernels, runner);
   const model = new FastModel(weights, kind, ops);
   const description: BackendDescription = {
     kind: 'cpu',
     cpu: { kernels: 'wasm-simd128', threads: ops.runner.threads, weightFormats: weights.formats() },
   };
   const vectorBytes = [...weights.allVectors()].reduce((sum, [, data]) => sum + data.byteLength, 0);
-  return new WasmCpuBackend(model, heap, description, weights.matrixBytes + vectorBytes, vectorBytes, maxSessions);
+  const weightBytes = weights.matrixBytes + vectorBytes;
+  return new WasmCpuBackend(model, heap, runner, description, weightBytes, vectorBytes, maxSessions);
 }
 
 export class WasmCpuBackend implements InferenceBackend {
@@ -53,6 +65,7 @@ export class WasmCpuBackend implements InferenceBackend {
   constructor(
     private readonly model: FastModel,
     private readonly heap: WasmHeap,
+    private readonly runner: MatmulRunner,
     readonly description: BackendDescription,
     readonly weightBytes: number,
     /** Bytes of the small f32 tensors, held outside the WebAssembly memory. */
@@ -121,6 +134,7 @@ export class WasmCpuBackend implements InferenceBackend {
 
   dispose(): void {
     this.states.clear();
+    this.runner.close();
   }
 
   private view(ptr: number): Float32Array {

@@ -95,7 +95,7 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<CpuBenchRes
   for (const format of options.formats) {
     const file = cpuBenchModelFile(format);
     await options.onModelFile?.(format, file);
-    const backend = await openWasmCpuBackend(await openModelStream(file), 8);
+    const backend = await openWasmCpuBackend(await openModelStream(file), 8, 1);
     if (!(backend instanceof WasmCpuBackend)) throw new Error('the CPU bench model has no fast layer');
     const cpu = backend.description.cpu!;
     const weightBytes = Object.values(cpu.weightFormats).reduce((sum, bytes) => sum + bytes, 0);

@@ -9,6 +9,7 @@ import { AbortError } from '../errors.js';
 import type { State } from '../model/state.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import type { TokenizerKind } from '../model/spec.js';
+import type { ThreadCount } from '../wasm/threads.js';
 import { checkpointStore } from '../storage/checkpoint-store.js';
 import type { CheckpointStore } from '../storage/checkpoint-store.js';
 import { throwIfAborted, untilAborted } from './abort.js';
@@ -82,6 +83,13 @@ export interface EngineOptions {
    * model has its own identity (`info.modelId`). Needs a `.pth`, safetensors or Hugging Face model.
    */
   lora?: readonly LoraOptions[];
+  /**
+   * Threads the CPU backend splits its matrix products over (docs/cpu.md, "Threads"): 'auto' (default) one per core,
+   * at most 4; a number, at most that many. More than one needs shared memory: a cross-origin-isolated page (the
+   * engine's Web Worker starts the threads) or Node (worker_threads); elsewhere the backend runs on one thread.
+   * `info.cpu.threads` says how many it runs on.
+   */
+  threads?: ThreadCount;
   /**
    * IndexedDB database of saved sessions and the prefix cache; default 'rwkv-webgpu-sessions'. In Node (no
    * IndexedDB) they are kept in memory for the life of the process, one store per name.
@@ -302,6 +310,10 @@ function resolveOptions(options: EngineOptions): CoreOptions {
     vocab: options.vocab === undefined ? undefined : resolveInput(options.vocab, 'vocab'),
     prefillChunkSize: options.prefillChunkSize ?? DEFAULT_PREFILL_CHUNK_SIZE,
     maxSessions: positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS),
+    threads:
+      options.threads === 'auto' || options.threads === undefined
+        ? 'auto'
+        : positiveInteger('threads', options.threads),
   };
 }
 

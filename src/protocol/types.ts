@@ -10,6 +10,7 @@ import type { LoadProgress } from '../progress.js';
 import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
 import type { SamplerOptions } from '../sampling/sampler.js';
+import type { ThreadCount } from '../wasm/threads.js';
 
 /** A model file: its URL, or its bytes (a File is a Blob). */
 export type ModelInput = string | URL | Blob | ArrayBuffer | Uint8Array;
@@ -87,6 +88,8 @@ export interface CoreOptions {
   fallback: DeviceLossFallback;
   /** Load-time quantization of the GPU weights (createEngine's `quantize`, `quantizeHead`, `quantizeEmbedding`). */
   quantization: LoadTimeQuantization;
+  /** Threads of the fast CPU backend (createEngine's `threads`). */
+  threads: ThreadCount;
 }
 
 export interface EngineInfo {

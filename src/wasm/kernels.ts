@@ -1,9 +1,10 @@
 /**
- * The kernels module (assembly/kernels.ts, compiled into kernels-wasm.ts): compiled once per thread, instantiated over
- * a memory the caller gives (its weights, states and scratch live there; see heap.ts). The exports take addresses
- * in that memory; the weight formats are those of `FORMAT_CODES`.
+ * The kernels module (assembly/kernels.ts, compiled into kernels-wasm.ts): compiled once, instantiated over a memory
+ * the caller gives (its weights, states and scratch live there; see heap.ts). The exports take addresses in that
+ * memory; the weight formats are those of `FORMAT_CODES`. Two builds: over an ordinary memory (one thread), and
+ * over a shared memory with the worker threads' loop (assembly/threads.ts; thread-pool.ts), one instance per thread.
  */
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { KERNELS_WASM_BASE64, SHARED_KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /** The compact weight formats the kernels read, and their codes (assembly/kernels.ts). */
 export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3 } as const;
@@ -49,17 +50,22 @@ export interface KernelExports {
   ): void;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** Pages (64 KiB) a shared memory may grow to: the shared module's declared maximum (4 GiB). */
+export const SHARED_MAXIMUM_PAGES = 65536;
 
-/** The compiled module (compiled at the first call). */
-export function kernelsModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(base64Bytes(KERNELS_WASM_BASE64));
-  return compiled;
+let compiled: Promise<WebAssembly.Module> | undefined;
+let compiledShared: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled module for an ordinary memory, or for a shared one (compiled at the first call). */
+export function kernelsModule(shared: boolean): Promise<WebAssembly.Module> {
+  if (shared) return (compiledShared ??= WebAssembly.compile(base64Bytes(SHARED_KERNELS_WASM_BASE64)));
+  return (compiled ??= WebAssembly.compile(base64Bytes(KERNELS_WASM_BASE64)));
 }
 
-/** An instance of the kernels over `memory`. */
+/** An instance of the kernels over `memory` (shared or not; the module is picked to match). */
 export async function instantiateKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
-  const instance = await WebAssembly.instantiate(await kernelsModule(), { env: { memory } });
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const instance = await WebAssembly.instantiate(await kernelsModule(shared), { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }
 

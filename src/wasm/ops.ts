@@ -7,10 +7,12 @@ import type { Vec, WasmHeap } from './heap.js';
 import { FORMAT_CODES, type KernelExports } from './kernels.js';
 import type { CompactMatrix } from './weights.js';
 
-/** Runs y = W·x for T tokens: over the calling thread alone, or split by rows over worker threads. */
+/** Runs y = W·x for T tokens: over the calling thread alone, or split by rows over worker threads (thread-pool.ts). */
 export interface MatmulRunner {
   readonly threads: number;
   matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void;
+  /** Ends the worker threads, if any. */
+  close(): void;
 }
 
 /** The calling thread alone. */
@@ -23,6 +25,8 @@ export class SingleThread implements MatmulRunner {
     const { format, ptr, rows, cols } = matrix;
     this.kernels.matmul(FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, 0, rows);
   }
+
+  close(): void {}
 }
 
 /** A norm's weight and bias, copied into the heap for the kernels. */

@@ -109,6 +109,7 @@ export class EngineCore implements EngineCoreApi {
       maxSessions: options.maxSessions,
       chunkSize: options.prefillChunkSize,
       quantization: options.quantization,
+      threads: options.threads,
     };
     const opened = await openBackend(
       fingerprint.wrap(abortable),

@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { openBackend } from '../../src/backend/open.js';
 import type { BackendChoice, InferenceBackend } from '../../src/backend/backend.js';
+import type { ThreadCount } from '../../src/wasm/threads.js';
 import { openModelStream } from '../../src/formats/load.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
@@ -14,30 +15,39 @@ import type { Generation } from '../../src/model/spec.js';
 
 export type MatrixType = 'f32' | 'f16' | 'q8_0' | 'q4_0';
 
-/** Synthetic RWKV of `generation` with 2 layers, C = 64 (4 heads of 16), FFN 128, LoRA 32, 256 tokens. */
-export function blockModelBytes(type: MatrixType, generation: Generation = '7', seed = 11): Uint8Array<ArrayBuffer> {
+/** Synthetic RWKV of `generation` with 2 layers, C = `nEmbed` (heads of 16), FFN 2·C, LoRA 32, 256 tokens. */
+export function blockModelBytes(
+  type: MatrixType,
+  generation: Generation = '7',
+  seed = 11,
+  nEmbed = 64,
+): Uint8Array<ArrayBuffer> {
   const model = createSyntheticModel({
     generation,
     nLayer: 2,
-    nEmbed: 64,
+    nEmbed,
     headSize: generation === '4' ? undefined : 16,
-    nFfn: 128,
+    nFfn: 2 * nEmbed,
     nVocab: 256,
     lora: { mix: 32, decay: 32, iclr: 32, valueResidual: 32, gate: 32 },
     seed,
   });
-  const { nVocab, nEmbed, nLayer } = model.spec;
+  const { nVocab, nLayer } = model.spec;
   const records = [...model.tensors.values()].map((tensor) =>
     tensorRecord(tensor, isLinearWeight(tensor.name) ? type : 'f32'),
   );
   return new Uint8Array(writeRwkvCpp({ version: 101, nVocab, nEmbed, nLayer, dataType: type }, records));
 }
 
-/** A backend over `bytes`; a warning fails the test. */
-export async function backendOver(bytes: Uint8Array, choice: BackendChoice): Promise<InferenceBackend> {
+/** A backend over `bytes` (the cpu one on `threads` threads); a warning fails the test. */
+export async function backendOver(
+  bytes: Uint8Array,
+  choice: BackendChoice,
+  threads: ThreadCount = 1,
+): Promise<InferenceBackend> {
   const stream = await openModelStream(bytes);
   const events = { onWarning: (message: string) => expect.fail(`unexpected warning: ${message}`) };
-  return openBackend(stream, choice, events, { maxSessions: 8, chunkSize: 64 });
+  return openBackend(stream, choice, events, { maxSessions: 8, chunkSize: 64, threads });
 }
 
 /** Largest |a − b| over two arrays of the same length. */
