@@ -6,12 +6,14 @@
 import { openAsBlob } from 'node:fs';
 import type { GenerationStats } from '../protocol/types.js';
 import type { BackendChoice } from '../backend/backend.js';
-import { UsageError, finiteNumber, parseFlags, positiveInteger } from './args.js';
+import { finiteNumber, parseFlags, positiveInteger } from './args.js';
 import { openRunnerPage } from './browser/runner-page.js';
+import { runnerModelOf } from './browser/runner-model.js';
 import { runGeneration } from './generate-run.js';
 import type { GenerateRun } from './generate-run.js';
-import { loraOptions } from './lora-flag.js';
-import { assertReadable, assertSingleFile, modelInputOf } from './model-file.js';
+import { loraOptions, parseLoraFlag } from './lora-flag.js';
+import type { LoraFlagEntry } from './lora-flag.js';
+import { assertReadable, modelInputOf } from './model-file.js';
 import type { WeightQuantization } from '../quantize/load-time-formats.js';
 import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
 
@@ -23,11 +25,17 @@ function formatStats(stats: GenerationStats): string {
   );
 }
 
-async function generateInBrowser(run: Omit<GenerateRun, 'model' | 'vocab'>, model: string, vocab?: string) {
-  const runner = await openRunnerPage({ '/model': model, ...(vocab === undefined ? {} : { '/vocab': vocab }) });
+async function generateInBrowser(
+  run: Omit<GenerateRun, 'model' | 'vocab' | 'lora'>,
+  modelPath: string,
+  lora: readonly LoraFlagEntry[],
+  vocab?: string,
+) {
+  const { served, model } = await runnerModelOf(modelPath, lora);
+  const runner = await openRunnerPage({ ...served, ...(vocab === undefined ? {} : { '/vocab': vocab }) });
   try {
     await runner.page.exposeFunction('rwkvEmit', (text: string) => process.stdout.write(text));
-    return await runner.call('generate', { ...run, vocabUrl: vocab === undefined ? undefined : '/vocab' });
+    return await runner.call('generate', { ...run, model, vocabUrl: vocab === undefined ? undefined : '/vocab' });
   } finally {
     await runner.close();
   }
@@ -57,18 +65,15 @@ export async function generateCommand(argv: string[]): Promise<void> {
   };
   await assertReadable(flags.model!, 'model file');
   if (flags.vocab !== undefined) await assertReadable(flags.vocab, 'tokenizer file');
-  if (settings.backend === 'webgpu') {
-    await assertSingleFile(flags.model!);
-    if (flags.lora !== undefined) throw new UsageError('--lora needs --backend cpu or auto');
-  }
+  const lora = await parseLoraFlag(flags.lora);
   const stats =
     settings.backend === 'webgpu'
-      ? await generateInBrowser(settings, flags.model!, flags.vocab)
+      ? await generateInBrowser(settings, flags.model!, lora, flags.vocab)
       : await runGeneration(
           {
             ...settings,
             model: await modelInputOf(flags.model!),
-            lora: await loraOptions(flags.lora),
+            lora: await loraOptions(lora),
             vocab: flags.vocab === undefined ? undefined : await openAsBlob(flags.vocab),
           },
           (text) => process.stdout.write(text),

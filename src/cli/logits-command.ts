@@ -3,12 +3,12 @@
  * n_tokens × n_vocab little-endian f32 logits (row t = logits after tokens 0..t).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ResolvedLora } from '../protocol/types.js';
 import { assertTokenizerFits } from '../tokenizer/index.js';
-import { UsageError, parseFlags, positiveInteger } from './args.js';
+import { parseFlags, positiveInteger } from './args.js';
 import { openCpuLogitsBackend } from './cpu-logits-backend.js';
 import type { LogitsBackend } from './logits-backend.js';
-import { loraOptions } from './lora-flag.js';
+import { loraOptions, parseLoraFlag } from './lora-flag.js';
+import type { LoraFlagEntry } from './lora-flag.js';
 import { assertReadable } from './model-file.js';
 import { resolveTokenizer, TOKENIZER_CHOICES } from './tokenizer-option.js';
 import { openWebGpuLogitsBackend } from './webgpu-logits-backend.js';
@@ -18,14 +18,11 @@ import { WEIGHT_QUANTIZATIONS } from '../engine/engine.js';
 const BACKENDS: Readonly<
   Record<
     string,
-    (modelPath: string, quantize: WeightQuantization, lora: readonly ResolvedLora[]) => Promise<LogitsBackend>
+    (modelPath: string, quantize: WeightQuantization, lora: readonly LoraFlagEntry[]) => Promise<LogitsBackend>
   >
 > = {
-  cpu: openCpuLogitsBackend,
-  webgpu: async (modelPath, quantize, lora) => {
-    if (lora.length > 0) throw new UsageError('--lora needs --backend cpu');
-    return openWebGpuLogitsBackend(modelPath, quantize);
-  },
+  cpu: async (modelPath, quantize, lora) => openCpuLogitsBackend(modelPath, quantize, await loraOptions(lora)),
+  webgpu: openWebGpuLogitsBackend,
 };
 
 export async function logitsCommand(argv: string[]): Promise<void> {
@@ -45,7 +42,7 @@ export async function logitsCommand(argv: string[]): Promise<void> {
   const backend = await BACKENDS[flags.backend!](
     flags.model!,
     flags.quantize as WeightQuantization,
-    await loraOptions(flags.lora),
+    await parseLoraFlag(flags.lora),
   );
   try {
     const tokenizer = await resolveTokenizer(flags.tokenizer!, flags.vocab, backend.nVocab);

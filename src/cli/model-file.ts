@@ -1,11 +1,11 @@
 /**
  * Reads a model file for the CLI from disk, never whole: as a file-backed Blob, streamed front to back for the
- * rwkv.cpp format and read by random access (Blob slices) for .pth and safetensors; a Hugging Face folder as its
- * files (model-folder.ts); a file-system error becomes a one-line message.
+ * rwkv.cpp format and GGUF and read by random access (Blob slices) for .pth and safetensors; a Hugging Face folder
+ * or a split GGUF as its files (`modelPaths`); a file-system error becomes a one-line message.
  */
 import { openAsBlob } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RwkvError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
 import { collectModel } from '../formats/tensor-stream.js';
@@ -28,43 +28,46 @@ export async function assertReadable(path: string, what: string): Promise<void> 
   }
 }
 
-/** A model file, or a Hugging Face model folder, read into canonical tensors, with LoRA adapters merged if given. */
+/** A model file, a Hugging Face model folder or a split GGUF, read into canonical tensors, LoRA adapters merged. */
 export async function loadModelFile(path: string, lora: readonly ResolvedLora[] = []): Promise<CanonicalModel> {
-  await assertReadable(path, 'model file');
   const adapters = (await openAdapters(lora)).files;
-  const source = (await isFolder(path))
-    ? (await openModelFiles(await modelFolderFiles(path))).source
-    : await openByteSource(await openAsBlob(path));
+  const input = await modelInputOf(path);
+  const source = Array.isArray(input) ? (await openModelFiles(input)).source : await openByteSource(input as Blob);
   return collectModel(await openModelStream(source, { adapters }));
 }
 
-/** What createEngine gets for `--model PATH`: the file, or a folder's files. */
+/**
+ * The local files of `--model PATH`: a folder's files (a Hugging Face folder, or the parts of a split GGUF); every
+ * part of a split GGUF when PATH is one of them (gguf-split's `name-0000i-of-0000N.gguf`, as llama.cpp takes the
+ * first); else the file itself. `set` says whether they are read as the files of one model (createEngine's
+ * ModelFiles) rather than as one file.
+ */
+export async function modelPaths(path: string): Promise<{ paths: string[]; set: boolean }> {
+  await assertReadable(path, 'model file');
+  if (await isFolder(path)) {
+    const entries = await readdir(path, { withFileTypes: true });
+    return { paths: entries.filter((entry) => entry.isFile()).map((entry) => join(path, entry.name)), set: true };
+  }
+  const split = SPLIT_GGUF_PART.exec(path);
+  if (split === null) return { paths: [path], set: false };
+  const count = Number(split[2]);
+  const paths = Array.from(
+    { length: count },
+    (_, i) => `${path.slice(0, split.index)}-${String(i + 1).padStart(5, '0')}-of-${split[2]}.gguf`,
+  );
+  for (const part of paths) await assertReadable(part, 'a part of the split GGUF');
+  return { paths, set: true };
+}
+
+const SPLIT_GGUF_PART = /-(\d{5})-of-(\d{5})\.gguf$/;
+
+/** What createEngine gets for `--model PATH`: the file, or the files of a folder or split GGUF (never read whole). */
 export async function modelInputOf(path: string): Promise<ModelInput | ModelFiles> {
-  return (await isFolder(path)) ? modelFolderFiles(path) : openAsBlob(path);
+  const { paths, set } = await modelPaths(path);
+  if (!set) return openAsBlob(path);
+  return Promise.all(paths.map(async (file) => new File([await openAsBlob(file)], basename(file))));
 }
 
 async function isFolder(path: string): Promise<boolean> {
   return (await stat(path)).isDirectory();
-}
-
-/**
- * A Hugging Face model folder (`--model DIR`): its files as named Files (file-backed, never read whole), for
- * createEngine's ModelFiles, which picks the weight files, the index and config.json among them (model-files.ts).
- */
-async function modelFolderFiles(folder: string): Promise<File[]> {
-  const entries = await readdir(folder, { withFileTypes: true });
-  return Promise.all(
-    entries
-      .filter((entry) => entry.isFile())
-      .map(async (entry) => new File([await openAsBlob(join(folder, entry.name))], entry.name)),
-  );
-}
-
-/** Refuses a folder where only a single model file can be served (the browser runner of `--backend webgpu`). */
-export async function assertSingleFile(path: string): Promise<void> {
-  if (await isFolder(path)) {
-    throw new FileAccessError(
-      `'${path}' is a folder: --backend webgpu takes one model file; use --backend cpu for a Hugging Face folder`,
-    );
-  }
 }

@@ -13,7 +13,7 @@ import type { LoadProgress, LoadWarning } from '../progress.js';
 import type { ResolvedLora } from '../protocol/types.js';
 import { fileNameOf } from './model-files.js';
 import { openModelSource } from './model-source.js';
-import type { ModelSource } from './model-source.js';
+import type { ModelSource, ModelSourceOpener } from './model-source.js';
 
 export interface OpenedAdapters {
   files: readonly AdapterFile[];
@@ -24,9 +24,10 @@ export async function openAdapters(
   lora: readonly ResolvedLora[],
   onProgress?: (event: LoadProgress | LoadWarning) => void,
   signal?: AbortSignal,
+  open: ModelSourceOpener = openModelSource,
 ): Promise<OpenedAdapters> {
   const opened: ModelSource[] = [];
-  for (const adapter of lora) opened.push(await openModelSource(adapter.adapter, onProgress, signal));
+  for (const adapter of lora) opened.push(await open(adapter.adapter, onProgress, signal));
   const labels = lora.map((adapter, i) => {
     const name = fileNameOf(adapter.adapter);
     return name === undefined ? `${i + 1}` : `${i + 1} ('${name}')`;

@@ -8,7 +8,8 @@
  * when there are any. Each weight file is opened like a single model file (openModelSource: through the model
  * store where it works, so each shard is downloaded once, resumably). When
  * the only entries are an index URL (and a config), the shards are the files it names, fetched from beside it. Every
- * shard must be readable by random access (stored, a Blob, or bytes), as a single safetensors or `.pth` must.
+ * shard must be readable by random access (stored, a Blob, bytes, or a URL whose server answers Range requests), as
+ * a single safetensors or `.pth` must. `open` may replace openModelSource (the CLI's runner reads in place).
  */
 import { ModelFormatError } from '../errors.js';
 import { SNIFF_BYTES, sniffModelFormat } from '../formats/load.js';
@@ -19,7 +20,7 @@ import type { ModelFileSet, ModelShard } from '../formats/sharded/reader.js';
 import type { LoadProgress, LoadWarning } from '../progress.js';
 import type { ResolvedInput } from '../protocol/types.js';
 import { openModelSource, readText } from './model-source.js';
-import type { ModelSource } from './model-source.js';
+import type { ModelSource, ModelSourceOpener } from './model-source.js';
 
 /** The file name of a URL (its last path segment) or a File; undefined for bytes and nameless Blobs. */
 export function fileNameOf(input: ResolvedInput): string | undefined {
@@ -99,6 +100,7 @@ export async function openModelFiles(
   inputs: readonly ResolvedInput[],
   onProgress?: (event: LoadProgress | LoadWarning) => void,
   signal?: AbortSignal,
+  open: ModelSourceOpener = openModelSource,
 ): Promise<ModelSource> {
   let index: { text: string; input: ResolvedInput } | undefined;
   let config: string | undefined;
@@ -120,7 +122,7 @@ export async function openModelFiles(
     weights.push(...parseShardIndex(index.text).files.map((file) => new URL(encodeURIComponent(file), base).href));
   }
   const opened: ModelSource[] = [];
-  for (const input of weights) opened.push(await openModelSource(input, onProgress, signal));
+  for (const input of weights) opened.push(await open(input, onProgress, signal));
   const names = weights.map(fileNameOf);
   const fileSet = (sources: readonly RandomAccessSource[]): ModelFileSet => ({
     shards: sources.map((source, i): ModelShard => ({ name: names[i], source })),

@@ -55,15 +55,7 @@ export async function openModelSource(
   signal?: AbortSignal,
 ): Promise<ModelSource> {
   const storable = input instanceof Blob || (typeof input === 'string' && /^https?:/i.test(input));
-  if (!storable || !modelStoreAvailable()) {
-    const source = await openByteSource(input, onProgress, signal);
-    return {
-      source,
-      bytes: sizeOf(input, source),
-      annotate: async () => undefined,
-      reopen: () => openByteSource(input),
-    };
-  }
+  if (!storable || !modelStoreAvailable()) return openUnstored(input, onProgress, signal);
   const options = { onProgress, onWarning: onProgress, signal };
   const { id } =
     typeof input === 'string' ? await models.download(input, options) : await models.importBlob(input, options);
@@ -81,6 +73,24 @@ export async function openModelSource(
     },
   };
 }
+
+/** Opens a model file directly, never through the store (see the header comment), as a ModelSource. */
+export async function openUnstored(
+  input: ResolvedInput,
+  onProgress?: (event: LoadProgress | LoadWarning) => void,
+  signal?: AbortSignal,
+): Promise<ModelSource> {
+  const source = await openByteSource(input, onProgress, signal);
+  return {
+    source,
+    bytes: sizeOf(input, source),
+    annotate: async () => undefined,
+    reopen: () => openByteSource(input),
+  };
+}
+
+/** How the files of a model are opened: openModelSource (through the store where it works) or openUnstored. */
+export type ModelSourceOpener = typeof openModelSource;
 
 /** Opens a file directly, without the store: a URL streamed from its response, a Blob, or bytes. */
 export async function openByteSource(

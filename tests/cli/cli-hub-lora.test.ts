@@ -1,15 +1,18 @@
 /**
- * `--model DIR` takes a Hugging Face model folder (shards, index, config.json): `logits` and `generate` on the CPU
- * match the reference forward pass of the same weights; `--backend webgpu`, whose browser runner serves one file,
- * refuses a folder with one line saying so. `--lora` merges adapters at load: the logits of the merged checkpoint
- * written directly.
+ * `--model DIR` takes a Hugging Face model folder (shards, index, config.json) and `--model` a split GGUF (its folder,
+ * or any one part by name): `logits` on the CPU matches the reference forward pass of the same weights, `generate`
+ * runs from them. `--lora` merges adapters at load: the logits of the merged checkpoint written directly. With
+ * `--backend webgpu` (headless Chromium; each run starts a browser, so two runs): a folder with two adapters gives
+ * the merged checkpoint's reference logits within 1e-3, and generate runs from a split GGUF named by its first part.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadCanonicalModel } from '../../src/formats/load.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { tinyModel } from '../engine/helpers.js';
+import { ggufOf, matricesAs, writeSplitGguf } from '../helpers/write-gguf.js';
 import { hubTensors } from '../helpers/write-hub.js';
 import { loraPair, mergedDirectly } from '../helpers/write-lora.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';
@@ -48,12 +51,50 @@ describe('rwkv-webgpu --model HF_FOLDER', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/4 tokens/);
   });
+});
 
-  test('--backend webgpu refuses a folder with one line', () => {
-    const result = runCli(['logits', '--backend', 'webgpu', '--model', folder, '--input', promptFile, '--out', 'x']);
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^rwkv-webgpu: FileAccessError: .* is a folder: --backend webgpu takes one/);
+describe('rwkv-webgpu --model SPLIT_GGUF', () => {
+  const splitFolder = join(workDir, 'split-gguf');
+  mkdirSync(splitFolder);
+  const parts = writeSplitGguf(ggufOf(model, matricesAs('F32')), 3);
+  parts.forEach((part, i) => writeFileSync(join(splitFolder, `tiny-0000${i + 1}-of-00003.gguf`), part));
+  const firstPart = join(splitFolder, 'tiny-00001-of-00003.gguf');
+
+  test('logits --backend cpu from the folder or any part matches the reference forward pass', () => {
+    const expected = runChunked(createReferenceModel(model), [...new TextEncoder().encode(PROMPT)], 1).logits;
+    for (const [i, path] of [splitFolder, firstPart, join(splitFolder, 'tiny-00003-of-00003.gguf')].entries()) {
+      const out = join(workDir, `split-${i}.logits`);
+      const result = runCli(['logits', '--backend', 'cpu', '--model', path, '--input', promptFile, '--out', out]);
+      expect(result.stderr).toBe('');
+      expect(maxAbsDiff(new Float32Array(Uint8Array.from(readFileSync(out)).buffer), expected)).toBeLessThanOrEqual(
+        1e-6,
+      );
+    }
   });
+
+  test('a part missing is one line naming it', () => {
+    const lonely = join(workDir, 'lonely-00001-of-00002.gguf');
+    writeFileSync(lonely, parts[0]);
+    const result = runCli(['logits', '--model', lonely, '--input', promptFile, '--out', 'x']);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^rwkv-webgpu: FileAccessError: .*lonely-00002-of-00002\.gguf/);
+  });
+
+  test('generate --backend webgpu runs from the first part', () => {
+    const result = runCli([
+      'generate',
+      '--backend',
+      'webgpu',
+      '--model',
+      firstPart,
+      '--prompt',
+      PROMPT,
+      '--max-tokens',
+      '3',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/generated 3 tokens/);
+  }, 180_000);
 });
 
 describe('rwkv-webgpu --lora', () => {
@@ -86,6 +127,25 @@ describe('rwkv-webgpu --lora', () => {
     expect(maxAbsDiff(viaLora, logitsOf(['--model', merged]))).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(viaLora, logitsOf(['--model', baseFile]))).toBeGreaterThan(1e-3);
   });
+
+  test('logits --backend webgpu from a Hugging Face folder with two adapters: the merged logits within 1e-3', async () => {
+    const hubFolder = join(workDir, 'lora-base-hf');
+    mkdirSync(hubFolder);
+    const baseShards = writeShards(hubTensors(base, '7'), 2);
+    for (const { name, bytes } of baseShards.files) writeFileSync(join(hubFolder, name), bytes);
+    writeFileSync(join(hubFolder, 'model.safetensors.index.json'), baseShards.index);
+    const out = join(workDir, 'lora-webgpu.logits');
+    const result = runCli([
+      ...['logits', '--backend', 'webgpu', '--model', hubFolder, '--lora', lora],
+      ...['--input', promptFile, '--out', out],
+    ]);
+    expect(result.stderr).toBe('');
+    const merged = await loadCanonicalModel(writeSafetensors(mergedDirectly(base, adapters)));
+    const expected = runChunked(createReferenceModel(merged), [...new TextEncoder().encode(PROMPT)], 1).logits;
+    const difference = maxAbsDiff(new Float32Array(Uint8Array.from(readFileSync(out)).buffer), expected);
+    console.log(`cli webgpu HF folder + 2 LoRA adapters: max-abs ${difference.toExponential(2)}`);
+    expect(difference).toBeLessThanOrEqual(1e-3);
+  }, 180_000);
 
   test('bad --lora values are usage errors', () => {
     const result = runCli(['generate', '--model', baseFile, '--prompt', 'x', '--lora', `${adapterFiles[0]}:gain=2`]);

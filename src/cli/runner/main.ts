@@ -10,9 +10,12 @@ import { createGpuModelFromWeights } from '../../runtime/model.js';
 import { uploadModelStream } from '../../runtime/weights.js';
 import type { GpuModel } from '../../runtime/model.js';
 import { runGeneration } from '../generate-run.js';
-import { rangeSource } from './range-source.js';
+import { openHttpFile } from '../../storage/http-file.js';
+import { openAdapters } from '../../worker/lora-adapters.js';
+import { openModelFiles } from '../../worker/model-files.js';
+import { openUnstored } from '../../worker/model-source.js';
 import { float32ToBase64 } from './runner-api.js';
-import type { RunnerApi } from './runner-api.js';
+import type { RunnerApi, RunnerModel } from './runner-api.js';
 
 let loaded: { gpu: GpuContext; model: GpuModel } | undefined;
 
@@ -24,9 +27,20 @@ const api: RunnerApi = {
     return { vendor, architecture, description, features: [...adapter.features] };
   },
 
-  async loadModel(modelUrl, maxChunk, quantize) {
+  async loadModel(runnerModel, maxChunk, quantize) {
     const gpu = await requestGpuDevice();
-    const stream = await openModelStream(await rangeSource(new URL(modelUrl, location.href).href));
+    const { files, lora } = absolute(runnerModel);
+    const source =
+      typeof files === 'string'
+        ? await openHttpFile(files)
+        : (await openModelFiles(files, undefined, undefined, openUnstored)).source;
+    const adapters = await openAdapters(
+      lora.map(({ url, ...settings }) => ({ adapter: url, ...settings })),
+      undefined,
+      undefined,
+      openUnstored,
+    );
+    const stream = await openModelStream(source, { adapters: adapters.files });
     const { spec, weights } = await uploadModelStream(gpu.device, stream, { quantization: { quantize } });
     const model = await createGpuModelFromWeights(gpu, spec, weights, { maxChunk, maxSessions: 1, maxBatch: 1 });
     loaded = { gpu, model };
@@ -48,16 +62,28 @@ const api: RunnerApi = {
 
   bench: (options) => runBench(options, (line) => console.log(`bench: ${line}`)),
 
-  generate: ({ vocabUrl, ...run }) =>
-    runGeneration(
+  generate: ({ vocabUrl, model, ...run }) => {
+    const { files, lora } = absolute(model);
+    return runGeneration(
       {
         ...run,
-        model: new URL('/model', location.href).href,
+        model: files,
+        lora: lora.map(({ url, ...settings }) => ({ adapter: url, ...settings })),
         vocab: vocabUrl && new URL(vocabUrl, location.href).href,
       },
       (text) => void window.rwkvEmit?.(text),
       (message) => console.warn(message),
-    ),
+    );
+  },
 };
+
+/** The model's URL paths made absolute against the page. */
+function absolute({ files, lora }: RunnerModel): RunnerModel {
+  const url = (path: string) => new URL(path, location.href).href;
+  return {
+    files: typeof files === 'string' ? url(files) : files.map(url),
+    lora: lora.map((adapter) => ({ ...adapter, url: url(adapter.url) })),
+  };
+}
 
 window.rwkvRunner = api;

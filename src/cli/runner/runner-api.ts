@@ -14,18 +14,28 @@ export interface AdapterReport {
   features: string[];
 }
 
+/** A model on the CLI's loopback server (src/cli/browser/runner-model.ts), by URL path. */
+export interface RunnerModel {
+  /** One model file, or the files of a model given as several (a Hugging Face folder, a split GGUF). */
+  files: string | string[];
+  /** LoRA adapters merged at load. */
+  lora: { url: string; alpha?: number; weight?: number }[];
+}
+
 export interface RunnerApi {
   adapter(): Promise<AdapterReport | null>;
   /**
-   * Streams the model at `modelUrl` onto the GPU (prefill steps of at most `maxChunk` tokens; blocks kept, f32 float
-   * weights, or quantized at load with `quantize`).
+   * Streams the model onto the GPU, read in place by Range requests (prefill steps of at most `maxChunk` tokens;
+   * blocks kept, f32 float weights, or quantized at load with `quantize`).
    */
-  loadModel(modelUrl: string, maxChunk: number, quantize: WeightQuantization): Promise<{ nVocab: number }>;
+  loadModel(model: RunnerModel, maxChunk: number, quantize: WeightQuantization): Promise<{ nVocab: number }>;
   /** Logits of every position (tokens.length × nVocab, base64 f32) from a fresh state, `chunk` tokens per step. */
   allLogits(tokens: number[], chunk: number): Promise<string>;
   bench(options: BenchOptions): Promise<BenchReport>;
-  /** Generates from the model at '/model' on WebGPU, passing each text piece to `window.rwkvEmit`. */
-  generate(run: Omit<GenerateRun, 'model' | 'vocab'> & { vocabUrl?: string }): Promise<GenerationStats>;
+  /** Generates from `model` on WebGPU (through createEngine), passing each text piece to `window.rwkvEmit`. */
+  generate(
+    run: Omit<GenerateRun, 'model' | 'vocab' | 'lora'> & { model: RunnerModel; vocabUrl?: string },
+  ): Promise<GenerationStats>;
 }
 
 declare global {
