@@ -17,7 +17,7 @@
  * The arithmetic is ggml's, in f32: d·sc and d·sc·q are exact in f32 (few significant bits), so the only rounding is
  * the f32 subtraction of the minimum, reproduced with Math.fround. Nothing here allocates per block.
  */
-import { f16ValueTable } from './half.js';
+import { f16ValueTable } from '../numeric/half.js';
 
 export type KQuantType = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
 

@@ -31,6 +31,7 @@ import { detectGeneration, expectedTensorShapes, inferSpec } from '../generation
 import { transposeLastTwo } from '../generations/value-transforms.js';
 import { elementCount } from '../model/spec.js';
 import type { ModelSpec, SourceType } from '../model/spec.js';
+import { joinArrays } from './join-arrays.js';
 import { mergeLoraAdapters } from './lora-merge.js';
 import type { LoraAdapter } from './lora-merge.js';
 import { decodeTensorData } from './tensor-data.js';
@@ -251,20 +252,10 @@ function streamedTensor({ name, shape, parts, transform }: PlannedTensor, runByt
   const whole = async (): Promise<Uint8Array> => {
     const values: Float32Array[] = [];
     for (const part of parts) values.push(decodeTensorData(part.type, await part.readBytes()));
-    const joined = values.length === 1 ? values[0] : concatenate(values);
+    const joined = values.length === 1 ? values[0] : joinArrays(values, Float32Array);
     const data = transform === undefined ? joined : transform(joined, first.shape, shape);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   };
   const cursor = new RunCursor(name, [{ firstRow: 0, rowCount: rowCountOf(shape) }], whole, async () => undefined);
   return { tensor: { name, shape, sourceType, dataType: 'f32', runs: () => cursor.runs() }, end };
-}
-
-function concatenate(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

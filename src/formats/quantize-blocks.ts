@@ -16,7 +16,7 @@
  * whose scale overflows f16, is refused with a ModelFormatError naming `what` and the value's index.
  */
 import { ModelFormatError } from '../errors.js';
-import { f16ValueTable, f32ToF16Bits } from './half.js';
+import { f16ValueTable, f32ToF16Bits } from '../numeric/half.js';
 import { QUANT_BLOCK_BYTES, QUANT_BLOCK_VALUES } from './quantized.js';
 
 /** The block types these encoders write. */

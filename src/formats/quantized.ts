@@ -11,7 +11,7 @@
  * Results are rounded once to f32, which equals ggml's f32 arithmetic (q·d is exact in both).
  */
 import type { SourceType } from '../model/spec.js';
-import { f16ValueTable } from './half.js';
+import { f16ValueTable } from '../numeric/half.js';
 
 export type QuantizedType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0';
 

@@ -5,7 +5,7 @@
  * platform WebGPU runs on.
  */
 import type { SourceType } from '../model/spec.js';
-import { bf16BitsToF32, decodeBF16, decodeF16, f16BitsToF32 } from './half.js';
+import { bf16BitsToF32, decodeBF16, decodeF16, f16BitsToF32 } from '../numeric/half.js';
 import { K_BLOCK_BYTES, K_BLOCK_VALUES, dequantizeK, isKQuantType, kQuantByteLength } from './k-quants.js';
 import {
   QUANT_BLOCK_BYTES,

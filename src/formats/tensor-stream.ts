@@ -8,6 +8,7 @@
 import type { CanonicalModel, SourceType, Tensor } from '../model/spec.js';
 import { assembleCanonicalModel } from '../generations/tensor-set.js';
 import type { CheckedTensorSet } from '../generations/tensor-set.js';
+import { joinArrays } from './join-arrays.js';
 import { decodeTensorData } from './tensor-data.js';
 
 /** The container formats a model file can be in (sniffed from its first bytes by load.ts). */
@@ -100,13 +101,7 @@ export async function tensorValues(tensor: StreamedTensor): Promise<Float32Array
   const parts: Float32Array[] = [];
   for await (const run of tensor.runs()) parts.push(decodeTensorData(tensor.dataType, run.bytes));
   if (parts.length === 1) return parts[0].byteLength === parts[0].buffer.byteLength ? parts[0] : parts[0].slice();
-  const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    values.set(part, at);
-    at += part.length;
-  }
-  return values;
+  return joinArrays(parts, Float32Array);
 }
 
 /** Every tensor of a stream in memory, as a checked CanonicalModel. */

@@ -14,6 +14,7 @@
  * row count as constants (embedding gather: ROW_START; matvec / matmat: ROW_OFFSET into the output row).
  */
 import { RwkvError } from '../errors.js';
+import { f16BitsToF32, f32ToF16Bits } from '../numeric/half.js';
 import { BLOCK_FORMAT_IDS, BLOCK_PART_SLACK, blockRegions, blockRowBytes, isBlockFormat } from './block-layout.js';
 import type { BlockFormat } from './block-layout.js';
 
@@ -38,44 +39,6 @@ export function chunksPerRow(columns: number, format: WeightFormat): number {
 /** Bytes of one padded row of a float format. */
 export function rowBytes(columns: number, format: FloatFormat): number {
   return chunksPerRow(columns, format) * CHUNK_BYTES;
-}
-
-const scratchFloat = new Float32Array(1);
-const scratchBits = new Uint32Array(scratchFloat.buffer);
-
-/** IEEE binary16 bits of `value`, rounded to nearest even (overflow → ±Infinity, NaN stays NaN). */
-export function f32ToF16Bits(value: number): number {
-  scratchFloat[0] = value;
-  const bits = scratchBits[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
-  const halfExponent = exponent - 112;
-  if (halfExponent >= 0x1f) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign;
-    return sign | roundShift(mantissa | 0x800000, 14 - halfExponent);
-  }
-  return sign | roundShift((halfExponent << 23) | mantissa, 13);
-}
-
-/** value >> shift, rounded to nearest even (a carry into the exponent bits is the correct result). */
-function roundShift(value: number, shift: number): number {
-  const kept = value >>> shift;
-  const rest = value - kept * 2 ** shift;
-  const half = 2 ** (shift - 1);
-  return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
-}
-
-/** The value of binary16 bits `bits`. */
-export function f16BitsToF32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa !== 0 ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** Every value rounded to the nearest f16 (what the GPU sees of f16-packed weights). */

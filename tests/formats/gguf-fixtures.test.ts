@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { decodeF16, encodeF16 } from '../../src/formats/half.js';
+import { decodeF16, encodeF16 } from '../../src/numeric/half.js';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import { createState } from '../../src/generations/state.js';
 import type { CanonicalModel } from '../../src/model/spec.js';

@@ -4,7 +4,7 @@
  * Math.fround at every step), on hand-built super-blocks of seeded random bytes with finite f16 scales.
  */
 import { describe, expect, test } from 'vitest';
-import { f16BitsToF32 } from '../../src/formats/half.js';
+import { f16BitsToF32 } from '../../src/numeric/half.js';
 import { K_BLOCK_BYTES, dequantizeK, type KQuantType } from '../../src/formats/k-quants.js';
 import { randomKBlocks } from '../helpers/ggml-blocks.js';
 

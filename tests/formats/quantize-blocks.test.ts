@@ -6,7 +6,7 @@
  */
 import { expect, test } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
-import { f16ValueTable, f32ToF16Bits } from '../../src/formats/half.js';
+import { f16ValueTable, f32ToF16Bits } from '../../src/numeric/half.js';
 import { dequantize, QUANT_BLOCK_BYTES } from '../../src/formats/quantized.js';
 import { openModelStream } from '../../src/formats/load.js';
 import { collectModel } from '../../src/formats/tensor-stream.js';

@@ -1,6 +1,6 @@
 /** Exact dequantization of hand-built ggml blocks, with expected values worked out by hand. */
 import { describe, expect, test } from 'vitest';
-import { f16BitsToF32 } from '../../src/formats/half.js';
+import { f16BitsToF32 } from '../../src/numeric/half.js';
 import { QUANT_BLOCK_BYTES, dequantize } from '../../src/formats/quantized.js';
 import { seededRandom } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { ByteStreamReader } from '../../src/formats/byte-stream.js';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/formats/half.js';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/numeric/half.js';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { streamRwkvCpp } from '../../src/formats/rwkv-cpp/stream.js';

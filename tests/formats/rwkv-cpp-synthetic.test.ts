@@ -4,7 +4,7 @@
  * exactly (FP32) or as their f16 rounding (FP16), from whole buffers and from streams.
  */
 import { describe, expect, test } from 'vitest';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/formats/half.js';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/numeric/half.js';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
 import { streamRwkvCpp } from '../../src/formats/rwkv-cpp/stream.js';

@@ -2,7 +2,7 @@
  * Tensor values as checkpoint files store them (f32, f16, bf16 little-endian), for the test writers of `.pth` and
  * safetensors files. Kept apart from write-pth.ts (which needs node:zlib) so that browser tests can write files.
  */
-import { decodeF16, encodeF16 } from '../../src/formats/half.js';
+import { decodeF16, encodeF16 } from '../../src/numeric/half.js';
 
 export type OfficialType = 'f32' | 'f16' | 'bf16';
 

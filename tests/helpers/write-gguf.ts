@@ -4,7 +4,7 @@
  * rwkv7 tensor names, ggml dims innermost first, fused token-shift mixes, flattened per-head vectors, v7's dummy
  * layer-0 v0/v1/v2, v6's rescaled output weights, and the World vocabulary as escaped byte strings.
  */
-import { encodeF16 } from '../../src/formats/half.js';
+import { encodeF16 } from '../../src/numeric/half.js';
 import type { CanonicalModel, Tensor } from '../../src/model/spec.js';
 import { GENERATION_MODULES } from '../../src/generations/registry.js';
 

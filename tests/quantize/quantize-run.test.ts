@@ -3,7 +3,7 @@
  * whole blocks, whatever the run boundaries, from f32, f16 and bf16 sources.
  */
 import { expect, test } from 'vitest';
-import { encodeF16 } from '../../src/formats/half.js';
+import { encodeF16 } from '../../src/numeric/half.js';
 import type { StreamedTensor, TensorRun } from '../../src/formats/tensor-stream.js';
 import { decodeTensorData } from '../../src/formats/tensor-data.js';
 import type { SourceType } from '../../src/model/spec.js';

@@ -4,7 +4,8 @@
  * f32 tensor into an FP32, FP16, Q8_0 or Q4_0 record.
  */
 import type { Tensor } from '../../model/spec.js';
-import { encodeF16 } from '../half.js';
+import { encodeF16 } from '../../numeric/half.js';
+import { joinArrays } from '../join-arrays.js';
 import { quantizeBlocks, type EncodedBlockType } from '../quantize-blocks.js';
 import { tensorByteLength } from '../tensor-data.js';
 import { RWKV_CPP_LIMITS, RWKV_CPP_MAGIC, RWKV_CPP_TYPE_IDS } from './format.js';
@@ -56,13 +57,7 @@ export function writeRwkvCpp(header: RwkvCppHeader, records: Iterable<RwkvCppRec
       record.data,
     );
   }
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinArrays(parts, Uint8Array);
 }
 
 function int32Bytes(values: readonly number[]): Uint8Array {

@@ -8,7 +8,7 @@
  */
 import { expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
-import { decodeF16, encodeF16 } from '../../../src/formats/half.js';
+import { decodeF16, encodeF16 } from '../../../src/numeric/half.js';
 import { loadCanonicalModel } from '../../../src/formats/load.js';
 import type { CanonicalModel } from '../../../src/model/spec.js';
 import type { EngineEvent } from '../../../src/protocol/types.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
 import { blockRowBytes } from '../../../src/gpu/block-layout.js';
 import { matrixByteLength, uploadBlockMatrix } from '../../../src/gpu/gpu-matrix.js';
-import { f32ToF16Bits } from '../../../src/formats/half.js';
+import { f32ToF16Bits } from '../../../src/numeric/half.js';
 import { dequantize, QUANT_BLOCK_BYTES, type QuantizedType } from '../../../src/formats/quantized.js';
 import { matMat } from '../../../src/cpu/ops.js';
 import { createShapeUniform, encodeEmbedding, encodeMatMat, encodeMatVec } from './encode-parts.js';

@@ -1,6 +1,6 @@
 /** f16 / bf16 conversions against hand-computed bit patterns and IEEE 754 rounding rules. */
 import { describe, expect, test } from 'vitest';
-import { bf16BitsToF32, decodeBF16, decodeF16, encodeF16, f16BitsToF32, f32ToF16Bits } from '../../src/formats/half.js';
+import { bf16BitsToF32, decodeBF16, decodeF16, encodeF16, f16BitsToF32, f32ToF16Bits } from '../../src/numeric/half.js';
 
 const F16_CASES: [bits: number, value: number][] = [
   [0x0000, 0],
@@ -56,6 +56,9 @@ describe('f32 → f16 bits', () => {
     ['1e-10 underflows to zero', 1e-10, 0x0000],
     ['-1e-10 underflows to negative zero', -1e-10, 0x8000],
     ['1/3', 1 / 3, 0x3555],
+    ['-0 keeps its sign', -0, 0x8000],
+    ['2^-14 is the smallest normal', 2 ** -14, 0x0400],
+    ['a carry out of the mantissa raises the exponent', 2047 * 2 ** -11 + 1, 0x4000],
     ['Infinity', Infinity, 0x7c00],
   ])('%s', (_, value, bits) => {
     expect(f32ToF16Bits(value)).toBe(bits);
