@@ -9,15 +9,14 @@ import { ModelFormatError } from '../errors.js';
 import type { TokenizerKind } from '../model/spec.js';
 import { TokenSplitter } from './added-tokens.js';
 import { BytePairEncoder, type MergeRule } from './bpe.js';
+import { ByteStringTokenizer } from './byte-string-tokenizer.js';
 import { BYTE_TO_CHAR, MAX_TOKEN_BYTES_PER_CODE_UNIT, pretokenize, writeTokenBytes } from './byte-level.js';
 import { TokenBytes } from './token-bytes.js';
-import { assertTokenId } from './token-id.js';
-import type { StreamDecoder, Tokenizer } from './tokenizer.js';
-import { createUtf8StreamDecoder, utf8Decode, utf8EncodeInto } from './utf8.js';
+import { utf8EncodeInto } from './utf8.js';
 
 const PIECE_CACHE_LIMIT = 10_000;
 
-export class Pile20bTokenizer implements Tokenizer {
+export class Pile20bTokenizer extends ByteStringTokenizer {
   readonly kind: TokenizerKind = 'pile20b';
   readonly vocabSize: number;
   /** Token id of each byte's byte-level character (−1 for bytes that never occur in UTF-8). */
@@ -34,6 +33,7 @@ export class Pile20bTokenizer implements Tokenizer {
   private readonly pieceCache = new Map<string, number[]>();
 
   constructor(json: string) {
+    super();
     const config = parseConfig(json);
     this.byteIds = Int32Array.from(BYTE_TO_CHAR, (char) => config.vocab.get(char) ?? -1);
     this.bpe = new BytePairEncoder(config.merges);
@@ -66,17 +66,8 @@ export class Pile20bTokenizer implements Tokenizer {
     return ids;
   }
 
-  decode(ids: ArrayLike<number>): string {
-    return utf8Decode(this.decodeBytes(ids));
-  }
-
-  decodeBytes(ids: ArrayLike<number>): Uint8Array {
-    for (let i = 0; i < ids.length; i++) assertTokenId(this, ids[i]);
+  protected joinTokenBytes(ids: ArrayLike<number>): Uint8Array {
     return this.tokenBytes.concat(ids);
-  }
-
-  createStreamDecoder(): StreamDecoder {
-    return createUtf8StreamDecoder((id) => this.decodeBytes([id]));
   }
 
   private encodePlain(text: string, ids: number[]): void {

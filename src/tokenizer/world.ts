@@ -7,17 +7,16 @@
  */
 import { ModelFormatError } from '../errors.js';
 import type { TokenizerKind } from '../model/spec.js';
+import { ByteStringTokenizer } from './byte-string-tokenizer.js';
 import { ByteTrie } from './byte-trie.js';
 import { MAX_BYTES_PER_CODE_UNIT, parsePythonLiteral } from './python-literal.js';
 import { TokenBytes } from './token-bytes.js';
-import { assertTokenId } from './token-id.js';
-import type { StreamDecoder, Tokenizer } from './tokenizer.js';
-import { createUtf8StreamDecoder, utf8Decode, utf8Encode } from './utf8.js';
+import { utf8Encode } from './utf8.js';
 
 /** Vocabulary size of the World models (ids 1..65529 are tokens; the rest decode to nothing). */
 export const WORLD_VOCAB_SIZE = 65536;
 
-export class WorldTokenizer implements Tokenizer {
+export class WorldTokenizer extends ByteStringTokenizer {
   readonly kind: TokenizerKind = 'world';
   readonly vocabSize: number;
   private readonly tokenBytes: TokenBytes;
@@ -25,6 +24,7 @@ export class WorldTokenizer implements Tokenizer {
 
   /** `vocab`: the text of rwkv_vocab_v20230424.txt, or every id's bytes already parsed. */
   constructor(vocab: string | TokenBytes, vocabSize = WORLD_VOCAB_SIZE) {
+    super();
     this.vocabSize = vocabSize;
     this.tokenBytes = typeof vocab === 'string' ? parseWorldVocab(vocab, vocabSize) : vocab;
     const { pool, starts, lengths } = this.tokenBytes;
@@ -69,17 +69,8 @@ export class WorldTokenizer implements Tokenizer {
     return ids;
   }
 
-  decode(ids: ArrayLike<number>): string {
-    return utf8Decode(this.decodeBytes(ids));
-  }
-
-  decodeBytes(ids: ArrayLike<number>): Uint8Array {
-    for (let i = 0; i < ids.length; i++) assertTokenId(this, ids[i]);
+  protected joinTokenBytes(ids: ArrayLike<number>): Uint8Array {
     return this.tokenBytes.concat(ids);
-  }
-
-  createStreamDecoder(): StreamDecoder {
-    return createUtf8StreamDecoder((id) => this.decodeBytes([id]));
   }
 }
 
