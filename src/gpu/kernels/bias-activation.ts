@@ -4,7 +4,7 @@ import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ACTIVATIONS } from './activation.js';
 import type { Activation } from './activation.js';
-import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { channelRowsDispatch } from './grid.js';
 
 const CODE = resolveWgsl(source);
 
@@ -15,14 +15,9 @@ export interface BiasActivationShape {
 }
 
 export function biasActivationKernel(shape: BiasActivationShape): KernelDispatch {
-  checkCount('bias-activation channels', shape.channels);
-  checkCount('bias-activation rows', shape.rows, MAX_WORKGROUPS_PER_DIMENSION);
-  return {
-    kernel: {
-      label: 'bias-activation',
-      code: CODE,
-      constants: { CHANNELS: shape.channels, ACTIVATION: ACTIVATIONS[shape.activation] },
-    },
-    workgroups: [ceilDiv(shape.channels, 64), shape.rows, 1],
-  };
+  return channelRowsDispatch(
+    { label: 'bias-activation', code: CODE, constants: { ACTIVATION: ACTIVATIONS[shape.activation] } },
+    shape.channels,
+    shape.rows,
+  );
 }

@@ -4,7 +4,7 @@ import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ACTIVATIONS } from './activation.js';
 import type { Activation } from './activation.js';
-import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { channelRowsDispatch } from './grid.js';
 
 const CODE = resolveWgsl(source);
 
@@ -16,18 +16,13 @@ export interface GateShape {
 }
 
 export function gateKernel(shape: GateShape): KernelDispatch {
-  checkCount('gate channels', shape.channels);
-  checkCount('gate rows', shape.rows, MAX_WORKGROUPS_PER_DIMENSION);
-  return {
-    kernel: {
+  return channelRowsDispatch(
+    {
       label: 'gate',
       code: CODE,
-      constants: {
-        CHANNELS: shape.channels,
-        ACTIVATION: ACTIVATIONS[shape.activation],
-        ACCUMULATE: Number(shape.accumulate ?? false),
-      },
+      constants: { ACTIVATION: ACTIVATIONS[shape.activation], ACCUMULATE: Number(shape.accumulate ?? false) },
     },
-    workgroups: [ceilDiv(shape.channels, 64), shape.rows, 1],
-  };
+    shape.channels,
+    shape.rows,
+  );
 }

@@ -6,7 +6,7 @@ import v6DecaySource from '../../../shaders/v6-decay.wgsl?raw';
 import v7DecaySource from '../../../shaders/v7-decay.wgsl?raw';
 import v7ValueResidualSource from '../../../shaders/v7-value-residual.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { channelRowsDispatch } from './grid.js';
 
 const ELEMENTWISE = {
   /** [lora, time_decay, w]: w = exp(−exp(time_decay + lora)). */
@@ -20,10 +20,5 @@ const ELEMENTWISE = {
 export type ElementwiseGlue = keyof typeof ELEMENTWISE;
 
 export function elementwiseGlueKernel(name: ElementwiseGlue, channels: number, rows: number): KernelDispatch {
-  checkCount(`${name} channels`, channels);
-  checkCount(`${name} rows`, rows, MAX_WORKGROUPS_PER_DIMENSION);
-  return {
-    kernel: { label: name, code: ELEMENTWISE[name], constants: { CHANNELS: channels } },
-    workgroups: [ceilDiv(channels, 64), rows, 1],
-  };
+  return channelRowsDispatch({ label: name, code: ELEMENTWISE[name] }, channels, rows);
 }

@@ -1,4 +1,6 @@
-/** Workgroup-count arithmetic shared by the kernel wrappers. */
+/** Workgroup-count arithmetic shared by the kernel wrappers, and the dispatch shape most elementwise kernels share. */
+import type { KernelDispatch } from '../kernel-runner.js';
+import type { KernelSpec } from '../pipelines.js';
 
 /** WebGPU's default (and minimum) maxComputeWorkgroupsPerDimension. */
 export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
@@ -18,4 +20,21 @@ export function checkCount(what: string, value: number, max = Number.MAX_SAFE_IN
 export function linearGrid(count: number): [number, number] {
   const x = Math.min(count, MAX_WORKGROUPS_PER_DIMENSION);
   return [x, ceilDiv(count, x)];
+}
+
+/**
+ * The dispatch of a kernel that runs one invocation per channel of each row: 64 channels a workgroup along x, one row
+ * per y; the kernel reads the width as its constant CHANNELS.
+ */
+export function channelRowsDispatch(
+  kernel: KernelSpec & { label: string },
+  channels: number,
+  rows: number,
+): KernelDispatch {
+  checkCount(`${kernel.label} channels`, channels);
+  checkCount(`${kernel.label} rows`, rows, MAX_WORKGROUPS_PER_DIMENSION);
+  return {
+    kernel: { ...kernel, constants: { CHANNELS: channels, ...kernel.constants } },
+    workgroups: [ceilDiv(channels, 64), rows, 1],
+  };
 }

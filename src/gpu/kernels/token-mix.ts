@@ -6,7 +6,7 @@
 import source from '../../../shaders/token-mix.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { resolveWgsl } from '../wgsl.js';
-import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
+import { channelRowsDispatch } from './grid.js';
 
 const CODE = resolveWgsl(source);
 
@@ -21,21 +21,16 @@ export interface TokenMixShape {
 }
 
 export function tokenMixKernel(shape: TokenMixShape): KernelDispatch {
-  checkCount('token mix channels', shape.channels);
-  checkCount('token mix rows', shape.rows, MAX_WORKGROUPS_PER_DIMENSION);
   if (shape.dataDependent && shape.form === 'lerp') throw new RangeError('the data-dependent mix has no lerp form');
   if (!shape.dataDependent && shape.offsetPlane !== undefined) throw new RangeError('a static mix has no offset');
-  return {
-    kernel: {
+  return channelRowsDispatch(
+    {
       label: 'token-mix',
       code: CODE,
       entryPoint: shape.dataDependent ? 'data_dependent' : 'main',
-      constants: {
-        CHANNELS: shape.channels,
-        MIX_WEIGHTS_CURRENT: Number(shape.form === 'lerp'),
-        OFFSET_PLANE: shape.offsetPlane ?? 0,
-      },
+      constants: { MIX_WEIGHTS_CURRENT: Number(shape.form === 'lerp'), OFFSET_PLANE: shape.offsetPlane ?? 0 },
     },
-    workgroups: [ceilDiv(shape.channels, 64), shape.rows, 1],
-  };
+    shape.channels,
+    shape.rows,
+  );
 }
