@@ -63,7 +63,7 @@ export {
 } from './storage/index.js';
 export type { CheckpointInfo } from './storage/checkpoint-store.js';
 export type { SavedCheckpointInfo } from './engine/saved-sessions.js';
-export type { ModelDescription } from './storage/state-file.js';
+export type { ModelDescription } from './model/spec.js';
 export { CheckpointNotFoundError, StateFormatError, StateMismatchError } from './storage/state-errors.js';
 export type {
   ImportOptions,

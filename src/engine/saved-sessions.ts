@@ -10,7 +10,9 @@ import type { CheckpointInfo, CheckpointStore } from '../storage/checkpoint-stor
 import { models } from '../storage/index.js';
 import { StateFormatError, StateMismatchError } from '../storage/state-errors.js';
 import { decodeStateFile, encodeStateFile } from '../storage/state-file.js';
-import type { ModelDescription, StateFile } from '../storage/state-file.js';
+import type { StateFile } from '../storage/state-file.js';
+import { describeModel } from '../model/spec.js';
+import type { ModelDescription } from '../model/spec.js';
 import type { EngineCoreApi, PrefillInput } from '../protocol/core-api.js';
 import type { EngineInfo } from '../protocol/types.js';
 
@@ -32,8 +34,7 @@ export class SavedSessions {
     private readonly info: EngineInfo,
     private readonly store: CheckpointStore,
   ) {
-    const { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn } = info;
-    this.model = { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn };
+    this.model = describeModel(info);
   }
 
   /** Saves the session under `key` in one transaction (a previous checkpoint of that key is replaced). */

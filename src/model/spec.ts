@@ -45,6 +45,24 @@ export interface ModelSpec {
   weightType: SourceType;
 }
 
+/** A model's name and shape as the public API describes it (the engine's info, a state file's model). */
+export interface ModelDescription extends Pick<
+  ModelSpec,
+  'generation' | 'nLayer' | 'nEmbed' | 'nVocab' | 'nHead' | 'headSize' | 'nFfn'
+> {
+  /** The model's file name as the engine knows it. */
+  name: string;
+}
+
+/** The dimension fields of a ModelDescription. */
+export const MODEL_DESCRIPTION_DIMENSIONS = ['nLayer', 'nEmbed', 'nVocab', 'nHead', 'headSize', 'nFfn'] as const;
+
+/** Only a description's own fields, in a fixed order (from an EngineInfo, or a parsed file's object). */
+export function describeModel(model: ModelDescription): ModelDescription {
+  const { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn } = model;
+  return { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn };
+}
+
 /** One canonical tensor: row-major f32 data; matrices are [out, in] so that y = W·x. */
 export interface Tensor {
   name: string;

@@ -5,7 +5,7 @@
  */
 import type { BackendChoice, BackendKind, CpuDescription } from '../backend/backend.js';
 import type { RecoveryEvent } from '../backend/recovering.js';
-import type { Generation, SourceType, TokenizerKind } from '../model/spec.js';
+import type { ModelDescription, SourceType, TokenizerKind } from '../model/spec.js';
 import type { LoadProgress } from '../progress.js';
 import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
@@ -92,15 +92,7 @@ export interface CoreOptions {
   threads: ThreadCount;
 }
 
-export interface EngineInfo {
-  name: string;
-  generation: Generation;
-  nLayer: number;
-  nEmbed: number;
-  nVocab: number;
-  nHead: number;
-  headSize: number;
-  nFfn: number;
+export interface EngineInfo extends ModelDescription {
   weightType: SourceType;
   /** SHA-256 of the model's shape and a fingerprint of its weights (docs/state-format.md): saved states carry it. */
   modelId: string;

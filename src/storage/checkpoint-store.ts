@@ -15,7 +15,8 @@ import { bytesToHex } from './hash.js';
 import { Sha256 } from './sha256.js';
 import { CheckpointNotFoundError, StateFormatError } from './state-errors.js';
 import { decodeStateFile, encodeStateFile } from './state-file.js';
-import type { ModelDescription, StateFile } from './state-file.js';
+import type { ModelDescription } from '../model/spec.js';
+import type { StateFile } from './state-file.js';
 
 /** Prefix states kept per store; saving one more evicts the least recently used. */
 export const PREFIX_CACHE_LIMIT = 8;

@@ -14,8 +14,8 @@
  *   96      D bytes of UTF-8 JSON model description, zero-padded to a multiple of 4
  *           T × u32 tokens, L × f32 logits, N × f32 state
  */
-import { GENERATIONS } from '../model/spec.js';
-import type { Generation } from '../model/spec.js';
+import { describeModel, GENERATIONS, MODEL_DESCRIPTION_DIMENSIONS } from '../model/spec.js';
+import type { Generation, ModelDescription } from '../model/spec.js';
 import { STATE_LAYOUT_VERSION } from '../model/state.js';
 import type { State } from '../model/state.js';
 import { bytesToHex } from './hash.js';
@@ -27,22 +27,10 @@ export const STATE_FILE_VERSION = 1;
 export const STATE_FILE_HEADER_BYTES = 96;
 const HASH_BYTES = 32;
 
-/** What a state file says about its model, for messages and listings (the identity decides compatibility). */
-export interface ModelDescription {
-  /** The model's file name as the engine knows it. */
-  name: string;
-  generation: Generation;
-  nLayer: number;
-  nEmbed: number;
-  nVocab: number;
-  nHead: number;
-  headSize: number;
-  nFfn: number;
-}
-
 /** A session as saved: the model it belongs to, every token it has read, its last logits and its state. */
 export interface StateFile {
   identity: ModelIdentity;
+  /** What the file says about its model, for messages and listings (the identity decides compatibility). */
   model: ModelDescription;
   tokens: Uint32Array;
   /** Logits after the last token; undefined for a session that has read nothing. */
@@ -50,13 +38,11 @@ export interface StateFile {
   state: State;
 }
 
-const NUMBER_FIELDS = ['nLayer', 'nEmbed', 'nVocab', 'nHead', 'headSize', 'nFfn'] as const;
-
 const padded = (bytes: number): number => Math.ceil(bytes / 4) * 4;
 
 export function encodeStateFile(file: StateFile): Uint8Array<ArrayBuffer> {
   const { identity, model, tokens, logits, state } = file;
-  const description = new TextEncoder().encode(JSON.stringify(describe(model)));
+  const description = new TextEncoder().encode(JSON.stringify(describeModel(model)));
   const logitCount = logits?.length ?? 0;
   const bodyStart = STATE_FILE_HEADER_BYTES + padded(description.length);
   const bytes = new Uint8Array(bodyStart + 4 * (tokens.length + logitCount + state.data.length));
@@ -137,12 +123,6 @@ export function decodeStateFile(bytes: Uint8Array): StateFile {
   };
 }
 
-/** Only the description's own fields, in a fixed order. */
-function describe(model: ModelDescription): ModelDescription {
-  const { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn } = model;
-  return { name, generation, nLayer, nEmbed, nVocab, nHead, headSize, nFfn };
-}
-
 function parseDescription(bytes: Uint8Array): ModelDescription {
   let parsed: unknown;
   try {
@@ -154,9 +134,11 @@ function parseDescription(bytes: Uint8Array): ModelDescription {
   const valid =
     typeof candidate.name === 'string' &&
     GENERATIONS.includes(candidate.generation as Generation) &&
-    NUMBER_FIELDS.every((field) => Number.isSafeInteger(candidate[field]) && (candidate[field] as number) >= 0);
+    MODEL_DESCRIPTION_DIMENSIONS.every(
+      (field) => Number.isSafeInteger(candidate[field]) && (candidate[field] as number) >= 0,
+    );
   if (!valid) throw new StateFormatError('Corrupt state file: its model description lacks the model shape.');
-  return describe(candidate as unknown as ModelDescription);
+  return describeModel(candidate as unknown as ModelDescription);
 }
 
 function hexToBytes(hex: string): Uint8Array {
