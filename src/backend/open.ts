@@ -51,28 +51,39 @@ export async function openBackend(
   }
 }
 
-async function openCpu(
+function openCpu(
   stream: ModelStream,
   onProgress: ProgressCallback | undefined,
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
-  const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
-  progress.set(stream.bytesRead);
-  const backend = await openWasmCpuBackend(reportingProgress(stream, progress), sizes.maxSessions, sizes.threads);
-  progress.finish();
-  return backend;
+  return readingAsParse(stream, onProgress, (reported) =>
+    openWasmCpuBackend(reported, sizes.maxSessions, sizes.threads),
+  );
 }
 
-async function openReference(
+function openReference(
   stream: ModelStream,
   onProgress: ProgressCallback | undefined,
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
+  return readingAsParse(
+    stream,
+    onProgress,
+    async (reported) => new CpuBackend(await collectModel(reported), sizes.maxSessions),
+  );
+}
+
+/** Runs `open` over the stream with the bytes it reads reported as the `parse` phase (the CPU backends' loads). */
+async function readingAsParse(
+  stream: ModelStream,
+  onProgress: ProgressCallback | undefined,
+  open: (reported: ModelStream) => Promise<InferenceBackend>,
+): Promise<InferenceBackend> {
   const progress = new PhaseProgress('parse', stream.bytes ?? 0, onProgress);
   progress.set(stream.bytesRead);
-  const model = await collectModel(reportingProgress(stream, progress));
+  const backend = await open(reportingProgress(stream, progress));
   progress.finish();
-  return new CpuBackend(model, sizes.maxSessions);
+  return backend;
 }
 
 async function requestWebGpu(): Promise<GpuContext> {

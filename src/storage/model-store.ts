@@ -119,6 +119,27 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
     return updated ?? manifest;
   }
 
+  /**
+   * Stores model `id` under its lock: its chunks from the source unless a complete copy is stored (a partial one is
+   * resumed), then the completion (every chunk's hash, the file's SHA-256); its entry, marked used.
+   */
+  async function store(
+    id: string,
+    options: StoreOptions,
+    storeChunks: (chunkSize: number) => Promise<ModelManifest>,
+    chunkSourceOf: (chunks: ModelManifest) => ChunkSource,
+  ): Promise<StoredModelInfo> {
+    const sha256 = normaliseSha256(options.sha256);
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    assertValidChunkSize(chunkSize);
+    const manifest = await withModelLock(lockName(id), options.signal, async () => {
+      const stored = await readableManifest(id);
+      const chunks = stored?.status === 'complete' ? stored : await storeChunks(chunkSize);
+      return completeModel(db, chunks, chunkSourceOf(chunks), { ...options, sha256 });
+    });
+    return describeManifest((await touch(id)) ?? manifest);
+  }
+
   function idForUrl(url: string): string {
     const base = typeof location === 'undefined' ? undefined : location.href;
     const absolute = new URL(url, base);
@@ -129,32 +150,24 @@ export function createModelStore(config: ModelStoreConfig = {}): ModelStore {
   return {
     idForUrl,
 
-    async download(url, options = {}) {
+    download(url, options = {}) {
       const id = idForUrl(url);
-      const sha256 = normaliseSha256(options.sha256);
-      const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-      assertValidChunkSize(chunkSize);
-      const manifest = await withModelLock(lockName(id), options.signal, async () => {
-        const stored = await readableManifest(id);
-        const chunks =
-          stored?.status === 'complete' ? stored : await downloadChunks(db, id, id, { ...options, chunkSize, retry });
-        return completeModel(db, chunks, urlChunkSource(id, chunks), { ...options, sha256 });
-      });
-      return describeManifest((await touch(id)) ?? manifest);
+      return store(
+        id,
+        options,
+        (chunkSize) => downloadChunks(db, id, id, { ...options, chunkSize, retry }),
+        (chunks) => urlChunkSource(id, chunks),
+      );
     },
 
-    async importBlob(blob, options = {}) {
+    importBlob(blob, options = {}) {
       const id = options.id ?? blobModelId(blob);
-      const sha256 = normaliseSha256(options.sha256);
-      const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-      assertValidChunkSize(chunkSize);
-      const manifest = await withModelLock(lockName(id), options.signal, async () => {
-        const stored = await readableManifest(id);
-        const chunks =
-          stored?.status === 'complete' ? stored : await importBlobChunks(db, id, blob, { ...options, chunkSize });
-        return completeModel(db, chunks, blobChunkSource(blob, chunks), { ...options, sha256 });
-      });
-      return describeManifest((await touch(id)) ?? manifest);
+      return store(
+        id,
+        options,
+        (chunkSize) => importBlobChunks(db, id, blob, { ...options, chunkSize }),
+        (chunks) => blobChunkSource(blob, chunks),
+      );
     },
 
     async open(id) {
