@@ -18,6 +18,7 @@
  * the f32 subtraction of the minimum, reproduced with Math.fround. Nothing here allocates per block.
  */
 import { f16ValueTable } from '../numeric/half.js';
+import { wholeBlocks } from './quantized.js';
 
 export type KQuantType = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
 
@@ -47,10 +48,7 @@ type BlockDecoder = (bytes: Uint8Array, at: number, out: Float32Array, base: num
 /** Decodes whole super-blocks of `type` from `bytes` (a whole number of blocks). */
 export function dequantizeK(type: KQuantType, bytes: Uint8Array): Float32Array {
   const blockBytes = K_BLOCK_BYTES[type];
-  if (bytes.length % blockBytes !== 0) {
-    throw new RangeError(`${type} data of ${bytes.length} bytes is not a whole number of ${blockBytes}-byte blocks`);
-  }
-  const out = new Float32Array((bytes.length / blockBytes) * K_BLOCK_VALUES);
+  const out = new Float32Array(wholeBlocks(type, bytes, blockBytes) * K_BLOCK_VALUES);
   const decode = DECODERS[type];
   const f16 = f16ValueTable();
   for (let at = 0, base = 0; at < bytes.length; at += blockBytes, base += K_BLOCK_VALUES)

@@ -38,14 +38,18 @@ export function quantizedByteLength(type: QuantizedType, elementCount: number): 
 
 /** Decodes whole blocks of `type` from `bytes` (whose length must be a multiple of the block size). */
 export function dequantize(type: QuantizedType, bytes: Uint8Array): Float32Array {
-  const blockBytes = QUANT_BLOCK_BYTES[type];
-  if (bytes.length % blockBytes !== 0) {
-    throw new RangeError(`${type} data of ${bytes.length} bytes is not a whole number of ${blockBytes}-byte blocks`);
-  }
-  const out = new Float32Array((bytes.length / blockBytes) * QUANT_BLOCK_VALUES);
+  const out = new Float32Array(wholeBlocks(type, bytes, QUANT_BLOCK_BYTES[type]) * QUANT_BLOCK_VALUES);
   if (type === 'q8_0') dequantizeQ8_0(bytes, out);
   else dequantizeNibbles(bytes, out, type === 'q4_1' || type === 'q5_1', type === 'q5_0' || type === 'q5_1');
   return out;
+}
+
+/** The number of `blockBytes`-byte blocks in `bytes`; throws unless it is a whole number (ggml's types, K-quants too). */
+export function wholeBlocks(type: string, bytes: Uint8Array, blockBytes: number): number {
+  if (bytes.length % blockBytes !== 0) {
+    throw new RangeError(`${type} data of ${bytes.length} bytes is not a whole number of ${blockBytes}-byte blocks`);
+  }
+  return bytes.length / blockBytes;
 }
 
 function dequantizeQ8_0(bytes: Uint8Array, out: Float32Array): void {

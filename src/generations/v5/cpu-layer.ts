@@ -12,6 +12,7 @@
  */
 import { row, type CpuLayerFactory } from '../../cpu/layer.js';
 import { groupNorm, lerpMix, matMat, mul, silu, tokenShift, wkv5Step } from '../../cpu/ops.js';
+import { attentionProjections } from '../attention-weights.js';
 import { createGatedChannelMix } from '../v4/cpu-channel-mix.js';
 
 const GROUP_NORM_EPS = 1e-5;
@@ -41,13 +42,8 @@ export const createV5CpuLayer =
     const mixV = weights.values(`${prefix}time_mix_v`, c);
     const mixR = weights.values(`${prefix}time_mix_r`, c);
     const mixG = gated ? weights.values(`${prefix}time_mix_g`, c) : undefined;
-    const key = weights.matrix(`${prefix}key.weight`, c, c);
-    const value = weights.matrix(`${prefix}value.weight`, c, c);
-    const receptance = weights.matrix(`${prefix}receptance.weight`, c, c);
+    const { key, value, receptance, output, lnXWeight, lnXBias } = attentionProjections(weights, prefix, c);
     const gate = gated ? weights.matrix(`${prefix}gate.weight`, c, c) : undefined;
-    const output = weights.matrix(`${prefix}output.weight`, c, c);
-    const lnXWeight = weights.values(`${prefix}ln_x.weight`, c);
-    const lnXBias = weights.values(`${prefix}ln_x.bias`, c);
     return {
       timeMix(x, tokenCount, state) {
         const xPrev = tokenShift(x, state.attShift);

@@ -24,6 +24,7 @@ import {
   tokenShift,
   wkv6Step,
 } from '../../cpu/ops.js';
+import { attentionProjections } from '../attention-weights.js';
 import { createGatedChannelMix } from '../v4/cpu-channel-mix.js';
 
 const GROUP_NORM_EPS = 64e-5;
@@ -51,13 +52,8 @@ export const createV6CpuLayer: CpuLayerFactory = (weights, spec, layer) => {
   const decayW1 = weights.matrix(`${prefix}time_decay_w1`, decayWidth, c);
   const decayW2 = weights.matrix(`${prefix}time_decay_w2`, c, decayWidth);
   const bonus = weights.values(`${prefix}time_faaaa`, c);
-  const key = weights.matrix(`${prefix}key.weight`, c, c);
-  const value = weights.matrix(`${prefix}value.weight`, c, c);
-  const receptance = weights.matrix(`${prefix}receptance.weight`, c, c);
+  const { key, value, receptance, output, lnXWeight, lnXBias } = attentionProjections(weights, prefix, c);
   const gate = weights.matrix(`${prefix}gate.weight`, c, c);
-  const output = weights.matrix(`${prefix}output.weight`, c, c);
-  const lnXWeight = weights.values(`${prefix}ln_x.weight`, c);
-  const lnXBias = weights.values(`${prefix}ln_x.bias`, c);
   return {
     timeMix(x, tokenCount, state) {
       const xPrev = tokenShift(x, state.attShift);

@@ -2,14 +2,8 @@
  * The tensors of one v7 layer, fetched by name and checked by size, for either CPU layer: the oracle's (matrices as
  * f32 arrays, src/cpu/weights.ts) and the fast one's (compact matrices in the WebAssembly heap, src/wasm/weights.ts).
  */
-import type { LoraDims, ModelSpec } from '../../model/spec.js';
-
-/** What both CPU weight sets offer; `M` is how a matrix is held. */
-export interface LayerWeightSource<M> {
-  values(name: string, count: number): Float32Array;
-  matrix(name: string, rows: number, cols: number): M;
-  loraWidth(key: keyof LoraDims): number;
-}
+import type { ModelSpec } from '../../model/spec.js';
+import { attentionProjections, type LayerWeightSource } from '../attention-weights.js';
 
 /** The six token-shift mixes stacked in att.x_rwkvag, in this order. */
 export const MIXES = ['r', 'w', 'k', 'v', 'a', 'g'] as const;
@@ -41,12 +35,7 @@ export function v7LayerWeights<M>(weights: LayerWeightSource<M>, spec: ModelSpec
             v1: weights.matrix(`${prefix}v1`, weights.loraWidth('valueResidual'), c),
             v2: weights.matrix(`${prefix}v2`, c, weights.loraWidth('valueResidual')),
           },
-    key: weights.matrix(`${prefix}key.weight`, c, c),
-    value: weights.matrix(`${prefix}value.weight`, c, c),
-    receptance: weights.matrix(`${prefix}receptance.weight`, c, c),
-    output: weights.matrix(`${prefix}output.weight`, c, c),
-    lnXWeight: weights.values(`${prefix}ln_x.weight`, c),
-    lnXBias: weights.values(`${prefix}ln_x.bias`, c),
+    ...attentionProjections(weights, prefix, c),
     ffnMix: weights.values(`blocks.${layer}.ffn.x_k`, c),
     ffnKey: weights.matrix(`blocks.${layer}.ffn.key.weight`, spec.nFfn, c),
     ffnValue: weights.matrix(`blocks.${layer}.ffn.value.weight`, c, spec.nFfn),
