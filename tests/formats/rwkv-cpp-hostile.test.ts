@@ -10,6 +10,7 @@ import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { openRwkvCpp } from '../../src/formats/rwkv-cpp/reader.js';
 import { writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { describeWithFixtures, readFixture } from '../fixtures.js';
+import { joinArrays } from '../../src/formats/join-arrays.js';
 import {
   chunked,
   expectFormatError,
@@ -29,9 +30,7 @@ function int32s(...values: number[]): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-  return out;
+  return joinArrays(parts, Uint8Array);
 }
 
 /** A header (version 101, V 40, C 64, 2 layers, FP32 unless overridden) followed by raw tensor bytes. */

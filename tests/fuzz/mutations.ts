@@ -96,13 +96,3 @@ export function byteMutation(random: Random, bytes: Uint8Array, boundaries: read
   if (roll < 0.8) return truncate(random, bytes, boundaries);
   return spliceRange(random, bytes);
 }
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

@@ -4,6 +4,7 @@
  * writes them). `syntheticModelParts` gives the file in pieces — the header, then one record at a time — so that a
  * page can build a large File from them without holding it whole; the test server joins them once per setup.
  */
+import { joinArrays } from '../../../src/formats/join-arrays.js';
 import { tensorRecord, writeRwkvCpp } from '../../../src/formats/rwkv-cpp/writer.js';
 import { syntheticModelSpec, syntheticTensors } from '../../../src/generations/synthetic.js';
 import type { ModelFileSetup } from './protocol.js';
@@ -22,12 +23,5 @@ export function* syntheticModelParts(setup: ModelFileSetup): Generator<Uint8Arra
 
 /** The whole file. */
 export function syntheticModelFile(setup: ModelFileSetup): Uint8Array<ArrayBuffer> {
-  const parts = [...syntheticModelParts(setup)];
-  const file = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    file.set(part, at);
-    at += part.length;
-  }
-  return file;
+  return joinArrays([...syntheticModelParts(setup)], Uint8Array);
 }

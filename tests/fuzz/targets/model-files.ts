@@ -21,7 +21,6 @@ import { writeSafetensors } from '../../helpers/write-safetensors.js';
 import {
   below,
   byteMutation,
-  concatBytes,
   extremeField,
   extremeValue,
   flipBytes,
@@ -30,6 +29,7 @@ import {
   type Mutant,
   type Random,
 } from '../mutations.js';
+import { joinArrays } from '../../../src/formats/join-arrays.js';
 import type { FuzzCase, FuzzTarget } from '../target.js';
 
 const GENERATIONS: readonly Generation[] = ['4', '5.1', '5.2', '6', '7'];
@@ -289,7 +289,7 @@ function safetensorsSeed(name: string, model: CanonicalModel, type: OfficialType
 /** A safetensors file of `header` (as JSON text, possibly hand-edited) and `data`, with its length field. */
 function safetensorsOf(json: string, data: Uint8Array): Uint8Array {
   const header = new TextEncoder().encode(json);
-  return concatBytes([withInteger(new Uint8Array(8), 0, 64, header.length), header, data]);
+  return joinArrays([withInteger(new Uint8Array(8), 0, 64, header.length), header, data], Uint8Array);
 }
 
 function mutateSafetensorsEntry(random: Random, seed: SafetensorsSeed): Mutant {

@@ -13,7 +13,6 @@ import { collect, modelBytes, tinyModel } from '../../engine/helpers.js';
 import {
   below,
   byteMutation,
-  concatBytes,
   extremeField,
   extremeValue,
   flipBytes,
@@ -22,6 +21,7 @@ import {
   type Mutant,
   type Random,
 } from '../mutations.js';
+import { joinArrays } from '../../../src/formats/join-arrays.js';
 import type { FuzzTarget } from '../target.js';
 
 /** docs/state-format.md: the header's fields. */
@@ -68,7 +68,10 @@ function rewriteDescription(random: Random, bytes: Uint8Array): Mutant {
   padded.set(json);
   const body = bytes.subarray(HEADER_BYTES + Math.ceil(length / 4) * 4);
   const header = withInteger(bytes.subarray(0, HEADER_BYTES), 80, 32, json.length);
-  return { input: concatBytes([header, padded, body]), mutation: `description ${field} = ${JSON.stringify(value)}` };
+  return {
+    input: joinArrays([header, padded, body], Uint8Array),
+    mutation: `description ${field} = ${JSON.stringify(value)}`,
+  };
 }
 
 function mutateState(random: Random, seed: StateSeed): Mutant {
