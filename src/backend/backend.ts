@@ -10,6 +10,7 @@ import type { State } from '../model/state.js';
 import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
 import type { ThreadCount } from '../wasm/threads.js';
+import type { DecodeOutput } from '../sampling/top-candidates.js';
 
 /** `cpu`: the fast CPU backend (WebAssembly SIMD); `reference`: the CPU oracle (exact, slow; tests, debugging). */
 export type BackendKind = 'cpu' | 'webgpu' | 'reference';
@@ -80,6 +81,18 @@ export interface InferenceBackend {
   prefill(handle: StateHandle, tokens: Uint32Array, options?: { allLogits?: boolean }): Promise<Float32Array>;
   /** Feeds `tokens[i]` to `handles[i]` for every i at once; returns each state's logits ([nVocab] each). */
   decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]>;
+  /**
+   * `decode` where state i needs only its top `candidates[i]` candidates (0: its whole row; at most MAX_CANDIDATES of
+   * src/sampling/top-candidates.ts): such a state's output may be its TopCandidates, selected where the logits are
+   * and read back instead of the row. Absent on backends whose logits are on the CPU anyway (use `decode`).
+   */
+  decodeSelecting?(
+    handles: readonly StateHandle[],
+    tokens: Uint32Array,
+    candidates: readonly number[],
+  ): Promise<DecodeOutput[]>;
+  /** The whole row of logits of a state whose last step was a `decodeSelecting` that returned its candidates. */
+  readLogits?(handle: StateHandle): Promise<Float32Array>;
   /** Frees the weights and every state; the backend is unusable afterwards. */
   dispose(): void;
 }

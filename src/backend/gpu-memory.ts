@@ -54,7 +54,8 @@ export function estimateGpuMemory(
   const weights = estimateWeightBytes(stream, sizes.quantization ?? { quantize: 'none' });
   const rows = Math.max(sizes.chunkSize, defaultMaxBatch(sizes.maxSessions));
   const logitRows = Math.max(1, Math.min(rows, Math.floor(partBytes / (4 * stream.nVocab))));
-  const logits = 2 * logitRows * stream.nVocab * 4;
+  // the logits with their readback copy, and each session's retained row (decodes that read back candidates)
+  const logits = (2 * logitRows + sizes.maxSessions) * stream.nVocab * 4;
   const shape = stream.declaredShape;
   const states = shape ? sizes.maxSessions * shape.nLayer * (2 + WKV_FLOATS_PER_CHANNEL) * shape.nEmbed * 4 : 0;
   const scratch = logits + (shape ? rows * (SCRATCH_VECTORS * shape.nEmbed + 1) * 4 : 0);

@@ -21,6 +21,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import { cloneState } from '../model/state.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
+import type { DecodeOutput } from '../sampling/top-candidates.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 /** Steps fed to a state between two refreshes of its CPU copy, by default. */
@@ -160,17 +161,29 @@ export class RecoveringBackend implements InferenceBackend {
   }
 
   decode(handles: readonly StateHandle[], tokens: Uint32Array): Promise<Float32Array[]> {
+    return this.decodeOn(handles, tokens, (backend, inner) => backend.decode(inner, tokens));
+  }
+
+  decodeSelecting(
+    handles: readonly StateHandle[],
+    tokens: Uint32Array,
+    candidates: readonly number[],
+  ): Promise<DecodeOutput[]> {
+    return this.decodeOn(handles, tokens, (backend, inner) =>
+      backend.decodeSelecting ? backend.decodeSelecting(inner, tokens, candidates) : backend.decode(inner, tokens),
+    );
+  }
+
+  /**
+   * The row a `decodeSelecting` kept where it ran. After a recovery that row is gone: the state is rebuilt, not its
+   * logits, and this fails with a RwkvError.
+   */
+  readLogits(handle: StateHandle): Promise<Float32Array> {
     return this.run(async (backend) => {
-      const records = handles.map((handle) => this.record(handle));
-      for (const record of records) await this.restore(record, backend);
-      const logits = await backend.decode(
-        records.map((record) => record.inner),
-        tokens,
-      );
-      for (const [i, record] of records.entries()) {
-        await this.fed(record, backend, { tokens: tokens.slice(i, i + 1), allLogits: false });
-      }
-      return logits;
+      const record = this.record(handle);
+      await this.restore(record, backend);
+      if (!backend.readLogits) throw new RwkvError('The logits of this state were not kept after the device was lost.');
+      return backend.readLogits(record.inner);
     });
   }
 
@@ -180,6 +193,26 @@ export class RecoveringBackend implements InferenceBackend {
     this.records.clear();
     this.current.dispose();
     this.resolveDisposed();
+  }
+
+  /** A decode step of `handles` run by `step` on the current backend (with their handles there), and recorded. */
+  private decodeOn<T>(
+    handles: readonly StateHandle[],
+    tokens: Uint32Array,
+    step: (backend: InferenceBackend, inner: StateHandle[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    return this.run(async (backend) => {
+      const records = handles.map((handle) => this.record(handle));
+      for (const record of records) await this.restore(record, backend);
+      const outputs = await step(
+        backend,
+        records.map((record) => record.inner),
+      );
+      for (const [i, record] of records.entries()) {
+        await this.fed(record, backend, { tokens: tokens.slice(i, i + 1), allLogits: false });
+      }
+      return outputs;
+    });
   }
 
   private record(handle: StateHandle): StateRecord {

@@ -11,7 +11,9 @@
  * Float matrices stay f32 when the file is f32 and become f16 otherwise; matrices stored as quantized blocks stay
  * blocks on the GPU (src/gpu/block-layout.ts); with `quantize` 'q8' / 'q4' the float matrices the load-time policy
  * names are quantized to blocks as they stream (src/quantize/), the others become f16. State handles name GpuModel sessions; a fork copies a state through a
- * readback. Once the device is lost, every call fails with the DeviceLostError that says why.
+ * readback. A decode whose sampler needs only the top candidates of a state's row reads back those (selected on the
+ * GPU), the row itself staying there for `readLogits`. Once the device is lost, every call fails with the
+ * DeviceLostError that says why.
  */
 import type { DeviceLostError } from '../errors.js';
 import { checkGpuErrors } from '../gpu/device.js';
@@ -24,6 +26,7 @@ import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
 import { uploadModelStream } from '../runtime/weights.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
+import type { DecodeOutput } from '../sampling/top-candidates.js';
 import type { BackendDescription, BackendSizes, InferenceBackend, StateHandle } from './backend.js';
 import { estimateGpuMemory, reserveGpuMemory } from './gpu-memory.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
@@ -136,6 +139,19 @@ class WebGpuBackend implements InferenceBackend {
     const logits = await this.guard(() => this.model.decode(sessions, Array.from(tokens)));
     const nVocab = this.spec.nVocab;
     return handles.map((_, i) => logits.subarray(i * nVocab, (i + 1) * nVocab));
+  }
+
+  decodeSelecting(
+    handles: readonly StateHandle[],
+    tokens: Uint32Array,
+    candidates: readonly number[],
+  ): Promise<DecodeOutput[]> {
+    const sessions = handles.map((handle) => this.session(handle));
+    return this.guard(() => this.model.decodeSelecting(sessions, Array.from(tokens), candidates));
+  }
+
+  readLogits(handle: StateHandle): Promise<Float32Array> {
+    return this.guard(() => this.model.readLogits(this.session(handle)));
   }
 
   dispose(): void {

@@ -6,9 +6,10 @@
  * - bytes of weights and of state read per token — each weight binding once per dispatch that binds it, a gather
  *   (the embedding rows) or the state of the step's sessions as the kernel declares it — against the minimum: every
  *   weight the step binds read once (the embedding: its gathered rows), each session's state read once;
- * - bytes of logits read back to the CPU per token;
+ * - bytes read back to the CPU per token: of a greedy decode, the top candidate selected on the GPU (and, for
+ *   comparison, the whole row of logits that sampling with penalties, bias or a grammar mask reads back);
  * - the WKV's serial chain for a 128-token prefill chunk (the longest chain of dependent steps of any dispatch).
- * Three regimes: decode of one session, decode of a batch, and a prefill prompt in chunks of the model's maxChunk.
+ * Three regimes: greedy decode of one session, of a batch, and a prefill prompt in chunks of the model's maxChunk.
  */
 import type { Launch } from '../gpu/step/step-builder.js';
 import type { GpuModel, ModelStepDescription } from '../runtime/model.js';
@@ -36,12 +37,18 @@ export interface StepCounts {
   /** Weights and state: the floor for weightBytesReadPerToken + stateBytesReadPerToken. */
   minimumBytesPerToken: number;
   stateBytesReadPerToken: number;
+  /** A greedy decode step of one session: its top candidate. */
   readbackBytesPerToken: number;
+  /** The same step reading back the whole row of logits (penalties, logit bias, grammar masks, logprobs). */
+  wholeRowReadbackBytesPerToken: number;
   wkvSerialStepsPer128: number;
   decode1: RegimeCounts;
   decodeBatch: RegimeCounts;
   prefill: RegimeCounts;
 }
+
+/** Candidates a greedy sampler reads back. */
+const GREEDY = 1;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -109,7 +116,7 @@ function countRegime(
 /** The counts of `model`: greedy decode of 1 and of `batch` sessions, a `promptTokens` prefill in maxChunk chunks. */
 export function countSteps(model: GpuModel, batch: number, promptTokens: number): StepCounts {
   const stateBytes = stateSize(model.spec) * 4;
-  const decode1 = model.describeStep(1, 1, 'last');
+  const decode1 = model.describeStep(1, 1, 'last', GREEDY);
   const chunks: ModelStepDescription[] = [];
   for (let start = 0; start < promptTokens; start += model.maxChunk) {
     const length = Math.min(model.maxChunk, promptTokens - start);
@@ -125,9 +132,10 @@ export function countSteps(model: GpuModel, batch: number, promptTokens: number)
     minimumBytesPerToken: one.minimumBytesPerToken,
     stateBytesReadPerToken: one.stateBytesReadPerToken,
     readbackBytesPerToken: one.readbackBytesPerToken,
+    wholeRowReadbackBytesPerToken: model.describeStep(1, 1, 'last').readbackBytes,
     wkvSerialStepsPer128: Math.max(...chunk128.launches.map(({ dispatch }) => dispatch.serialSteps ?? 1)),
     decode1: one,
-    decodeBatch: countRegime([model.describeStep(batch, 1, 'last')], batch, batch, stateBytes),
+    decodeBatch: countRegime([model.describeStep(batch, 1, 'last', GREEDY)], batch, batch, stateBytes),
     prefill: countRegime(chunks, 1, promptTokens, stateBytes),
   };
 }

@@ -94,7 +94,7 @@ export function formatBenchTable(report: BenchReport): string {
 /** The counts table: per model and regime (decode of 1, of the batch, a 512-token prefill), per token. */
 function formatCountLines(report: BenchReport): string[] {
   const lines = [
-    'counts per token (exact on any adapter)          dispatches  workgroups min/median  read MiB  minimum MiB  readback KiB',
+    'counts per token (exact on any adapter)          dispatches  workgroups min/median  read MiB  minimum MiB  readback B',
   ];
   for (const r of report.results) {
     const { counts } = r;
@@ -111,13 +111,14 @@ function formatCountLines(report: BenchReport): string[] {
           `${regime.workgroupsMin}/${regime.workgroupsMedian}`.padStart(22),
           ((regime.weightBytesReadPerToken + regime.stateBytesReadPerToken) / MIB).toFixed(2).padStart(9),
           (regime.minimumBytesPerToken / MIB).toFixed(2).padStart(12),
-          (regime.readbackBytesPerToken / 1024).toFixed(2).padStart(13),
+          regime.readbackBytesPerToken.toFixed(regime.readbackBytesPerToken < 100 ? 2 : 0).padStart(11),
         ].join(' '),
       );
     }
     lines.push(
       `${r.model} ${r.weights}: ${counts.decodeDispatchesPerLayer} dispatches per layer (decode); ` +
-        `WKV serial chain ${counts.wkvSerialStepsPer128} steps per 128-token chunk`,
+        `WKV serial chain ${counts.wkvSerialStepsPer128} steps per 128-token chunk; greedy decode reads back ` +
+        `${counts.readbackBytesPerToken} B (the whole row: ${counts.wholeRowReadbackBytesPerToken} B)`,
     );
   }
   return lines;

@@ -7,12 +7,15 @@
  *   logits = head · LayerNorm(x; ln_out)
  *
  * The head is built twice: over the residual stream's rows (every position, or a decode's one row per session), and
- * over `lastRows`, where a prefill step copies each session's last row (step-runner.ts).
+ * over `lastRows`, where a prefill step copies each session's last row (step-runner.ts). After the head, a decode may
+ * select each row's top candidates (top-candidates kernel), by 1 for greedy sampling or MAX_CANDIDATES for top-k.
  */
 import { embeddingKernel } from '../gpu/kernels/embedding.js';
 import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
+import { topCandidatesKernel } from '../gpu/kernels/top-candidates.js';
 import { hasSubgroups, normOp, type GpuLayerFactory, type LayerContext } from '../gpu/step/layer-ops.js';
 import type { StepOp } from '../gpu/step/step-builder.js';
+import { MAX_CANDIDATES } from '../sampling/top-candidates.js';
 
 export interface ForwardGraph {
   /** From the step's token ids to the residual stream x after the last layer: the embedding, ln0, every layer. */
@@ -23,6 +26,8 @@ export interface ForwardGraph {
   headFromResidual: StepOp[];
   /** ln_out and the head over `lastRows`. */
   headFromLastRows: StepOp[];
+  /** The top-candidates selection over the head's rows, by candidates per row: 1, and min(MAX_CANDIDATES, nVocab). */
+  selectTop: ReadonlyMap<number, StepOp>;
   /** The residual stream [N, C]. */
   x: GPUBuffer;
   /** Each session's last row of x, [B, C] (filled by the step before the head). */
@@ -62,11 +67,21 @@ function head(context: LayerContext, source: GPUBuffer, logits: GPUBuffer): Step
   ];
 }
 
+/** The top `count` candidates of each of the head's rows of logits. */
+function selectTop(context: LayerContext, logits: GPUBuffer, candidates: GPUBuffer, count: number): StepOp {
+  const vocab = context.spec.nVocab;
+  return context.builder.kernel(
+    (shape) => topCandidatesKernel({ vocab, rows: shape.headRows, count }),
+    [logits, candidates],
+  );
+}
+
 export function buildForwardGraph(
   context: LayerContext,
   gpuLayer: GpuLayerFactory,
   tokens: GPUBuffer,
   logits: GPUBuffer,
+  candidates: GPUBuffer,
 ): ForwardGraph {
   const { spec, scratch, x } = context;
   const embedded = scratch.get('embedded', spec.nEmbed);
@@ -81,6 +96,9 @@ export function buildForwardGraph(
     layers,
     headFromResidual: head(context, x, logits),
     headFromLastRows: head(context, lastRows, logits),
+    selectTop: new Map(
+      [1, Math.min(MAX_CANDIDATES, spec.nVocab)].map((count) => [count, selectTop(context, logits, candidates, count)]),
+    ),
     x,
     lastRows,
   };

@@ -20,6 +20,7 @@ import { checkModelSpec } from '../generations/spec-check.js';
 import type { CanonicalModel, ModelSpec } from '../model/spec.js';
 import { checkTokenIds } from '../model/checks.js';
 import type { State } from '../model/state.js';
+import { MAX_CANDIDATES, type DecodeOutput } from '../sampling/top-candidates.js';
 import { buildForwardGraph } from './forward-graph.js';
 import { planStepBuffers, type StepBuffers } from './step-buffers.js';
 import { createStep, describeStep, type LogitRows, type Step, type StepDescription } from './step-runner.js';
@@ -62,13 +63,30 @@ export interface GpuModel {
   writeState(slot: StateSlot, state: State): Promise<void>;
   /** Feeds tokens[b] to slots[b], all in one step; returns the logits [B × nVocab]. */
   decode(slots: readonly StateSlot[], tokens: readonly number[]): Promise<Float32Array>;
+  /**
+   * `decode`, returning slot b's whole row of logits when `candidates[b]` is 0, else only its top candidates (at
+   * least candidates[b] ≤ MAX_CANDIDATES, selected on the GPU); such a slot's row stays on the GPU for `readLogits`.
+   */
+  decodeSelecting(
+    slots: readonly StateSlot[],
+    tokens: readonly number[],
+    candidates: readonly number[],
+  ): Promise<DecodeOutput[]>;
+  /** The whole row of logits of the slot's last step, when that was a `decodeSelecting` returning candidates. */
+  readLogits(slot: StateSlot): Promise<Float32Array>;
   /** Feeds a prompt to one slot in chunks of ≤ maxChunk tokens; returns the last or every position's logits. */
   prefill(slot: StateSlot, tokens: ArrayLike<number>, options?: PrefillOptions): Promise<Float32Array>;
   /**
-   * The dispatches of a step of `sessions` sessions × `tokensPerSession` tokens returning `output` logits, as it
-   * would encode them (for the bench's counts; nothing runs), with the weights' and the state slots' buffers named.
+   * The dispatches of a step of `sessions` sessions × `tokensPerSession` tokens returning `output` logits (with
+   * `candidates` ≥ 1: a decode reading back that many candidates per session), as it would encode them (for the
+   * bench's counts; nothing runs), with the weights' and the state slots' buffers named.
    */
-  describeStep(sessions: number, tokensPerSession: number, output: LogitRows): ModelStepDescription;
+  describeStep(
+    sessions: number,
+    tokensPerSession: number,
+    output: LogitRows,
+    candidates?: number,
+  ): ModelStepDescription;
   /** Frees every GPU buffer of the model; the model is unusable afterwards. */
   dispose(): void;
 }
@@ -162,8 +180,9 @@ export async function createGpuModelFromWeights(
       const x = scratch.get('x', spec.nEmbed);
       const context: LayerContext = { spec, weights, builder, scratch, params, slots, x };
       const gpuLayer = await generationModule(spec.generation).loadGpuLayer();
-      const graph = buildForwardGraph(context, gpuLayer, buffers.tokens, buffers.logits);
-      await builder.compile([...graph.body, ...graph.headFromResidual], warmUpShapes(maxChunk));
+      const graph = buildForwardGraph(context, gpuLayer, buffers.tokens, buffers.logits, buffers.candidates);
+      const ops = [...graph.body, ...graph.headFromResidual, ...graph.selectTop.values()];
+      await builder.compile(ops, warmUpShapes(maxChunk));
       const owned = buffers;
       return createModelObject({
         spec,
@@ -173,7 +192,8 @@ export async function createGpuModelFromWeights(
         maxChunk,
         logitRows: buffers.logitRows,
         step: createStep(device, spec, graph, buffers),
-        describe: (sessions, tokens, output) => describeStep(spec, graph, sessions, tokens, output),
+        describe: (sessions, tokens, output, candidates) =>
+          describeStep(spec, graph, sessions, tokens, output, candidates),
         dispose: () => {
           owned.destroy();
           weights.destroy();
@@ -195,7 +215,7 @@ interface ModelParts {
   /** Rows the logits buffer holds. */
   logitRows: number;
   step: Step;
-  describe(sessions: number, tokens: number, output: LogitRows): StepDescription;
+  describe(sessions: number, tokens: number, output: LogitRows, candidates?: number): StepDescription;
   dispose(): void;
 }
 
@@ -215,6 +235,19 @@ function createModelObject(parts: ModelParts): GpuModel {
     if (!result) throw new Error('a step that should return logits returned none');
     return result;
   };
+  /** Slots whose last step was a decodeSelecting that kept their row on the GPU. */
+  const retained = new Set<StateSlot>();
+  const checkDecode = (sessions: readonly StateSlot[], tokens: readonly number[]) => {
+    if (sessions.length < 1 || sessions.length > parts.maxBatch || tokens.length !== sessions.length) {
+      throw new RangeError(
+        `decode takes 1 to ${parts.maxBatch} sessions and one token for each; got ${sessions.length} sessions ` +
+          `and ${tokens.length} tokens.`,
+      );
+    }
+    if (new Set(sessions).size !== sessions.length) throw new RangeError('decode got the same session twice.');
+    for (const session of sessions) slots.check(session);
+    for (const session of sessions) retained.delete(session);
+  };
 
   return {
     spec,
@@ -229,31 +262,54 @@ function createModelObject(parts: ModelParts): GpuModel {
       return slots.allocate(state);
     },
     freeSlot(slot) {
+      retained.delete(slot);
       slots.release(slot);
     },
     readState(session) {
       return exclusive(() => slots.read(session));
     },
     writeState(session, state) {
-      return exclusive(async () => slots.write(session, state));
+      return exclusive(async () => {
+        retained.delete(session);
+        slots.write(session, state);
+      });
     },
     decode(sessions, tokens) {
       return exclusive(async () => {
-        if (sessions.length < 1 || sessions.length > parts.maxBatch || tokens.length !== sessions.length) {
-          throw new RangeError(
-            `decode takes 1 to ${parts.maxBatch} sessions and one token for each; got ${sessions.length} sessions ` +
-              `and ${tokens.length} tokens.`,
-          );
+        checkDecode(sessions, tokens);
+        return logitsOf(await step.run(sessions, toTokens(tokens), 'last'));
+      });
+    },
+    decodeSelecting(sessions, tokens, candidates) {
+      return exclusive(async () => {
+        checkDecode(sessions, tokens);
+        if (candidates.length !== sessions.length) {
+          throw new RangeError(`decodeSelecting needs a candidate count for each of the ${sessions.length} sessions.`);
         }
-        if (new Set(sessions).size !== sessions.length) throw new RangeError('decode got the same session twice.');
-        for (const session of sessions) slots.check(session);
-        return logitsOf(await step(sessions, toTokens(tokens), 'last'));
+        for (const count of candidates) {
+          if (!Number.isInteger(count) || count < 0 || count > MAX_CANDIDATES) {
+            throw new RangeError(`A candidate count must be an integer from 0 to ${MAX_CANDIDATES}, not ${count}.`);
+          }
+        }
+        const outputs = await step.select(sessions, toTokens(tokens), candidates);
+        sessions.forEach((session, b) => candidates[b] > 0 && retained.add(session));
+        return outputs;
+      });
+    },
+    readLogits(session) {
+      return exclusive(async () => {
+        slots.check(session);
+        if (!retained.has(session)) {
+          throw new RwkvError('No logits are kept for this session: its last step was not a decode of candidates.');
+        }
+        return step.readRetained(session);
       });
     },
     prefill(session, tokens, options = {}) {
       return exclusive(async () => {
         slots.check(session);
         if (tokens.length < 1) throw new RangeError('prefill needs at least one token.');
+        retained.delete(session);
         const ids = toTokens(tokens);
         const chunk = options.allLogits ? Math.min(parts.maxChunk, parts.logitRows) : parts.maxChunk;
         const all = options.allLogits ? new Float32Array(ids.length * spec.nVocab) : undefined;
@@ -261,16 +317,16 @@ function createModelObject(parts: ModelParts): GpuModel {
         for (let start = 0; start < ids.length; start += chunk) {
           const end = Math.min(start + chunk, ids.length);
           const output = all ? 'all' : end === ids.length ? 'last' : 'none';
-          const result = await step([session], ids.subarray(start, end), output);
+          const result = await step.run([session], ids.subarray(start, end), output);
           if (all) all.set(logitsOf(result), start * spec.nVocab);
           else last = result;
         }
         return all ?? logitsOf(last);
       });
     },
-    describeStep(sessions, tokensPerSession, output) {
+    describeStep(sessions, tokensPerSession, output, candidates) {
       return {
-        ...parts.describe(sessions, sessions * tokensPerSession, output),
+        ...parts.describe(sessions, sessions * tokensPerSession, output, candidates),
         isWeight: (buffer) => parts.weights.holds(buffer),
         stateBuffer: slots.buffer,
       };

@@ -1,10 +1,13 @@
 /**
  * Buffer planning of the GPU forward pass: everything a step reads or writes besides the weights, created once at
  * model creation for the largest step — the state slots, the step uniforms, the scratch activations ([R, width] per
- * role, R = max(maxChunk, maxBatch)), the token ids, and the logits with their readback copy (L rows, as many as
- * fit one binding up to R). See docs/runtime.md, "Buffers".
+ * role, R = max(maxChunk, maxBatch)), the token ids, the logits (L rows, as many as fit one binding up to R), the
+ * top candidates of a decode's rows, each slot's retained row of logits, and the readback copy. See
+ * docs/runtime.md, "Buffers".
  */
 import { createBuffer } from '../gpu/buffers.js';
+import { candidateRecordWords } from '../gpu/kernels/top-candidates.js';
+import { MAX_CANDIDATES } from '../sampling/top-candidates.js';
 import { maxPartBytes } from '../gpu/gpu-matrix.js';
 import { Scratch } from '../gpu/step/scratch.js';
 import { StateSlots } from '../gpu/step/state-slots.js';
@@ -26,7 +29,11 @@ export interface StepBuffers {
   tokens: GPUBuffer;
   /** The head's output [logitRows, nVocab]. */
   logits: GPUBuffer;
-  /** The MAP_READ copy of the logits: the only readback. */
+  /** The top candidates of the head's rows, [maxBatch] records (src/gpu/kernels/top-candidates.ts). */
+  candidates: GPUBuffer;
+  /** Each slot's row of logits from its last decode that read back only candidates, [maxSessions, nVocab]. */
+  retained: GPUBuffer;
+  /** The MAP_READ copy of what a step reads back (logits, candidates): the only readback. */
   staging: GPUBuffer;
   /** Rows the logits buffer holds. */
   logitRows: number;
@@ -56,6 +63,9 @@ export function planStepBuffers(device: GPUDevice, spec: ModelSpec, sizes: StepS
     const scratch = own(new Scratch(device, Math.max(sizes.maxChunk, sizes.maxBatch)));
     const tokens = own(createBuffer(device, scratch.rows * 4, 'tokens'));
     const logits = own(createBuffer(device, logitRows * spec.nVocab * 4, 'logits'));
+    const recordBytes = candidateRecordWords(Math.min(MAX_CANDIDATES, spec.nVocab)) * 4;
+    const candidates = own(createBuffer(device, sizes.maxBatch * recordBytes, 'top candidates'));
+    const retained = own(createBuffer(device, sizes.maxSessions * spec.nVocab * 4, 'retained logits'));
     const staging = own(
       device.createBuffer({
         label: 'logits readback',
@@ -63,7 +73,7 @@ export function planStepBuffers(device: GPUDevice, spec: ModelSpec, sizes: StepS
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       }),
     );
-    return { slots, params, scratch, tokens, logits, staging, logitRows, destroy };
+    return { slots, params, scratch, tokens, logits, candidates, retained, staging, logitRows, destroy };
   } catch (error) {
     destroy();
     throw error;

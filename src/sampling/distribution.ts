@@ -5,8 +5,11 @@
  *   top-k: the topK most likely tokens (ties go to the lower id);
  *   min-p: p ≥ minP · max(p).
  * The most likely token always passes. The kept tokens then get weights p^(1/temperature), renormalized; so the
- * temperature reshapes the nucleus but never changes which tokens are in it.
+ * temperature reshapes the nucleus but never changes which tokens are in it. Ranks (top-k, top-p) order tokens by
+ * logit, equal logits by id; `candidateDistribution` gives the same distribution from the row's top candidates
+ * (src/sampling/top-candidates.ts) when top-k keeps no more than them.
  */
+import type { TopCandidates } from './top-candidates.js';
 
 export interface FilterSettings {
   /** > 0 (temperature 0 means argmax and never reaches this module). */
@@ -33,57 +36,107 @@ export function argmax(logits: ArrayLike<number>): number {
 }
 
 export function samplingDistribution(logits: Float32Array, settings: FilterSettings): Candidates {
-  const { temperature, topP, topK, minP } = settings;
+  const { topP, topK, minP } = settings;
   const vocab = logits.length;
   const maxLogit = logits[argmax(logits)];
   const weights = new Float64Array(vocab);
   let total = 0;
   for (let i = 0; i < vocab; i++) total += weights[i] = Math.exp(logits[i] - maxLogit);
-  const probability = (id: number) => weights[id] / total;
 
-  // Tokens below `floor` cannot pass: min-p directly; top-p because all tokens under (1 − topP)/V together weigh
-  // less than 1 − topP, so the running sum reaches topP before them; top-k through the k-th largest weight.
+  // Tokens below `floor` (a weight, the top token's being 1) cannot pass: min-p directly; top-p because all tokens
+  // under (1 − topP)/V of the total together weigh less than 1 − topP, so the running sum reaches topP before them;
+  // top-k through the k-th largest weight.
   let floor = Number.MIN_VALUE;
-  if (minP > 0) floor = Math.max(floor, minP / total);
-  if (topP < 1) floor = Math.max(floor, (1 - topP) / vocab);
+  if (minP > 0) floor = Math.max(floor, minP);
+  if (topP < 1) floor = Math.max(floor, ((1 - topP) / vocab) * total);
   const topKActive = topK > 0 && topK < vocab;
-  if (topKActive) floor = Math.max(floor, kthLargest(weights, topK) / total);
+  if (topKActive) floor = Math.max(floor, kthLargest(weights, topK));
 
   const kept: number[] = [];
-  for (let i = 0; i < vocab; i++) if (probability(i) >= floor) kept.push(i);
-  if (topKActive || topP < 1) {
-    kept.sort((a, b) => weights[b] - weights[a] || a - b);
-    if (topKActive && kept.length > topK) kept.length = topK;
-    if (topP < 1) kept.length = nucleusSize(kept, weights, total, topP);
-    kept.sort((a, b) => a - b);
-  }
+  for (let i = 0; i < vocab; i++) if (weights[i] >= floor) kept.push(i);
+  if (!topKActive && topP === 1) return temperedDistribution(kept, weights, settings.temperature);
+  kept.sort((a, b) => logits[b] - logits[a] || a - b);
+  return rankedDistribution(kept, (id) => weights[id], total, settings);
+}
 
+/**
+ * The distribution of `samplingDistribution` over the whole row, from its top candidates alone — exact when the
+ * filters keep no token beyond them: `topK` from 1 to the candidates' count (the candidates are the top-k tokens,
+ * ranked as the full row ranks them). Top-p judges probabilities of the full softmax through `total`.
+ */
+export function candidateDistribution(candidates: TopCandidates, settings: FilterSettings): Candidates {
+  const { ids, logits, total } = candidates;
+  if (!(settings.topK >= 1 && settings.topK <= ids.length)) {
+    throw new RangeError(`${ids.length} candidates decide top-k of 1 to ${ids.length}, not topK ${settings.topK}`);
+  }
+  const weights = new Map<number, number>();
+  const ranked: number[] = [];
+  for (let rank = 0; rank < ids.length; rank++) {
+    const weight = Math.exp(logits[rank] - logits[0]);
+    if (weight < Number.MIN_VALUE || (settings.minP > 0 && weight < settings.minP)) continue;
+    weights.set(ids[rank], weight);
+    ranked.push(ids[rank]);
+  }
+  return rankedDistribution(ranked, (id) => weights.get(id)!, total, settings);
+}
+
+/**
+ * Top-k, then top-p, over tokens ranked by logit (descending, equal logits by id) that passed min-p; `total` is the
+ * sum of the weights of the whole row.
+ */
+function rankedDistribution(
+  ranked: number[],
+  weightOf: (id: number) => number,
+  total: number,
+  { temperature, topP, topK }: FilterSettings,
+): Candidates {
+  let size = ranked.length;
+  if (topK > 0 && size > topK) size = topK;
+  if (topP < 1) size = nucleusSize(ranked, size, weightOf, total, topP);
+  const kept = ranked.slice(0, size).sort((a, b) => a - b);
+  return temperedDistribution(kept, weightOf, temperature);
+}
+
+/** The kept tokens (ascending ids) with weights^(1/temperature), renormalized. */
+function temperedDistribution(
+  kept: number[],
+  weights: Float64Array | ((id: number) => number),
+  temperature: number,
+): Candidates {
+  const weightOf = typeof weights === 'function' ? weights : (id: number) => weights[id];
   const ids = Uint32Array.from(kept);
   const probabilities = new Float64Array(ids.length);
   let keptTotal = 0;
   for (let rank = 0; rank < ids.length; rank++) {
-    keptTotal += probabilities[rank] = temperature === 1 ? weights[ids[rank]] : weights[ids[rank]] ** (1 / temperature);
+    const weight = weightOf(ids[rank]);
+    keptTotal += probabilities[rank] = temperature === 1 ? weight : weight ** (1 / temperature);
   }
   for (let rank = 0; rank < ids.length; rank++) probabilities[rank] /= keptTotal;
   return { ids, probabilities };
 }
 
 /**
- * How many of the tokens (sorted by descending weight) top-p keeps: up to the first at which the running sum of
- * probabilities reaches topP, plus any that tie with it; all of them if the sum never gets there.
+ * How many of the first `size` ranked tokens top-p keeps: up to the first at which the running sum of probabilities
+ * reaches topP, plus any that tie with it; all of them if the sum never gets there.
  */
-function nucleusSize(sorted: number[], weights: Float64Array, total: number, topP: number): number {
+function nucleusSize(
+  ranked: number[],
+  size: number,
+  weightOf: (id: number) => number,
+  total: number,
+  topP: number,
+): number {
   let runningSum = 0;
-  for (let rank = 0; rank < sorted.length; rank++) {
-    runningSum += weights[sorted[rank]] / total;
+  for (let rank = 0; rank < size; rank++) {
+    runningSum += weightOf(ranked[rank]) / total;
     if (runningSum >= topP) {
-      const cutoff = weights[sorted[rank]];
-      let size = rank + 1;
-      while (size < sorted.length && weights[sorted[size]] >= cutoff) size++;
-      return size;
+      const cutoff = weightOf(ranked[rank]);
+      let end = rank + 1;
+      while (end < size && weightOf(ranked[end]) >= cutoff) end++;
+      return end;
     }
   }
-  return sorted.length;
+  return size;
 }
 
 /** The k-th largest value (1-based), with a size-k min-heap: O(n log k). */

@@ -2,11 +2,14 @@
  * Picks the next token from a model's logits. Per step: logits + logitBias, minus the repetition penalties
  * (penalties.ts), then the token mask of constrained output (tokens it disallows → −Infinity); temperature 0 → argmax; otherwise the filtered, tempered distribution of distribution.ts, drawn
  * from with a seeded xoshiro128** generator. The chosen token is then recorded for the penalties. Same seed, same
- * options and same logits → same tokens.
+ * options and same logits → same tokens. Greedy and top-k (k ≤ MAX_CANDIDATES) sampling without bias, penalties or
+ * mask need only the row's top candidates (`candidatesNeeded`); `sampleCandidates` then draws the token the whole row
+ * would give (same seed, same token).
  */
-import { argmax, samplingDistribution, type Candidates } from './distribution.js';
+import { argmax, candidateDistribution, samplingDistribution, type Candidates } from './distribution.js';
 import { RepetitionPenalty } from './penalties.js';
 import { Prng } from './prng.js';
+import { MAX_CANDIDATES, type TopCandidates } from './top-candidates.js';
 
 export interface SamplerOptions {
   /** ≥ 0; 0 picks the most likely token. Default 1. */
@@ -72,6 +75,38 @@ export class Sampler {
   /** Chooses the next token and records it for the repetition penalties. */
   sample(logits: Float32Array): number {
     return this.choose(logits, false).token;
+  }
+
+  /**
+   * How many top candidates of the next row decide this sampler's token (`sampleCandidates`): 1 for greedy, topK
+   * for top-k up to MAX_CANDIDATES; 0 when it needs the whole row (logit bias, penalties, a token mask, or sampling
+   * not limited to the top MAX_CANDIDATES tokens).
+   */
+  candidatesNeeded(): number {
+    const { temperature, topK, presencePenalty, frequencyPenalty, logitBias } = this.options;
+    if (this.mask !== undefined || logitBias.size > 0 || presencePenalty !== 0 || frequencyPenalty !== 0) return 0;
+    if (temperature === 0) return 1;
+    return topK >= 1 && topK <= MAX_CANDIDATES ? topK : 0;
+  }
+
+  /**
+   * `sample` of a row from its top candidates (at least `candidatesNeeded()` of them): the same token, the same
+   * draw of the generator. Throws RangeError when this sampler needs the whole row.
+   */
+  sampleCandidates(candidates: TopCandidates): number {
+    const needed = this.candidatesNeeded();
+    if (needed === 0 || candidates.ids.length < needed) {
+      throw new RangeError(`This sampler needs ${needed === 0 ? 'the whole row' : needed} candidates`);
+    }
+    if (candidates.invalid !== undefined) throw new RangeError(`Logits contain ${candidates.invalid}`);
+    if (candidates.logits[0] === -Infinity) throw new RangeError(ALL_BANNED);
+    const { temperature, topP, topK, minP } = this.options;
+    const token =
+      temperature === 0
+        ? candidates.ids[0]
+        : this.draw(candidateDistribution(candidates, { temperature, topP, topK, minP }));
+    this.penalty.record(token);
+    return token;
   }
 
   /**
@@ -146,6 +181,8 @@ function check(name: string, value: unknown, ok: boolean, expected: string): voi
   if (!ok) throw new RangeError(`Sampler option ${name} must be ${expected}, not ${String(value)}`);
 }
 
+const ALL_BANNED = 'Every token is banned (all logits are −Infinity): nothing can be sampled';
+
 /** Logits must be finite or −Infinity (banned), and not all banned. */
 function assertSamplable(logits: Float32Array): void {
   let anyFinite = false;
@@ -153,7 +190,7 @@ function assertSamplable(logits: Float32Array): void {
     if (Number.isNaN(logit) || logit === Infinity) throw new RangeError(`Logits contain ${logit}`);
     if (logit !== -Infinity) anyFinite = true;
   }
-  if (!anyFinite) throw new RangeError('Every token is banned (all logits are −Infinity): nothing can be sampled');
+  if (!anyFinite) throw new RangeError(ALL_BANNED);
 }
 
 function randomSeed(): number {

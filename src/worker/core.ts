@@ -29,6 +29,7 @@ import type { State } from '../model/state.js';
 import { NllAccumulator } from '../reference/nll-accumulator.js';
 import type { ModelIdentity } from '../storage/state-identity.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { isTopCandidates, type DecodeOutput } from '../sampling/top-candidates.js';
 import { GenerationPlan, runGeneration } from './generation.js';
 import type { SessionCursor } from './generation.js';
 import { openAdapters } from './lora-adapters.js';
@@ -183,8 +184,9 @@ export class EngineCore implements EngineCoreApi {
   async forkSession(id: number): Promise<number> {
     const source = this.session(id);
     return this.serial(source, async () => {
+      const logits = await this.wholeRow(source);
       const handle = await this.allocateWith((fresh) => this.backend.copyState(source.handle, fresh));
-      return this.register(handle, source.logits?.slice(), [...source.unfed], [...source.history]);
+      return this.register(handle, logits?.slice(), [...source.unfed], [...source.history]);
     });
   }
 
@@ -211,7 +213,10 @@ export class EngineCore implements EngineCoreApi {
 
   async logits(id: number): Promise<Float32Array> {
     const session = this.session(id);
-    return this.serial(session, async () => (await this.currentLogits(session)).slice());
+    return this.serial(session, async () => {
+      await this.currentLogits(session);
+      return (await this.wholeRow(session))!.slice();
+    });
   }
 
   async exportState(id: number): Promise<State> {
@@ -228,8 +233,8 @@ export class EngineCore implements EngineCoreApi {
       await this.feedUnfed(session);
       return {
         tokens: Uint32Array.from(session.history),
+        logits: (await this.wholeRow(session))?.slice(),
         state: await this.backend.readState(session.handle),
-        logits: session.logits?.slice(),
       };
     });
   }
@@ -262,6 +267,7 @@ export class EngineCore implements EngineCoreApi {
         scheduler: this.scheduler,
         tokenizer: this.tokenizer,
         currentLogits: () => this.currentLogits(session),
+        wholeRow: async () => (await this.wholeRow(session))!,
         channel: generation.channel,
         signal,
         prompt,
@@ -334,7 +340,7 @@ export class EngineCore implements EngineCoreApi {
     return handle;
   }
 
-  private register(handle: StateHandle, logits: Float32Array | undefined, unfed: number[], history: number[]): number {
+  private register(handle: StateHandle, logits: DecodeOutput | undefined, unfed: number[], history: number[]): number {
     const id = this.nextId++;
     this.sessions.set(id, {
       handle,
@@ -376,7 +382,20 @@ export class EngineCore implements EngineCoreApi {
     if (session.unfed.length > 0) await this.feed(session, new Uint32Array(0));
   }
 
-  private async currentLogits(session: SessionRecord): Promise<Float32Array> {
+  /**
+   * The session's logits as a whole row: read from the backend (which kept it) when its last decode returned only
+   * the top candidates.
+   */
+  private async wholeRow(session: SessionRecord): Promise<Float32Array | undefined> {
+    const logits = session.logits;
+    if (logits === undefined || !isTopCandidates(logits)) return logits;
+    if (!this.backend.readLogits) throw new Error('The backend returned top candidates but keeps no logits.');
+    const row = await this.backend.readLogits(session.handle);
+    session.logits = row;
+    return row;
+  }
+
+  private async currentLogits(session: SessionRecord): Promise<DecodeOutput> {
     await this.feedUnfed(session);
     if (session.logits === undefined) {
       throw new RangeError('The session has seen no token yet: prefill() it before asking for logits or generating.');

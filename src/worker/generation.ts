@@ -1,6 +1,7 @@
 /**
  * One generation of a session: sample a token from the current logits, stream it out with the text it completes,
- * feed it back through the scheduler's batched decode, repeat — until `maxTokens`, a stop token, a stop string, a
+ * feed it back through the scheduler's batched decode (asking only for the top candidates when the sampler needs no
+ * more: greedy, top-k ≤ 64, no penalty, bias, grammar or logprobs), repeat — until `maxTokens`, a stop token, a stop string, a
  * complete grammar (constrained output: the sampler masks what the grammar disallows) or an abort. Every sampled token is pushed exactly once; its `text` is what became safe to show: UTF-8 pieces wait for
  * their character (stream decoder), text that may start a stop string waits for the next tokens (StopMatcher), and
  * neither a stop string nor a stop token is ever part of `text`.
@@ -15,6 +16,7 @@ import { checkTopLogprobs, sampledLogprobs } from '../sampling/logprobs.js';
 import { GrammarConstraint } from '../grammar/constraint.js';
 import { Sampler } from '../sampling/sampler.js';
 import { StopMatcher } from '../sampling/stop-matcher.js';
+import { isTopCandidates, type DecodeOutput } from '../sampling/top-candidates.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { Scheduler } from './scheduler.js';
 import type { TokenChannel } from './token-channel.js';
@@ -24,8 +26,12 @@ export const DEFAULT_MAX_TOKENS = 256;
 /** A session's position in its text, as a generation moves it. */
 export interface SessionCursor {
   readonly handle: StateHandle;
-  /** Logits after the last token fed to the state; undefined before the first. */
-  logits: Float32Array | undefined;
+  /**
+   * Logits after the last token fed to the state — the whole row, or only its top candidates when the last step was
+   * a decode whose sampler needed no more (the row then stays with the backend: `readLogits`); undefined before the
+   * first token.
+   */
+  logits: DecodeOutput | undefined;
   /** Tokens sampled but not fed to the state yet. */
   unfed: number[];
   /** Every token the session has taken: prefilled, and sampled (fed or not). */
@@ -86,7 +92,9 @@ export interface GenerationContext {
   scheduler: Scheduler;
   tokenizer: Tokenizer;
   /** The logits to sample the first token from (the session's unfed tokens fed first). */
-  currentLogits(): Promise<Float32Array>;
+  currentLogits(): Promise<DecodeOutput>;
+  /** The whole row of the session's current logits, when it holds only their top candidates. */
+  wholeRow(): Promise<Float32Array>;
   channel: TokenChannel;
   signal: AbortSignal;
   prompt: PromptMeasure;
@@ -105,11 +113,16 @@ export async function runGeneration(
   let decoded = 0;
   let firstTokenAt = startedAt;
   let finishReason: FinishReason = 'length';
+  const candidates = plan.topLogprobs === undefined ? plan.sampler.candidatesNeeded() : 0;
   try {
     let logits = await context.currentLogits();
     while (generated < plan.maxTokens) {
       throwIfAborted(signal);
-      const { token, logprobs } = sampleToken(plan, logits, tokenizer);
+      const sampled =
+        isTopCandidates(logits) && candidates > 0 && logits.ids.length >= candidates
+          ? { token: plan.sampler.sampleCandidates(logits) }
+          : sampleToken(plan, isTopCandidates(logits) ? await context.wholeRow() : logits, tokenizer);
+      const { token, logprobs } = sampled;
       if (plan.constraint !== undefined) await plan.constraint.accept(token);
       cursor.unfed.push(token);
       cursor.history.push(token);
@@ -132,7 +145,7 @@ export async function runGeneration(
       if (last) break;
       await channel.whenRoom(signal);
       throwIfAborted(signal);
-      logits = await scheduler.decode(cursor.handle, token, signal);
+      logits = await scheduler.decode(cursor.handle, token, signal, candidates);
       cursor.logits = logits;
       cursor.unfed = [];
       decoded++;

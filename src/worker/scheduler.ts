@@ -6,10 +6,12 @@
  *   2. one chunk of at most `prefillChunkSize` tokens of one waiting prefill (prefills take turns).
  * A long prompt therefore never holds up the other sessions for more than one chunk, and a generation that awaits
  * its decode and at once asks for the next joins the very next batch. An aborted request leaves the queue before
- * its next step.
+ * its next step. Each decode says how many top candidates of its row suffice (its sampler's need); one batch may mix
+ * sessions wanting whole rows and candidates.
  */
 import type { InferenceBackend, StateHandle } from '../backend/backend.js';
 import { AbortError } from '../errors.js';
+import type { DecodeOutput } from '../sampling/top-candidates.js';
 
 export interface SchedulerOptions {
   /** Largest number of tokens fed to one state in one step. */
@@ -29,8 +31,10 @@ interface Pending<T> {
   reject(reason: unknown): void;
 }
 
-interface DecodeJob extends Pending<Float32Array> {
+interface DecodeJob extends Pending<DecodeOutput> {
   token: number;
+  /** Top candidates that suffice (0: the whole row). */
+  candidates: number;
 }
 
 interface PrefillJob extends Pending<Float32Array> {
@@ -56,9 +60,12 @@ export class Scheduler {
     }
   }
 
-  /** Feeds one token to a state in the next batched step; resolves with the state's new logits. */
-  decode(handle: StateHandle, token: number, signal?: AbortSignal): Promise<Float32Array> {
-    return this.enqueue(handle, signal, (job) => this.decodes.push({ ...job, token }));
+  /**
+   * Feeds one token to a state in the next batched step; resolves with the state's new logits — or, when
+   * `candidates` ≥ 1 suffice and the backend selects them (WebGPU), with that state's top candidates only.
+   */
+  decode(handle: StateHandle, token: number, signal?: AbortSignal, candidates = 0): Promise<DecodeOutput> {
+    return this.enqueue(handle, signal, (job) => this.decodes.push({ ...job, token, candidates }));
   }
 
   /**
@@ -114,12 +121,14 @@ export class Scheduler {
 
   private async decodeBatch(batch: DecodeJob[]): Promise<void> {
     const tokens = Uint32Array.from(batch, (job) => job.token);
+    const handles = batch.map((job) => job.handle);
+    const candidates = batch.map((job) => job.candidates);
     try {
-      const logits = await this.backend.decode(
-        batch.map((job) => job.handle),
-        tokens,
-      );
-      batch.forEach((job, i) => this.settle(job, () => job.resolve(logits[i])));
+      const outputs =
+        this.backend.decodeSelecting && candidates.some((count) => count > 0)
+          ? await this.backend.decodeSelecting(handles, tokens, candidates)
+          : await this.backend.decode(handles, tokens);
+      batch.forEach((job, i) => this.settle(job, () => job.resolve(outputs[i])));
     } catch (error) {
       for (const job of batch) this.settle(job, () => job.reject(error));
     }

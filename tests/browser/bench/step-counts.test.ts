@@ -2,7 +2,8 @@
  * The bench's counts (src/bench/step-counts.ts) on small synthetic models of every generation, against a derivation
  * written independently here: the dispatches of each layer as each generation's math needs them (one per op of its
  * GPU layer header, every matrix one part), every weight tensor's bytes in the f32 GPU layout (rows padded to whole
- * 16-byte chunks), the state's floats per layer, and the logits of one row per session.
+ * 16-byte chunks), the state's floats per layer, and what a greedy decode reads back: its top candidate per session
+ * (the whole row of logits for comparison).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countSteps, type StepCounts } from '../../../src/bench/step-counts.js';
@@ -33,6 +34,10 @@ const DISPATCHES_PER_LAYER: Record<Generation, number> = {
 const WKV_STEPS_PER_128: Record<Generation, number> = { '4': 128, '5.1': 8, '5.2': 8, '6': 8, '7': 16 };
 /** Outside the layers: embedding gather, ln0; ln_out, head. */
 const OUTSIDE_LAYERS = 4;
+/** A greedy decode's selection of its top candidate after the head. */
+const SELECTION = 1;
+/** What a greedy decode reads back per session: flags, the softmax's denominator, one id, one logit (u32 / f32). */
+const GREEDY_READBACK_BYTES = 16;
 /** Model creation compiles every pipeline of decode and prefill (SwiftShader: the chunked WKV alone takes seconds). */
 const MODEL_CREATION_TIMEOUT_MS = 180_000;
 
@@ -69,23 +74,24 @@ describe.each(GENERATIONS)('bench counts, RWKV %s', (generation) => {
   it('counts the dispatches of decode and of a 512-token prefill', () => {
     const perStep = OUTSIDE_LAYERS + spec.nLayer * DISPATCHES_PER_LAYER[generation] - (generation === '7' ? 3 : 0);
     expect(counts.decodeDispatchesPerLayer).toBe(DISPATCHES_PER_LAYER[generation]);
-    expect(counts.decodeDispatchesPerToken).toBe(perStep);
-    expect(counts.decodeBatch.dispatchesPerToken).toBe(perStep / 8);
+    expect(counts.decodeDispatchesPerToken).toBe(perStep + SELECTION);
+    expect(counts.decodeBatch.dispatchesPerToken).toBe((perStep + SELECTION) / 8);
     // four chunks of 128 tokens, the head after the last only
     expect(counts.prefill.dispatchesPerToken).toBe((4 * (perStep - 2) + 2) / 512);
     expect(counts.decode1.workgroupsMin).toBeGreaterThanOrEqual(1);
     expect(counts.decode1.workgroupsMedian).toBeGreaterThanOrEqual(counts.decode1.workgroupsMin);
   });
 
-  it('counts every weight read once per decoded token, the state once, the logits of one row', () => {
+  it('counts every weight read once per decoded token, the state once, the greedy candidate of each row', () => {
     const bytes = layoutBytes(canonical);
     const weights = bytes.all - bytes.embedding + bytes.embeddingRow;
     expect(counts.weightBytesReadPerToken).toBe(weights);
     expect(counts.stateBytesReadPerToken).toBe(stateBytes(spec));
     expect(counts.minimumBytesPerToken).toBe(weights + stateBytes(spec));
-    expect(counts.readbackBytesPerToken).toBe(spec.nVocab * 4);
+    expect(counts.readbackBytesPerToken).toBe(GREEDY_READBACK_BYTES);
+    expect(counts.wholeRowReadbackBytesPerToken).toBe(spec.nVocab * 4);
     expect(counts.decodeBatch.weightBytesReadPerToken).toBe((bytes.all - bytes.embedding) / 8 + bytes.embeddingRow);
-    expect(counts.decodeBatch.readbackBytesPerToken).toBe(spec.nVocab * 4);
+    expect(counts.decodeBatch.readbackBytesPerToken).toBe(GREEDY_READBACK_BYTES);
     expect(counts.prefill.readbackBytesPerToken).toBe((spec.nVocab * 4) / 512);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The engine on WebGPU, in its worker, over a fixture model loaded by URL: logits and perplexity against rwkv.cpp's
- * reference logits (max error 1e-3), greedy tokens against the CPU oracle, batched concurrent sessions equal to solo
- * runs, fork. The engine is made with `backend: 'auto'`, which must pick WebGPU here. One engine and few tokens:
+ * reference logits (max error 1e-3), greedy tokens against the CPU oracle, the tokens of GPU-selected candidates
+ * equal to those of whole rows, batched concurrent sessions equal to solo runs, fork. The engine is made with `backend: 'auto'`, which must pick WebGPU here. One engine and few tokens:
  * on SwiftShader, compiling the pipelines takes about a minute and a token of this 12-layer model about a second.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -63,6 +63,17 @@ describeWithFixtures('engine on WebGPU in a Web Worker', () => {
     const oracle = new Oracle(await loadCanonicalModel(await fetchFixture('rwkv-cpp', MODEL_FILE)));
     oracle.feed(bytesOf(prompt));
     expect(await run(prompt, { temperature: 0, maxTokens: 8 })).toEqual(oracle.greedy(8));
+  });
+
+  test('top candidates selected on the GPU give the tokens whole rows give, seed for seed', async () => {
+    // logprobs need whole rows: the same sampling then reads back every logit
+    const prompt = 'The sky above the port';
+    for (const options of [
+      { temperature: 0, maxTokens: 4 },
+      { topK: 20, topP: 0.9, temperature: 1.5, seed: 5, maxTokens: 4 },
+    ]) {
+      expect(await run(prompt, options)).toEqual(await run(prompt, { ...options, logprobs: true }));
+    }
   });
 
   test('concurrent sessions (batched decode) produce exactly their solo tokens', async () => {
