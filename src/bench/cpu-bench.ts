@@ -1,11 +1,12 @@
 /**
  * The benchmark's CPU mode (`rwkv-webgpu bench --cpu`): the fast CPU backend (src/backend/wasm-cpu.ts) over a
  * synthetic RWKV-7 0.1B (BENCH_MODELS' v7-0.1b, seeded) written as an rwkv.cpp `.bin` with its matrices in each
- * format asked for, so that rwkv.cpp can run the very same file (`saveModels`). Per format it measures decode
- * tokens/s alone (batch 1) and with four sessions (batch 4, tokens of all sessions per second), prefill tokens/s
- * (64-token chunks), and the backend's memory: its WebAssembly memory plus the small f32 tensors, against the
- * compact size of the weights. rwkv.cpp's decode tokens/s, measured by the caller at the same format and thread
- * count, is an input; the report gives the ratio.
+ * format asked for, so that rwkv.cpp can run the very same file (`saveModels`). Per format and thread count it
+ * measures decode tokens/s alone (batch 1) and with four sessions (batch 4, tokens of all sessions per second),
+ * prefill tokens/s (64-token chunks), and the memory: the backend's (its WebAssembly memory, shared by the threads,
+ * plus the small f32 tensors) against the compact size of the weights, and how much the process's resident memory
+ * grew from before opening the backend to after (the threads' own instances and stacks included). rwkv.cpp's decode tokens/s,
+ * measured by the caller at the same format and thread count, is an input; the report gives the ratio.
  */
 import { openWasmCpuBackend, WasmCpuBackend } from '../backend/wasm-cpu.js';
 import { openModelStream } from '../formats/load.js';
@@ -16,12 +17,22 @@ import { BENCH_MODELS, BENCH_VOCAB } from './report.js';
 
 export type CpuBenchFormat = 'f16' | 'q8_0' | 'q4_0';
 
+/** rwkv.cpp's decode tokens/s by format and thread count (`rwkvCppKey`). */
+export type RwkvCppFigures = Partial<Record<string, number>>;
+
+/** The key of rwkv.cpp's figure for a format at a thread count. */
+export function rwkvCppKey(format: CpuBenchFormat, threads: number): string {
+  return `${format}@${threads}`;
+}
+
 export interface CpuBenchOptions {
   formats: CpuBenchFormat[];
+  /** Thread counts to measure each format with (a count the environment cannot give runs on fewer: see `threads`). */
+  threads: number[];
   decodeTokens: number;
   prefillTokens: number;
-  /** rwkv.cpp's decode tokens/s (batch 1) by format, measured on the same file and thread count. */
-  rwkvCppDecode: Partial<Record<CpuBenchFormat, number>>;
+  /** rwkv.cpp's decode tokens/s (batch 1) by format and thread count, measured on the same file. */
+  rwkvCppDecode: RwkvCppFigures;
   /** Called with each format's model file, before it is measured (to save it for rwkv.cpp). */
   onModelFile?(format: CpuBenchFormat, bytes: Uint8Array): Promise<void>;
 }
@@ -35,11 +46,14 @@ export interface Rate {
 
 export interface CpuBenchResult {
   format: CpuBenchFormat;
+  /** Threads the backend ran on. */
   threads: number;
   /** Bytes of the linear weights as stored (the compact size). */
   weightBytes: number;
   /** The backend's memory: its WebAssembly memory plus its f32 vectors, with one session's state. */
   memoryBytes: number;
+  /** Growth of the process's resident memory from before opening the backend to after (one session allocated). */
+  residentGrowthBytes: number;
   decode: Rate;
   /** Four sessions decoding together: tokens of all four per second. */
   batch4: Rate;
@@ -95,46 +109,58 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<CpuBenchRes
   for (const format of options.formats) {
     const file = cpuBenchModelFile(format);
     await options.onModelFile?.(format, file);
-    const backend = await openWasmCpuBackend(await openModelStream(file), 8, 1);
-    if (!(backend instanceof WasmCpuBackend)) throw new Error('the CPU bench model has no fast layer');
-    const cpu = backend.description.cpu!;
-    const weightBytes = Object.values(cpu.weightFormats).reduce((sum, bytes) => sum + bytes, 0);
-    const prompt = Uint32Array.from({ length: options.prefillTokens }, (_, i) => (i * 7919) % BENCH_VOCAB);
-    const session = await backend.allocateState();
-    const prefill = await tokensPerSecond(prompt.length, async () => {
-      for (let at = 0; at < prompt.length; at += PREFILL_CHUNK) {
-        await backend.prefill(session, prompt.subarray(at, at + PREFILL_CHUNK));
-      }
-    });
-    const decode = await tokensPerSecond(options.decodeTokens, async () => {
-      for (let i = 0; i < options.decodeTokens; i++) await backend.decode([session], Uint32Array.of(i % 256));
-    });
-    const memoryBytes = backend.memoryBytes;
-    const sessions = [session, ...(await Promise.all([1, 2, 3].map(() => backend.allocateState())))];
-    const steps = Math.max(1, Math.ceil(options.decodeTokens / 4));
-    const batch4 = await tokensPerSecond(steps * 4, async () => {
-      for (let i = 0; i < steps; i++) await backend.decode(sessions, Uint32Array.of(1, 2, 3, i % 256));
-    });
-    backend.dispose();
-    results.push({
-      format,
-      threads: cpu.threads,
-      weightBytes,
-      memoryBytes,
-      decode,
-      batch4,
-      prefill,
-      rwkvCppDecodeTokensPerSec: options.rwkvCppDecode[format],
-    });
+    for (const threads of options.threads) results.push(await measure(format, file, threads, options));
   }
   return results;
+}
+
+async function measure(
+  format: CpuBenchFormat,
+  file: Uint8Array,
+  threads: number,
+  options: CpuBenchOptions,
+): Promise<CpuBenchResult> {
+  const residentBefore = process.memoryUsage().rss;
+  const backend = await openWasmCpuBackend(await openModelStream(file), 8, threads);
+  if (!(backend instanceof WasmCpuBackend)) throw new Error('the CPU bench model has no fast layer');
+  const cpu = backend.description.cpu!;
+  const weightBytes = Object.values(cpu.weightFormats).reduce((sum, bytes) => sum + bytes, 0);
+  const prompt = Uint32Array.from({ length: options.prefillTokens }, (_, i) => (i * 7919) % BENCH_VOCAB);
+  const session = await backend.allocateState();
+  const residentGrowthBytes = process.memoryUsage().rss - residentBefore;
+  const prefill = await tokensPerSecond(prompt.length, async () => {
+    for (let at = 0; at < prompt.length; at += PREFILL_CHUNK) {
+      await backend.prefill(session, prompt.subarray(at, at + PREFILL_CHUNK));
+    }
+  });
+  const decode = await tokensPerSecond(options.decodeTokens, async () => {
+    for (let i = 0; i < options.decodeTokens; i++) await backend.decode([session], Uint32Array.of(i % 256));
+  });
+  const memoryBytes = backend.memoryBytes;
+  const sessions = [session, ...(await Promise.all([1, 2, 3].map(() => backend.allocateState())))];
+  const steps = Math.max(1, Math.ceil(options.decodeTokens / 4));
+  const batch4 = await tokensPerSecond(steps * 4, async () => {
+    for (let i = 0; i < steps; i++) await backend.decode(sessions, Uint32Array.of(1, 2, 3, i % 256));
+  });
+  backend.dispose();
+  return {
+    format,
+    threads: cpu.threads,
+    weightBytes,
+    memoryBytes,
+    residentGrowthBytes,
+    decode,
+    batch4,
+    prefill,
+    rwkvCppDecodeTokensPerSec: options.rwkvCppDecode[rwkvCppKey(format, cpu.threads)],
+  };
 }
 
 export function formatCpuBenchTable(results: readonly CpuBenchResult[]): string {
   const rate = (r: Rate) => `${r.cpu.toFixed(2)} (${r.wall.toFixed(2)})`.padStart(16);
   const lines = [
     'CPU backend (WebAssembly SIMD128), synthetic RWKV-7 0.1B; tok/s per CPU-second (per wall-clock second)',
-    'format  threads  weights MiB  memory MiB  ×weights      decode tok/s     batch-4 tok/s     prefill tok/s  rwkv.cpp  ratio',
+    'format  threads  weights MiB  memory MiB  ×weights  RSS +MiB      decode tok/s     batch-4 tok/s     prefill tok/s  rwkv.cpp  ratio',
   ];
   for (const r of results) {
     const reference = r.rwkvCppDecodeTokensPerSec;
@@ -145,6 +171,7 @@ export function formatCpuBenchTable(results: readonly CpuBenchResult[]): string 
         (r.weightBytes / 2 ** 20).toFixed(0).padStart(12),
         (r.memoryBytes / 2 ** 20).toFixed(0).padStart(11),
         (r.memoryBytes / r.weightBytes).toFixed(2).padStart(9),
+        (r.residentGrowthBytes / 2 ** 20).toFixed(0).padStart(9),
         rate(r.decode),
         rate(r.batch4),
         rate(r.prefill),

@@ -1,7 +1,8 @@
 /**
  * `rwkv-webgpu bench --cpu`: the CPU mode (src/bench/cpu-bench.ts) — the fast CPU backend in this process over a
- * synthetic RWKV-7 0.1B per format (`--formats f16,q8_0,q4_0`), rwkv.cpp's decode tokens/s given as
- * `--rwkv-cpp f16=N,q8_0=N,…`, the model files saved for rwkv.cpp with `--save-models DIR`.
+ * synthetic RWKV-7 0.1B per format (`--formats f16,q8_0,q4_0`) and thread count (`--threads 1,2`), rwkv.cpp's
+ * decode tokens/s given as `--rwkv-cpp f16=N,f16@2=N,q8_0=N,…` (format, @threads when not 1), the model files
+ * saved for rwkv.cpp with `--save-models DIR`.
  *
  * `rwkv-webgpu bench`: measures constrained decoding on this machine's CPU (src/bench/grammar-bench.ts; `--vocab`
  * names the World vocabulary file, otherwise a synthetic one of the same size stands in), then runs the GPU
@@ -10,7 +11,13 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatCpuBenchTable, runCpuBench, type CpuBenchFormat } from '../bench/cpu-bench.js';
+import {
+  formatCpuBenchTable,
+  runCpuBench,
+  rwkvCppKey,
+  type CpuBenchFormat,
+  type RwkvCppFigures,
+} from '../bench/cpu-bench.js';
 import { runGrammarBench } from '../bench/grammar-bench.js';
 import type { GrammarBenchResult } from '../bench/grammar-bench.js';
 import { BENCH_MODELS, BENCH_WEIGHTS } from '../bench/report.js';
@@ -150,6 +157,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     formats: {},
     'rwkv-cpp': {},
     'save-models': {},
+    threads: {},
   });
   if (flags.cpu !== undefined) return cpuBenchCommand(flags);
   const optional = (name: string) => (flags[name] === undefined ? undefined : positiveInteger(name, flags[name]));
@@ -189,17 +197,22 @@ function cpuFormat(name: string, flag: string): CpuBenchFormat {
 
 async function cpuBenchCommand(flags: Record<string, string | undefined>): Promise<void> {
   const formats = (flags.formats ?? CPU_FORMATS.join(',')).split(',').map((name) => cpuFormat(name, '--formats'));
-  const rwkvCppDecode: Partial<Record<CpuBenchFormat, number>> = {};
+  const threads = (flags.threads ?? '1').split(',').map((count) => positiveInteger('threads', count));
+  const rwkvCppDecode: RwkvCppFigures = {};
   for (const entry of flags['rwkv-cpp']?.split(',') ?? []) {
-    const [name, value] = entry.split('=');
+    const [key, value] = entry.split('=');
+    const [name, count = '1'] = key.split('@');
     const tokensPerSec = Number(value);
-    if (!(tokensPerSec > 0)) throw new UsageError(`--rwkv-cpp takes format=tokens/s pairs; '${entry}' is not one`);
-    rwkvCppDecode[cpuFormat(name, '--rwkv-cpp')] = tokensPerSec;
+    if (!(tokensPerSec > 0)) {
+      throw new UsageError(`--rwkv-cpp takes format[@threads]=tokens/s pairs; '${entry}' is not one`);
+    }
+    rwkvCppDecode[rwkvCppKey(cpuFormat(name, '--rwkv-cpp'), positiveInteger('rwkv-cpp', count))] = tokensPerSec;
   }
   const saveDir = flags['save-models'];
   if (saveDir !== undefined) await mkdir(saveDir, { recursive: true });
   const results = await runCpuBench({
     formats,
+    threads,
     decodeTokens: flags['decode-tokens'] === undefined ? 64 : positiveInteger('decode-tokens', flags['decode-tokens']),
     prefillTokens:
       flags['prefill-tokens'] === undefined ? 128 : positiveInteger('prefill-tokens', flags['prefill-tokens']),

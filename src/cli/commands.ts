@@ -40,6 +40,11 @@ Commands:
            shapes too slow to step on this adapter); and, on this CPU, the constrained-decoding
            mask per token for a JSON Schema over the World vocabulary (--vocab rwkv_vocab_v20230424.txt; a
            synthetic 65,536-token vocabulary otherwise). Prints a table; --json writes the report.
+  bench --cpu [--formats f16,q8_0,q4_0] [--threads 1,2] [--rwkv-cpp f16=N,f16@2=N,...] [--save-models DIR]
+           [--decode-tokens N] [--prefill-tokens N] [--json FILE]
+           Benchmarks the fast CPU backend in this process on a synthetic RWKV-7 0.1B per weight format and thread
+           count: decode tok/s (batch 1 and 4), prefill tok/s, memory, and the ratio to rwkv.cpp's decode tok/s
+           given per format and thread count (@2: two threads).
 
   perplexity --model FILE --text FILE [--quantize none,q8,q4] [--chunk N] [--tokenizer auto|bytes|world|pile20b]
            [--vocab FILE] [--json FILE]

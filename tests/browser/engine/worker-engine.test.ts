@@ -1,7 +1,7 @@
 /**
  * The engine in a real browser, in its module Web Worker, over a fixture model loaded by URL: tokens against the CPU
- * oracle run on the page, two streaming sessions at once equal to solo runs, seeds, abort, chat chunks, and typed
- * errors across the worker boundary.
+ * oracle run on the page, two streaming sessions at once equal to solo runs, seeds, abort, chat chunks, typed
+ * errors across the worker boundary, and one CPU thread in this page, which is not cross-origin isolated.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEngine } from '../../../src/engine/engine.js';
@@ -92,6 +92,15 @@ describe('engine in a Web Worker: typed errors cross the boundary', () => {
     const engine = await createEngine({ model: modelBytes(tinyModel('7')), backend: 'cpu' });
     const session = await engine.createSession();
     await expect(session.logits()).rejects.toBeInstanceOf(RangeError);
+    await engine.dispose();
+  });
+});
+
+describe('engine in a Web Worker of a page that is not cross-origin isolated', () => {
+  test('the CPU backend runs on one thread whatever `threads` asks', async () => {
+    expect(crossOriginIsolated).toBe(false);
+    const engine = await createEngine({ model: modelBytes(tinyModel('7')), backend: 'cpu', threads: 2 });
+    expect(engine.info.cpu).toMatchObject({ kernels: 'wasm-simd128', threads: 1 });
     await engine.dispose();
   });
 });
