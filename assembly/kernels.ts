@@ -1,7 +1,7 @@
 /**
  * The fast CPU backend's kernels (AssemblyScript → WebAssembly with SIMD128), compiled by `npm run build:wasm` into
  * src/wasm/kernels-wasm.ts. Every function works on raw addresses in the module's (imported) memory; the
- * caller (src/wasm/) owns the layout. Nothing here allocates.
+ * caller (src/wasm/) owns the layout above `staticDataEnd()`. Nothing here allocates.
  *
  * Weight formats (the `format` argument), a matrix being [rows, cols] row-major, rows of whole blocks:
  *   0 f32   4 bytes a value
@@ -57,6 +57,14 @@ function int8High(q: v128): v128 {
 @inline
 function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * The first address past the module's static data (the tables of Math.exp, written into the imported memory at
+ * every instantiation): the caller's heap starts above it.
+ */
+export function staticDataEnd(): usize {
+  return __heap_base;
 }
 
 /** Bytes of one row of `cols` values in `format`. */
@@ -322,6 +330,96 @@ export function wkv7(
           next = f32x4.add(next, f32x4.mul(saI, v128.load(b + at)));
           v128.store(p, next);
           sum = f32x4.add(sum, f32x4.mul(next, v128.load(r + at)));
+        }
+        store<f32>(y + base + (i << 2), hsum(sum));
+      }
+    }
+  }
+}
+
+/**
+ * The v4 WKV over T tokens of C channels, every channel on its own (u = first, w = decay; the state aa, bb, pp is
+ * [C] each), in f64 like the oracle (src/cpu/ops.ts wkv4Step):
+ *   q = max(pp, u + k);  y = (e^(pp−q)·aa + e^(u+k−q)·v) / (e^(pp−q)·bb + e^(u+k−q))
+ *   q' = max(pp + w, k); aa ← e^(pp+w−q')·aa + e^(k−q')·v;  bb ← e^(pp+w−q')·bb + e^(k−q');  pp ← q'
+ * k, v, y are [T, C].
+ */
+export function wkv4(
+  tokens: i32,
+  c: i32,
+  k: usize,
+  v: usize,
+  first: usize,
+  decay: usize,
+  aa: usize,
+  bb: usize,
+  pp: usize,
+  y: usize,
+): void {
+  for (let t = 0; t < tokens; t++) {
+    const offset = (<usize>(t * c)) << 2;
+    for (let i = 0; i < c; i++) {
+      const at = (<usize>i) << 2;
+      const kc = <f64>load<f32>(k + offset + at);
+      const vc = <f64>load<f32>(v + offset + at);
+      const a = <f64>load<f32>(aa + at);
+      const b = <f64>load<f32>(bb + at);
+      const p = <f64>load<f32>(pp + at);
+      const ww = <f64>load<f32>(first + at) + kc;
+      const q = Math.max(p, ww);
+      const e1 = Math.exp(p - q);
+      const e2 = Math.exp(ww - q);
+      store<f32>(y + offset + at, <f32>((e1 * a + e2 * vc) / (e1 * b + e2)));
+      const decayed = p + <f64>load<f32>(decay + at);
+      const q2 = Math.max(decayed, kc);
+      const d1 = Math.exp(decayed - q2);
+      const d2 = Math.exp(kc - q2);
+      store<f32>(aa + at, <f32>(d1 * a + d2 * vc));
+      store<f32>(bb + at, <f32>(d1 * b + d2));
+      store<f32>(pp + at, <f32>q2);
+    }
+  }
+}
+
+/**
+ * The v5 / v6 WKV over T tokens of width C = heads · n, one head of state being S [n, n] (row i: value channel,
+ * column j: key channel), decay w and bonus u per key channel (src/cpu/ops.ts wkv5Step):
+ *   y_i = Σ_j r_j·(S_ij + u_j·k_j·v_i);  S_ij ← S_ij·w_j + k_j·v_i
+ * r, k, v, y are [T, C]; u is [C]; w is [C] for every token (v5, wStride 0) or [T, C] (v6, wStride C); state is
+ * [heads, n, n]. n must be a multiple of 4.
+ */
+export function wkv5(
+  tokens: i32,
+  c: i32,
+  n: i32,
+  r: usize,
+  k: usize,
+  v: usize,
+  w: usize,
+  wStride: i32,
+  u: usize,
+  state: usize,
+  y: usize,
+): void {
+  const heads = c / n;
+  for (let t = 0; t < tokens; t++) {
+    const offset = (<usize>(t * c)) << 2;
+    const wt = w + ((<usize>(t * wStride)) << 2);
+    for (let h = 0; h < heads; h++) {
+      const head = (<usize>(h * n)) << 2;
+      const base = offset + head;
+      const s = state + ((<usize>(h * n * n)) << 2);
+      for (let i = 0; i < n; i++) {
+        const row = s + ((<usize>(i * n)) << 2);
+        const vI = f32x4.splat(load<f32>(v + base + (i << 2)));
+        let sum = f32x4.splat(0);
+        for (let j = 0; j < n; j += 4) {
+          const at = (<usize>j) << 2;
+          const p = row + at;
+          const kv = f32x4.mul(v128.load(k + base + at), vI);
+          const previous = v128.load(p);
+          sum = f32x4.add(sum, f32x4.mul(v128.load(r + base + at), f32x4.add(previous, f32x4.mul(v128.load(u + head + at), kv))));
+          v128.store(p, f32x4.add(f32x4.mul(previous, v128.load(wt + head + at)), kv));
         }
         store<f32>(y + base + (i << 2), hsum(sum));
       }

@@ -48,8 +48,8 @@ export interface BackendDescription {
 }
 
 export interface CpuDescription {
-  /** The WebAssembly kernels, or the reference layer (a generation without a fast layer, weights widened to f32). */
-  kernels: 'wasm-simd128' | 'reference';
+  /** The WebAssembly kernels (every generation has a fast layer). */
+  kernels: 'wasm-simd128';
   /** Threads the matrix products run on (1 unless the environment allows shared memory and workers). */
   threads: number;
   /** Bytes of linear weights kept in each format (f32, f16, q8_0, q4_0). */

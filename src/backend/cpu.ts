@@ -20,14 +20,12 @@ export class CpuBackend implements InferenceBackend {
   private readonly states = new Map<StateHandle, State>();
   private nextHandle = 1;
 
-  /**
-   * @param maxSessions states held at once
-   * @param description what `engine.info` shows: the reference backend, or the CPU backend on the reference layer
-   */
+  readonly description: BackendDescription = { kind: 'reference' };
+
+  /** @param maxSessions states held at once */
   constructor(
     model: CanonicalModel,
     private readonly maxSessions: number,
-    readonly description: BackendDescription = { kind: 'reference' },
   ) {
     this.model = createReferenceModel(model);
     this.weightBytes = [...model.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);

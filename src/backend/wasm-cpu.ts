@@ -2,8 +2,8 @@
  * The CPU backend (`backend: 'cpu'`): the fast forward pass (src/wasm-runtime/) over compact weights and states in
  * one WebAssembly memory, its matrix products in SIMD128 kernels, split by rows over worker threads sharing that
  * memory where the environment allows (src/wasm/threads.ts). A batched decode is one forward pass over all its
- * states (each weight row read once per four sessions). A generation without a fast layer runs on the reference
- * layer over the same weights widened to f32.
+ * states (each weight row read once per four sessions). Every generation's layer is its fast layer
+ * (GenerationModule.fastLayer).
  */
 import { slotsInUseError } from '../errors.js';
 import type { ModelStream } from '../formats/tensor-stream.js';
@@ -16,14 +16,12 @@ import type { WasmHeap } from '../wasm/heap.js';
 import { FastOps, type MatmulRunner } from '../wasm/ops.js';
 import { openFastKernels, type ThreadCount } from '../wasm/threads.js';
 import { FastModel } from '../wasm-runtime/model.js';
-import { readFastWeights, widenedModel } from '../wasm-runtime/read-weights.js';
+import { readFastWeights } from '../wasm-runtime/read-weights.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
-import { CpuBackend } from './cpu.js';
 
 /**
- * Reads `stream` into a new WebAssembly memory and opens the backend on it: the fast one on up to `threads` threads,
- * or for a generation without a fast layer the reference layer over the weights widened to f32, on one thread
- * (`engine.info.cpu` says which kernels and how many threads).
+ * Reads `stream` into a new WebAssembly memory and opens the backend on it, with the generation's fast layer, on up
+ * to `threads` threads (`engine.info.cpu` says how many).
  */
 export async function openWasmCpuBackend(
   stream: ModelStream,
@@ -39,13 +37,6 @@ export async function openWasmCpuBackend(
     throw error;
   }
   const kind = generationModule(weights.spec.generation).fastLayer;
-  if (kind === undefined) {
-    runner.close();
-    const widened = widenedModel(weights, heap, kernels);
-    const weightBytes = [...widened.tensors.values()].reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
-    const cpu = { kernels: 'reference', threads: 1, weightFormats: { f32: weightBytes } } as const;
-    return new CpuBackend(widened, maxSessions, { kind: 'cpu', cpu });
-  }
   const ops = new FastOps(heap, kernels, runner);
   const model = new FastModel(weights, kind, ops);
   const description: BackendDescription = {

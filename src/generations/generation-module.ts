@@ -150,11 +150,8 @@ export interface GenerationModule {
   readonly upload: UploadPolicy;
   readonly state: StatePolicy;
   readonly cpuLayer: CpuLayerFactory;
-  /**
-   * The layer of the fast CPU backend (WebAssembly kernels, src/wasm/): the same math as `cpuLayer` over compact
-   * weights. A generation without one runs `backend: 'cpu'` on the reference layer (saying so in a warning).
-   */
-  readonly fastLayer?: FastLayerKind;
+  /** The layer of the fast CPU backend (WebAssembly kernels, src/wasm/): the same math as `cpuLayer` over compact weights. */
+  readonly fastLayer: FastLayerKind;
   /**
    * The GPU layer, imported on demand: its kernels are WGSL files, which only a bundler resolves, so that Node (the
    * CPU backend, the CLI) never loads them.

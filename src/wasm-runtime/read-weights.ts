@@ -9,9 +9,9 @@ import { ModelFormatError } from '../errors.js';
 import { decodeTensorData, tensorByteLength } from '../formats/tensor-data.js';
 import { rowCountOf, tensorValues, type ModelStream, type StreamedTensor } from '../formats/tensor-stream.js';
 import { isLinearWeight } from '../generations/weight-class.js';
-import { elementCount, type CanonicalModel, type SourceType, type Tensor } from '../model/spec.js';
+import { elementCount, type SourceType } from '../model/spec.js';
 import type { WasmHeap } from '../wasm/heap.js';
-import { FORMAT_CODES, type CompactFormat, type KernelExports } from '../wasm/kernels.js';
+import { FORMAT_CODES, type CompactFormat } from '../wasm/kernels.js';
 import { FastWeights, type CompactMatrix } from '../wasm/weights.js';
 
 export async function readFastWeights(stream: ModelStream, heap: WasmHeap): Promise<FastWeights> {
@@ -62,28 +62,4 @@ async function readMatrix(tensor: StreamedTensor, heap: WasmHeap): Promise<Compa
 
 function byteView(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-}
-
-/**
- * The same weights widened to a canonical f32 model (matrices dequantized by the kernels), for the reference layer
- * of a generation that has no fast layer.
- */
-export function widenedModel(weights: FastWeights, heap: WasmHeap, kernels: KernelExports): CanonicalModel {
-  const tensors = new Map<string, Tensor>();
-  const add = (name: string, data: Float32Array, sourceType: SourceType) => {
-    const shape = weights.shapes.get(name);
-    if (shape !== undefined) tensors.set(name, { name, shape, data, sourceType });
-  };
-  for (const [name, data] of weights.allVectors()) add(name, data, 'f32');
-  for (const { name, format, ptr, rows, cols, rowBytes } of weights.allMatrices()) {
-    const scratch = heap.allocate(cols * 4);
-    const data = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-      kernels.dequantizeRow(FORMAT_CODES[format], ptr + r * rowBytes, cols, scratch);
-      data.set(heap.floats(scratch, cols), r * cols);
-    }
-    heap.release(scratch, cols * 4);
-    add(name, data, format);
-  }
-  return { spec: weights.spec, tensors };
 }

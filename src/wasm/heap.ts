@@ -8,8 +8,6 @@
 const PAGE_BYTES = 65536;
 /** Alignment of every allocation (one SIMD vector). */
 const ALIGN = 16;
-/** Address 0 is never handed out. */
-const FIRST_ADDRESS = 1024;
 
 /** A run of floats in the heap: its address (for the kernels) and a view (for TypeScript). */
 export interface Vec {
@@ -22,12 +20,18 @@ function align(bytes: number): number {
 }
 
 export class WasmHeap {
-  private top = FIRST_ADDRESS;
+  private top: number;
   private readonly freed = new Map<number, number[]>();
   private scratchTop = 0;
   private scratchEnd = 0;
 
-  constructor(readonly memory: WebAssembly.Memory) {}
+  /** `staticEnd`: where the kernels' static data ends (KernelExports.staticDataEnd); nothing below is handed out. */
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    staticEnd: number,
+  ) {
+    this.top = align(Math.max(staticEnd, ALIGN));
+  }
 
   /** Bytes the memory holds. */
   get byteLength(): number {

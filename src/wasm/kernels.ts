@@ -12,6 +12,7 @@ export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3 } as const;
 export type CompactFormat = keyof typeof FORMAT_CODES;
 
 export interface KernelExports {
+  staticDataEnd(): number;
   rowBytes(format: number, cols: number): number;
   dequantizeRow(format: number, row: number, count: number, out: number): void;
   matmul(
@@ -45,6 +46,31 @@ export interface KernelExports {
     v: number,
     a: number,
     b: number,
+    state: number,
+    y: number,
+  ): void;
+  wkv4(
+    tokens: number,
+    width: number,
+    k: number,
+    v: number,
+    first: number,
+    decay: number,
+    aa: number,
+    bb: number,
+    pp: number,
+    y: number,
+  ): void;
+  wkv5(
+    tokens: number,
+    width: number,
+    headSize: number,
+    r: number,
+    k: number,
+    v: number,
+    w: number,
+    wStride: number,
+    u: number,
     state: number,
     y: number,
   ): void;

@@ -73,7 +73,8 @@ export class FastOps {
     return { weight: this.permanent(weight), bias: this.permanent(bias) };
   }
 
-  private permanent(values: Float32Array): number {
+  /** A permanent copy of `values` in the heap (a layer's decays and bonuses, for the WKV kernels); its address. */
+  permanent(values: Float32Array): number {
     const ptr = this.heap.allocate(values.byteLength);
     this.heap.floats(ptr, values.length).set(values);
     return ptr;

@@ -40,15 +40,16 @@ export async function openFastKernels(requested: ThreadCount): Promise<FastKerne
     const pooled = await pooledKernels(threads, host).catch(() => undefined);
     if (pooled !== undefined) return pooled;
   }
-  const heap = new WasmHeap(new WebAssembly.Memory({ initial: 1 }));
-  const kernels = await instantiateKernels(heap.memory);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const kernels = await instantiateKernels(memory);
+  const heap = new WasmHeap(memory, kernels.staticDataEnd());
   return { heap, kernels, runner: new SingleThread(kernels) };
 }
 
 async function pooledKernels(threads: number, host: ThreadHost): Promise<FastKernels> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
-  const heap = new WasmHeap(memory);
   const kernels = await instantiateKernels(memory);
+  const heap = new WasmHeap(memory, kernels.staticDataEnd());
   const runner = await ThreadPool.open(heap, kernels, await kernelsModule(true), threads, host.spawn);
   return { heap, kernels, runner };
 }

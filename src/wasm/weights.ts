@@ -76,3 +76,11 @@ export class FastWeights {
     return bytes;
   }
 }
+
+/** Rows [first, first + count) of a matrix, as a matrix (one of the stacked matrices of a [5·C, D] tensor). */
+export function matrixRows(matrix: CompactMatrix, first: number, count: number): CompactMatrix {
+  if (first < 0 || count < 0 || first + count > matrix.rows) {
+    throw new RangeError(`rows [${first}, ${first + count}) of ${matrix.name} (${matrix.rows} rows)`);
+  }
+  return { ...matrix, ptr: matrix.ptr + first * matrix.rowBytes, rows: count };
+}

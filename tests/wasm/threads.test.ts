@@ -85,10 +85,15 @@ describe('fast CPU backend threads', () => {
     expect(backend.description.cpu?.threads).toBe(Math.min(availableParallelism(), AUTO_THREAD_CAP));
   });
 
-  it('keeps working on one thread for a generation without a fast layer', async () => {
-    const backend = await open(blockModelBytes('f16', '5.2'), 'cpu', 2);
-    expect(backend.description.cpu).toMatchObject({ kernels: 'reference', threads: 1 });
-    expect((await backend.prefill(await backend.allocateState(), tokenSequence(3))).length).toBe(256);
+  it('runs the fast layer of every other generation on 2 threads exactly as on one', async () => {
+    for (const generation of ['4', '5.1', '5.2', '6'] as const) {
+      const generationBytes = blockModelBytes('f16', generation);
+      const [two, one] = [await open(generationBytes, 'cpu', 2), await open(generationBytes, 'cpu', 1)];
+      expect(two.description.cpu).toMatchObject({ kernels: 'wasm-simd128', threads: 2 });
+      const tokens = tokenSequence(5);
+      const expected = await one.prefill(await one.allocateState(), tokens, { allLogits: true });
+      expect(await two.prefill(await two.allocateState(), tokens, { allLogits: true })).toEqual(expected);
+    }
   });
 
   it("is createEngine's `threads` option, reported in info.cpu.threads; a count that is no positive integer is refused", async () => {

@@ -9,19 +9,15 @@
 import { row, type CpuLayerFactory } from '../../cpu/layer.js';
 import { lerpMix, matMat, mul, sigmoid, tokenShift, wkv4Step } from '../../cpu/ops.js';
 import { createGatedChannelMix } from './cpu-channel-mix.js';
+import { v4LayerWeights } from './layer-weights.js';
 
 export const createV4CpuLayer: CpuLayerFactory = (weights, spec, layer) => {
   const c = spec.nEmbed;
-  const prefix = `blocks.${layer}.att.`;
-  const timeDecay = weights.values(`${prefix}time_decay`, c);
-  const timeFirst = weights.values(`${prefix}time_first`, c);
-  const mixK = weights.values(`${prefix}time_mix_k`, c);
-  const mixV = weights.values(`${prefix}time_mix_v`, c);
-  const mixR = weights.values(`${prefix}time_mix_r`, c);
-  const key = weights.matrix(`${prefix}key.weight`, c, c);
-  const value = weights.matrix(`${prefix}value.weight`, c, c);
-  const receptance = weights.matrix(`${prefix}receptance.weight`, c, c);
-  const output = weights.matrix(`${prefix}output.weight`, c, c);
+  const { timeDecay, timeFirst, mixK, mixV, mixR, key, value, receptance, output } = v4LayerWeights(
+    weights,
+    spec,
+    layer,
+  );
   return {
     timeMix(x, tokenCount, state) {
       const xPrev = tokenShift(x, state.attShift);

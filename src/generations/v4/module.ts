@@ -5,6 +5,7 @@
 import type { GenerationModule } from '../generation-module.js';
 import { negExp } from '../value-transforms.js';
 import { createV4CpuLayer } from './cpu-layer.js';
+import { createV4FastLayer, v4FastScratchFloats } from './fast-layer.js';
 import { TRANSFORMERS_NAMING } from './hub-names.js';
 import { syntheticV4Block } from './synthetic.js';
 import { V4_TENSORS } from './tensors.js';
@@ -43,5 +44,6 @@ export const V4_MODULE: GenerationModule = {
     initialize: (wkv, spec) => wkv.fill(V4_PP_INITIAL, 2 * spec.nEmbed, 3 * spec.nEmbed),
   },
   cpuLayer: createV4CpuLayer,
+  fastLayer: { create: createV4FastLayer, scratchFloats: v4FastScratchFloats },
   loadGpuLayer: async () => (await import('./gpu-layer.js')).createV4GpuLayer,
 };

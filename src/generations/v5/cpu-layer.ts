@@ -12,17 +12,10 @@
  */
 import { row, type CpuLayerFactory } from '../../cpu/layer.js';
 import { groupNorm, lerpMix, matMat, mul, silu, tokenShift, wkv5Step } from '../../cpu/ops.js';
-import { attentionProjections } from '../attention-weights.js';
 import { createGatedChannelMix } from '../v4/cpu-channel-mix.js';
+import { v5LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 1e-5;
-
-/** A per-head value repeated over the head's S channels. */
-function repeatPerHead(perHead: Float32Array, headSize: number): Float32Array {
-  const out = new Float32Array(perHead.length * headSize);
-  for (let h = 0; h < perHead.length; h++) out.fill(perHead[h], h * headSize, (h + 1) * headSize);
-  return out;
-}
 
 /** The v5 layer: 5.1 without the gate (`gated` false), 5.2 with it. */
 export const createV5CpuLayer =
@@ -31,19 +24,12 @@ export const createV5CpuLayer =
     const c = spec.nEmbed;
     const heads = spec.nHead;
     const headSize = spec.headSize;
-    const prefix = `blocks.${layer}.att.`;
-    const decay = gated
-      ? weights.values(`${prefix}time_decay`, c)
-      : repeatPerHead(weights.values(`${prefix}time_decay`, heads), headSize);
-    const bonus = gated
-      ? weights.values(`${prefix}time_faaaa`, c)
-      : repeatPerHead(weights.values(`${prefix}time_first`, heads), headSize);
-    const mixK = weights.values(`${prefix}time_mix_k`, c);
-    const mixV = weights.values(`${prefix}time_mix_v`, c);
-    const mixR = weights.values(`${prefix}time_mix_r`, c);
-    const mixG = gated ? weights.values(`${prefix}time_mix_g`, c) : undefined;
-    const { key, value, receptance, output, lnXWeight, lnXBias } = attentionProjections(weights, prefix, c);
-    const gate = gated ? weights.matrix(`${prefix}gate.weight`, c, c) : undefined;
+    const { decay, bonus, mixK, mixV, mixR, gate, key, value, receptance, output, lnXWeight, lnXBias } = v5LayerWeights(
+      weights,
+      spec,
+      layer,
+      gated,
+    );
     return {
       timeMix(x, tokenCount, state) {
         const xPrev = tokenShift(x, state.attShift);
@@ -55,7 +41,7 @@ export const createV5CpuLayer =
           wkv5Step(row(r, t, c), row(k, t, c), row(v, t, c), decay, bonus, state.wkv, headSize, row(y, t, c));
         }
         groupNorm(y, heads, lnXWeight, lnXBias, GROUP_NORM_EPS, y);
-        if (gate && mixG) mul(y, silu(matMat(gate, lerpMix(x, xPrev, mixG), tokenCount)), y);
+        if (gate) mul(y, silu(matMat(gate.matrix, lerpMix(x, xPrev, gate.mix), tokenCount)), y);
         return matMat(output, y, tokenCount);
       },
       channelMix: createGatedChannelMix(weights, spec, layer, 'lerp'),

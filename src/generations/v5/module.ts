@@ -8,6 +8,7 @@ import { TRANSFORMERS_NAMING } from '../v4/hub-names.js';
 import { GATED_BLOCK_MATRICES } from '../v4/module.js';
 import { compose, exp, expNegExp, repeatPerHead } from '../value-transforms.js';
 import { createV5CpuLayer } from './cpu-layer.js';
+import { createV5FastLayer, v5FastScratchFloats } from './fast-layer.js';
 import { syntheticV5Block } from './synthetic.js';
 import { V5_1_TENSORS, V5_2_TENSORS } from './tensors.js';
 
@@ -32,6 +33,7 @@ export const V5_1_MODULE: GenerationModule = {
   upload: { matrices: GATED_BLOCK_MATRICES, lora: [] },
   state: MATRIX_STATE,
   cpuLayer: createV5CpuLayer(false),
+  fastLayer: { create: createV5FastLayer(false), scratchFloats: v5FastScratchFloats },
   loadGpuLayer: async () => (await import('./gpu-layer.js')).createV5GpuLayer(false),
 };
 
@@ -59,5 +61,6 @@ export const V5_2_MODULE: GenerationModule = {
   upload: { matrices: [...GATED_BLOCK_MATRICES, 'att.gate.weight'], lora: [] },
   state: MATRIX_STATE,
   cpuLayer: createV5CpuLayer(true),
+  fastLayer: { create: createV5FastLayer(true), scratchFloats: v5FastScratchFloats },
   loadGpuLayer: async () => (await import('./gpu-layer.js')).createV5GpuLayer(true),
 };

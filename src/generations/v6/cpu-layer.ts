@@ -24,12 +24,10 @@ import {
   tokenShift,
   wkv6Step,
 } from '../../cpu/ops.js';
-import { attentionProjections } from '../attention-weights.js';
 import { createGatedChannelMix } from '../v4/cpu-channel-mix.js';
+import { MIXES, v6LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 64e-5;
-/** The five data-dependent mixes, in the order of time_maa_w1's row blocks and time_maa_w2's matrices. */
-const MIXES = ['w', 'k', 'v', 'r', 'g'] as const;
 
 /** Columns [start, start + width) of every row of a [rows, stride] array, as a [rows, width] array. */
 function columns(x: Float32Array, rows: number, stride: number, start: number, width: number): Float32Array {
@@ -41,19 +39,10 @@ function columns(x: Float32Array, rows: number, stride: number, start: number, w
 export const createV6CpuLayer: CpuLayerFactory = (weights, spec, layer) => {
   const c = spec.nEmbed;
   const headSize = spec.headSize;
-  const mixWidth = weights.loraWidth('mix');
-  const decayWidth = weights.loraWidth('decay');
-  const prefix = `blocks.${layer}.att.`;
-  const maaX = weights.values(`${prefix}time_maa_x`, c);
-  const maa = MIXES.map((name) => weights.values(`${prefix}time_maa_${name}`, c));
-  const maaW1 = weights.matrix(`${prefix}time_maa_w1`, MIXES.length * mixWidth, c);
-  const maaW2 = weights.values(`${prefix}time_maa_w2`, MIXES.length * c * mixWidth);
-  const timeDecay = weights.values(`${prefix}time_decay`, c);
-  const decayW1 = weights.matrix(`${prefix}time_decay_w1`, decayWidth, c);
-  const decayW2 = weights.matrix(`${prefix}time_decay_w2`, c, decayWidth);
-  const bonus = weights.values(`${prefix}time_faaaa`, c);
-  const { key, value, receptance, output, lnXWeight, lnXBias } = attentionProjections(weights, prefix, c);
-  const gate = weights.matrix(`${prefix}gate.weight`, c, c);
+  const layerWeights = v6LayerWeights(weights, spec, layer);
+  const { mixWidth, maaX, maa, maaW1, timeDecay, decayW1, decayW2, bonus } = layerWeights;
+  const { key, value, receptance, gate, output, lnXWeight, lnXBias } = layerWeights;
+  const maaW2 = weights.values(`blocks.${layer}.att.time_maa_w2`, MIXES.length * c * mixWidth);
   return {
     timeMix(x, tokenCount, state) {
       const xPrev = tokenShift(x, state.attShift);

@@ -9,6 +9,7 @@ import { GATED_BLOCK_MATRICES } from '../v4/module.js';
 import { MATRIX_STATE } from '../v5/module.js';
 import { each, transposeLastTwo } from '../value-transforms.js';
 import { createV6CpuLayer } from './cpu-layer.js';
+import { createV6FastLayer, v6FastScratchFloats } from './fast-layer.js';
 import { V6_GGUF } from './gguf.js';
 import { syntheticV6Block } from './synthetic.js';
 import { V6_TENSORS } from './tensors.js';
@@ -43,5 +44,6 @@ export const V6_MODULE: GenerationModule = {
   },
   state: MATRIX_STATE,
   cpuLayer: createV6CpuLayer,
+  fastLayer: { create: createV6FastLayer, scratchFloats: v6FastScratchFloats },
   loadGpuLayer: async () => (await import('./gpu-layer.js')).createV6GpuLayer,
 };
