@@ -29,7 +29,9 @@ Commands:
            Prints the token ids of the input file as a JSON array.
   generate --model FILE|DIR --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
            [--backend auto|webgpu|cpu] [--quantize none|q8|q4] [--vocab FILE] [--lora FILE[:alpha=N][:weight=W],...]
+           [--state FILE]
            Streams generated text to stdout, then the stats (tokens, tok/s, time to first token) to stderr.
+           --state: a state-tuning file (RWKV-PEFT's time_state); the session starts from its initial state.
            cpu/auto run in this process (Node has no WebGPU: auto falls back to the CPU); webgpu runs in headless
            Chromium.
   bench    [--json FILE] [--models v7-0.1b,v7-0.4b,v7-1.5b] [--weights f16,q8,q4] [--decode-tokens N]

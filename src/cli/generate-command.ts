@@ -26,16 +26,26 @@ function formatStats(stats: GenerationStats): string {
 }
 
 async function generateInBrowser(
-  run: Omit<GenerateRun, 'model' | 'vocab' | 'lora'>,
+  run: Omit<GenerateRun, 'model' | 'vocab' | 'lora' | 'state'>,
   modelPath: string,
   lora: readonly LoraFlagEntry[],
   vocab?: string,
+  state?: string,
 ) {
   const { served, model } = await runnerModelOf(modelPath, lora);
-  const runner = await openRunnerPage({ ...served, ...(vocab === undefined ? {} : { '/vocab': vocab }) });
+  const runner = await openRunnerPage({
+    ...served,
+    ...(vocab === undefined ? {} : { '/vocab': vocab }),
+    ...(state === undefined ? {} : { '/state': state }),
+  });
   try {
     await runner.page.exposeFunction('rwkvEmit', (text: string) => process.stdout.write(text));
-    return await runner.call('generate', { ...run, model, vocabUrl: vocab === undefined ? undefined : '/vocab' });
+    return await runner.call('generate', {
+      ...run,
+      model,
+      vocabUrl: vocab === undefined ? undefined : '/vocab',
+      stateUrl: state === undefined ? undefined : '/state',
+    });
   } finally {
     await runner.close();
   }
@@ -53,6 +63,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     quantize: { default: 'none', choices: WEIGHT_QUANTIZATIONS },
     vocab: {},
     lora: {},
+    state: {},
   });
   const settings = {
     backend: flags.backend as BackendChoice,
@@ -65,16 +76,18 @@ export async function generateCommand(argv: string[]): Promise<void> {
   };
   await assertReadable(flags.model!, 'model file');
   if (flags.vocab !== undefined) await assertReadable(flags.vocab, 'tokenizer file');
+  if (flags.state !== undefined) await assertReadable(flags.state, 'state-tuning file');
   const lora = await parseLoraFlag(flags.lora);
   const stats =
     settings.backend === 'webgpu'
-      ? await generateInBrowser(settings, flags.model!, lora, flags.vocab)
+      ? await generateInBrowser(settings, flags.model!, lora, flags.vocab, flags.state)
       : await runGeneration(
           {
             ...settings,
             model: await modelInputOf(flags.model!),
             lora: await loraOptions(lora),
             vocab: flags.vocab === undefined ? undefined : await openAsBlob(flags.vocab),
+            state: flags.state === undefined ? undefined : await openAsBlob(flags.state),
           },
           (text) => process.stdout.write(text),
           (message) => process.stderr.write(`warning: ${message}\n`),

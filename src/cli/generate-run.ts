@@ -1,6 +1,7 @@
 /**
  * The body of `rwkv-webgpu generate`, shared by the in-process run (CPU, Node) and the in-browser run (WebGPU, the
- * CLI's runner page): load the engine, prefill the prompt, stream the generated text to `emit`, return the stats.
+ * CLI's runner page): load the engine (and the initial state of a state-tuning file), prefill the prompt, stream the
+ * generated text to `emit`, return the stats.
  */
 import { createEngine } from '../engine/engine.js';
 import type { BackendChoice } from '../backend/backend.js';
@@ -10,8 +11,10 @@ import type { WeightQuantization } from '../quantize/load-time-formats.js';
 export interface GenerateRun {
   model: ModelInput | ModelFiles;
   vocab?: ModelInput;
-  /** LoRA adapters merged at load (in-process runs). */
+  /** LoRA adapters merged at load. */
   lora?: LoraOptions[];
+  /** A state-tuning file: the session starts from its initial state (engine.loadState). */
+  state?: ModelInput;
   backend: BackendChoice;
   prompt: string;
   maxTokens: number;
@@ -40,7 +43,8 @@ export async function runGeneration(
     },
   });
   try {
-    const session = await engine.createSession();
+    if (run.state !== undefined) await engine.loadState(run.state, { name: 'state' });
+    const session = await engine.createSession(run.state === undefined ? {} : { state: 'state' });
     await session.prefill(run.prompt);
     const tokens = session.generate({
       maxTokens: run.maxTokens,

@@ -1,7 +1,8 @@
 /**
  * Every model format by URL in Node, where there is no model store: a local HTTP server (tests/helpers/file-server.ts)
- * serves one tiny RWKV-7 as rwkv.cpp `.bin`, `.pth`, safetensors, a Hugging Face folder of 3 fla shards (the index
- * URL alone, and the list of URLs), GGUF and a GGUF split in 2 parts, plus a LoRA adapter and a state-tuning file.
+ * serves one tiny RWKV-7 as rwkv.cpp `.bin`, `.pth`, safetensors, fla's (Hugging Face) safetensors, a folder of 3 fla
+ * shards (the index URL alone, and the list of URLs), GGUF and a GGUF split in 2 parts, plus a LoRA adapter and a
+ * state-tuning file.
  * Each gives exactly the logits and model identity of the same values from bytes in memory; the formats whose index
  * is not at the start are read by Range requests (counted), never downloaded whole. A server without Range support
  * still serves the front-to-back formats (.bin, GGUF) and is refused, with a ModelFormatError saying why, for the
@@ -37,6 +38,7 @@ const FILES: Record<string, Uint8Array> = {
   '/m.bin': modelBytes(model),
   '/m.pth': writePth(official),
   '/m.safetensors': writeSafetensors(official),
+  '/fla/model.safetensors': writeSafetensors(hubTensors(official, '7')),
   '/m.gguf': writeGguf(ggufOf(model, matricesAs('F32'))),
   '/split/m-00001-of-00002.gguf': ggufParts[0],
   '/split/m-00002-of-00002.gguf': ggufParts[1],
@@ -69,6 +71,7 @@ describe('every format by URL, in Node (a server with Range requests)', () => {
       ['.bin', server.url('/m.bin')],
       ['.pth', server.url('/m.pth')],
       ['safetensors', new URL(server.url('/m.safetensors'))],
+      ['fla safetensors', server.url('/fla/model.safetensors')],
       ['GGUF', server.url('/m.gguf')],
       [
         'split GGUF (list of URLs)',

@@ -62,7 +62,7 @@ const api: RunnerApi = {
 
   bench: (options) => runBench(options, (line) => console.log(`bench: ${line}`)),
 
-  generate: ({ vocabUrl, model, ...run }) => {
+  generate: ({ vocabUrl, stateUrl, model, ...run }) => {
     const { files, lora } = absolute(model);
     return runGeneration(
       {
@@ -70,6 +70,7 @@ const api: RunnerApi = {
         model: files,
         lora: lora.map(({ url, ...settings }) => ({ adapter: url, ...settings })),
         vocab: vocabUrl && new URL(vocabUrl, location.href).href,
+        state: stateUrl && new URL(stateUrl, location.href).href,
       },
       (text) => void window.rwkvEmit?.(text),
       (message) => console.warn(message),

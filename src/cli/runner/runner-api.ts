@@ -34,7 +34,11 @@ export interface RunnerApi {
   bench(options: BenchOptions): Promise<BenchReport>;
   /** Generates from `model` on WebGPU (through createEngine), passing each text piece to `window.rwkvEmit`. */
   generate(
-    run: Omit<GenerateRun, 'model' | 'vocab' | 'lora'> & { model: RunnerModel; vocabUrl?: string },
+    run: Omit<GenerateRun, 'model' | 'vocab' | 'lora' | 'state'> & {
+      model: RunnerModel;
+      vocabUrl?: string;
+      stateUrl?: string;
+    },
   ): Promise<GenerationStats>;
 }
 
