@@ -18,11 +18,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 export const USAGE = `Usage: rwkv-webgpu <command> [flags]
 
 Commands:
-  logits   --model FILE|DIR --input FILE --out FILE [--backend cpu|webgpu] [--chunk N] [--quantize none|q8|q4]
-           [--tokenizer auto|bytes|world|pile20b] [--vocab FILE] [--lora FILE[:alpha=N][:weight=W],...]
+  logits   --model FILE|DIR --input FILE --out FILE [--backend cpu|reference|webgpu] [--chunk N]
+           [--quantize none|q8|q4] [--tokenizer auto|bytes|world|pile20b] [--vocab FILE]
+           [--lora FILE[:alpha=N][:weight=W],...]
            Runs the model from a fresh state over the tokenized input, N tokens per step (default 1), and writes
-           n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t). --quantize: the weights
-           quantized at load (q8: Q8_0 blocks; q4: 4-bit blocks); on the CPU, the same quantized values. DIR: a
+           n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t). cpu (default): the fast
+           CPU backend (WebAssembly); reference: the CPU reference forward pass (the oracle); webgpu: headless
+           Chromium. --quantize (webgpu, reference): the weights quantized at load (q8: Q8_0 blocks; q4: 4-bit
+           blocks); on the reference, the same quantized values. DIR: a
            Hugging Face folder (shards, index, config.json) or the parts of a split GGUF (so is FILE naming one
            part, name-0000i-of-0000N.gguf). --lora merges LoRA adapters at load.
   tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE

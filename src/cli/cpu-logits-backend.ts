@@ -1,34 +1,30 @@
 /**
- * The `logits` command's CPU backend: the reference forward pass, in this process; with `--quantize`, on the values
- * the GPU computes with after that load-time quantization (the oracle's quantize-then-dequantize mode).
+ * The `logits` command's CPU backend (`--backend cpu`, the default): the fast CPU backend (WebAssembly kernels over
+ * the weights as the file stores them, src/backend/wasm-cpu.ts) in this process, on as many threads as the engine
+ * would take; what `createEngine({ backend: 'cpu' })` computes.
  */
-import { createState } from '../generations/state.js';
+import { openWasmCpuBackend } from '../backend/wasm-cpu.js';
 import type { ResolvedLora } from '../protocol/types.js';
-import { createReferenceModel } from '../reference/model.js';
 import type { LogitsBackend } from './logits-backend.js';
-import { loadModelFile } from './model-file.js';
-import { quantizedAsLoaded } from '../quantize/oracle-weights.js';
-import type { WeightQuantization } from '../quantize/load-time-formats.js';
+import { openModelFileStream } from './model-file.js';
 
-export async function openCpuLogitsBackend(
-  modelPath: string,
-  quantize: WeightQuantization,
-  lora: readonly ResolvedLora[],
-): Promise<LogitsBackend> {
-  const loaded = await loadModelFile(modelPath, lora);
-  const model = createReferenceModel(quantize === 'none' ? loaded : quantizedAsLoaded(loaded, { quantize }));
-  const nVocab = model.spec.nVocab;
+export async function openCpuLogitsBackend(modelPath: string, lora: readonly ResolvedLora[]): Promise<LogitsBackend> {
+  const backend = await openWasmCpuBackend(await openModelFileStream(modelPath, lora), 1);
+  const nVocab = backend.spec.nVocab;
   return {
     nVocab,
     async allLogits(tokens, chunk) {
-      const state = createState(model.spec);
+      const state = await backend.allocateState();
       const out = new Float32Array(tokens.length * nVocab);
       for (let start = 0; start < tokens.length; start += chunk) {
         const part = tokens.subarray(start, Math.min(start + chunk, tokens.length));
-        out.set(model.forward(part, state, { allLogits: true }), start * nVocab);
+        out.set(await backend.prefill(state, part, { allLogits: true }), start * nVocab);
       }
+      backend.freeState(state);
       return out;
     },
-    async close() {},
+    async close() {
+      backend.dispose();
+    },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Reads a model file for the CLI from disk, never whole: as a file-backed Blob, streamed front to back for the
+ * Reads a model file for the CLI from disk (as a tensor stream, or collected), never whole: as a file-backed Blob, streamed front to back for the
  * rwkv.cpp format and GGUF and read by random access (Blob slices) for .pth and safetensors; a Hugging Face folder
  * or a split GGUF as its files (`modelPaths`); a file-system error becomes a one-line message.
  */
@@ -8,7 +8,7 @@ import { access, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RwkvError } from '../errors.js';
 import { openModelStream } from '../formats/load.js';
-import { collectModel } from '../formats/tensor-stream.js';
+import { collectModel, type ModelStream } from '../formats/tensor-stream.js';
 import type { CanonicalModel } from '../model/spec.js';
 import type { ModelFiles, ModelInput, ResolvedLora } from '../protocol/types.js';
 import { openAdapters } from '../worker/lora-adapters.js';
@@ -28,12 +28,17 @@ export async function assertReadable(path: string, what: string): Promise<void> 
   }
 }
 
-/** A model file, a Hugging Face model folder or a split GGUF, read into canonical tensors, LoRA adapters merged. */
-export async function loadModelFile(path: string, lora: readonly ResolvedLora[] = []): Promise<CanonicalModel> {
+/** A model file, a Hugging Face model folder or a split GGUF, as a stream of canonical tensors, LoRA adapters merged. */
+export async function openModelFileStream(path: string, lora: readonly ResolvedLora[] = []): Promise<ModelStream> {
   const adapters = (await openAdapters(lora)).files;
   const input = await modelInputOf(path);
   const source = Array.isArray(input) ? (await openModelFiles(input)).source : await openByteSource(input as Blob);
-  return collectModel(await openModelStream(source, { adapters }));
+  return openModelStream(source, { adapters });
+}
+
+/** A model file, a Hugging Face model folder or a split GGUF, read into canonical tensors, LoRA adapters merged. */
+export async function loadModelFile(path: string, lora: readonly ResolvedLora[] = []): Promise<CanonicalModel> {
+  return collectModel(await openModelFileStream(path, lora));
 }
 
 /**

@@ -35,6 +35,9 @@ writeFileSync(join(folder, 'model.safetensors.index.json'), shards.index);
 writeFileSync(join(folder, 'config.json'), JSON.stringify({ hidden_size: 32, head_dim: 16, norm_eps: 1e-5 }));
 writeFileSync(join(folder, 'README.md'), 'not a weight file');
 
+/** `--backend cpu` is the fast CPU backend: its kernels sum in f32 lanes where the oracle sums in f64. */
+const FAST_CPU_TOLERANCE = 1e-4;
+
 describe('rwkv-webgpu --model HF_FOLDER', () => {
   test('logits --backend cpu matches the reference forward pass', () => {
     const out = join(workDir, 'cpu.logits');
@@ -43,7 +46,7 @@ describe('rwkv-webgpu --model HF_FOLDER', () => {
     expect(result.status).toBe(0);
     const actual = new Float32Array(Uint8Array.from(readFileSync(out)).buffer);
     const expected = runChunked(createReferenceModel(model), [...new TextEncoder().encode(PROMPT)], 1).logits;
-    expect(maxAbsDiff(actual, expected)).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(actual, expected)).toBeLessThanOrEqual(FAST_CPU_TOLERANCE);
   });
 
   test('generate --backend cpu runs from the folder', () => {
@@ -67,7 +70,7 @@ describe('rwkv-webgpu --model SPLIT_GGUF', () => {
       const result = runCli(['logits', '--backend', 'cpu', '--model', path, '--input', promptFile, '--out', out]);
       expect(result.stderr).toBe('');
       expect(maxAbsDiff(new Float32Array(Uint8Array.from(readFileSync(out)).buffer), expected)).toBeLessThanOrEqual(
-        1e-6,
+        FAST_CPU_TOLERANCE,
       );
     }
   });

@@ -65,6 +65,7 @@ describe('rwkv-webgpu error contract', () => {
     [['logits', '--input', promptFile, '--out', 'x'], /--model is required/],
     [['logits', '--model', 'm', '--input', promptFile, '--out', 'x', '--chunk', '0'], /--chunk must be a positive/],
     [['logits', '--model', 'm', '--input', promptFile, '--out', 'x', '--backend', 'tpu'], /--backend must be one of/],
+    [['logits', '--model', 'm', '--input', promptFile, '--out', 'x', '--quantize', 'q8'], /--quantize needs --backend/],
     [['tokenize', '--tokenizer', 'world', '--input', promptFile], /the world tokenizer needs --vocab/],
     [['tokenize', '--tokenizer', 'bytes', '--input'], /--input needs a value/],
   ])('%j exits 2 with a one-line usage error', (args, message) => {
