@@ -1,7 +1,8 @@
 // WKV v5.1 / v5.2 / v6, chunk-parallel form for prefill: the same results as wkv5.wgsl (see its header for the
 // recurrence S'[i][j] = S[i][j]·w_j + k_j·v_i, out_i = Σ_j r_j·(u_j·k_j·v_i + S[i][j])), computed per sub-chunk of
-// n ≤ SUB_CHUNK tokens with matrix products instead of n dependent steps. With S the state at the sub-chunk's start
-// and g_j(t) = Σ_{m ≤ t} log w_j(m) (g_j(−1) = 0, see the wkv-chunk snippet), for tokens t, s of the sub-chunk:
+// n ≤ SUB_CHUNK tokens with matrix products instead of n dependent steps, with the same GroupNorm (and gate) after
+// it. With S the state at the sub-chunk's start and g_j(t) = Σ_{m ≤ t} log w_j(m) (g_j(−1) = 0, see the wkv-chunk
+// snippet), for tokens t, s of the sub-chunk:
 //   P[t][s]  = Σ_j r_j(t)·k_j(s)·exp(g_j(t−1) − g_j(s))   (s < t)      intra-sub-chunk scores
 //   P[t][t]  = Σ_j r_j(t)·u_j·k_j(t)                                    the bonus
 //   out_i(t) = Σ_j r_j(t)·exp(g_j(t−1))·S[i][j] + Σ_{s ≤ t} P[t][s]·v_i(s)
@@ -11,20 +12,23 @@
 // Phases per sub-chunk (workgroup barriers between): (1) invocation j loads channel j of r and k and accumulates
 // g_j; (2) the invocations share out the (t, s ≤ t) scores; (3) invocation j scales its channel in place —
 // r_j(t)·exp(g_j(t−1)), k_j(s)·exp(g_j(n−1) − g_j(s)), exp(g_j(n−1)); (4) invocation i computes out_i over the
-// sub-chunk and updates its state row S[i][·], kept in registers over the whole chunk as in wkv5.wgsl.
+// sub-chunk into the g tile (free by then), every invocation takes each token's GroupNorm statistics from that tile
+// and writes its channel's output, and invocation i updates its state row S[i][·], kept in registers over the whole
+// chunk as in wkv5.wgsl.
 //
 // Overrides: HEAD_SIZE (S, the workgroup size, 1 ≤ S ≤ 64), SUB_CHUNK (1 ≤ SUB_CHUNK ≤ 16; workgroup memory
-// 4·(3·SUB_CHUNK·S + SUB_CHUNK² + 2·S) bytes), PARAMS_PER_HEAD, DECAY_PER_TOKEN (as in wkv5.wgsl).
+// 4·(3·SUB_CHUNK·S + SUB_CHUNK² + 2·S) bytes), PARAMS_PER_HEAD, DECAY_PER_TOKEN, PLANE_STRIDE, GATED, EPS,
+// ACTIVATION (as in wkv5.wgsl).
 //
 // Bindings (group 0), the same as wkv5.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first u: [H] or [H, S]
 //   3 storage read       time_decay w: [H], [H, S] or [B, T, C]
-//   4 storage read       r [B, T, C]
-//   5 storage read       k [B, T, C]
-//   6 storage read       v [B, T, C]
-//   7 storage read_write out [B, T, C]
+//   4 storage read       planes [3 or 4, PLANE_STRIDE]: r, k, v (and g when GATED), each [B, T, C]
+//   5 storage read       ln_x.weight [C]
+//   6 storage read       ln_x.bias [C]
+//   7 storage read_write out [B, T, C]: the GroupNorm-ed (and gated) output
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -34,6 +38,8 @@ override DECAY_PER_TOKEN: bool = false;
 //!include step-params
 //!include head-state
 //!include wkv-chunk
+//!include head-norm
+//!include activation
 
 //!include wkv5-bindings
 
@@ -43,6 +49,11 @@ var<workgroup> tile_g: array<f32, SUB_CHUNK * HEAD_SIZE>;
 var<workgroup> scores: array<f32, SUB_CHUNK * SUB_CHUNK>;
 var<workgroup> shared_u: array<f32, HEAD_SIZE>;
 var<workgroup> sub_chunk_decay: array<f32, HEAD_SIZE>;
+
+// Output j of token t: phase 4 leaves the sub-chunk's WKV outputs in the g tile.
+fn head_output(t: u32, j: u32) -> f32 {
+  return tile_g[tile_index(t, j)];
+}
 
 // exp(g_j(t − 1)): the decay from the sub-chunk's start to token t.
 fn decay_before(t: u32, j: u32) -> f32 {
@@ -75,15 +86,15 @@ fn main(
     var g = 0.0;
     for (var t = 0u; t < n; t++) {
       let index = token_row(b, t0 + t) * channels + head_start + i;
-      tile_r[tile_index(t, i)] = r[index];
-      tile_k[tile_index(t, i)] = k[index];
+      tile_r[tile_index(t, i)] = plane(PLANE_R, index);
+      tile_k[tile_index(t, i)] = plane(PLANE_K, index);
       if (DECAY_PER_TOKEN) {
         g += log_decay(time_decay[index]);
       } else {
         g += static_log_decay;
       }
       tile_g[tile_index(t, i)] = g;
-      v_own[t] = v[index];
+      v_own[t] = plane(PLANE_V, index);
     }
     workgroupBarrier();
 
@@ -124,7 +135,12 @@ fn main(
       for (var s = 0u; s <= t; s++) {
         y += scores[pair_index(t, s)] * v_own[s];
       }
-      out[token_row(b, t0 + t) * channels + head_start + i] = y;
+      tile_g[tile_index(t, i)] = y;
+    }
+    workgroupBarrier();
+    for (var t = 0u; t < n; t++) {
+      let index = token_row(b, t0 + t) * channels + head_start + i;
+      out[index] = gated_output(tile_g[tile_index(t, i)], head_mean_variance(t), index, head_start + i);
     }
     for (var j = 0u; j < HEAD_SIZE; j++) {
       var updated = row[j] * sub_chunk_decay[j];

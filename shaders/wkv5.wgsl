@@ -1,4 +1,5 @@
-// WKV v5.1 / v5.2 / v6: the multi-head matrix-state recurrence, over a chunk of T tokens for a batch of B sessions.
+// WKV v5.1 / v5.2 / v6: the multi-head matrix-state recurrence, over a chunk of T tokens for a batch of B sessions,
+// with the GroupNorm ln_x and (v5.2, v6) the SiLU output gate folded in after it (the wkv5-bindings snippet).
 //
 // Per head h, with the state S[i][j] (i = value index, j = key index), bonus u_j and decay w_j:
 //   out_i   = Σ_j r_j · (u_j · k_j · v_i + S[i][j])
@@ -14,16 +15,17 @@
 //   HEAD_SIZE        S, the workgroup size (1 ≤ S ≤ 64)
 //   PARAMS_PER_HEAD  true for v5.1: time_first and time_decay hold one value per head [H]; else one per channel [H, S]
 //   DECAY_PER_TOKEN  true for v6: time_decay is the per-token decay w [B, T, C] (overrides PARAMS_PER_HEAD for w)
+//   PLANE_STRIDE, GATED (wkv5-bindings), EPS (head-norm), ACTIVATION (SiLU when GATED)
 //
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first u: [H] or [H, S]
 //   3 storage read       time_decay w: [H], [H, S] or [B, T, C]
-//   4 storage read       r [B, T, C]
-//   5 storage read       k [B, T, C]
-//   6 storage read       v [B, T, C]
-//   7 storage read_write out [B, T, C]
+//   4 storage read       planes [3 or 4, PLANE_STRIDE]: r, k, v (and g when GATED), each [B, T, C]
+//   5 storage read       ln_x.weight [C]
+//   6 storage read       ln_x.bias [C]
+//   7 storage read_write out [B, T, C]: the GroupNorm-ed (and gated) output
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -32,6 +34,8 @@ override DECAY_PER_TOKEN: bool = false;
 
 //!include step-params
 //!include head-state
+//!include head-norm
+//!include activation
 
 //!include wkv5-bindings
 
@@ -39,6 +43,11 @@ var<workgroup> shared_r: array<f32, HEAD_SIZE>;
 var<workgroup> shared_k: array<f32, HEAD_SIZE>;
 var<workgroup> shared_w: array<f32, HEAD_SIZE>;
 var<workgroup> shared_u: array<f32, HEAD_SIZE>;
+var<workgroup> shared_y: array<f32, HEAD_SIZE>;
+
+fn head_output(t: u32, j: u32) -> f32 {
+  return shared_y[j];
+}
 
 @compute @workgroup_size(HEAD_SIZE)
 fn main(
@@ -49,6 +58,7 @@ fn main(
   let h = group.x;
   let b = group.y;
   let channels = groups.x * HEAD_SIZE;
+  let c = h * HEAD_SIZE + i;
   let row_start = state_row_start(b, h, i);
   var row = load_state_row(row_start);
   shared_u[i] = time_first[head_param_index(h, i)];
@@ -57,13 +67,13 @@ fn main(
   }
 
   for (var t = 0u; t < params.tokens; t++) {
-    let index = token_row(b, t) * channels + h * HEAD_SIZE + i;
-    shared_r[i] = r[index];
-    shared_k[i] = k[index];
+    let index = token_row(b, t) * channels + c;
+    shared_r[i] = plane(PLANE_R, index);
+    shared_k[i] = plane(PLANE_K, index);
     if (DECAY_PER_TOKEN) {
       shared_w[i] = time_decay[index];
     }
-    let vi = v[index];
+    let vi = plane(PLANE_V, index);
     workgroupBarrier();
 
     var y = 0.0;
@@ -72,7 +82,9 @@ fn main(
       y += shared_r[j] * (shared_u[j] * kv + row[j]);
       row[j] = row[j] * shared_w[j] + kv;
     }
-    out[index] = y;
+    shared_y[i] = y;
+    workgroupBarrier();
+    out[index] = gated_output(y, head_mean_variance(0u), index, c);
     workgroupBarrier();
   }
 

@@ -24,7 +24,7 @@
 // its state row S[i][·], kept in registers over the whole chunk as in wkv7.wgsl.
 //
 // Overrides: HEAD_SIZE (S, the workgroup size, 1 ≤ S ≤ 64), SUB_CHUNK (1 ≤ SUB_CHUNK ≤ 16; workgroup memory
-// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes), PLANE_STRIDE and EPS (wkv7-bindings).
+// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes), PLANE_STRIDE (wkv7-bindings), EPS (head-norm).
 //
 // Bindings (group 0), the same as wkv7.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
@@ -43,6 +43,7 @@ override HEAD_SIZE: u32 = 64;
 //!include step-params
 //!include head-state
 //!include wkv-chunk
+//!include head-norm
 
 //!include wkv7-bindings
 
@@ -57,6 +58,11 @@ var<workgroup> key_r: array<f32, SUB_CHUNK * SUB_CHUNK>;
 var<workgroup> beta_r: array<f32, SUB_CHUNK * SUB_CHUNK>;
 var<workgroup> solve: array<f32, SUB_CHUNK * SUB_CHUNK>;
 var<workgroup> sub_chunk_decay: array<f32, HEAD_SIZE>;
+
+// Output j of token t: phase 4 leaves the sub-chunk's WKV outputs in the α tile.
+fn head_output(t: u32, j: u32) -> f32 {
+  return tile_alpha[tile_index(t, j)];
+}
 
 // g_j(t − 1), the log-decay from the sub-chunk's start to token t.
 fn log_decay_before(t: u32, j: u32) -> f32 {
@@ -204,18 +210,8 @@ fn main(
     }
     workgroupBarrier();
     for (var t = 0u; t < n; t++) {
-      var sum = 0.0;
-      for (var j = 0u; j < HEAD_SIZE; j++) {
-        sum += tile_alpha[tile_index(t, j)];
-      }
-      let mean = sum / f32(HEAD_SIZE);
-      var squares = 0.0;
-      for (var j = 0u; j < HEAD_SIZE; j++) {
-        let d = tile_alpha[tile_index(t, j)] - mean;
-        squares += d * d;
-      }
       let index = token_row(b, t0 + t) * channels + c;
-      out[index] = gated_output(tile_alpha[tile_index(t, i)], mean, squares / f32(HEAD_SIZE), bonus[t], index, c);
+      out[index] = gated_output(tile_alpha[tile_index(t, i)], head_mean_variance(t), bonus[t], index, c);
     }
     for (var j = 0u; j < HEAD_SIZE; j++) {
       var updated = row[j] * sub_chunk_decay[j];

@@ -16,7 +16,7 @@
 // head's sums (‖k·k_k‖², the bonus, the GroupNorm mean and variance) are serial passes over workgroup memory, five
 // workgroup barriers in all.
 //
-// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64); PLANE_STRIDE, EPS (wkv7-bindings).
+// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64); PLANE_STRIDE (wkv7-bindings), EPS (head-norm).
 //
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
@@ -34,6 +34,7 @@ override HEAD_SIZE: u32 = 64;
 
 //!include step-params
 //!include head-state
+//!include head-norm
 
 //!include wkv7-bindings
 
@@ -43,6 +44,10 @@ var<workgroup> shared_k: array<f32, HEAD_SIZE>;
 var<workgroup> shared_alpha: array<f32, HEAD_SIZE>;
 var<workgroup> shared_beta: array<f32, HEAD_SIZE>;
 var<workgroup> shared_y: array<f32, HEAD_SIZE>;
+
+fn head_output(t: u32, j: u32) -> f32 {
+  return shared_y[j];
+}
 
 fn sum_alpha() -> f32 {
   var sum = 0.0;
@@ -105,18 +110,7 @@ fn main(
     }
     shared_y[i] = y;
     workgroupBarrier();
-
-    var sum = 0.0;
-    for (var j = 0u; j < HEAD_SIZE; j++) {
-      sum += shared_y[j];
-    }
-    let mean = sum / f32(HEAD_SIZE);
-    var squares = 0.0;
-    for (var j = 0u; j < HEAD_SIZE; j++) {
-      let d = shared_y[j] - mean;
-      squares += d * d;
-    }
-    out[index] = gated_output(y, mean, squares / f32(HEAD_SIZE), bonus, index, c);
+    out[index] = gated_output(y, head_mean_variance(0u), bonus, index, c);
     workgroupBarrier();
   }
 

@@ -1,4 +1,4 @@
-// Shared snippet (included with `//!include wkv7-bindings`): the storage bindings of the v7 WKV kernels (wkv7.wgsl,
+// Shared snippet (included with `//!include wkv7-bindings`, after `head-norm`): the storage bindings of the v7 WKV kernels (wkv7.wgsl,
 // wkv7-chunked.wgsl), declared once so that both forms take the same bind group (binding 0 is the step-params
 // uniform), and the per-head glue both forms fold around the recurrence, for channel c of head h at one token:
 //   key side   scaled_c = k_c · k_k_c;  kk_c = scaled_c / max(‖scaled‖₂ over the head, L2_EPS)
@@ -9,8 +9,7 @@
 // r (PLANE_R), w (the decay factor), k (the raw key), v, a (the in-context learning rate), g (the output gate).
 
 override PLANE_STRIDE: u32;
-// GroupNorm ε (ln_x; 64e-5 for v7) and the L2 norm's floor (F.normalize's 1e-12).
-override EPS: f32 = 64e-5;
+// The L2 norm's floor (F.normalize's 1e-12); the GroupNorm's ε is EPS of the head-norm snippet (64e-5 for v7).
 const L2_EPS = 1e-12;
 
 const PLANE_R = 0u;
@@ -39,8 +38,7 @@ fn adjusted_key(index: u32, c: u32) -> f32 {
   return plane(PLANE_K, index) * (1.0 + (plane(PLANE_A, index) - 1.0) * k_a[c]);
 }
 
-// The time mix's output at `index` (channel c) from the GroupNorm statistics of the head's WKV outputs and the bonus.
-fn gated_output(y: f32, mean: f32, variance: f32, bonus: f32, index: u32, c: u32) -> f32 {
-  let normed = (y - mean) * inverseSqrt(variance + EPS) * ln_weight[c] + ln_bias[c];
-  return (normed + bonus * plane(PLANE_V, index)) * plane(PLANE_G, index);
+// The time mix's output at `index` (channel c) from the head's GroupNorm statistics (head-norm) and the bonus.
+fn gated_output(y: f32, stats: vec2<f32>, bonus: f32, index: u32, c: u32) -> f32 {
+  return (group_norm(y, stats, c) + bonus * plane(PLANE_V, index)) * plane(PLANE_G, index);
 }

@@ -8,13 +8,15 @@
  * Snippets: `activation` (override ACTIVATION, fn activate), `weights` (override WEIGHT_FORMAT: f32, packed-f16
  * or block-quantized 16-byte weight chunks: chunk_len, chunks_per_row, load_chunk, chunk_quad), `step-params` (the Params uniform of the
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
- * state_row_start, load_state_row, store_state_row), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
+ * state_row_start, load_state_row, store_state_row), `head-norm` (the GroupNorm a matrix-state WKV folds in:
+ * head_mean_variance, group_norm), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
  * invocations), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
  * MAX_SUB_CHUNK, log_decay, tile_index, pair_index, lower_pair), `wkv5-bindings` / `wkv7-bindings` (the storage
  * bindings both forms of a WKV kernel share). On a device with `subgroups`, `resolveWgslForSubgroups` gives the
  * source with `workgroup-sum` in its subgroupAdd form (`workgroup-sum-subgroups`).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
+import headNorm from '../../shaders/lib/head-norm.wgsl?raw';
 import headState from '../../shaders/lib/head-state.wgsl?raw';
 import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
@@ -29,6 +31,7 @@ const SNIPPETS: Readonly<Record<string, string>> = {
   weights,
   'step-params': stepParams,
   'head-state': headState,
+  'head-norm': headNorm,
   'workgroup-sum': workgroupSum,
   'wkv-chunk': wkvChunk,
   'wkv5-bindings': wkv5Bindings,

@@ -6,22 +6,12 @@
  *   y = GroupNorm_H(y; ln_x, eps 1e-5)
  *   5.2: y = SiLU(Wg·xg) ⊙ y
  *   x += Wo·y
- * Ops per layer: time mix — ln1 + shift + save (one dispatch), 3 (5.2: 4) mixes, 3 (4) linears, wkv5, group norm, (5.2: gate), output
- * (accumulated); channel mix — the gated FFN (../v4/gpu-channel-mix.ts).
+ * Ops per layer: time mix — ln1 + shift + save (one dispatch), 3 (5.2: 4) mixes, 3 (4) linears, wkv5 (with the group norm and
+ * the 5.2 gate folded in), output (accumulated); channel mix — the gated FFN (../v4/gpu-channel-mix.ts).
  */
-import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import {
-  normOp,
-  rowsOp,
-  normShiftOp,
-  tokenMixOp,
-  wkvHeads,
-  wkvOp,
-  type GpuLayerFactory,
-} from '../../gpu/step/layer-ops.js';
-import type { StepOp } from '../../gpu/step/step-builder.js';
+import { normShiftOp, tokenMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 const GROUP_NORM_EPS = 1e-5;
 
@@ -40,20 +30,19 @@ export const createV5GpuLayer =
         const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
         const mix = (m: string) =>
           tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_mix_${m}`, c), `att x${m}`, 'lerp');
-        const [xk, xv, xr] = [mix('k'), mix('v'), mix('r')];
-        const r = scratch.get('att r', c);
-        const k = scratch.get('att k', c);
-        const v = scratch.get('att v', c);
-        const y = scratch.get('att wkv', c);
-        const normed = scratch.get('att normed', c);
-        const ops: StepOp[] = [
+        const mixes = gated ? [mix('k'), mix('v'), mix('r'), mix('g')] : [mix('k'), mix('v'), mix('r')];
+        const [xk, xv, xr, xg] = mixes;
+        // The WKV's inputs r, k, v (, g): planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
+        const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, mixes.length);
+        const [r, k, v, g] = planes;
+        const out = scratch.get('att gated', c);
+        return [
           shiftOp,
-          xk.op,
-          xv.op,
-          xr.op,
+          ...mixes.map((m) => m.op),
           builder.linear(matrix('receptance'), xr.out, r),
           builder.linear(matrix('key'), xk.out, k),
           builder.linear(matrix('value'), xv.out, v),
+          ...(gated ? [builder.linear(matrix('gate'), xg.out, g)] : []),
           wkvOp(
             context,
             layer,
@@ -61,27 +50,19 @@ export const createV5GpuLayer =
               wkv5Kernel({
                 ...wkvHeads(spec, shape),
                 paramsPerHead: !gated,
+                gated,
+                planeStride: stride,
+                eps: GROUP_NORM_EPS,
               }),
             [
               weights.vector(`${prefix}${gated ? 'time_faaaa' : 'time_first'}`, perHead),
               weights.vector(`${prefix}time_decay`, perHead),
-              r,
-              k,
-              v,
-              y,
+              wkvInputs,
+              weights.vector(`${prefix}ln_x.weight`, c),
+              weights.vector(`${prefix}ln_x.bias`, c),
+              out,
             ],
           ),
-          normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
-        ];
-        if (!gated) return [...ops, builder.linear(matrix('output'), normed, context.x, { accumulate: true })];
-        const xg = mix('g');
-        const g = scratch.get('att g', c);
-        const out = scratch.get('att gated', c);
-        return [
-          ...ops,
-          xg.op,
-          builder.linear(matrix('gate'), xg.out, g),
-          rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'silu' }), [g, normed, out]),
           builder.linear(matrix('output'), out, context.x, { accumulate: true }),
         ];
       },

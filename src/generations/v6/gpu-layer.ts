@@ -10,22 +10,14 @@
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
  * Ops per layer: time mix — ln1 + shift + save (one dispatch), 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
  * (each reading its plane of the grouped output), 4 linears, 2 decay linears, decay,
- * wkv5, group norm, gate, output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
+ * wkv5 (with the group norm and gate folded in), output (accumulated); channel mix — the gated FFN with time_maa_k /
+ * time_maa_r.
  */
-import { gateKernel } from '../../gpu/kernels/gate.js';
 import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import {
-  normOp,
-  rowsOp,
-  normShiftOp,
-  tokenMixOp,
-  wkvHeads,
-  wkvOp,
-  type GpuLayerFactory,
-} from '../../gpu/step/layer-ops.js';
+import { rowsOp, normShiftOp, tokenMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 const GROUP_NORM_EPS = 64e-5;
@@ -35,7 +27,6 @@ const MIXES = ['w', 'k', 'v', 'r', 'g'] as const;
 export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
   const c = spec.nEmbed;
-  const heads = spec.nHead;
   const mixWidth = spec.lora.mix ?? 0;
   const decayWidth = spec.lora.decay ?? 0;
   const prefix = `blocks.${layer}.att.`;
@@ -69,14 +60,11 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
         return out;
       });
       const [xw, xk, xv, xr, xg] = mixed;
-      const r = scratch.get('att r', c);
-      const k = scratch.get('att k', c);
-      const v = scratch.get('att v', c);
-      const g = scratch.get('att g', c);
+      // The WKV's inputs r, k, v, g: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
+      const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, 4);
+      const [r, k, v, g] = planes;
       const decayHidden = scratch.get('lora hidden', decayWidth);
       const w = scratch.get('att w', c);
-      const y = scratch.get('att wkv', c);
-      const normed = scratch.get('att normed', c);
       const out = scratch.get('att gated', c);
       return [
         shiftOp,
@@ -102,11 +90,19 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
             wkv5Kernel({
               ...wkvHeads(spec, shape),
               decayPerToken: true,
+              gated: true,
+              planeStride: stride,
+              eps: GROUP_NORM_EPS,
             }),
-          [weights.vector(`${prefix}time_faaaa`, c), w, r, k, v, y],
+          [
+            weights.vector(`${prefix}time_faaaa`, c),
+            w,
+            wkvInputs,
+            weights.vector(`${prefix}ln_x.weight`, c),
+            weights.vector(`${prefix}ln_x.bias`, c),
+            out,
+          ],
         ),
-        normOp(context, `${prefix}ln_x`, y, normed, heads, GROUP_NORM_EPS),
-        rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'silu' }), [g, normed, out]),
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),
       ];
     },

@@ -1,6 +1,5 @@
 /**
- * Host side of shaders/layer-norm.wgsl: LayerNorm (groups = 1) or per-head GroupNorm (groups = H) of N rows.
- * Bindings: [x, weight, bias, y].
+ * Host side of shaders/layer-norm.wgsl: LayerNorm (eps 1e-5) of N rows. Bindings: [x, weight, bias, y].
  */
 import source from '../../../shaders/layer-norm.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
@@ -12,27 +11,19 @@ const code = resolveWgslForSubgroups(source);
 export interface LayerNormShape {
   channels: number;
   rows: number;
-  /** 1 for LayerNorm, H for the per-head GroupNorm; default 1. */
-  groups?: number;
-  /** Default 1e-5. */
-  eps?: number;
   /** Reduce with subgroupAdd (a device with the `subgroups` feature); default: the workgroup-memory tree. */
   subgroups?: boolean;
 }
 
 export function layerNormKernel(shape: LayerNormShape): KernelDispatch {
-  const groups = shape.groups ?? 1;
-  checkCount('norm groups', groups, MAX_WORKGROUPS_PER_DIMENSION);
+  checkCount('norm channels', shape.channels);
   checkCount('norm rows', shape.rows, MAX_WORKGROUPS_PER_DIMENSION);
-  if (!Number.isInteger(shape.channels / groups) || shape.channels < groups) {
-    throw new RangeError(`norm: ${shape.channels} channels do not split into ${groups} equal groups`);
-  }
   return {
     kernel: {
-      label: `${groups === 1 ? 'layer-norm' : 'group-norm'}${shape.subgroups ? ' subgroups' : ''}`,
+      label: `layer-norm${shape.subgroups ? ' subgroups' : ''}`,
       code: code(shape.subgroups ?? false),
-      constants: { GROUP_SIZE: shape.channels / groups, GROUPS: groups, EPS: shape.eps ?? 1e-5 },
+      constants: { CHANNELS: shape.channels },
     },
-    workgroups: [groups, shape.rows, 1],
+    workgroups: [1, shape.rows, 1],
   };
 }

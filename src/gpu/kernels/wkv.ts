@@ -12,6 +12,7 @@ import wkv7Source from '../../../shaders/wkv7.wgsl?raw';
 import wkv5ChunkedSource from '../../../shaders/wkv5-chunked.wgsl?raw';
 import wkv7ChunkedSource from '../../../shaders/wkv7-chunked.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
+import { ACTIVATIONS } from './activation.js';
 import { resolveWgsl } from '../wgsl.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 import { MAX_SEQUENCES } from './step-params-uniform.js';
@@ -87,19 +88,25 @@ export interface MatrixStateShape {
   batch: number;
 }
 
-export interface Wkv5Shape extends MatrixStateShape {
+/** The inputs as planes of one buffer and the GroupNorm folded in after the recurrence (v5+ ln_x). */
+export interface FoldedNormShape {
+  /** Floats between the input planes of the planes binding. */
+  planeStride: number;
+  /** The GroupNorm's ε (ln_x). */
+  eps: number;
+}
+
+export interface Wkv5Shape extends MatrixStateShape, FoldedNormShape {
+  /** v5.2 / v6: the output gated by SiLU(g), g a fourth plane. */
+  gated?: boolean;
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
   /** v6: time_decay is the per-token decay [B, T, C]. */
   decayPerToken?: boolean;
 }
 
-export interface Wkv7Shape extends MatrixStateShape {
-  /** Floats between the input planes (r, w, k, v, a, g) of the planes binding. */
-  planeStride: number;
-  /** The GroupNorm's ε (ln_x). */
-  eps: number;
-}
+/** v7: the planes are r, w, k, v, a, g. */
+export type Wkv7Shape = MatrixStateShape & FoldedNormShape;
 
 /** How many tokens per session the dispatch steps, and the form to run them in (default: `wkvForm(tokens)`). */
 export interface WkvChunk {
@@ -107,20 +114,33 @@ export interface WkvChunk {
   form?: WkvForm;
 }
 
-function checkMatrixStateShape(label: string, shape: MatrixStateShape & WkvChunk): void {
+function checkMatrixStateShape(label: string, shape: MatrixStateShape & FoldedNormShape & WkvChunk): void {
   checkCount(`${label} heads`, shape.heads, MAX_WORKGROUPS_PER_DIMENSION);
   checkCount(`${label} head size`, shape.headSize, MAX_WKV_HEAD_SIZE);
   checkCount(`${label} batch`, shape.batch, MAX_SEQUENCES);
   checkCount(`${label} tokens`, shape.tokens);
+  if (shape.planeStride < shape.batch * shape.tokens * shape.heads * shape.headSize) {
+    throw new RangeError(`${label} plane stride ${shape.planeStride} is shorter than the step's rows`);
+  }
 }
 
-/** Bindings [params, state, time_first, time_decay, r, k, v, out]. */
+/** The override constants of the folded GroupNorm and the planes. */
+function foldedNormConstants(shape: MatrixStateShape & FoldedNormShape): Record<string, number> {
+  return { HEAD_SIZE: shape.headSize, PLANE_STRIDE: shape.planeStride, EPS: shape.eps };
+}
+
+/**
+ * The v5-family WKV with the GroupNorm ln_x (and the SiLU gate when `gated`) folded in. Bindings [params, state,
+ * time_first, time_decay, planes (r, k, v, and g when gated), ln_x.weight, ln_x.bias, out].
+ */
 export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv5', shape);
   const constants = {
-    HEAD_SIZE: shape.headSize,
+    ...foldedNormConstants(shape),
     PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
     DECAY_PER_TOKEN: Number(shape.decayPerToken ?? false),
+    GATED: Number(shape.gated ?? false),
+    ACTIVATION: ACTIVATIONS.silu,
   };
   const workgroups = [shape.heads, shape.batch, 1] as const;
   const stateFloats = shape.heads * shape.headSize * shape.headSize;
@@ -145,12 +165,9 @@ export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
  */
 export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv7', shape);
-  if (shape.planeStride < shape.batch * shape.tokens * shape.heads * shape.headSize) {
-    throw new RangeError(`wkv7 plane stride ${shape.planeStride} is shorter than the step's rows`);
-  }
   const workgroups = [shape.heads, shape.batch, 1] as const;
   const stateFloats = shape.heads * shape.headSize * shape.headSize;
-  const constants = { HEAD_SIZE: shape.headSize, PLANE_STRIDE: shape.planeStride, EPS: shape.eps };
+  const constants = foldedNormConstants(shape);
   if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
     return {
       kernel: { label: 'wkv7', code: WKV7_CODE, constants },

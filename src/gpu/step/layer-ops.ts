@@ -68,25 +68,13 @@ export function wkvHeads(
   return { heads: spec.nHead, headSize: spec.headSize, batch: shape.sessions, tokens: shape.tokens };
 }
 
-/** y = GroupNorm over `groups` groups of x with the tensors `<name>.weight` / `<name>.bias` (LayerNorm: groups 1). */
-export function normOp(
-  context: LayerContext,
-  name: string,
-  x: GPUBuffer,
-  y: GPUBuffer,
-  groups = 1,
-  eps = 1e-5,
-): StepOp {
+/** y = LayerNorm(x) with the tensors `<name>.weight` / `<name>.bias` (eps 1e-5). */
+export function normOp(context: LayerContext, name: string, x: GPUBuffer, y: GPUBuffer): StepOp {
   const c = context.spec.nEmbed;
   const weight = context.weights.vector(`${name}.weight`, c);
   const bias = context.weights.vector(`${name}.bias`, c);
   const subgroups = hasSubgroups(context);
-  return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, groups, eps, subgroups }), [
-    x,
-    weight,
-    bias,
-    y,
-  ]);
+  return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, subgroups }), [x, weight, bias, y]);
 }
 
 /** One dispatch of shaders/norm-shift-mix.wgsl over the step's tokens, writing `planes` planes for `role`. */

@@ -1,12 +1,12 @@
 /**
- * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6, wkv7.wgsl with v7's per-head glue) against
- * the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on
- * seeded random inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
+ * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6 with GroupNorm and gate, wkv7.wgsl with v7's
+ * per-head glue) against the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on seeded random
+ * inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
-import { groupNorm, l2NormalizeHeads, mul, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
+import { groupNorm, l2NormalizeHeads, mul, silu, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel, type WkvForm } from '../../../src/gpu/kernels/wkv.js';
 import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform, type HarnessBinding } from '../gpu-harness.js';
@@ -106,10 +106,21 @@ describe('WKV v4 kernel', () => {
 
 /** How a v5-family generation feeds its decay w and bonus u to the kernel (see shaders/wkv5.wgsl). */
 const V5_VARIANTS = [
-  { generation: '5.1', perHead: true, perToken: false },
-  { generation: '5.2', perHead: false, perToken: false },
-  { generation: '6', perHead: false, perToken: true },
+  { generation: '5.1', perHead: true, perToken: false, gated: false, eps: 1e-5 },
+  { generation: '5.2', perHead: false, perToken: false, gated: true, eps: 1e-5 },
+  { generation: '6', perHead: false, perToken: true, gated: true, eps: 64e-5 },
 ] as const;
+
+/**
+ * The inputs as planes of one buffer, an aligned stride apart with a NaN-filled gap after each (as the scratch lays
+ * them out, src/gpu/step/scratch.ts).
+ */
+function packPlanes(inputs: readonly Float32Array[]): { planes: Float32Array; stride: number } {
+  const stride = Math.ceil(inputs[0].length / 64) * 64 + 64;
+  const planes = new Float32Array(inputs.length * stride).fill(Number.NaN);
+  inputs.forEach((plane, p) => planes.set(plane, p * stride));
+  return { planes, stride };
+}
 
 /**
  * The cases a form runs: the serial scan at every size; the chunk-parallel form at chunk lengths across and beyond
@@ -152,7 +163,10 @@ function caseName({ form, headSize, tokens, batch, strongDecay }: WkvCase): stri
   return `${form}: H ${HEADS} × S ${headSize}, T ${tokens}, B ${batch}${strongDecay ? ', strong decay' : ''}`;
 }
 
-/** One v5-family case: the kernel of `form` against the oracle's steps, outputs and the whole state pool. */
+/**
+ * One v5-family case: the kernel of `form` (with the GroupNorm, and the SiLU gate for v5.2 / v6) against the oracle's
+ * steps, outputs and the whole state pool.
+ */
 async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCase): Promise<void> {
   const { perHead, perToken } = variant;
   const { form, headSize, tokens, batch, strongDecay } = testCase;
@@ -164,7 +178,8 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
   const paramLength = perHead ? HEADS : channels;
   const bonus = randomArray(paramLength, seed + 1);
   const decay = decayFactors(perToken ? n : paramLength, seed + 2, strongDecay);
-  const [r, k, v] = [3, 4, 5].map((s) => randomArray(n, seed + s));
+  const [r, k, v, g] = [3, 4, 5, 7].map((s) => randomArray(n, seed + s));
+  const [lnWeight, lnBias] = [8, 9].map((s) => randomArray(channels, seed + s, 1.5));
   const { pool, offsets } = statePool(batch, stateSize, seed + 6);
 
   const bonusPerChannel = perHead ? repeatPerHead(bonus, headSize) : bonus;
@@ -177,8 +192,11 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
       const [rt, kt, vt, out] = [r, k, v, expectedOut].map((a) => row(a, b, t, tokens, channels));
       const wt = perToken ? row(decay, b, t, tokens, channels) : decayPerChannel;
       wkv5Step(rt, kt, vt, wt, bonusPerChannel, state, headSize, out);
+      groupNorm(out, HEADS, lnWeight, lnBias, variant.eps, out);
+      if (variant.gated) mul(out, silu(row(g, b, t, tokens, channels)), out);
     }
   });
+  const { planes, stride } = packPlanes(variant.gated ? [r, k, v, g] : [r, k, v]);
 
   const kernel = wkv5Kernel({
     heads: HEADS,
@@ -188,10 +206,13 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
     form,
     paramsPerHead: perHead,
     decayPerToken: perToken,
+    gated: variant.gated,
+    planeStride: stride,
+    eps: variant.eps,
   });
   await expectWkvRun(
     kernel,
-    [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, r, k, v, output(n)],
+    [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, planes, lnWeight, lnBias, output(n)],
     { out: expectedOut, pool: expectedPool },
     TOLERANCE[form],
   );
@@ -256,10 +277,7 @@ async function checkWkv7(testCase: WkvCase): Promise<void> {
   const [kK, kA, rK, lnWeight, lnBias] = [7, 8, 9, 10, 11].map((s) => randomArray(channels, seed + s, 1.5));
   const { pool, offsets } = statePool(batch, stateSize, seed + 12);
 
-  // The inputs as planes of one buffer, an aligned stride apart with a gap after each (as the scratch lays them out).
-  const stride = Math.ceil(n / 64) * 64 + 64;
-  const planes = new Float32Array(6 * stride).fill(Number.NaN);
-  [r, w, k, v, a, g].forEach((plane, p) => planes.set(plane, p * stride));
+  const { planes, stride } = packPlanes([r, w, k, v, a, g]);
 
   const expectedPool = pool.slice();
   const expectedOut = new Float32Array(n);
