@@ -1,6 +1,7 @@
 /**
- * Browser-side handle on the test server (test-server.ts): sets up synthetic files and synthetic model files, queues
- * faults, changes a file, reads the request log, and computes the bytes a file should have.
+ * Browser-side handle on the test server (test-server.ts): sets up synthetic files and synthetic model files, serves
+ * bytes a test wrote, queues faults, changes a file, reads the request log, and computes the bytes a file should
+ * have.
  */
 import { inject } from 'vitest';
 import {
@@ -60,4 +61,16 @@ export async function serveModel(name: string, setup: ModelFileSetup): Promise<S
     addFault: (fault) => control('fault', name, { fault }),
     log: () => control<RequestLogEntry[]>('log', name),
   };
+}
+
+/** Serves `bytes` under `name` (`folder/file` for files that must sit together; Range requests honoured): its URL. */
+export async function serveBytes(name: string, bytes: Uint8Array): Promise<string> {
+  const query = new URLSearchParams({ name });
+  const response = await fetch(`${serverUrl}${CONTROL_PATH}/put?${query}`, {
+    method: 'POST',
+    body: bytes as Uint8Array<ArrayBuffer>,
+    cache: 'no-store',
+  });
+  if (!response.ok) throw new Error(`test server: put ${name} → HTTP ${response.status}`);
+  return serverUrl + ((await response.json()) as { url: string }).url;
 }

@@ -4,7 +4,8 @@
  * (the test page has another origin), and on request injects faults: cut or stalled connections, corrupted bytes,
  * error statuses. A file can be changed (new version: new bytes and validators). Every request is logged.
  * A file can also be a synthetic model (synthetic-model-file.ts), built once per setup and kept in memory.
- * Control requests: GET /__control/{setup,setup-model,fault,change,log}?name=…&… (see client.ts).
+ * Control requests: GET /__control/{setup,setup-model,fault,change,log}?name=…&… (see client.ts), and
+ * POST /__control/put?name=… whose body becomes the file (bytes a test wrote).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +37,7 @@ const CUT_DELAY_MS = 100;
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Range, If-Range',
-  'Access-Control-Allow-Methods': 'GET, HEAD',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST',
   'Access-Control-Expose-Headers': 'ETag, Last-Modified, Content-Range, Content-Length, Accept-Ranges',
 };
 
@@ -52,6 +53,8 @@ export async function startTestServer(): Promise<TestServer> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (request.method === 'OPTIONS') {
       response.writeHead(204, { ...CORS_HEADERS, 'Access-Control-Max-Age': '600' }).end();
+    } else if (request.method === 'POST' && url.pathname === `${CONTROL_PATH}/put`) {
+      put(files, url.searchParams.get('name') ?? '', request, response);
     } else if (url.pathname.startsWith(CONTROL_PATH + '/')) {
       control(files, models, url, response);
     } else if (url.pathname.startsWith(FILES_PATH)) {
@@ -128,6 +131,23 @@ function control(files: Map<string, ServedFile>, models: ModelFiles, url: URL, r
   } else {
     json(400, { error: `unknown command ${command}` });
   }
+}
+
+/**
+ * Serves the request's body, as it is, under `name` (with Range support and an ETag); a `/` in the name is a folder
+ * in the URL, so that files named by a shard index resolve beside it.
+ */
+function put(files: Map<string, ServedFile>, name: string, request: IncomingMessage, response: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const content = new Uint8Array(Buffer.concat(chunks));
+    const file = { validators: 'etag', ranges: true, size: content.length, seed: 0, version: 0, content } as const;
+    files.set(name, { ...file, faults: [], log: [] });
+    response
+      .writeHead(200, { ...CORS_HEADERS, 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ url: `${FILES_PATH}${name.split('/').map(encodeURIComponent).join('/')}` }));
+  });
 }
 
 function validatorHeaders(file: ServedFile): Record<string, string> {
