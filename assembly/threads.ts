@@ -1,22 +1,29 @@
 /**
  * The worker threads' side of the fast CPU backend's thread pool (src/wasm/thread-pool.ts), compiled with
  * assembly/kernels.ts into the shared-memory module: a worker calls `threadLoop` once and stays in it, sleeping on
- * the job counter of a control block in the shared memory, running its share of each job, counting itself done.
+ * the job counter of a control block in the shared memory; for each job it claims chunks of rows until none is
+ * left, computing each and counting it complete. The calling thread claims chunks the same way, so a job finishes
+ * even while a worker is not scheduled (a busy machine), and a chunk is never computed twice.
  *
- * Control block (i32 words at `control`, written by the calling thread before it bumps the job counter):
- *   0 job counter (bumped and notified for each job)   1 threads done with the current job (the caller waits on it)
- *   2 operation (0: stop, 1: matmul)                    3 threads sharing the job (the caller is thread 0)
- *   4–10 matmul's format, weights, x, y, rows, cols, tokens
- * Thread i of n takes rows [⌊rows·i/n⌋, ⌊rows·(i+1)/n⌋): each row is computed by the same code whatever the split,
- * so the result is bitwise that of one thread.
+ * Control block (at `control`, written by the calling thread before it opens the job):
+ *   i32 word 0 job counter (bumped and notified for each job)   1 chunks completed (the caller waits on it)
+ *   2 operation (0: stop, 1: matmul)                           3 rows per chunk
+ *   4–10 matmul's format, weights, x, y, rows, cols, tokens   11 chunks the workers have computed, all jobs
+ *   i64 at byte 48: the claim word — job (high 32 bits), chunks (16 bits), next unclaimed chunk (low 16 bits).
+ * A chunk is claimed by compare-and-swap of the claim word, only while its job is the word's and the next chunk
+ * is below the count; a successful claim means the job is not complete, so its arguments stay as written until
+ * the chunk is counted. Each row is computed by the same code whatever thread takes it: results are bitwise those
+ * of one thread.
  */
 import { matmul } from './kernels';
 
 const JOB: usize = 0;
-const DONE: usize = 4;
+const COMPLETED: usize = 4;
 const OPERATION: usize = 8;
-const THREADS: usize = 12;
+const CHUNK_ROWS: usize = 12;
 const ARGUMENTS: usize = 16;
+const WORKER_CHUNKS: usize = 44;
+const CLAIM: usize = 48;
 const STOP: i32 = 0;
 /** Loads of the job counter before sleeping on it (a new job often follows within microseconds). */
 const SPINS: i32 = 20000;
@@ -35,17 +42,19 @@ function nextJob(control: usize, seen: i32): i32 {
   return job;
 }
 
-/** Runs thread `index`'s share of every job from job 1 on, until a stop. */
-export function threadLoop(control: usize, index: i32): void {
-  let seen = 0;
+/** Claims and computes chunks of job `job` until none is left (or a later job has opened). */
+function work(control: usize, job: i32): void {
   while (true) {
-    seen = nextJob(control, seen);
-    if (load<i32>(control + OPERATION) == STOP) return;
-    const threads = load<i32>(control + THREADS);
+    const claim = atomic.load<i64>(control + CLAIM);
+    const chunks = <i32>((claim >>> 16) & 0xffff);
+    const chunk = <i32>(claim & 0xffff);
+    if (<i32>(claim >>> 32) != job || chunk >= chunks) return;
+    if (atomic.cmpxchg<i64>(control + CLAIM, claim, claim + 1) != claim) continue;
     const args = control + ARGUMENTS;
     const rows = load<i32>(args, 16);
-    const start = <i32>((<i64>rows * index) / threads);
-    const end = <i32>((<i64>rows * (index + 1)) / threads);
+    const chunkRows = load<i32>(control + CHUNK_ROWS);
+    const start = chunk * chunkRows;
+    const end = min(rows, start + chunkRows);
     matmul(
       load<i32>(args),
       load<u32>(args, 4),
@@ -57,6 +66,17 @@ export function threadLoop(control: usize, index: i32): void {
       start,
       end,
     );
-    if (atomic.add<i32>(control + DONE, 1) + 1 == threads - 1) atomic.notify(control + DONE, 1);
+    atomic.add<i32>(control + WORKER_CHUNKS, 1);
+    if (atomic.add<i32>(control + COMPLETED, 1) + 1 == chunks) atomic.notify(control + COMPLETED, 1);
+  }
+}
+
+/** Runs a worker's share of every job from job 1 on, until a stop. */
+export function threadLoop(control: usize): void {
+  let seen = 0;
+  while (true) {
+    seen = nextJob(control, seen);
+    if (atomic.load<i32>(control + OPERATION) == STOP) return;
+    work(control, seen);
   }
 }

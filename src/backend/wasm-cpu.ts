@@ -13,7 +13,7 @@ import { checkStateFits } from '../model/checks.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import type { WasmHeap } from '../wasm/heap.js';
-import { FastOps, type MatmulRunner } from '../wasm/ops.js';
+import { FastOps, type MatmulRunner, type SplitWork } from '../wasm/ops.js';
 import { openFastKernels, type ThreadCount } from '../wasm/threads.js';
 import { FastModel } from '../wasm-runtime/model.js';
 import { readFastWeights } from '../wasm-runtime/read-weights.js';
@@ -66,6 +66,11 @@ export class WasmCpuBackend implements InferenceBackend {
 
   get spec(): ModelSpec {
     return this.model.spec;
+  }
+
+  /** The matrix products' work split between threads so far (how much the workers took: bench --cpu). */
+  get split(): SplitWork {
+    return this.runner.split;
   }
 
   /** Bytes the backend holds: its WebAssembly memory (weights, states, scratch) and its f32 vectors. */

@@ -4,12 +4,14 @@
  * format asked for, so that rwkv.cpp can run the very same file (`saveModels`). Per format and thread count it
  * measures decode tokens/s alone (batch 1) and with four sessions (batch 4, tokens of all sessions per second),
  * prefill tokens/s (64-token chunks), and the memory: the backend's (its WebAssembly memory, shared by the threads,
- * plus the small f32 tensors) against the compact size of the weights, and how much the process's resident memory
- * grew from before opening the backend to after (the threads' own instances and stacks included). rwkv.cpp's decode tokens/s,
+ * plus the small f32 tensors) against the compact size of the weights, and what the worker threads add to the
+ * process's resident memory (measured by starting them alone, over an empty memory: each has its own JavaScript
+ * heap and instance of the kernels). rwkv.cpp's decode tokens/s,
  * measured by the caller at the same format and thread count, is an input; the report gives the ratio.
  */
 import { openWasmCpuBackend, WasmCpuBackend } from '../backend/wasm-cpu.js';
 import { openModelStream } from '../formats/load.js';
+import { openFastKernels } from '../wasm/threads.js';
 import { tensorRecord, writeRwkvCpp } from '../formats/rwkv-cpp/writer.js';
 import { syntheticModelSpec, syntheticTensors } from '../generations/synthetic.js';
 import { isLinearWeight } from '../generations/weight-class.js';
@@ -52,8 +54,10 @@ export interface CpuBenchResult {
   weightBytes: number;
   /** The backend's memory: its WebAssembly memory plus its f32 vectors, with one session's state. */
   memoryBytes: number;
-  /** Growth of the process's resident memory from before opening the backend to after (one session allocated). */
-  residentGrowthBytes: number;
+  /** Resident memory the worker threads add (0 on one thread). */
+  threadBytes: number;
+  /** Of the chunks of rows the split products had, the fraction the worker threads computed (0 on one thread). */
+  workerShare: number;
   decode: Rate;
   /** Four sessions decoding together: tokens of all four per second. */
   batch4: Rate;
@@ -95,6 +99,13 @@ function rwkvCppDims(name: string, dims: readonly number[]): readonly number[] {
   return PADDED_VECTORS.test(name) ? [dims[0], 1, 1] : dims;
 }
 
+/** How much the process's resident memory grows over `run`. */
+async function residentGrowth(run: () => Promise<void>): Promise<number> {
+  const before = process.memoryUsage().rss;
+  await run();
+  return Math.max(0, process.memoryUsage().rss - before);
+}
+
 /** Tokens per second of wall time, and per second of this process's CPU time (a shared machine's fairer clock). */
 async function tokensPerSecond(tokens: number, run: () => Promise<unknown>): Promise<Rate> {
   const start = performance.now();
@@ -120,14 +131,13 @@ async function measure(
   threads: number,
   options: CpuBenchOptions,
 ): Promise<CpuBenchResult> {
-  const residentBefore = process.memoryUsage().rss;
+  const threadBytes = await residentGrowth(async () => (await openFastKernels(threads)).runner.close());
   const backend = await openWasmCpuBackend(await openModelStream(file), 8, threads);
   if (!(backend instanceof WasmCpuBackend)) throw new Error('the CPU bench model has no fast layer');
   const cpu = backend.description.cpu!;
   const weightBytes = Object.values(cpu.weightFormats).reduce((sum, bytes) => sum + bytes, 0);
   const prompt = Uint32Array.from({ length: options.prefillTokens }, (_, i) => (i * 7919) % BENCH_VOCAB);
   const session = await backend.allocateState();
-  const residentGrowthBytes = process.memoryUsage().rss - residentBefore;
   const prefill = await tokensPerSecond(prompt.length, async () => {
     for (let at = 0; at < prompt.length; at += PREFILL_CHUNK) {
       await backend.prefill(session, prompt.subarray(at, at + PREFILL_CHUNK));
@@ -142,13 +152,15 @@ async function measure(
   const batch4 = await tokensPerSecond(steps * 4, async () => {
     for (let i = 0; i < steps; i++) await backend.decode(sessions, Uint32Array.of(1, 2, 3, i % 256));
   });
+  const { chunks, byWorkers } = backend.split;
   backend.dispose();
   return {
     format,
     threads: cpu.threads,
     weightBytes,
     memoryBytes,
-    residentGrowthBytes,
+    threadBytes,
+    workerShare: chunks === 0 ? 0 : byWorkers / chunks,
     decode,
     batch4,
     prefill,
@@ -160,7 +172,7 @@ export function formatCpuBenchTable(results: readonly CpuBenchResult[]): string 
   const rate = (r: Rate) => `${r.cpu.toFixed(2)} (${r.wall.toFixed(2)})`.padStart(16);
   const lines = [
     'CPU backend (WebAssembly SIMD128), synthetic RWKV-7 0.1B; tok/s per CPU-second (per wall-clock second)',
-    'format  threads  weights MiB  memory MiB  ×weights  RSS +MiB      decode tok/s     batch-4 tok/s     prefill tok/s  rwkv.cpp  ratio',
+    'format  threads  workers  weights MiB  memory MiB  ×weights  threads MiB      decode tok/s     batch-4 tok/s     prefill tok/s  rwkv.cpp  ratio',
   ];
   for (const r of results) {
     const reference = r.rwkvCppDecodeTokensPerSec;
@@ -168,10 +180,11 @@ export function formatCpuBenchTable(results: readonly CpuBenchResult[]): string 
       [
         r.format.padEnd(6),
         String(r.threads).padStart(8),
+        (r.threads === 1 ? '—' : `${(r.workerShare * 100).toFixed(0)}%`).padStart(8),
         (r.weightBytes / 2 ** 20).toFixed(0).padStart(12),
         (r.memoryBytes / 2 ** 20).toFixed(0).padStart(11),
         (r.memoryBytes / r.weightBytes).toFixed(2).padStart(9),
-        (r.residentGrowthBytes / 2 ** 20).toFixed(0).padStart(9),
+        (r.threadBytes / 2 ** 20).toFixed(1).padStart(12),
         rate(r.decode),
         rate(r.batch4),
         rate(r.prefill),

@@ -7,7 +7,7 @@
 /* global WebAssembly */
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { module, memory, control, index } = workerData;
+const { module, memory, control } = workerData;
 const instance = await WebAssembly.instantiate(module, { env: { memory } });
 parentPort.postMessage('ready');
-instance.exports.threadLoop(control, index);
+instance.exports.threadLoop(control);

@@ -7,9 +7,17 @@ import type { Vec, WasmHeap } from './heap.js';
 import { FORMAT_CODES, type KernelExports } from './kernels.js';
 import type { CompactMatrix } from './weights.js';
 
+/** Chunks of rows the split products have had, and how many of them worker threads computed. */
+export interface SplitWork {
+  chunks: number;
+  byWorkers: number;
+}
+
 /** Runs y = W·x for T tokens: over the calling thread alone, or split by rows over worker threads (thread-pool.ts). */
 export interface MatmulRunner {
   readonly threads: number;
+  /** Work split so far (none on one thread). */
+  readonly split: SplitWork;
   matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void;
   /** Ends the worker threads, if any. */
   close(): void;
@@ -18,6 +26,7 @@ export interface MatmulRunner {
 /** The calling thread alone. */
 export class SingleThread implements MatmulRunner {
   readonly threads = 1;
+  readonly split: SplitWork = { chunks: 0, byWorkers: 0 };
 
   constructor(private readonly kernels: KernelExports) {}
 

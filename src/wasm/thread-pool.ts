@@ -1,22 +1,22 @@
 /**
  * Matrix products split by rows over worker threads that share the WebAssembly memory. Each worker runs the
- * shared-memory kernels module's `threadLoop` (assembly/threads.ts, which documents the control block): the calling
- * thread writes a job into the control block, bumps the job counter and wakes the workers, computes its own share
- * (thread 0's rows), then sleeps until every worker has counted itself done. The caller blocks in `Atomics.wait`,
- * so the pool runs where blocking is allowed: a Web Worker, or Node's main thread — never a page's main thread.
- * Every row is computed by the same kernel code whatever the split, so results equal one thread's bit for bit.
+ * shared-memory kernels module's `threadLoop` (assembly/threads.ts, which documents the control block and the
+ * claims): the calling thread writes a job into the control block, opens it and wakes the workers, claims and
+ * computes chunks of rows alongside them until none is left, then sleeps until every claimed chunk is complete.
+ * The caller blocks in `Atomics.wait`, so the pool runs where blocking is allowed: a Web Worker, or Node's main
+ * thread — never a page's main thread. Every row is computed by the same kernel code whatever thread takes it, so
+ * results equal one thread's bit for bit.
  */
 import type { WasmHeap } from './heap.js';
 import { FORMAT_CODES, type KernelExports } from './kernels.js';
-import type { MatmulRunner } from './ops.js';
+import type { MatmulRunner, SplitWork } from './ops.js';
 import type { CompactMatrix } from './weights.js';
 
-/** What a worker needs to join: the shared module and memory, the control block's address and its thread index. */
+/** What a worker needs to join: the shared module and memory, and the control block's address. */
 export interface ThreadStart {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
-  index: number;
 }
 
 /** A started worker (its `threadLoop` running or about to). */
@@ -27,12 +27,14 @@ export interface StartedThread {
 /** Starts one worker thread in this environment; resolves once it has instantiated the module. */
 export type ThreadSpawner = (start: ThreadStart) => Promise<StartedThread>;
 
-/** The control block's words (assembly/threads.ts). */
+/** The control block (assembly/threads.ts): i32 words, and the claim word (an i64 at byte 48). */
 const JOB = 0;
-const DONE = 1;
+const COMPLETED = 1;
 const OPERATION = 2;
-const THREADS = 3;
+const CHUNK_ROWS = 3;
 const ARGUMENTS = 4;
+const WORKER_CHUNKS = 11;
+const CLAIM_BYTE = 48;
 const CONTROL_BYTES = 64;
 const STOP = 0;
 const MATMUL = 1;
@@ -42,11 +44,17 @@ const MATMUL = 1;
  * LoRA products of a decode step, 64 × 768, stay on the calling thread).
  */
 const MIN_SPLIT_WORK = 1 << 18;
+/** Chunks of rows per thread: enough that a thread the system does not run for a while leaves little to wait for. */
+const CHUNKS_PER_THREAD = 4;
 
 export class ThreadPool implements MatmulRunner {
+  private job = 0;
+  private chunks = 0;
+
   private constructor(
     private readonly kernels: KernelExports,
     private readonly control: Int32Array,
+    private readonly claim: BigInt64Array,
     private readonly workers: readonly StartedThread[],
   ) {}
 
@@ -61,12 +69,13 @@ export class ThreadPool implements MatmulRunner {
     const control = heap.allocate(CONTROL_BYTES);
     const words = new Int32Array(heap.memory.buffer, control, CONTROL_BYTES / 4);
     words.fill(0);
+    const claim = new BigInt64Array(heap.memory.buffer, control + CLAIM_BYTE, 1);
     const started = await Promise.allSettled(
-      Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory: heap.memory, control, index: i + 1 })),
+      Array.from({ length: threads - 1 }, () => spawn({ module, memory: heap.memory, control })),
     );
     const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result) => result.status === 'rejected');
-    const pool = new ThreadPool(kernels, words, workers);
+    const pool = new ThreadPool(kernels, words, claim, workers);
     if (failure !== undefined) {
       pool.close();
       throw failure.reason;
@@ -78,6 +87,10 @@ export class ThreadPool implements MatmulRunner {
     return this.workers.length + 1;
   }
 
+  get split(): SplitWork {
+    return { chunks: this.chunks, byWorkers: Atomics.load(this.control, WORKER_CHUNKS) };
+  }
+
   matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void {
     const { format, ptr, rows, cols } = matrix;
     const code = FORMAT_CODES[format];
@@ -86,24 +99,38 @@ export class ThreadPool implements MatmulRunner {
       this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows);
       return;
     }
+    const chunkRows = Math.ceil(rows / Math.min(rows, threads * CHUNKS_PER_THREAD));
+    const chunks = Math.ceil(rows / chunkRows);
+    this.chunks += chunks;
     const control = this.control;
-    control[DONE] = 0;
+    control[COMPLETED] = 0;
     control[OPERATION] = MATMUL;
-    control[THREADS] = threads;
+    control[CHUNK_ROWS] = chunkRows;
     control.set([code, ptr, x, y, rows, cols, tokens], ARGUMENTS);
-    Atomics.add(control, JOB, 1);
-    Atomics.notify(control, JOB);
-    this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, Math.floor(rows / threads));
-    for (let done = Atomics.load(control, DONE); done < threads - 1; done = Atomics.load(control, DONE)) {
-      Atomics.wait(control, DONE, done);
+    this.open((BigInt(this.job + 1) << 32n) | (BigInt(chunks) << 16n));
+    for (let claim = Atomics.load(this.claim, 0); (claim & 0xffffn) < chunks; claim = Atomics.load(this.claim, 0)) {
+      if (Atomics.compareExchange(this.claim, 0, claim, claim + 1n) !== claim) continue;
+      const start = Number(claim & 0xffffn) * chunkRows;
+      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, start, Math.min(rows, start + chunkRows));
+      Atomics.add(control, COMPLETED, 1);
+    }
+    for (let done = Atomics.load(control, COMPLETED); done < chunks; done = Atomics.load(control, COMPLETED)) {
+      Atomics.wait(control, COMPLETED, done);
     }
   }
 
   /** Stops the workers (they leave their loop) and ends them. */
   close(): void {
     this.control[OPERATION] = STOP;
-    Atomics.add(this.control, JOB, 1);
-    Atomics.notify(this.control, JOB);
+    this.open(0n);
     for (const worker of this.workers) worker.terminate();
+  }
+
+  /** Publishes the next job's claim word, then bumps the job counter and wakes the workers. */
+  private open(claim: bigint): void {
+    this.job++;
+    Atomics.store(this.claim, 0, claim);
+    Atomics.store(this.control, JOB, this.job);
+    Atomics.notify(this.control, JOB);
   }
 }

@@ -14,9 +14,9 @@ import { webThreadHost } from './web-threads.js';
 export type ThreadCount = 'auto' | number;
 
 /**
- * Most threads `auto` takes. A 0.1B model's decode step is about 170 matrix products of 50 µs to 2 ms each on one
- * thread: past a few threads, waking them costs as much as a share of the rows saves, and the memory bandwidth is
- * shared anyway (docs/cpu.md).
+ * Most threads `auto` takes. A 0.1B model's decode step splits 73 products, most of them 768 × 768 or
+ * 768 × 3072 (0.3 to 1.3 ms on one thread): with more threads each share shrinks toward the cost of waking them, and
+ * they share one memory bandwidth. Measured up to 2 threads only (this project's machine has 2 cores; docs/cpu.md).
  */
 export const AUTO_THREAD_CAP = 4;
 

@@ -12,9 +12,9 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
-scope.onmessage = async ({ data: { module, memory, control, index } }) => {
+scope.onmessage = async ({ data: { module, memory, control } }) => {
   scope.onmessage = null;
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   scope.postMessage('ready');
-  (instance.exports.threadLoop as (control: number, index: number) => void)(control, index);
+  (instance.exports.threadLoop as (control: number) => void)(control);
 };

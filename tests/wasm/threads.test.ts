@@ -2,12 +2,13 @@
  * The fast CPU backend on worker threads (Node's worker_threads sharing the WebAssembly memory): a model wide enough
  * (C = 512) that its matrix products are split between the threads even for one token, run on 1 and 2 threads,
  * against each other (bitwise: every row is computed by the same kernel whatever the split) and against the oracle
- * (the reference backend over the same file), for prefill at every position and a batched decode; the 'auto'
- * count, createEngine's `threads` option and `info.cpu.threads`.
+ * (the reference backend over the same file), for prefill at every position and a batched decode; the workers
+ * taking part, the 'auto' count, createEngine's `threads` option and `info.cpu.threads`.
  */
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceBackend } from '../../src/backend/backend.js';
+import { WasmCpuBackend } from '../../src/backend/wasm-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { AUTO_THREAD_CAP, type ThreadCount } from '../../src/wasm/threads.js';
 import { backendOver, blockModelBytes, maxDifference, tokenSequence, type MatrixType } from './helpers.js';
@@ -79,6 +80,16 @@ describe.each<MatrixType>(['f32', 'f16', 'q8_0', 'q4_0'])('fast CPU backend on 2
 
 describe('fast CPU backend threads', () => {
   const bytes = blockModelBytes('f16', '7', 5, 512);
+
+  it('has the workers compute chunks of the split products', async () => {
+    const backend = await open(bytes, 'cpu', 2);
+    if (!(backend instanceof WasmCpuBackend)) throw new Error('expected the fast backend');
+    const state = await backend.allocateState();
+    // The caller claims chunks too, so on a busy machine a worker may miss a job: try a few times.
+    for (let i = 0; i < 50 && backend.split.byWorkers === 0; i++) await backend.prefill(state, tokenSequence(8));
+    expect(backend.split.byWorkers).toBeGreaterThan(0);
+    expect(backend.split.chunks).toBeGreaterThanOrEqual(backend.split.byWorkers);
+  });
 
   it("takes one thread per core up to the cap with 'auto'", async () => {
     const backend = await open(bytes, 'cpu', 'auto');
