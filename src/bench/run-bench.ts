@@ -11,9 +11,8 @@ import { KernelRunner } from '../gpu/kernel-runner.js';
 import { syntheticModelSpec, syntheticTensors } from '../generations/synthetic.js';
 import type { SyntheticModelOptions } from '../generations/synthetic.js';
 import { stateSize } from '../generations/state.js';
-import { createGpuModelFromWeights } from '../runtime/model.js';
+import { createGpuModel } from '../runtime/model.js';
 import type { GpuModel } from '../runtime/model.js';
-import { createWeightUploader } from '../runtime/weights.js';
 import { probeReadBandwidth } from './bandwidth-probe.js';
 import { countSteps } from './step-counts.js';
 import { BENCH_MODELS, BENCH_VOCAB, BENCH_WEIGHTS } from './report.js';
@@ -45,18 +44,11 @@ async function buildModel(
   weights: BenchWeights,
 ): Promise<GpuModel> {
   const quantize = weights === 'f16' ? 'none' : weights;
-  const uploader = createWeightUploader(gpu.device, { weightType: 'f16', quantization: { quantize } });
-  for (const tensor of syntheticTensors(options)) uploader.add(tensor);
-  const uploaded = uploader.finish();
-  try {
-    return await createGpuModelFromWeights(gpu, syntheticModelSpec(options), uploaded, {
-      maxSessions: batch + 1,
-      maxBatch: batch,
-    });
-  } catch (error) {
-    uploaded.destroy();
-    throw error;
-  }
+  return createGpuModel(
+    gpu,
+    { spec: syntheticModelSpec(options), tensors: syntheticTensors(options) },
+    { weightType: 'f16', quantization: { quantize }, maxSessions: batch + 1, maxBatch: batch },
+  );
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -87,14 +87,9 @@ function normalizeGroups(
   }
 }
 
-/** y = W·x for one vector x of `in` = x.length floats; W is [out, in], y has out = W.length / in floats. */
-export function matVec(weight: Float32Array, x: Float32Array, out?: Float32Array): Float32Array {
-  return matMat(weight, x, 1, out);
-}
-
 /**
  * Y = X·Wᵀ for a chunk of `rows` input rows: X is [rows, in], W is [out, in], Y is [rows, out];
- * Y[t][o] = Σ_i W[o][i]·X[t][i]. (The linear layers of sequence mode.)
+ * Y[t][o] = Σ_i W[o][i]·X[t][i]. (The linear layers; one row is y = W·x.)
  */
 export function matMat(weight: Float32Array, x: Float32Array, rows: number, out?: Float32Array): Float32Array {
   const inDim = rowCount(x.length, rows, 'matMat input');

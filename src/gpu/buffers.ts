@@ -44,12 +44,3 @@ export async function readBuffer(
   staging.destroy();
   return bytes;
 }
-
-/** Reads a whole f32 buffer (or `length` floats of it). */
-export async function readFloats(
-  device: GPUDevice,
-  buffer: GPUBuffer,
-  length = buffer.size / 4,
-): Promise<Float32Array> {
-  return new Float32Array(await readBuffer(device, buffer, 0, length * 4));
-}

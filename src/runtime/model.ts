@@ -17,7 +17,7 @@ import type { StateSlot, StateSlots } from '../gpu/step/state-slots.js';
 import { StepBuilder, type StepShape } from '../gpu/step/step-builder.js';
 import { generationModule } from '../generations/registry.js';
 import { checkModelSpec } from '../generations/spec-check.js';
-import type { CanonicalModel, ModelSpec } from '../model/spec.js';
+import type { ModelSpec, Tensor } from '../model/spec.js';
 import { checkTokenIds } from '../model/checks.js';
 import type { State } from '../model/state.js';
 import { MAX_CANDIDATES, type DecodeOutput } from '../sampling/top-candidates.js';
@@ -98,15 +98,26 @@ export interface ModelStepDescription extends StepDescription {
   stateBuffer: GPUBuffer;
 }
 
+/** A model's spec and its tensors: in memory (a CanonicalModel), or made one at a time (a synthetic benchmark model). */
+export interface TensorSource {
+  spec: ModelSpec;
+  tensors: ReadonlyMap<string, Tensor> | Iterable<Tensor>;
+}
+
+function isTensorMap(tensors: TensorSource['tensors']): tensors is ReadonlyMap<string, Tensor> {
+  return tensors instanceof Map;
+}
+
 /** Uploads `model`'s tensors (f32, or f16 with `weightType: 'f16'`) and builds its GPU forward pass. */
 export async function createGpuModel(
   gpu: GpuContext,
-  model: CanonicalModel,
+  model: TensorSource,
   options: GpuModelOptions = {},
 ): Promise<GpuModel> {
   const uploader = createWeightUploader(gpu.device, options);
+  const tensors = isTensorMap(model.tensors) ? model.tensors.values() : model.tensors;
   const weights = await checkGpuErrors(gpu.device, 'uploading the weights', () => {
-    for (const tensor of model.tensors.values()) uploader.add(tensor);
+    for (const tensor of tensors) uploader.add(tensor);
     return uploader.finish();
   });
   try {

@@ -10,7 +10,7 @@
  * id; an f16 or quantized copy of a model holds other values and gets an id of its own. The plain-TypeScript SHA-256
  * is used (crypto.subtle is missing in insecure contexts): about 16 KiB per tensor, a few milliseconds per model.
  */
-import type { CanonicalModel, LoraDims, ModelSpec, Tensor } from '../model/spec.js';
+import type { LoraDims, ModelSpec, Tensor } from '../model/spec.js';
 import { bytesToHex } from './hash.js';
 import { Sha256 } from './sha256.js';
 
@@ -106,11 +106,4 @@ export class WeightsFingerprint {
     for (const name of [...this.digests.keys()].sort()) hash.update(this.digests.get(name)!);
     return { specHash: shape, modelId: bytesToHex(hash.digest()) };
   }
-}
-
-/** The identity of a model whose tensors are all in memory. */
-export function modelIdentity(model: CanonicalModel): ModelIdentity {
-  const fingerprint = new WeightsFingerprint();
-  for (const tensor of model.tensors.values()) fingerprint.add(tensor);
-  return fingerprint.identity(model.spec);
 }

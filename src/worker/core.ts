@@ -277,10 +277,10 @@ export class EngineCore implements EngineCoreApi {
   }
 
   async pullGeneration(id: number): Promise<GenerationPull> {
-    const generation = this.generations.get(id);
-    if (generation === undefined) throw new RangeError(`No running generation ${id}.`);
+    const running = this.generations.get(id);
+    if (running === undefined) throw new RangeError(`No running generation ${id}.`);
     try {
-      const pull = await generation.channel.pull();
+      const pull = await running.channel.pull();
       if (pull.stats !== undefined) this.generations.delete(id);
       return pull;
     } catch (error) {
@@ -290,10 +290,10 @@ export class EngineCore implements EngineCoreApi {
   }
 
   async cancelGeneration(id: number): Promise<void> {
-    const generation = this.generations.get(id);
-    if (generation === undefined) return;
+    const running = this.generations.get(id);
+    if (running === undefined) return;
     this.generations.delete(id);
-    generation.controller.abort();
+    running.controller.abort();
   }
 
   async evaluate(text: string): Promise<EvaluateResult> {

@@ -4,7 +4,7 @@
  *
  *   const [y] = await runKernel(matVecKernel({ inWidth: 100, rows: 37, format: 'f32' }),
  *     [packRows(w, 100, 'f32'), x, output(37)]);
- *   expectClose(y, matVec(w, x), 1e-5);
+ *   expectClose(y, matMat(w, x, 1), 1e-5);
  *
  * Bindings are given in binding order: a typed array is uploaded as a read-only storage buffer, `output(n)` is a
  * zeroed read_write f32 buffer, `inout(data)` an uploaded read_write buffer, `uniform(words)` a uniform buffer.
@@ -124,4 +124,9 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   const diff = maxAbsDiff(actual, expected);
   expect(Number.isFinite(diff), 'results are finite').toBe(true);
   expect(diff).toBeLessThanOrEqual(tolerance * scale);
+}
+
+/** Reads a whole f32 buffer back. */
+export async function readFloats(device: GPUDevice, buffer: GPUBuffer): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(device, buffer, 0, buffer.size));
 }

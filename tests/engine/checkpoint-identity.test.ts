@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { StateMismatchError } from '../../src/storage/state-errors.js';
-import { modelIdentity, specHash } from '../../src/storage/state-identity.js';
+import { specHash } from '../../src/storage/state-identity.js';
+import { modelIdentity } from '../helpers/model-identity.js';
 import { officialTensors } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
 import { cpuEngine, tinyModel } from './helpers.js';

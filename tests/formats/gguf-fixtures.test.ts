@@ -13,7 +13,7 @@ import { loadCanonicalModel } from '../../src/formats/load.js';
 import { createState } from '../../src/generations/state.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 import { createReferenceModel } from '../../src/reference/model.js';
-import { modelIdentity } from '../../src/storage/state-identity.js';
+import { modelIdentity } from '../helpers/model-identity.js';
 import { describeWithFixtures, REFERENCE_PROMPT, referenceLogitsCases } from '../fixtures.js';
 import { encodeBF16, ggufOf, isLinearWeight, matricesAs, writeGguf } from '../helpers/write-gguf.js';
 import { chunked } from './helpers.js';

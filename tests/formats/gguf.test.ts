@@ -15,7 +15,7 @@ import { collectModel } from '../../src/formats/tensor-stream.js';
 import { createState } from '../../src/generations/state.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 import { createReferenceModel } from '../../src/reference/model.js';
-import { modelIdentity } from '../../src/storage/state-identity.js';
+import { modelIdentity } from '../helpers/model-identity.js';
 import { WorldTokenizer } from '../../src/tokenizer/world.js';
 import { describeWithFixtures, fixturePath } from '../fixtures.js';
 import {

@@ -13,6 +13,10 @@ import { ByteStreamReader, type ByteSource } from '../../src/formats/byte-stream
 import type { Generation, LoraDims } from '../../src/model/spec.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
+import { checkpointStream } from '../../src/formats/checkpoint-stream.js';
+import { openPth } from '../../src/formats/pth/reader.js';
+import { openSafetensors } from '../../src/formats/safetensors/reader.js';
+import { collectModel } from '../../src/formats/tensor-stream.js';
 
 /** `bytes` as an async stream of `chunkSize`-byte chunks (the last one shorter). */
 export async function* chunked(bytes: Uint8Array, chunkSize: number): AsyncGenerator<Uint8Array> {
@@ -141,4 +145,14 @@ export async function readRecords(source: ByteSource): Promise<{ header: RwkvCpp
     records.push({ ...head, data: await readExactly(reader, byteLength, `the data of tensor '${head.name}'`) });
   }
   return { header: file.header, records };
+}
+
+/** A whole `.pth` model read into memory through the stream every loader reads once the format is known. */
+export async function loadPthModel(source: RandomAccessSource): Promise<CanonicalModel> {
+  return collectModel(checkpointStream(await openPth(source), 'pytorch-zip', source.bytes));
+}
+
+/** A whole safetensors model read into memory through the stream every loader reads once the format is known. */
+export async function loadSafetensorsModel(source: RandomAccessSource): Promise<CanonicalModel> {
+  return collectModel(checkpointStream(await openSafetensors(source), 'safetensors', source.bytes));
 }

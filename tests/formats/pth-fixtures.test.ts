@@ -7,15 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
-import { loadPthModel } from '../../src/formats/pth/reader.js';
 import { memorySource } from '../../src/formats/random-access.js';
-import { loadSafetensorsModel } from '../../src/formats/safetensors/reader.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { describeWithFixtures, REFERENCE_PROMPT, referenceLogitsCases } from '../fixtures.js';
 import { officialTensors, writePth } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
+import { loadPthModel, loadSafetensorsModel } from './helpers.js';
 
 const TOLERANCE = 1e-4;
 const PROMPT_TOKENS = Array.from(new TextEncoder().encode(REFERENCE_PROMPT));

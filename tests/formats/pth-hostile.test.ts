@@ -6,11 +6,10 @@
  * another exception or a hang.
  */
 import { describe, expect, it } from 'vitest';
-import { loadPthModel } from '../../src/formats/pth/reader.js';
 import { memorySource } from '../../src/formats/random-access.js';
 import { officialTensors, pthEntries, statePickle, writePth, writeZip } from '../helpers/write-pth.js';
 import type { PickledTensor } from '../helpers/write-pth.js';
-import { expectFormatError, loadOrRefuse, seededRandom, smallModel } from './helpers.js';
+import { expectFormatError, loadOrRefuse, loadPthModel, seededRandom, smallModel } from './helpers.js';
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
 

@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
-import { openPth, loadPthModel } from '../../src/formats/pth/reader.js';
+import { openPth } from '../../src/formats/pth/reader.js';
 import { blobSource, memorySource } from '../../src/formats/random-access.js';
 import { tensorValues } from '../../src/formats/tensor-stream.js';
 import { GENERATIONS } from '../../src/model/spec.js';
 import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
-import { chunked, expectFormatError, modelFile, recordingSource, smallModel } from './helpers.js';
+import { chunked, expectFormatError, loadPthModel, modelFile, recordingSource, smallModel } from './helpers.js';
 
 describe('official .pth → canonical tensors', () => {
   for (const generation of GENERATIONS) {

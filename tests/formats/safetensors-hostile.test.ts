@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../../src/formats/random-access.js';
-import { loadSafetensorsModel } from '../../src/formats/safetensors/reader.js';
 import { officialTensors } from '../helpers/write-pth.js';
 import { safetensorsFile, writeSafetensors } from '../helpers/write-safetensors.js';
-import { expectFormatError, loadOrRefuse, seededRandom, smallModel } from './helpers.js';
+import { expectFormatError, loadOrRefuse, loadSafetensorsModel, seededRandom, smallModel } from './helpers.js';
 
 function load(file: Uint8Array): Promise<unknown> {
   return loadSafetensorsModel(memorySource(file));

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadCanonicalModel } from '../../src/formats/load.js';
 import { blobSource, memorySource } from '../../src/formats/random-access.js';
-import { loadSafetensorsModel, openSafetensors } from '../../src/formats/safetensors/reader.js';
+import { openSafetensors } from '../../src/formats/safetensors/reader.js';
 import { GENERATIONS } from '../../src/model/spec.js';
 import { createState } from '../../src/generations/state.js';
 import { createReferenceModel } from '../../src/reference/model.js';
 import { expectCanonical, officialTensors } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
-import { modelFile, smallModel } from './helpers.js';
+import { loadSafetensorsModel, modelFile, smallModel } from './helpers.js';
 
 describe('safetensors in official names → canonical tensors', () => {
   for (const generation of GENERATIONS) {

@@ -5,14 +5,19 @@
  * read; the same names where a generation does not carry them, and any other extra tensor, are still refused.
  */
 import { describe, expect, it } from 'vitest';
-import { loadPthModel } from '../../src/formats/pth/reader.js';
 import { memorySource } from '../../src/formats/random-access.js';
-import { loadSafetensorsModel } from '../../src/formats/safetensors/reader.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
 import { expectCanonical, officialTensors, writePth } from '../helpers/write-pth.js';
 import type { OfficialTensor } from '../helpers/write-pth.js';
 import { writeSafetensors } from '../helpers/write-safetensors.js';
-import { expectFormatError, recordingSource, seededRandom, smallModel } from './helpers.js';
+import {
+  expectFormatError,
+  loadPthModel,
+  loadSafetensorsModel,
+  recordingSource,
+  seededRandom,
+  smallModel,
+} from './helpers.js';
 
 /** Random values of `shape`, nonzero so that using them by mistake would change the model. */
 function randomTensor(name: string, shape: number[], seed: number): OfficialTensor {

@@ -13,7 +13,7 @@ import { collectModel, planRuns, tensorValues } from '../../src/formats/tensor-s
 import type { StreamedTensor, TensorRun } from '../../src/formats/tensor-stream.js';
 import { GENERATIONS } from '../../src/model/spec.js';
 import type { CanonicalModel } from '../../src/model/spec.js';
-import { modelIdentity } from '../../src/storage/state-identity.js';
+import { modelIdentity } from '../helpers/model-identity.js';
 import { StreamFingerprint } from '../../src/worker/stream-fingerprint.js';
 import { describeWithFixtures, readFixture } from '../fixtures.js';
 import { chunked, expectSameBits, modelFile, smallModel } from '../formats/helpers.js';

@@ -8,7 +8,6 @@ import {
   layerNorm,
   lerpMix,
   matMat,
-  matVec,
   shiftMix,
   shiftMixWithOffset,
   sigmoid,
@@ -55,12 +54,12 @@ describe('norms', () => {
 });
 
 describe('linear algebra and activations', () => {
-  it('matVec uses the [out, in] layout', () => {
+  it('matMat of one row uses the [out, in] layout', () => {
     // W = [[1, 2, 3], [4, 5, 6]]
-    expectClose(matVec(f32([1, 2, 3, 4, 5, 6]), f32([1, 0, -1])), [-2, -2], 0);
+    expectClose(matMat(f32([1, 2, 3, 4, 5, 6]), f32([1, 0, -1]), 1), [-2, -2], 0);
   });
 
-  it('matMat equals matVec row by row', () => {
+  it('matMat multiplies every row', () => {
     const w = f32([1, 2, 3, 4, 5, 6]);
     expectClose(matMat(w, f32([1, 0, -1, 2, 1, 0]), 2), [-2, -2, 4, 13], 0);
   });

@@ -7,10 +7,7 @@
  */
 import { ModelFormatError } from '../../errors.js';
 import { elementCount } from '../../model/spec.js';
-import type { CanonicalModel } from '../../model/spec.js';
-import { checkpointStream } from '../checkpoint-stream.js';
 import { FLOAT_TYPE_BYTES, openOfficialCheckpoint } from '../official-names.js';
-import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
 import type { LoraAdapter } from '../lora-merge.js';
 import { readRange } from '../random-access.js';
@@ -129,9 +126,4 @@ export async function openPth(
   adapters: readonly LoraAdapter[] = [],
 ): Promise<OfficialCheckpoint> {
   return openOfficialCheckpoint(await listPthTensors(source), adapters);
-}
-
-/** Reads a whole `.pth` model into memory through the stream every loader reads (checkpointStream). */
-export async function loadPthModel(source: RandomAccessSource): Promise<CanonicalModel> {
-  return collectModel(checkpointStream(await openPth(source), 'pytorch-zip', source.bytes));
 }

@@ -3,10 +3,7 @@
  * and checked first, the spec inferred from names and shapes, and the tensors then come one at a time in data
  * order, each read from the source only when it is due (see ../official-names.ts for the canonical transforms).
  */
-import type { CanonicalModel } from '../../model/spec.js';
-import { checkpointStream } from '../checkpoint-stream.js';
 import { openOfficialCheckpoint } from '../official-names.js';
-import { collectModel } from '../tensor-stream.js';
 import type { OfficialCheckpoint, StoredTensor } from '../official-names.js';
 import type { LoraAdapter } from '../lora-merge.js';
 import { readRange } from '../random-access.js';
@@ -41,9 +38,4 @@ export async function openSafetensors(
 ): Promise<SafetensorsCheckpoint> {
   const { metadata, entries } = await readSafetensorsHeader(source);
   return { ...openOfficialCheckpoint(storedTensors(source, entries), adapters), metadata };
-}
-
-/** Reads a whole safetensors model into memory through the stream every loader reads (checkpointStream). */
-export async function loadSafetensorsModel(source: RandomAccessSource): Promise<CanonicalModel> {
-  return collectModel(checkpointStream(await openSafetensors(source), 'safetensors', source.bytes));
 }

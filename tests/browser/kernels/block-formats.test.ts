@@ -4,14 +4,14 @@
  * embedding gather, each against the CPU oracle on the blocks' exact dequantization (src/formats/quantized.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { blockRowBytes } from '../../../src/gpu/block-layout.js';
 import { matrixByteLength, uploadBlockMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { f32ToF16Bits } from '../../../src/numeric/half.js';
 import { dequantize, QUANT_BLOCK_BYTES, type QuantizedType } from '../../../src/formats/quantized.js';
 import { matMat } from '../../../src/cpu/ops.js';
 import { createShapeUniform, encodeEmbedding, encodeMatMat, encodeMatVec } from './encode-parts.js';
-import { expectClose, gpu, randomArray } from '../gpu-harness.js';
+import { expectClose, gpu, randomArray, readFloats } from '../gpu-harness.js';
 
 const TYPES: QuantizedType[] = ['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
 

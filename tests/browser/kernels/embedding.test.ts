@@ -1,11 +1,11 @@
 /** shaders/embedding.wgsl: gathered rows equal the table's rows (f32, packed f16, split across bindings). */
 import { describe, expect, it } from 'vitest';
-import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { embeddingKernel } from '../../../src/gpu/kernels/embedding.js';
 import { encodeEmbedding } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
-import { expectClose, gpu, output, randomArray, runKernel } from '../gpu-harness.js';
+import { expectClose, gpu, output, randomArray, readFloats, runKernel } from '../gpu-harness.js';
 
 function gather(table: Float32Array, columns: number, tokens: Uint32Array): Float32Array {
   const rows = new Float32Array(tokens.length * columns);

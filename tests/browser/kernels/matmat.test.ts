@@ -1,12 +1,12 @@
 /** shaders/matmat.wgsl against the CPU oracle's matMat: tiles with ragged edges, f16, groups, epilogues, row split. */
 import { describe, expect, it } from 'vitest';
-import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { defaultTile, matMatKernel } from '../../../src/gpu/kernels/matmat.js';
 import { createShapeUniform, encodeMatMat } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, squaredRelu } from '../../../src/cpu/ops.js';
-import { expectClose, gpu, inout, output, randomArray, runKernel, uniform } from '../gpu-harness.js';
+import { expectClose, gpu, inout, output, randomArray, readFloats, runKernel, uniform } from '../gpu-harness.js';
 
 describe('matmat kernel', () => {
   for (const tile of [32, 64] as const) {

@@ -1,12 +1,12 @@
 /** shaders/matvec.wgsl against the CPU oracle's matMat: f32 and packed f16, batches, groups, epilogues, row split. */
 import { describe, expect, it } from 'vitest';
-import { readFloats, uploadBuffer } from '../../../src/gpu/buffers.js';
+import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { defaultRowsPerWorkgroup, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
 import { encodeMatVec } from './encode-parts.js';
 import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, tanh } from '../../../src/cpu/ops.js';
-import { expectClose, gpu, inout, output, randomArray, runKernel } from '../gpu-harness.js';
+import { expectClose, gpu, inout, output, randomArray, readFloats, runKernel } from '../gpu-harness.js';
 
 describe('matvec kernel', () => {
   it('multiplies an f32 matrix by one vector (in 100, out 37)', async () => {
