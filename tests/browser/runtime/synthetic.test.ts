@@ -1,8 +1,10 @@
 /**
  * The GPU forward pass of every generation against the CPU oracle on seeded synthetic models of awkward sizes:
- * logits of every position of a 50-token sequence fed one token per step (chunk 1, the matrix-vector path) and in
- * chunks of 37 and 128 tokens (the matrix-matrix path; 50 tokens = chunks of 37 and 13, or one of 128), with f32
- * weights and with f16-packed weights (against the oracle run on the same f16-rounded weights); and the final state.
+ * logits of every position of a 50-token sequence and the final state, the sequence fed three ways — 13 tokens one
+ * per step (the matrix-vector path) then a chunk of 37, chunks of 37 and 13 (a prefill split by maxChunk), and one
+ * chunk of 50 (the matrix-matrix path; chunks of 16 or more run the chunk-parallel WKV) — with f32 weights and with
+ * f16-packed weights (against the oracle run on the same f16-rounded weights). The one-token steps stop at 13: later
+ * ones repeat the same step, and the chunk of 37 after them has the shapes the chunks-of-37 case compiles anyway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS, type CanonicalModel } from '../../../src/model/spec.js';
@@ -18,7 +20,12 @@ import {
 } from './helpers.js';
 
 const TOKEN_COUNT = 50;
-const CHUNKS = [1, 37, 128];
+/** How each case feeds the 50 tokens: the sizes of its prefill calls, and the model's maxChunk. */
+const FEEDS = [
+  { name: '13 tokens one per step, then a chunk of 37', calls: [...Array<number>(13).fill(1), 37], maxChunk: 37 },
+  { name: 'chunks of 37 and 13 (maxChunk 37)', calls: [TOKEN_COUNT], maxChunk: 37 },
+  { name: 'one chunk of 50', calls: [TOKEN_COUNT], maxChunk: TOKEN_COUNT },
+];
 const TOLERANCE = 1e-4;
 
 describe.each(GENERATIONS)('GPU forward pass, synthetic v%s', (generation) => {
@@ -31,13 +38,20 @@ describe.each(GENERATIONS)('GPU forward pass, synthetic v%s', (generation) => {
     const models: GpuModel[] = [];
     afterAll(() => models.forEach((model) => model.dispose()));
 
-    it.each(CHUNKS)('chunks of %i tokens give the oracle logits at every position and its state', async (chunk) => {
+    it.each(FEEDS)('$name: the oracle logits at every position and its state', async ({ name, calls, maxChunk }) => {
       const { context } = await gpu();
-      const model = await createGpuModel(context, canonical, { weightType, maxChunk: chunk, maxSessions: 2 });
+      const model = await createGpuModel(context, canonical, { weightType, maxChunk, maxSessions: 2 });
       models.push(model);
       const session = model.allocateSlot();
-      const logits = await model.prefill(session, tokens, { allLogits: true });
-      expectLogitsClose(`synthetic v${generation} ${weightType} chunk ${chunk}`, logits, expected.logits, TOLERANCE);
+      const logits = new Float32Array(TOKEN_COUNT * canonical.spec.nVocab);
+      let fed = 0;
+      for (const count of calls) {
+        const rows = await model.prefill(session, tokens.slice(fed, fed + count), { allLogits: true });
+        logits.set(rows, fed * canonical.spec.nVocab);
+        fed += count;
+      }
+      expect(fed).toBe(TOKEN_COUNT);
+      expectLogitsClose(`synthetic v${generation} ${weightType} ${name}`, logits, expected.logits, TOLERANCE);
       const state = await model.readState(session);
       expect(maxAbsDiff(state.data, expected.state.data)).toBeLessThanOrEqual(TOLERANCE);
     });
