@@ -6,7 +6,7 @@
 import { ChatCompletions } from '../../src/engine/chat.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { Engine, EngineOptions } from '../../src/engine/engine.js';
-import type { GeneratedToken } from '../../src/protocol/types.js';
+import type { GenerateOptions, GeneratedToken } from '../../src/protocol/types.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import type { CanonicalModel, Generation } from '../../src/model/spec.js';
 import { createState } from '../../src/generations/state.js';
@@ -65,6 +65,29 @@ export async function collect(stream: AsyncIterable<GeneratedToken>): Promise<Ge
 
 export function bytesOf(text: string): number[] {
   return Array.from(new TextEncoder().encode(text));
+}
+
+/** The token ids a fresh session of `engine` generates after `prompt` (the session is disposed after). */
+export async function generatedIds(engine: Engine, prompt: string, options: GenerateOptions): Promise<number[]> {
+  const session = await engine.createSession();
+  await session.prefill(prompt);
+  const tokens = await collect(session.generate(options));
+  await session.dispose();
+  return tokens.map((t) => t.token);
+}
+
+/**
+ * The mean negative log-likelihood of `tokens` under reference logits of every position ([T × vocab], row t
+ * predicting token t + 1): what `engine.evaluate` should report.
+ */
+export function referenceMeanNll(reference: Float32Array, tokens: readonly number[], vocab: number): number {
+  let nll = 0;
+  for (let t = 0; t + 1 < tokens.length; t++) {
+    const row = Array.from(reference.subarray(t * vocab, (t + 1) * vocab));
+    const max = Math.max(...row);
+    nll += max + Math.log(row.reduce((sum, value) => sum + Math.exp(value - max), 0)) - row[tokens[t + 1]];
+  }
+  return nll / (tokens.length - 1);
 }
 
 function argmax(values: Float32Array): number {

@@ -9,7 +9,7 @@ import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import type { GenerateOptions } from '../../../src/protocol/types.js';
 import { loadCanonicalModel } from '../../../src/formats/load.js';
-import { bytesOf, collect, Oracle } from '../../engine/helpers.js';
+import { bytesOf, generatedIds, Oracle, referenceMeanNll } from '../../engine/helpers.js';
 import { describeWithFixtures, fetchFixture, fixtureUrl, REFERENCE_PROMPT } from '../fixtures.js';
 
 const MODEL = '7v0-834K';
@@ -32,14 +32,6 @@ describeWithFixtures('engine on WebGPU in a Web Worker', () => {
   }, 300_000);
   afterAll(() => engine.dispose());
 
-  async function run(prompt: string, options: GenerateOptions): Promise<number[]> {
-    const session = await engine.createSession();
-    await session.prefill(prompt);
-    const tokens = await collect(session.generate(options));
-    await session.dispose();
-    return tokens.map((t) => t.token);
-  }
-
   test("'auto' picked WebGPU; info names the GPU; logits and perplexity match rwkv.cpp within 1e-3", async () => {
     expect(engine.info).toMatchObject({ backend: 'webgpu', generation: '7', nVocab: 256, warnings: [] });
     expect(engine.info.adapter).toBeDefined();
@@ -48,21 +40,15 @@ describeWithFixtures('engine on WebGPU in a Web Worker', () => {
     await session.prefill(REFERENCE_PROMPT);
     expect(maxAbsDiff(await session.logits(), reference.subarray(2 * 256))).toBeLessThan(1e-3);
     await session.dispose();
-    const tokens = bytesOf(REFERENCE_PROMPT);
-    let nll = 0;
-    for (let t = 0; t < 2; t++) {
-      const row = Array.from(reference.subarray(t * 256, (t + 1) * 256));
-      const max = Math.max(...row);
-      nll += max + Math.log(row.reduce((sum, value) => sum + Math.exp(value - max), 0)) - row[tokens[t + 1]];
-    }
-    expect((await engine.evaluate(REFERENCE_PROMPT)).nll).toBeCloseTo(nll / 2, 3);
+    const nll = referenceMeanNll(reference, bytesOf(REFERENCE_PROMPT), 256);
+    expect((await engine.evaluate(REFERENCE_PROMPT)).nll).toBeCloseTo(nll, 3);
   });
 
   test('greedy tokens equal those of the CPU oracle', async () => {
     const prompt = 'The sky above the port';
     const oracle = new Oracle(await loadCanonicalModel(await fetchFixture('rwkv-cpp', MODEL_FILE)));
     oracle.feed(bytesOf(prompt));
-    expect(await run(prompt, { temperature: 0, maxTokens: 8 })).toEqual(oracle.greedy(8));
+    expect(await generatedIds(engine, prompt, { temperature: 0, maxTokens: 8 })).toEqual(oracle.greedy(8));
   });
 
   test('top candidates selected on the GPU give the tokens whole rows give, seed for seed', async () => {
@@ -82,8 +68,8 @@ describeWithFixtures('engine on WebGPU in a Web Worker', () => {
       ['x', { temperature: 0, maxTokens: 6 }],
     ];
     const solo = [];
-    for (const [prompt, options] of jobs) solo.push(await run(prompt, options));
-    const together = await Promise.all(jobs.map(([prompt, options]) => run(prompt, options)));
+    for (const [prompt, options] of jobs) solo.push(await generatedIds(engine, prompt, options));
+    const together = await Promise.all(jobs.map(([prompt, options]) => generatedIds(engine, prompt, options)));
     expect(together).toEqual(solo);
   });
 

@@ -9,7 +9,7 @@ import type { Engine } from '../../../src/engine/engine.js';
 import type { GenerateOptions } from '../../../src/protocol/types.js';
 import { AbortError, TokenizerMismatchError } from '../../../src/errors.js';
 import { loadCanonicalModel } from '../../../src/formats/load.js';
-import { bytesOf, collect, modelBytes, Oracle, tinyModel } from '../../engine/helpers.js';
+import { bytesOf, collect, generatedIds, modelBytes, Oracle, tinyModel } from '../../engine/helpers.js';
 import { describeWithFixtures, fetchFixture, fixtureUrl } from '../fixtures.js';
 
 const MODEL_FILE = 'tiny-rwkv-5v2-730K-FP32.bin';
@@ -23,19 +23,11 @@ describeWithFixtures('engine in a Web Worker (CPU backend)', () => {
   });
   afterAll(() => engine.dispose());
 
-  async function run(prompt: string, options: GenerateOptions): Promise<number[]> {
-    const session = await engine.createSession();
-    await session.prefill(prompt);
-    const tokens = await collect(session.generate(options));
-    await session.dispose();
-    return tokens.map((t) => t.token);
-  }
-
   test('loads by URL; greedy tokens equal the oracle run on the page', async () => {
     expect(engine.info).toMatchObject({ name: MODEL_FILE, generation: '5.2', nVocab: 256, backend: 'cpu' });
     const oracle = new Oracle(await loadCanonicalModel(await fetchFixture('rwkv-cpp', MODEL_FILE)));
     oracle.feed(bytesOf(PROMPT));
-    expect(await run(PROMPT, { temperature: 0, maxTokens: 24 })).toEqual(oracle.greedy(24));
+    expect(await generatedIds(engine, PROMPT, { temperature: 0, maxTokens: 24 })).toEqual(oracle.greedy(24));
   });
 
   test('two streaming sessions at once produce exactly their solo tokens; seeds reproduce', async () => {
@@ -44,10 +36,10 @@ describeWithFixtures('engine in a Web Worker (CPU backend)', () => {
       ['cold', { seed: 12, topK: 20, maxTokens: 30 }],
     ];
     const solo = [];
-    for (const [prompt, options] of jobs) solo.push(await run(prompt, options));
-    const together = await Promise.all(jobs.map(([prompt, options]) => run(prompt, options)));
+    for (const [prompt, options] of jobs) solo.push(await generatedIds(engine, prompt, options));
+    const together = await Promise.all(jobs.map(([prompt, options]) => generatedIds(engine, prompt, options)));
     expect(together).toEqual(solo);
-    expect(await run(jobs[0][0], { ...jobs[0][1], seed: 99 })).not.toEqual(solo[0]);
+    expect(await generatedIds(engine, jobs[0][0], { ...jobs[0][1], seed: 99 })).not.toEqual(solo[0]);
   });
 
   test('abort ends the stream with an AbortError within one token', async () => {
