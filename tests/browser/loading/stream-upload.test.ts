@@ -1,7 +1,8 @@
 /**
  * Weights streamed to the GPU run by run (WeightUploader.addRuns): synthetic `.bin` files (FP32 and FP16, widths that
  * do and do not fill whole 16-byte chunks, so that runs are written as they are or decoded and packed) read in runs
- * of at most 700 bytes into matrices split into parts of at most 4 KiB (runs straddle parts). The model built over
+ * of at most 700 bytes into matrices split into parts of at most 12 KiB (runs straddle parts; the embedding and the
+ * head are 3 to 7 parts, each part of a matrix its own pipeline variant to compile). The model built over
  * them gives exactly the logits of the same model uploaded whole (createGpuModel), and the oracle's within 1e-4.
  */
 import { afterAll, describe, expect, test } from 'vitest';
@@ -18,7 +19,7 @@ import { syntheticModelFile } from '../server/synthetic-model-file.js';
 import { asStoredInF16 } from './helpers.js';
 
 const RUN_BYTES = 700;
-const PART_BYTES = 4096;
+const PART_BYTES = 12 * 1024;
 const TOKENS = randomTokens(9, SYNTHETIC_VOCAB, 77);
 
 /** v7: FFN width 132 (f16 rows of 132 values are packed, f32 rows written as they are); v5.2: 48 × 100. */
