@@ -24,8 +24,9 @@
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first u: [H] or [H, S]
-//   3 storage read       time_decay w: [H], [H, S] or [B, T, C]
-//   4 storage read       planes [3 or 4, PLANE_STRIDE]: r, k, v (and g when GATED), each [B, T, C]
+//   3 storage read       time_decay w: [H] or [H, S]; with DECAY_PER_TOKEN the bias of v6's decay [C]
+//   4 storage read       planes [3, 4 or 5, PLANE_STRIDE]: r, k, v (, g when GATED, z with DECAY_PER_TOKEN), each
+//                        [B, T, C]
 //   5 storage read       ln_x.weight [C]
 //   6 storage read       ln_x.bias [C]
 //   7 storage read_write out [B, T, C]: the GroupNorm-ed (and gated) output
@@ -89,7 +90,7 @@ fn main(
       tile_r[tile_index(t, i)] = plane(PLANE_R, index);
       tile_k[tile_index(t, i)] = plane(PLANE_K, index);
       if (DECAY_PER_TOKEN) {
-        g += log_decay(time_decay[index]);
+        g += log_decay(token_decay(index, head_start + i));
       } else {
         g += static_log_decay;
       }

@@ -5,7 +5,7 @@
 //   out_i   = Σ_j r_j · (u_j · k_j · v_i + S[i][j])
 //   S'[i][j] = S[i][j] · w_j + k_j · v_i
 // u and w are already transformed (v5.1: u = exp(u_pth), w = exp(−exp(w_pth)); v5.2: w = exp(−exp(w_pth)), u as
-// stored; v6: w = exp(−exp(time_decay + LoRA)) computed upstream for every token).
+// stored), except v6's per-token w = exp(−exp(time_decay + z)), computed here from the decay LoRA's output z.
 //
 // State (src/model/state.ts, v5+): the H × S × S matrices, element h·S·S + i·S + j after the float offset
 // state_offsets[b] of batch element b. Each invocation keeps its row S[i][·] in registers over the T tokens and
@@ -14,15 +14,16 @@
 // Overrides:
 //   HEAD_SIZE        S, the workgroup size (1 ≤ S ≤ 64)
 //   PARAMS_PER_HEAD  true for v5.1: time_first and time_decay hold one value per head [H]; else one per channel [H, S]
-//   DECAY_PER_TOKEN  true for v6: time_decay is the per-token decay w [B, T, C] (overrides PARAMS_PER_HEAD for w)
+//   DECAY_PER_TOKEN  true for v6: w per token from time_decay [C] and the z plane (overrides PARAMS_PER_HEAD for w)
 //   PLANE_STRIDE, GATED (wkv5-bindings), EPS (head-norm), ACTIVATION (SiLU when GATED)
 //
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first u: [H] or [H, S]
-//   3 storage read       time_decay w: [H], [H, S] or [B, T, C]
-//   4 storage read       planes [3 or 4, PLANE_STRIDE]: r, k, v (and g when GATED), each [B, T, C]
+//   3 storage read       time_decay w: [H] or [H, S]; with DECAY_PER_TOKEN the bias of v6's decay [C]
+//   4 storage read       planes [3, 4 or 5, PLANE_STRIDE]: r, k, v (, g when GATED, z with DECAY_PER_TOKEN), each
+//                        [B, T, C]
 //   5 storage read       ln_x.weight [C]
 //   6 storage read       ln_x.bias [C]
 //   7 storage read_write out [B, T, C]: the GroupNorm-ed (and gated) output
@@ -71,7 +72,7 @@ fn main(
     shared_r[i] = plane(PLANE_R, index);
     shared_k[i] = plane(PLANE_K, index);
     if (DECAY_PER_TOKEN) {
-      shared_w[i] = time_decay[index];
+      shared_w[i] = token_decay(index, c);
     }
     let vi = plane(PLANE_V, index);
     workgroupBarrier();

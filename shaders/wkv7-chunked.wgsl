@@ -29,13 +29,14 @@
 // Bindings (group 0), the same as wkv7.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state     array<f32>
-//   2 storage read       planes    [6, PLANE_STRIDE]: r, w, k, v, a, g, each [B, T, C]
+//   2 storage read_write planes    [7, PLANE_STRIDE]: r, z (decay LoRA), k, v, a, g, each [B, T, C], read; out [B, T, C],
+//                                  written
 //   3 storage read       k_k       [C]
 //   4 storage read       k_a       [C]
 //   5 storage read       r_k       [C]
 //   6 storage read       ln_x.weight [C]
 //   7 storage read       ln_x.bias [C]
-//   8 storage read_write out       [B, T, C]
+//   8 storage read       w0        [C]
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -121,7 +122,7 @@ fn main(
       tile_k[tile_index(t, i)] = adjusted_key(index, c);
       tile_alpha[tile_index(t, i)] = -kki;
       tile_beta[tile_index(t, i)] = kki * plane(PLANE_A, index);
-      g += log_decay(plane(PLANE_W, index));
+      g += log_decay(decay(index, c));
       tile_g[tile_index(t, i)] = g;
       v_own[t] = plane(PLANE_V, index);
     }
@@ -211,7 +212,7 @@ fn main(
     workgroupBarrier();
     for (var t = 0u; t < n; t++) {
       let index = token_row(b, t0 + t) * channels + c;
-      out[index] = gated_output(tile_alpha[tile_index(t, i)], head_mean_variance(t), bonus[t], index, c);
+      write_output(tile_alpha[tile_index(t, i)], head_mean_variance(t), bonus[t], index, c);
     }
     for (var j = 0u; j < HEAD_SIZE; j++) {
       var updated = row[j] * sub_chunk_decay[j];

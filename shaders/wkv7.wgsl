@@ -7,7 +7,7 @@
 //   S'[i][j] = S[i][j] · w_j + v_i · k̃_j + sa_i · β_j
 //   y_i      = Σ_j S'[i][j] · r_j
 //   out_i    = (GroupNorm_head(y)_i + (Σ_j r_j·k̃_j·r_k_j) · v_i) · g_i
-// w is the decay factor exp(−e^−½·σ(·)) computed upstream, kk the per-head L2-normalised k·k_k, a the in-context
+// w is the decay factor exp(−e^−½·σ(w0 + z)), kk the per-head L2-normalised k·k_k, a the in-context
 // learning rate σ(·), k̃ the adjusted key.
 //
 // State (src/model/state.ts, v5+): the H × S × S matrices, element h·S·S + i·S + j after the float offset
@@ -21,13 +21,14 @@
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state     array<f32>
-//   2 storage read       planes    [6, PLANE_STRIDE]: r, w, k, v, a, g, each [B, T, C]
+//   2 storage read_write planes    [7, PLANE_STRIDE]: r, z (decay LoRA), k, v, a, g, each [B, T, C], read; out [B, T, C],
+//                                  written
 //   3 storage read       k_k       [C]
 //   4 storage read       k_a       [C]
 //   5 storage read       r_k       [C]
 //   6 storage read       ln_x.weight [C]
 //   7 storage read       ln_x.bias [C]
-//   8 storage read_write out       [B, T, C]
+//   8 storage read       w0        [C]
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -87,7 +88,7 @@ fn main(
     let k_i = adjusted_key(index, c);
     let v_i = plane(PLANE_V, index);
     shared_r[i] = r_i;
-    shared_w[i] = plane(PLANE_W, index);
+    shared_w[i] = decay(index, c);
     shared_k[i] = k_i;
     shared_alpha[i] = scaled * scaled;
     shared_beta[i] = r_i * k_i * r_k[c];
@@ -110,7 +111,7 @@ fn main(
     }
     shared_y[i] = y;
     workgroupBarrier();
-    out[index] = gated_output(y, head_mean_variance(0u), bonus, index, c);
+    write_output(y, head_mean_variance(0u), bonus, index, c);
     workgroupBarrier();
   }
 

@@ -5,17 +5,16 @@
  *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · h_i)
  *                            (h_i: columns i·D … of h; W2_i = time_maa_w2[i]: the five in one grouped linear)
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v,  g = Wg·x_g
- *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (shaders/v6-decay.wgsl)
+ *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (in the WKV dispatch)
  *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
  * Ops per layer: time mix — ln1 + shift + save (one dispatch), 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
- * (each reading its plane of the grouped output), 4 linears, 2 decay linears, decay,
+ * (each reading its plane of the grouped output), 4 linears, 2 decay linears,
  * wkv5 (with the group norm and gate folded in), output (accumulated); channel mix — the gated FFN with time_maa_k /
  * time_maa_r.
  */
 import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
-import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
 import { rowsOp, normShiftOp, tokenMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
@@ -37,7 +36,6 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
       const base = tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_maa_x`, c), 'att xxx');
       const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
       const offsets = scratch.get('lora out', MIXES.length * c);
-      const offset = scratch.get('lora out', c);
       const mixOps: StepOp[] = [
         builder.linear(weights.matrix(`${prefix}time_maa_w1`, MIXES.length * mixWidth, c), base.out, hidden, {
           activation: 'tanh',
@@ -60,11 +58,10 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
         return out;
       });
       const [xw, xk, xv, xr, xg] = mixed;
-      // The WKV's inputs r, k, v, g: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
-      const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, 4);
-      const [r, k, v, g] = planes;
+      // The WKV's inputs r, k, v, g and the decay LoRA's output: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
+      const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, 5);
+      const [r, k, v, g, decayLora] = planes;
       const decayHidden = scratch.get('lora hidden', decayWidth);
-      const w = scratch.get('att w', c);
       const out = scratch.get('att gated', c);
       return [
         shiftOp,
@@ -77,12 +74,7 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(weights.matrix(`${prefix}time_decay_w1`, decayWidth, c), xw, decayHidden, {
           activation: 'tanh',
         }),
-        builder.linear(weights.matrix(`${prefix}time_decay_w2`, c, decayWidth), decayHidden, offset),
-        rowsOp(context, (rows) => elementwiseGlueKernel('v6-decay', c, rows), [
-          offset,
-          weights.vector(`${prefix}time_decay`, c),
-          w,
-        ]),
+        builder.linear(weights.matrix(`${prefix}time_decay_w2`, c, decayWidth), decayHidden, decayLora),
         wkvOp(
           context,
           layer,
@@ -96,7 +88,7 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
             }),
           [
             weights.vector(`${prefix}time_faaaa`, c),
-            w,
+            weights.vector(`${prefix}time_decay`, c),
             wkvInputs,
             weights.vector(`${prefix}ln_x.weight`, c),
             weights.vector(`${prefix}ln_x.bias`, c),

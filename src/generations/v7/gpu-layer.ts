@@ -2,19 +2,20 @@
  * RWKV v7 (Goose) layer on the GPU (cpu-layer.ts):
  *   x_i = x + (xPrev − x) ⊙ x_rwkvag[i]                    i = r, w, k, v, a, g  (with ln1: one dispatch)
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v
- *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))                (shaders/v7-decay.wgsl)
+ *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))
  *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))   (shaders/v7-value-residual.wgsl)
  *   a = σ(a0 + A2·(A1·x_a));  g = G2·σ(G1·x_g)
  *   kk = L2-normalise per head (k ⊙ k_k);  k ·= 1 + (a − 1) ⊙ k_a
  *   y = WKV7(r, w, k, v, kk, a)
  *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)
- *   (kk, the key adjust, GroupNorm, bonus and gate are folded into the WKV dispatch: shaders/wkv7.wgsl)
+ *   (w from the LoRA's output, kk, the key adjust, GroupNorm, bonus and gate are folded into the WKV dispatch:
+ *   shaders/wkv7.wgsl)
  * Channel mix: x += Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)².
- * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2 + decay, (2 + value residual), 2 + σ, 2,
+ * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2, (2 + value residual), 2 + σ, 2,
  * wkv7 (with its glue), output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
  */
 import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
-import { elementwiseGlueKernel } from '../../gpu/kernels/glue.js';
+import { v7ValueResidualKernel } from '../../gpu/kernels/glue.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
 import { normMixOp, rowsOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import type { Binding } from '../../gpu/kernel-runner.js';
@@ -23,8 +24,8 @@ import type { StepOp } from '../../gpu/step/step-builder.js';
 const GROUP_NORM_EPS = 64e-5;
 /** The six token-shift mixes stacked in att.x_rwkvag (r, w, k, v, a, g). */
 const MIXES = 6;
-/** The WKV's input planes (r, w, k, v, a, g: shaders/lib/wkv7-bindings.wgsl) and the place of v among them. */
-const WKV_INPUTS = 6;
+/** The WKV's planes (r, z, k, v, a, g, out: shaders/lib/wkv7-bindings.wgsl) and the place of v among them. */
+const WKV_PLANES = 7;
 const VALUE_PLANE = 3;
 
 export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
@@ -46,20 +47,19 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
       const mixes = weights.vector(`${prefix}x_rwkvag`, MIXES * c);
       const { op: mixOp, planes: mixed } = normMixOp(context, layer, 'attShift', norm, mixes, MIXES);
       const [xr, xw, xk, xv, xa, xg] = mixed;
-      // The WKV's inputs, planes of one buffer; layer 0's stay untouched by later layers, its v being v_first.
-      const inputs = (role: string) => scratch.planes(role, c, WKV_INPUTS);
-      const { buffer: wkvInputs, stride, planes } = inputs(layer === 0 ? 'att wkv inputs, layer 0' : 'att wkv inputs');
-      const [r, w, k, v, a, g] = planes;
+      // The WKV's inputs and output, planes of one buffer; layer 0's stay untouched by later layers, its v being v_first.
+      const inputs = (role: string) => scratch.planes(role, c, WKV_PLANES);
+      const { buffer: wkvPlanes, stride, planes } = inputs(layer === 0 ? 'att wkv planes, layer 0' : 'att wkv planes');
+      const [r, decayLora, k, v, a, g, out] = planes;
       const loraOut = scratch.get('lora out', c);
-      const out = scratch.get('att gated', c);
       const valueResidual: StepOp[] =
         layer === 0
           ? []
           : [
               ...lora('v', spec.lora.valueResidual, xv, loraOut),
-              rowsOp(context, (rows) => elementwiseGlueKernel('v7-value-residual', c, rows), [
+              rowsOp(context, (rows) => v7ValueResidualKernel(c, rows), [
                 v,
-                inputs('att wkv inputs, layer 0').planes[VALUE_PLANE],
+                inputs('att wkv planes, layer 0').planes[VALUE_PLANE],
                 loraOut,
                 vector('v0'),
               ]),
@@ -69,8 +69,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
         builder.linear(matrix('receptance'), xr, r),
         builder.linear(matrix('key'), xk, k),
         builder.linear(matrix('value'), xv, v),
-        ...lora('w', spec.lora.decay, xw, loraOut, 'tanh'),
-        rowsOp(context, (rows) => elementwiseGlueKernel('v7-decay', c, rows), [loraOut, vector('w0'), w]),
+        ...lora('w', spec.lora.decay, xw, decayLora, 'tanh'),
         ...valueResidual,
         ...lora('a', spec.lora.iclr, xa, loraOut),
         rowsOp(context, (rows) => biasActivationKernel({ channels: c, rows, activation: 'sigmoid' }), [
@@ -84,13 +83,13 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
           layer,
           (shape) => wkv7Kernel({ ...wkvHeads(spec, shape), planeStride: stride, eps: GROUP_NORM_EPS }),
           [
-            wkvInputs,
+            wkvPlanes,
             vector('k_k'),
             vector('k_a'),
             vector('r_k'),
             weights.vector(`${prefix}ln_x.weight`, c),
             weights.vector(`${prefix}ln_x.bias`, c),
-            out,
+            vector('w0'),
           ],
         ),
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),

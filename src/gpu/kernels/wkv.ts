@@ -101,11 +101,11 @@ export interface Wkv5Shape extends MatrixStateShape, FoldedNormShape {
   gated?: boolean;
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
-  /** v6: time_decay is the per-token decay [B, T, C]. */
+  /** v6: the decay per token from time_decay [C] and the decay LoRA's output z, a fifth plane (after g). */
   decayPerToken?: boolean;
 }
 
-/** v7: the planes are r, w, k, v, a, g. */
+/** v7: the planes are r, z, k, v, a, g and the output. */
 export type Wkv7Shape = MatrixStateShape & FoldedNormShape;
 
 /** How many tokens per session the dispatch steps, and the form to run them in (default: `wkvForm(tokens)`). */
@@ -130,8 +130,9 @@ function foldedNormConstants(shape: MatrixStateShape & FoldedNormShape): Record<
 }
 
 /**
- * The v5-family WKV with the GroupNorm ln_x (and the SiLU gate when `gated`) folded in. Bindings [params, state,
- * time_first, time_decay, planes (r, k, v, and g when gated), ln_x.weight, ln_x.bias, out].
+ * The v5-family WKV with the GroupNorm ln_x (and the SiLU gate when `gated`, v6's decay when `decayPerToken`) folded
+ * in. Bindings [params, state, time_first, time_decay, planes (r, k, v, and g when gated, z when decayPerToken),
+ * ln_x.weight, ln_x.bias, out].
  */
 export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv5', shape);
@@ -160,8 +161,9 @@ export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
 }
 
 /**
- * v7's WKV with its per-head glue (L2 norm of k·k_k, key adjust, GroupNorm ln_x, bonus and gate). Bindings [params,
- * state, planes (r, w, k, v, a, g), k_k, k_a, r_k, ln_x.weight, ln_x.bias, out].
+ * v7's WKV with its per-head glue (the decay from w0 + z, L2 norm of k·k_k, key adjust, GroupNorm ln_x, bonus and
+ * gate). Bindings [params, state, planes (r, z, k, v, a, g read; out written), k_k, k_a, r_k, ln_x.weight, ln_x.bias,
+ * w0].
  */
 export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv7', shape);

@@ -139,11 +139,17 @@ const FORMS = ['serial', 'chunked'] as const;
 const STRONG_DECAY_CASES = [128, 512].map((tokens) => ({ headSize: 64, tokens, batch: 1, strongDecay: true }));
 
 /**
- * Decay factors exp(−exp(x)): ordinary, x in [−3, 1) (between 0.07 and 0.95), or strong, x in [−1, 5) (from 0.69
- * down to e^−148, which underflows to 0 in f32: a sub-chunk's cumulative decay spans hundreds of orders of magnitude).
+ * Exponents x of decay factors exp(−exp(x)): ordinary, x in [−3, 1) (factors between 0.07 and 0.95), or strong, x in
+ * [−1, 5) (from 0.69 down to e^−148, which underflows to 0 in f32: a sub-chunk's cumulative decay spans hundreds of
+ * orders of magnitude).
  */
-function decayFactors(length: number, seed: number, strong = false): Float32Array {
-  return randomMapped(length, seed, (x) => Math.exp(-Math.exp(strong ? 3 * x + 2 : 2 * x - 1)));
+function decayExponents(length: number, seed: number, strong = false): Float32Array {
+  return randomMapped(length, seed, (x) => (strong ? 3 * x + 2 : 2 * x - 1));
+}
+
+/** exp(−exp(x)) of each exponent. */
+function decayFactors(exponents: Float32Array): Float32Array {
+  return exponents.map((x) => Math.exp(-Math.exp(x)));
 }
 
 /** A per-head array [H] repeated over each head's S channels, as the oracle takes v5.1's decay and bonus. */
@@ -177,7 +183,11 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
   const stateSize = HEADS * headSize * headSize;
   const paramLength = perHead ? HEADS : channels;
   const bonus = randomArray(paramLength, seed + 1);
-  const decay = decayFactors(perToken ? n : paramLength, seed + 2, strongDecay);
+  // v6 takes its per-token decay as time_decay [C] + the LoRA's output z [B, T, C] (exponents split in two).
+  const exponents = decayExponents(perToken ? n : paramLength, seed + 2, strongDecay);
+  const timeDecay = perToken ? randomArray(channels, seed + 10, 0.5) : exponents;
+  const decayLora = exponents.map((x, i) => x - timeDecay[i % channels]);
+  const decay = perToken ? decayFactors(decayLora.map((z, i) => z + timeDecay[i % channels])) : decayFactors(exponents);
   const [r, k, v, g] = [3, 4, 5, 7].map((s) => randomArray(n, seed + s));
   const [lnWeight, lnBias] = [8, 9].map((s) => randomArray(channels, seed + s, 1.5));
   const { pool, offsets } = statePool(batch, stateSize, seed + 6);
@@ -196,7 +206,7 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
       if (variant.gated) mul(out, silu(row(g, b, t, tokens, channels)), out);
     }
   });
-  const { planes, stride } = packPlanes(variant.gated ? [r, k, v, g] : [r, k, v]);
+  const { planes, stride } = packPlanes(perToken ? [r, k, v, g, decayLora] : variant.gated ? [r, k, v, g] : [r, k, v]);
 
   const kernel = wkv5Kernel({
     heads: HEADS,
@@ -212,7 +222,16 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
   });
   await expectWkvRun(
     kernel,
-    [uniform(tokenParams(tokens, offsets)), inout(pool), bonus, decay, planes, lnWeight, lnBias, output(n)],
+    [
+      uniform(tokenParams(tokens, offsets)),
+      inout(pool),
+      bonus,
+      perToken ? timeDecay : decay,
+      planes,
+      lnWeight,
+      lnBias,
+      output(n),
+    ],
     { out: expectedOut, pool: expectedPool },
     TOLERANCE[form],
   );
@@ -235,6 +254,8 @@ describe('WKV v5 kernel (v5.1, v5.2, v6)', () => {
 
 /** The GroupNorm ε of v7's ln_x. */
 const V7_GROUP_NORM_EPS = 64e-5;
+/** v7's decay w = exp(−e^−½ · σ(w0 + z)). */
+const V7_DECAY_SCALE = Math.exp(-0.5);
 
 /**
  * The oracle's v7 time-mix core for one token (src/generations/v7/cpu-layer.ts): kk, the key adjust, the WKV step,
@@ -261,23 +282,24 @@ function wkv7Glued(
   }
 }
 
-/** One v7 case: the kernel of `form` (with its glue) against the oracle's steps, outputs and the whole state pool. */
+/**
+ * One v7 case: the kernel of `form` (with its glue, the decay from w0 and the LoRA's output z) against the oracle's
+ * steps: outputs (the planes' last), the other planes untouched, and the whole state pool.
+ */
 async function checkWkv7(testCase: WkvCase): Promise<void> {
-  const { form, headSize, tokens, batch, strongDecay } = testCase;
-  const seed = 300_000 + headSize * 1000 + tokens * 10 + batch + (strongDecay ? 7 : 0);
+  const { form, headSize, tokens, batch } = testCase;
+  const seed = 300_000 + headSize * 1000 + tokens * 10 + batch;
   const channels = HEADS * headSize;
   const n = batch * tokens * channels;
   const stateSize = HEADS * headSize * headSize;
   const [r, k, v, g] = [1, 2, 3, 4].map((s) => randomArray(n, seed + s));
-  // A v7 model's decay exp(−0.606531·σ(·)) lies in [0.545, 1); the strong case also goes far below what v7 makes.
-  const w = strongDecay
-    ? decayFactors(n, seed + 5, true)
-    : randomMapped(n, seed + 5, (x) => Math.exp(-0.606531 / (1 + Math.exp(-3 * x))));
+  const z = randomArray(n, seed + 5, 3);
   const a = randomMapped(n, seed + 6, (x) => (x + 1) / 2);
-  const [kK, kA, rK, lnWeight, lnBias] = [7, 8, 9, 10, 11].map((s) => randomArray(channels, seed + s, 1.5));
+  const [kK, kA, rK, lnWeight, lnBias, w0] = [7, 8, 9, 10, 11, 13].map((s) => randomArray(channels, seed + s, 1.5));
+  // The decay lies in [e^−e^−½, 1) = [0.545, 1), as in any v7 model.
+  const w = z.map((value, i) => Math.exp(-V7_DECAY_SCALE / (1 + Math.exp(-(w0[i % channels] + value)))));
   const { pool, offsets } = statePool(batch, stateSize, seed + 12);
-
-  const { planes, stride } = packPlanes([r, w, k, v, a, g]);
+  const { planes, stride } = packPlanes([r, z, k, v, a, g, new Float32Array(n)]);
 
   const expectedPool = pool.slice();
   const expectedOut = new Float32Array(n);
@@ -289,21 +311,21 @@ async function checkWkv7(testCase: WkvCase): Promise<void> {
     }
   });
 
-  await expectWkvRun(
+  const [poolAfter, planesAfter] = await runKernel(
     wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form, planeStride: stride, eps: V7_GROUP_NORM_EPS }),
-    [uniform(tokenParams(tokens, offsets)), inout(pool), planes, kK, kA, rK, lnWeight, lnBias, output(n)],
-    { out: expectedOut, pool: expectedPool },
-    TOLERANCE[form],
+    [uniform(tokenParams(tokens, offsets)), inout(pool), inout(planes), kK, kA, rK, lnWeight, lnBias, w0],
   );
+  expectClose(planesAfter.subarray(6 * stride, 6 * stride + n), expectedOut, TOLERANCE[form]);
+  for (let p = 0; p < 6; p++) {
+    expectClose(planesAfter.subarray(p * stride, p * stride + n), planes.subarray(p * stride, p * stride + n), 0);
+  }
+  expectClose(poolAfter, expectedPool, TOLERANCE[form]);
 }
 
-describe('WKV v7 kernel (with kk, key adjust, GroupNorm, bonus and gate)', () => {
+describe('WKV v7 kernel (with the decay, kk, key adjust, GroupNorm, bonus and gate)', () => {
   for (const form of FORMS) {
     for (const testCase of CASES[form]) {
       it(caseName({ form, ...testCase }), () => checkWkv7({ form, ...testCase }));
     }
-    it(caseName({ form, headSize: 64, tokens: 128, batch: 1, strongDecay: true }), () =>
-      checkWkv7({ form, headSize: 64, tokens: 128, batch: 1, strongDecay: true }),
-    );
   }
 });
