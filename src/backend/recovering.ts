@@ -25,7 +25,7 @@ import type { DecodeOutput } from '../sampling/top-candidates.js';
 import type { BackendDescription, InferenceBackend, StateHandle } from './backend.js';
 
 /** Steps fed to a state between two refreshes of its CPU copy, by default. */
-export const DEFAULT_SNAPSHOT_INTERVAL = 32;
+const DEFAULT_SNAPSHOT_INTERVAL = 32;
 
 /** Attempts at reopening the model when a new device is lost again while the states are restored. */
 const MAX_ATTEMPTS = 3;

@@ -70,7 +70,7 @@ const SHAPE = BENCH_MODELS[0];
 const PREFILL_CHUNK = 64;
 
 /** The synthetic v7-0.1b as an rwkv.cpp file with matrices in `format` (every other tensor f32). */
-export function cpuBenchModelFile(format: CpuBenchFormat, seed = 1): Uint8Array {
+function cpuBenchModelFile(format: CpuBenchFormat, seed = 1): Uint8Array {
   const options = {
     generation: '7' as const,
     nLayer: SHAPE.nLayer,

@@ -29,7 +29,7 @@ export interface GrammarBenchResult {
 }
 
 /** A moderate schema: nested objects, an array of objects, enums, optional and bounded fields. */
-export const BENCH_SCHEMA = {
+const BENCH_SCHEMA = {
   type: 'object',
   properties: {
     id: { type: 'integer' },

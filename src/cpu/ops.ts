@@ -12,7 +12,7 @@
  */
 
 /** Number of rows of `width` floats in an array of `length` floats; throws when it is not a whole number. */
-export function rowCount(length: number, width: number, what: string): number {
+function rowCount(length: number, width: number, what: string): number {
   if (width <= 0 || length % width !== 0) {
     throw new RangeError(`${what}: ${length} floats are not a whole number of rows of ${width}`);
   }

@@ -63,7 +63,7 @@ export interface ChatPlan {
   toolChoice: 'auto' | 'required';
 }
 
-export const DEFAULT_CHAT_MAX_TOKENS = 256;
+const DEFAULT_CHAT_MAX_TOKENS = 256;
 
 export function planChat(request: ChatCompletionRequest): ChatPlan {
   const { max_tokens: maxTokens = DEFAULT_CHAT_MAX_TOKENS, logprobs = false, top_logprobs: topLogprobs } = request;

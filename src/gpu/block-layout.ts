@@ -56,7 +56,7 @@ export const BLOCK_PART_SLACK = 48;
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Blocks per row of `columns` values; rows of block formats are whole blocks. */
-export function blocksPerRow(columns: number): number {
+function blocksPerRow(columns: number): number {
   if (columns % BLOCK_VALUES !== 0) {
     throw new ModelFormatError(`A block-quantized row must be whole ${BLOCK_VALUES}-value blocks, not ${columns}.`);
   }

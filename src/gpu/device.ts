@@ -8,7 +8,7 @@
 import { DeviceLostError, GpuOutOfMemoryError, WebGPUUnavailableError } from '../errors.js';
 
 /** The limits this runtime cares about (all "higher is better" limits). */
-export const TUNED_LIMITS = [
+const TUNED_LIMITS = [
   'maxStorageBufferBindingSize',
   'maxBufferSize',
   'maxComputeWorkgroupStorageSize',

@@ -238,7 +238,7 @@ function isFloatLayout(type: SourceType, format: FloatFormat, columns: number): 
  * block format from blocks of the same type (repacked), a float format from any float type (as it is when it is
  * already the layout, else decoded and packed).
  */
-export function writeMatrixRows(
+function writeMatrixRows(
   device: GPUDevice,
   matrix: GpuMatrix,
   firstRow: number,

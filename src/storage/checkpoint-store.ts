@@ -19,7 +19,7 @@ import type { ModelDescription } from '../model/spec.js';
 import type { StateFile } from './state-file.js';
 
 /** Prefix states kept per store; saving one more evicts the least recently used. */
-export const PREFIX_CACHE_LIMIT = 8;
+const PREFIX_CACHE_LIMIT = 8;
 
 export interface CheckpointInfo {
   key: string;

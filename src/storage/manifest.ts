@@ -9,7 +9,7 @@ import type { Validators } from './http.js';
 import { CHUNK_SIZE_MULTIPLE, chunkCount, chunkSpan } from './layout.js';
 
 /** Bumped whenever the stored layout changes incompatibly. */
-export const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 1;
 
 export type ModelSource = { kind: 'url'; url: string } | { kind: 'blob'; name: string };
 

@@ -22,8 +22,8 @@ import { bytesToHex } from './hash.js';
 import { StateFormatError } from './state-errors.js';
 import type { ModelIdentity } from './state-identity.js';
 
-export const STATE_FILE_MAGIC = 'RWKVSTAT';
-export const STATE_FILE_VERSION = 1;
+const STATE_FILE_MAGIC = 'RWKVSTAT';
+const STATE_FILE_VERSION = 1;
 export const STATE_FILE_HEADER_BYTES = 96;
 const HASH_BYTES = 32;
 

@@ -14,7 +14,7 @@ import type { LoraDims, ModelSpec, Tensor } from '../model/spec.js';
 import { bytesToHex } from './hash.js';
 import { Sha256 } from './sha256.js';
 
-export const SAMPLES_PER_TENSOR = 4096;
+const SAMPLES_PER_TENSOR = 4096;
 
 export interface ModelIdentity {
   /** Hex SHA-256 of the model's shape. */

@@ -21,7 +21,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { Scheduler } from './scheduler.js';
 import type { TokenChannel } from './token-channel.js';
 
-export const DEFAULT_MAX_TOKENS = 256;
+const DEFAULT_MAX_TOKENS = 256;
 
 /** A session's position in its text, as a generation moves it. */
 export interface SessionCursor {

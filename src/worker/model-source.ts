@@ -44,7 +44,7 @@ export interface ModelSource {
 }
 
 /** Whether the model store works here: IndexedDB, and crypto.subtle for the chunk hashes (secure contexts). */
-export function modelStoreAvailable(): boolean {
+function modelStoreAvailable(): boolean {
   return typeof indexedDB !== 'undefined' && globalThis.crypto?.subtle !== undefined;
 }
 

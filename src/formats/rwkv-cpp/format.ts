@@ -16,7 +16,7 @@ export const RWKV_CPP_MAGIC = 0x67676d66;
 export const RWKV_CPP_HEADER_BYTES = 24;
 export const RWKV_CPP_VERSIONS: readonly number[] = [100, 101];
 /** Quantized data in version 100 files uses block layouts that ggml removed; only 101 files may hold it. */
-export const RWKV_CPP_QUANTIZED_MIN_VERSION = 101;
+const RWKV_CPP_QUANTIZED_MIN_VERSION = 101;
 
 /** The source types a `.bin` file can hold. */
 export type RwkvCppDataType = Exclude<SourceType, 'bf16' | KQuantType>;

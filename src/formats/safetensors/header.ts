@@ -27,7 +27,7 @@ export interface SafetensorsHeader {
 }
 
 /** The safetensors library refuses headers over 100 MB; so do we. */
-export const MAX_HEADER_BYTES = 100_000_000;
+const MAX_HEADER_BYTES = 100_000_000;
 const LENGTH_BYTES = 8;
 
 const DTYPES: Readonly<Record<string, FloatType>> = { F32: 'f32', F16: 'f16', BF16: 'bf16' };

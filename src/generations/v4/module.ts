@@ -11,7 +11,7 @@ import { syntheticV4Block } from './synthetic.js';
 import { V4_TENSORS } from './tensors.js';
 
 /** pp's initial value: "minus infinity" that stays finite so that exp(pp − x) never yields NaN. */
-export const V4_PP_INITIAL = -1e30;
+const V4_PP_INITIAL = -1e30;
 
 /** The square matrices of the v4 / v5 attention and of the receptance-gated channel mix (v4, v5, v6). */
 export const GATED_BLOCK_MATRICES = [
