@@ -48,6 +48,8 @@ export interface BenchOptions {
   seed?: number;
   /** Upload each shape and format and stop there: the load time and GPU bytes of shapes too slow to run here. */
   loadOnly?: boolean;
+  /** The adapter and the read-bandwidth probe alone (no shape): what a machine offers, in seconds. */
+  probeOnly?: boolean;
 }
 
 export interface BenchAdapter {
@@ -55,6 +57,8 @@ export interface BenchAdapter {
   architecture: string;
   description: string;
   features: string[];
+  /** A CPU implementation of WebGPU (SwiftShader, llvmpipe…): its timings measure the CPU, not a GPU. */
+  software: boolean;
 }
 
 /** One shape and format uploaded: what it took. */

@@ -14,15 +14,10 @@ import { stateSize } from '../generations/state.js';
 import { createGpuModel } from '../runtime/model.js';
 import type { GpuModel } from '../runtime/model.js';
 import { probeReadBandwidth } from './bandwidth-probe.js';
+import { isSoftwareAdapter } from './software-adapter.js';
 import { countSteps } from './step-counts.js';
 import { BENCH_MODELS, BENCH_VOCAB, BENCH_WEIGHTS } from './report.js';
 import type { BenchLoad, BenchModelShape, BenchOptions, BenchReport, BenchResult, BenchWeights } from './report.js';
-
-/** SwiftShader and other CPU adapters: too slow for the larger shapes by default. */
-function isSoftwareAdapter(gpu: GpuContext): boolean {
-  const { vendor, architecture, description } = gpu.adapter;
-  return /swiftshader|llvmpipe|software|microsoft basic/i.test(`${vendor} ${architecture} ${description}`);
-}
 
 function modelOptions(shape: BenchModelShape, seed: number): SyntheticModelOptions {
   return {
@@ -68,7 +63,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 async function measure(
   model: GpuModel,
-  options: Required<Omit<BenchOptions, 'models' | 'weights' | 'loadOnly'>>,
+  options: Required<Omit<BenchOptions, 'models' | 'weights' | 'loadOnly' | 'probeOnly'>>,
   log: (line: string) => void,
 ): Promise<Omit<BenchResult, keyof BenchLoad | 'rooflineRatio' | 'counts'>> {
   const solo = model.allocateSlot();
@@ -116,30 +111,40 @@ const COUNTED_PROMPT_TOKENS = 512;
 /** Measurement sizes: the issue's on a real GPU; on a software adapter, small enough to finish in minutes. */
 const HARDWARE_DEFAULTS = { decodeTokens: 32, warmupTokens: 4, prefillTokens: 512, batch: 8, seed: 1 };
 const SOFTWARE_DEFAULTS = { decodeTokens: 4, warmupTokens: 1, prefillTokens: 32, batch: 8, seed: 1 };
+/** The probe on a software adapter: 2 passes over 4 MiB (its figure is the CPU's, whatever the size). */
+const SOFTWARE_PROBE = [2, 4 * 2 ** 20] as const;
 
 export async function runBench(options: BenchOptions, log: (line: string) => void = () => {}): Promise<BenchReport> {
   const gpu = await requestGpuDevice();
   try {
     const runner = new KernelRunner(gpu.device);
+    // SwiftShader and other CPU adapters: too slow for the larger shapes by default
+    const software = isSoftwareAdapter(gpu.adapter);
     log('probing read bandwidth');
-    const probe = await probeReadBandwidth(runner);
-    const software = isSoftwareAdapter(gpu);
+    const probe = await (software ? probeReadBandwidth(runner, ...SOFTWARE_PROBE) : probeReadBandwidth(runner));
     const sizes = { ...(software ? SOFTWARE_DEFAULTS : HARDWARE_DEFAULTS), ...definedOnly(options) };
     log(`${software ? 'software' : 'hardware'} adapter: ${JSON.stringify(sizes)}`);
-    const names = options.models ?? (software ? ['v7-0.1b'] : BENCH_MODELS.map((shape) => shape.name));
+    const names = options.probeOnly
+      ? []
+      : (options.models ?? (software ? ['v7-0.1b'] : BENCH_MODELS.map((shape) => shape.name)));
     const report: BenchReport = {
       adapter: {
         vendor: gpu.adapter.vendor,
         architecture: gpu.adapter.architecture,
         description: gpu.adapter.description,
         features: [...gpu.features],
+        software,
       },
       probe: { readGBps: probe.readGBps },
       results: [],
       loads: [],
       skipped: BENCH_MODELS.filter((shape) => !names.includes(shape.name)).map((shape) => ({
         model: shape.name,
-        reason: software ? 'software adapter: too slow (pass --models to force)' : 'not requested',
+        reason: options.probeOnly
+          ? 'probe only'
+          : software
+            ? 'software adapter: too slow (pass --models to force)'
+            : 'not requested',
       })),
     };
     const formats = options.weights ?? BENCH_WEIGHTS;

@@ -7,7 +7,8 @@
  * `rwkv-webgpu bench`: measures constrained decoding on this machine's CPU (src/bench/grammar-bench.ts; `--vocab`
  * names the World vocabulary file, otherwise a synthetic one of the same size stands in), then runs the GPU
  * benchmark (src/bench/run-bench.ts) in headless Chromium on whatever adapter it finds, prints a table and
- * optionally writes the JSON report.
+ * optionally writes the JSON report. `--require-gpu` (`npm run bench:gpu`) runs it on the machine's GPU only and
+ * refuses a software adapter (SwiftShader) unless `--allow-software`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +24,9 @@ import type { GrammarBenchResult } from '../bench/grammar-bench.js';
 import { BENCH_MODELS, BENCH_WEIGHTS } from '../bench/report.js';
 import type { BenchModelName, BenchOptions, BenchReport, BenchWeights } from '../bench/report.js';
 import { parseFlags, positiveInteger, UsageError } from './args.js';
-import { openRunnerPage } from './browser/runner-page.js';
+import { openRunnerPage, type RunnerPage } from './browser/runner-page.js';
+import { isSoftwareAdapter } from '../bench/software-adapter.js';
+import { WebGPUUnavailableError } from '../errors.js';
 
 const MODEL_NAMES = BENCH_MODELS.map((shape) => shape.name);
 
@@ -56,7 +59,8 @@ function parseWeights(value: string | undefined): BenchWeights[] | undefined {
 export function formatBenchTable(report: BenchReport): string {
   const { adapter } = report;
   const lines = [
-    `adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim(),
+    `adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim() +
+      (adapter.software ? ' (software: the timings measure the CPU, not a GPU)' : ''),
     `features: ${adapter.features.join(', ') || 'none'}`,
     `read bandwidth (probe): ${report.probe.readGBps.toFixed(2)} GB/s`,
     '',
@@ -141,6 +145,45 @@ function formatGrammarLines(grammar: GrammarBenchResult): string[] {
   ];
 }
 
+async function grammarBench(vocabFile: string | undefined): Promise<GrammarBenchResult> {
+  process.stderr.write('bench: constrained decoding on the CPU\n');
+  const grammar = await runGrammarBench(vocabFile === undefined ? undefined : await readFile(vocabFile, 'utf8'));
+  process.stderr.write(`${formatGrammarLines(grammar).join('\n')}\n`);
+  return grammar;
+}
+
+function benchLog(line: string): void {
+  if (line.startsWith('bench: ')) process.stderr.write(`${line}\n`);
+}
+
+/**
+ * `--require-gpu`: the runner page on Chromium's GPU set-up (Vulkan) only, refusing an adapter that runs on the CPU
+ * unless `allowSoftware` (then SwiftShader is tried too, and the report says `software: true`). A refusal is a
+ * WebGPUUnavailableError saying why, also written to `json` as `{ refused, adapter }`.
+ */
+async function openGpuRunner(allowSoftware: boolean, json: string | undefined): Promise<RunnerPage> {
+  let runner: RunnerPage | undefined;
+  try {
+    runner = await openRunnerPage({}, benchLog, allowSoftware ? ['hardware', 'swiftshader'] : ['hardware']);
+  } catch (error) {
+    if (!(error instanceof WebGPUUnavailableError)) throw error;
+  }
+  const adapter = runner?.adapter ?? null;
+  let refused: string | undefined;
+  if (adapter === null) {
+    refused = 'Chromium found no WebGPU adapter on this machine with its GPU flags (Vulkan; see docs/runtime.md)';
+  } else if (isSoftwareAdapter(adapter) && !allowSoftware) {
+    const names = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ');
+    refused =
+      `the adapter Chromium found (${names}) runs on the CPU, not a GPU: its timings would measure the CPU; ` +
+      'pass --allow-software to measure it anyway';
+  }
+  if (refused === undefined) return runner!;
+  await runner?.close();
+  if (json !== undefined) await writeFile(json, `${JSON.stringify({ refused, adapter }, null, 2)}\n`);
+  throw new WebGPUUnavailableError(`bench --require-gpu: ${refused}.`);
+}
+
 export async function benchCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     json: {},
@@ -152,6 +195,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
     batch: {},
     seed: {},
     'load-only': { boolean: true },
+    'probe-only': { boolean: true },
+    'require-gpu': { boolean: true },
+    'allow-software': { boolean: true },
     vocab: {},
     cpu: { boolean: true },
     formats: {},
@@ -170,15 +216,15 @@ export async function benchCommand(argv: string[]): Promise<void> {
     batch: optional('batch'),
     seed: optional('seed'),
     loadOnly: flags['load-only'] !== undefined,
+    probeOnly: flags['probe-only'] !== undefined,
   };
-  process.stderr.write('bench: constrained decoding on the CPU\n');
-  const grammar = await runGrammarBench(flags.vocab === undefined ? undefined : await readFile(flags.vocab, 'utf8'));
-  process.stderr.write(`${formatGrammarLines(grammar).join('\n')}\n`);
-  const runner = await openRunnerPage({}, (line) => {
-    if (line.startsWith('bench: ')) process.stderr.write(`${line}\n`);
-  });
+  const requireGpu = flags['require-gpu'] !== undefined;
+  const allowSoftware = flags['allow-software'] !== undefined;
+  if (allowSoftware && !requireGpu) throw new UsageError('--allow-software only goes with --require-gpu');
+  const runner = await (requireGpu ? openGpuRunner(allowSoftware, flags.json) : openRunnerPage({}, benchLog));
   try {
-    const report: BenchReport = { ...(await runner.call('bench', options)), grammar };
+    const grammar = options.probeOnly ? undefined : await grammarBench(flags.vocab);
+    const report: BenchReport = { ...(await runner.call('bench', options)), ...(grammar && { grammar }) };
     process.stdout.write(formatBenchTable(report));
     if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
   } finally {

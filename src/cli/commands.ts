@@ -39,12 +39,16 @@ Commands:
            Chromium.
   bench    [--json FILE] [--models v7-0.1b,v7-0.4b,v7-1.5b] [--weights f16,q8,q4] [--decode-tokens N]
            [--warmup-tokens N] [--prefill-tokens N] [--batch N] [--seed S] [--vocab FILE] [--load-only]
+           [--probe-only] [--require-gpu [--allow-software]]
            Benchmarks synthetic RWKV-7 shapes on the browser's WebGPU adapter, each with f16 weights and quantized
            at load to q8 and q4, side by side: weight MiB, load time, bytes read per token, read bandwidth, decode
            tok/s (batch 1), prefill tok/s, batched decode tok/s (--load-only: weight bytes and load time alone, for
            shapes too slow to step on this adapter); and, on this CPU, the constrained-decoding
            mask per token for a JSON Schema over the World vocabulary (--vocab rwkv_vocab_v20230424.txt; a
            synthetic 65,536-token vocabulary otherwise). Prints a table; --json writes the report.
+           --require-gpu: only on the machine's GPU (Chromium's Vulkan set-up); an adapter that runs on the CPU
+           (SwiftShader) is refused, exit 1, and --json says why, unless --allow-software ('npm run bench:gpu').
+           --probe-only: the adapter and its read-bandwidth probe alone, in seconds.
   bench --cpu [--formats f16,q8_0,q4_0] [--threads 1,2] [--rwkv-cpp f16=N,f16@2=N,...] [--save-models DIR]
            [--decode-tokens N] [--prefill-tokens N] [--json FILE]
            Benchmarks the fast CPU backend in this process on a synthetic RWKV-7 0.1B per weight format and thread

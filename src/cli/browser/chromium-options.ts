@@ -33,7 +33,8 @@ function webGpuArgs(adapter: AdapterChoice): string[] {
     '--disable-sync',
     '--disable-vulkan-surface',
   ];
-  if (adapter === 'hardware') return [...common, '--ignore-gpu-blocklist'];
+  // The GPU through Vulkan, ANGLE on Vulkan too (what Chrome's team gives for WebGPU in headless Linux).
+  if (adapter === 'hardware') return [...common, '--use-angle=vulkan', '--ignore-gpu-blocklist'];
   return [...common, '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 }
 

@@ -1,6 +1,7 @@
 /**
  * Opens the CLI's runner page (dist/cli-runner, built by `npm run build:runner`) in headless Chromium on a loopback
- * server, on the real GPU when the browser finds one and on SwiftShader otherwise, and returns a handle to call
+ * server, on the real GPU when the browser finds one and on SwiftShader otherwise (or only the set-ups the caller
+ * names), and returns a handle to call
  * `window.rwkvRunner` (src/cli/runner/runner-api.ts) from Node.
  */
 import { existsSync } from 'node:fs';
@@ -38,31 +39,35 @@ async function openOn(adapterChoice: AdapterChoice, server: StaticServer, onLog:
   return { browser, page, adapter };
 }
 
-/** `files` maps URL paths (e.g. '/model') to local files the page may fetch. */
+/**
+ * `files` maps URL paths (e.g. '/model') to local files the page may fetch. `adapters`: the Chromium set-ups tried
+ * in turn until one offers a WebGPU adapter (by default the GPU, then SwiftShader).
+ */
 export async function openRunnerPage(
   files: Readonly<Record<string, string>>,
   onLog: (line: string) => void = () => {},
+  adapters: readonly AdapterChoice[] = ['hardware', 'swiftshader'],
 ): Promise<RunnerPage> {
   if (!existsSync(resolve(RUNNER_DIR, 'index.html'))) {
     throw new Error(`${RUNNER_DIR} is missing: run 'npm run build:runner' (part of 'npm run build') first`);
   }
   const server = await startStaticServer(RUNNER_DIR, files);
-  let opened: Awaited<ReturnType<typeof openOn>>;
+  let opened: Awaited<ReturnType<typeof openOn>> | undefined;
   try {
-    opened = await openOn('hardware', server, onLog);
-    if (opened.adapter === null) {
-      await opened.browser.close();
-      opened = await openOn('swiftshader', server, onLog);
+    for (const choice of adapters) {
+      await opened?.browser.close();
+      opened = await openOn(choice, server, onLog);
+      if (opened.adapter !== null) break;
     }
   } catch (error) {
     await server.close();
     throw error;
   }
-  const { browser, page, adapter } = opened;
+  const { browser, page, adapter } = opened!;
   if (adapter === null) {
     await browser.close();
     await server.close();
-    throw new WebGPUUnavailableError('Chromium offers no WebGPU adapter, not even SwiftShader.');
+    throw new WebGPUUnavailableError(`Chromium offers no WebGPU adapter (tried: ${adapters.join(', ')}).`);
   }
   return {
     page,
