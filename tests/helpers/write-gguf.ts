@@ -2,7 +2,8 @@
  * Writes GGUF files the way llama.cpp's convert_hf_to_gguf.py lays out RWKV-6 and RWKV-7 (written for the tests from
  * that converter and src/llama-model.cpp, independently of the reader): GGUF v3 (or v2) containers, the rwkv6 /
  * rwkv7 tensor names, ggml dims innermost first, fused token-shift mixes, flattened per-head vectors, v7's dummy
- * layer-0 v0/v1/v2, v6's rescaled output weights, and the World vocabulary as escaped byte strings.
+ * layer-0 v0/v1/v2, v6's rescaled output weights, the World vocabulary as escaped byte strings, and the hyper-parameter
+ * keys llama.cpp's loader requires (llama.cpp loads these files; docs/formats.md, "Peer check against llama.cpp").
  */
 import { encodeF16 } from '../../src/numeric/half.js';
 import type { CanonicalModel, Tensor } from '../../src/model/spec.js';
@@ -327,6 +328,22 @@ export function ggufOf(model: CanonicalModel, encode: TensorEncoder, options: Gg
     [`${architecture}.feed_forward_length`, { type: 'u32', value: spec.nFfn }],
     [`${architecture}.wkv.head_size`, { type: 'u32', value: spec.headSize }],
   ]);
+  // Keys llama.cpp's loader requires (this project's reader takes the sizes from the tensors).
+  metadata.set(`${architecture}.context_length`, { type: 'u32', value: 1048576 });
+  metadata.set(`${architecture}.attention.layer_norm_epsilon`, { type: 'f32', value: 1e-5 });
+  const ranks: [string, number | undefined][] =
+    architecture === 'rwkv6'
+      ? [
+          ['time_mix_extra_dim', spec.lora.mix],
+          ['time_decay_extra_dim', spec.lora.decay],
+        ]
+      : [
+          ['attention.decay_lora_rank', spec.lora.decay],
+          ['attention.iclr_lora_rank', spec.lora.iclr],
+          ['attention.value_residual_mix_lora_rank', spec.lora.valueResidual],
+          ['attention.gate_lora_rank', spec.lora.gate],
+        ];
+  for (const [key, rank] of ranks) metadata.set(`${architecture}.${key}`, { type: 'u32', value: rank ?? 0 });
   if (architecture === 'rwkv6') {
     metadata.set('rwkv6.rescale_every_n_layers', { type: 'u32', value: options.rescaleEvery ?? 0 });
   }
