@@ -98,10 +98,11 @@ describe('fast CPU backend threads', () => {
 
   it('runs the fast layer of every other generation on 2 threads exactly as on one', async () => {
     for (const generation of ['4', '5.1', '5.2', '6'] as const) {
-      const generationBytes = blockModelBytes('f16', generation);
+      // Wide enough (C = 256) that the products of a 13-token prompt are split.
+      const generationBytes = blockModelBytes('f16', generation, 5, 256);
       const [two, one] = [await open(generationBytes, 'cpu', 2), await open(generationBytes, 'cpu', 1)];
       expect(two.description.cpu).toMatchObject({ kernels: 'wasm-simd128', threads: 2 });
-      const tokens = tokenSequence(5);
+      const tokens = tokenSequence(13);
       const expected = await one.prefill(await one.allocateState(), tokens, { allLogits: true });
       expect(await two.prefill(await two.allocateState(), tokens, { allLogits: true })).toEqual(expected);
     }
