@@ -12,7 +12,10 @@
  *
  * matmul: y[t, r] = Σ_c W[r, c] · x[t, c] for rows r in [rowStart, rowEnd) (a thread's share) and tokens t < T;
  * x is [T, cols] f32, y is [T, rows] f32. Four tokens share each decoded weight vector, so a batched decode or a
- * prefill chunk reads the weights once per four tokens. Quantized blocks are summed in f32 and scaled once per
+ * prefill chunk reads the weights once per four tokens; a token left over (a decode of one session) runs four rows
+ * (f32, f16) or two rows (blocks) at a time sharing the loads of x, each row summed in the same order as alone, so
+ * a row's result does not depend on the grouping (or on a thread's share). Each format has its own copy of the loops
+ * (matmulAs inlined with a constant format), with no branch on the format inside them. Quantized blocks are summed in f32 and scaled once per
  * block (no rounding of x, unlike ggml's q8 activations), so results match the dequantized matrix to f32 rounding.
  */
 
@@ -102,6 +105,8 @@ function dotTail(format: i32, row: usize, x: usize, from: i32, cols: i32): f32 {
 
 // The dense formats: one weight vector (4 values) at a time, four tokens each.
 
+// @ts-ignore: decorator
+@inline
 function denseFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32, y: usize, yStride: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -122,6 +127,8 @@ function denseFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32,
   store<f32>(y + 3 * yStride, hsum(a3) + dotTail(format, row, x + 3 * xStride, whole, cols));
 }
 
+// @ts-ignore: decorator
+@inline
 function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -143,50 +150,89 @@ function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
 
 // The block formats: a block's 32 values as eight f32x4 vectors, summed against x, scaled by d once.
 
-/** Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31); two sum chains. */
+/**
+ * Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31) and x as eight f32x4
+ * (values 0–3, …, 28–31); two sum chains.
+ */
 // @ts-ignore: decorator
 @inline
-function dot32(q0: v128, q1: v128, q2: v128, q3: v128, x: usize): v128 {
-  let s = f32x4.mul(int8Low(q0), v128.load(x));
-  let t = f32x4.mul(int8High(q0), v128.load(x, 16));
-  s = f32x4.add(s, f32x4.mul(int8Low(q1), v128.load(x, 32)));
-  t = f32x4.add(t, f32x4.mul(int8High(q1), v128.load(x, 48)));
-  s = f32x4.add(s, f32x4.mul(int8Low(q2), v128.load(x, 64)));
-  t = f32x4.add(t, f32x4.mul(int8High(q2), v128.load(x, 80)));
-  s = f32x4.add(s, f32x4.mul(int8Low(q3), v128.load(x, 96)));
-  t = f32x4.add(t, f32x4.mul(int8High(q3), v128.load(x, 112)));
+function dot32(
+  q0: v128,
+  q1: v128,
+  q2: v128,
+  q3: v128,
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  x4: v128,
+  x5: v128,
+  x6: v128,
+  x7: v128,
+): v128 {
+  let s = f32x4.mul(int8Low(q0), x0);
+  let t = f32x4.mul(int8High(q0), x1);
+  s = f32x4.add(s, f32x4.mul(int8Low(q1), x2));
+  t = f32x4.add(t, f32x4.mul(int8High(q1), x3));
+  s = f32x4.add(s, f32x4.mul(int8Low(q2), x4));
+  t = f32x4.add(t, f32x4.mul(int8High(q2), x5));
+  s = f32x4.add(s, f32x4.mul(int8Low(q3), x6));
+  t = f32x4.add(t, f32x4.mul(int8High(q3), x7));
   return f32x4.add(s, t);
 }
 
-/** Σ over one block of q·x (unscaled), q8_0: 32 int8 at q. */
+/** Σ over one block of q·x (unscaled): q8_0, 32 int8 at q; or q4_0, 16 bytes of nibbles (low nibbles first). */
 // @ts-ignore: decorator
 @inline
-function q8Block(q: usize, x: usize): v128 {
-  return dot32(v128.load8x8_s(q), v128.load8x8_s(q, 8), v128.load8x8_s(q, 16), v128.load8x8_s(q, 24), x);
-}
-
-/** Σ over one block of (q − 8)·x (unscaled), q4_0: 16 bytes of nibbles at q (low nibbles first, then high). */
-// @ts-ignore: decorator
-@inline
-function q4Block(q: usize, x: usize): v128 {
+function blockDot(
+  format: i32,
+  q: usize,
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  x4: v128,
+  x5: v128,
+  x6: v128,
+  x7: v128,
+): v128 {
+  if (format == 2) {
+    const q0 = v128.load8x8_s(q);
+    const q1 = v128.load8x8_s(q, 8);
+    const q2 = v128.load8x8_s(q, 16);
+    const q3 = v128.load8x8_s(q, 24);
+    return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
+  }
   const packed = v128.load(q);
   const low = i8x16.sub(v128.and(packed, i8x16.splat(15)), i8x16.splat(8));
   const high = i8x16.sub(i8x16.shr_u(packed, 4), i8x16.splat(8));
-  return dot32(
-    i16x8.extend_low_i8x16_s(low),
-    i16x8.extend_high_i8x16_s(low),
-    i16x8.extend_low_i8x16_s(high),
-    i16x8.extend_high_i8x16_s(high),
-    x,
+  const q0 = i16x8.extend_low_i8x16_s(low);
+  const q1 = i16x8.extend_high_i8x16_s(low);
+  const q2 = i16x8.extend_low_i8x16_s(high);
+  const q3 = i16x8.extend_high_i8x16_s(high);
+  return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
+}
+
+/** blockDot against the 32 floats at x. */
+// @ts-ignore: decorator
+@inline
+function blockSum(format: i32, q: usize, x: usize): v128 {
+  return blockDot(
+    format,
+    q,
+    v128.load(x),
+    v128.load(x, 16),
+    v128.load(x, 32),
+    v128.load(x, 48),
+    v128.load(x, 64),
+    v128.load(x, 80),
+    v128.load(x, 96),
+    v128.load(x, 112),
   );
 }
 
 // @ts-ignore: decorator
 @inline
-function blockSum(format: i32, q: usize, x: usize): v128 {
-  return format == 2 ? q8Block(q, x) : q4Block(q, x);
-}
-
 function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32, y: usize, yStride: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -209,6 +255,8 @@ function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32,
   store<f32>(y + 3 * yStride, hsum(a3));
 }
 
+// @ts-ignore: decorator
+@inline
 function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
   let a = f32x4.splat(0);
   const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
@@ -221,7 +269,141 @@ function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
   return hsum(a);
 }
 
-export function matmul(
+/**
+ * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x; each row's sum is formed
+ * exactly as blockOne forms it (so a row's result does not depend on how the rows are grouped).
+ */
+// @ts-ignore: decorator
+@inline
+function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blocks = cols / BLOCK;
+  for (let b = 0; b < blocks; b++) {
+    const block = row + <usize>b * blockBytes;
+    const xb = x + ((<usize>b) << 7);
+    const x0 = v128.load(xb);
+    const x1 = v128.load(xb, 16);
+    const x2 = v128.load(xb, 32);
+    const x3 = v128.load(xb, 48);
+    const x4 = v128.load(xb, 64);
+    const x5 = v128.load(xb, 80);
+    const x6 = v128.load(xb, 96);
+    const x7 = v128.load(xb, 112);
+    const d0 = f32x4.splat(half(load<u16>(block)));
+    const d1 = f32x4.splat(half(load<u16>(block + stride)));
+    a0 = f32x4.add(a0, f32x4.mul(blockDot(format, block + 2, x0, x1, x2, x3, x4, x5, x6, x7), d0));
+    a1 = f32x4.add(a1, f32x4.mul(blockDot(format, block + stride + 2, x0, x1, x2, x3, x4, x5, x6, x7), d1));
+  }
+  store<f32>(y, hsum(a0));
+  store<f32>(y, hsum(a1), 4);
+}
+
+/** f32 / f16: eight values of a row from p as two f32x4. */
+// @ts-ignore: decorator
+@inline
+function denseLow(format: i32, p: usize): v128 {
+  return format == 0 ? v128.load(p) : half4(p);
+}
+
+// @ts-ignore: decorator
+@inline
+function denseHigh(format: i32, p: usize): v128 {
+  return format == 0 ? v128.load(p, 16) : half4(p + 8);
+}
+
+/**
+ * denseOne for four rows `stride` bytes apart against one token, sharing the loads of x; each row's sum is formed
+ * exactly as denseOne forms it.
+ */
+// @ts-ignore: decorator
+@inline
+function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize): void {
+  let a0 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  const pairs = cols & ~7;
+  const shift: usize = format == 0 ? 2 : 1;
+  for (let c = 0; c < pairs; c += 8) {
+    const xc = x + ((<usize>c) << 2);
+    const xa = v128.load(xc);
+    const xb = v128.load(xc, 16);
+    const p = row + ((<usize>c) << shift);
+    a0 = f32x4.add(a0, f32x4.mul(denseLow(format, p), xa));
+    b0 = f32x4.add(b0, f32x4.mul(denseHigh(format, p), xb));
+    a1 = f32x4.add(a1, f32x4.mul(denseLow(format, p + stride), xa));
+    b1 = f32x4.add(b1, f32x4.mul(denseHigh(format, p + stride), xb));
+    a2 = f32x4.add(a2, f32x4.mul(denseLow(format, p + 2 * stride), xa));
+    b2 = f32x4.add(b2, f32x4.mul(denseHigh(format, p + 2 * stride), xb));
+    a3 = f32x4.add(a3, f32x4.mul(denseLow(format, p + 3 * stride), xa));
+    b3 = f32x4.add(b3, f32x4.mul(denseHigh(format, p + 3 * stride), xb));
+  }
+  store<f32>(y, hsum(f32x4.add(a0, b0)) + dotTail(format, row, x, pairs, cols));
+  store<f32>(y, hsum(f32x4.add(a1, b1)) + dotTail(format, row + stride, x, pairs, cols), 4);
+  store<f32>(y, hsum(f32x4.add(a2, b2)) + dotTail(format, row + 2 * stride, x, pairs, cols), 8);
+  store<f32>(y, hsum(f32x4.add(a3, b3)) + dotTail(format, row + 3 * stride, x, pairs, cols), 12);
+}
+
+/**
+ * Rows [rowStart, rowEnd) against one token: groups of rows sharing the loads of x, then single rows. `format` is a
+ * constant where this is inlined, so the format's branches fold away inside the loops.
+ */
+// @ts-ignore: decorator
+@inline
+function rowsOne(format: i32, w: usize, stride: usize, x: usize, cols: i32, y: usize, rowStart: i32, rowEnd: i32): void {
+  const blocked = format >= 2;
+  const group = blocked ? 2 : 4;
+  let r = rowStart;
+  for (; r + group <= rowEnd; r += group) {
+    const row = w + <usize>r * stride;
+    const yr = y + ((<usize>r) << 2);
+    if (blocked) blockTwo(format, row, stride, x, cols, yr);
+    else denseRowsFour(format, row, stride, x, cols, yr);
+  }
+  for (; r < rowEnd; r++) {
+    const row = w + <usize>r * stride;
+    store<f32>(y + ((<usize>r) << 2), blocked ? blockOne(format, row, x, cols) : denseOne(format, row, x, cols));
+  }
+}
+
+/** Rows [rowStart, rowEnd) against tokens [0, fours), four tokens at a time (`format` constant where inlined). */
+// @ts-ignore: decorator
+@inline
+function rowsFour(
+  format: i32,
+  w: usize,
+  stride: usize,
+  x: usize,
+  xStride: usize,
+  cols: i32,
+  y: usize,
+  yStride: usize,
+  fours: i32,
+  rowStart: i32,
+  rowEnd: i32,
+): void {
+  for (let r = rowStart; r < rowEnd; r++) {
+    const row = w + <usize>r * stride;
+    const yr = y + ((<usize>r) << 2);
+    for (let t = 0; t < fours; t += 4) {
+      const xt = x + <usize>t * xStride;
+      const yt = yr + <usize>t * yStride;
+      if (format >= 2) blockFour(format, row, xt, xStride, cols, yt, yStride);
+      else denseFour(format, row, xt, xStride, cols, yt, yStride);
+    }
+  }
+}
+
+/** rowsFour, then rowsOne for each token past the last four, for one weight format (a constant once inlined). */
+// @ts-ignore: decorator
+@inline
+function matmulAs(
   format: i32,
   w: usize,
   x: usize,
@@ -235,22 +417,28 @@ export function matmul(
   const stride = <usize>rowBytes(format, cols);
   const xStride = (<usize>cols) << 2;
   const yStride = (<usize>rows) << 2;
-  const blocked = format >= 2;
-  for (let r = rowStart; r < rowEnd; r++) {
-    const row = w + <usize>r * stride;
-    const yr = y + ((<usize>r) << 2);
-    let t = 0;
-    for (; t + 4 <= tokens; t += 4) {
-      const xt = x + <usize>t * xStride;
-      const yt = yr + <usize>t * yStride;
-      if (blocked) blockFour(format, row, xt, xStride, cols, yt, yStride);
-      else denseFour(format, row, xt, xStride, cols, yt, yStride);
-    }
-    for (; t < tokens; t++) {
-      const xt = x + <usize>t * xStride;
-      store<f32>(yr + <usize>t * yStride, blocked ? blockOne(format, row, xt, cols) : denseOne(format, row, xt, cols));
-    }
+  const fours = tokens & ~3;
+  rowsFour(format, w, stride, x, xStride, cols, y, yStride, fours, rowStart, rowEnd);
+  for (let t = fours; t < tokens; t++) {
+    rowsOne(format, w, stride, x + <usize>t * xStride, cols, y + <usize>t * yStride, rowStart, rowEnd);
   }
+}
+
+export function matmul(
+  format: i32,
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+): void {
+  if (format == 0) matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else if (format == 1) matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else if (format == 2) matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd);
 }
 
 /**
