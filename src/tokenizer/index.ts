@@ -1,6 +1,5 @@
 /**
- * Entry point of the tokenizers: build one from its kind and asset text, check it against a model, or tokenize a
- * string in one call (the CLI's `tokenize`).
+ * Entry point of the tokenizers: build one from its kind and asset text, or check it against a model.
  */
 import type { TokenizerKind } from '../model/spec.js';
 import { BytesTokenizer } from './bytes.js';
@@ -23,9 +22,4 @@ export function createTokenizer(kind: TokenizerKind, asset?: string): Tokenizer 
   if (kind === 'world') return new WorldTokenizer(asset);
   if (kind === 'pile20b') return new Pile20bTokenizer(asset);
   throw new TypeError(`Unknown tokenizer kind ${JSON.stringify(kind)} (expected bytes, world or pile20b)`);
-}
-
-/** Token ids of `text` with a freshly built tokenizer of `kind` (asset text as for createTokenizer). */
-export function tokenize(kind: TokenizerKind, asset: string | undefined, text: string): number[] {
-  return createTokenizer(kind, asset).encode(text);
 }

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TokenizerMismatchError } from '../../src/errors.js';
 import { defaultTokenizerKind } from '../../src/model/spec.js';
-import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES, tokenize } from '../../src/tokenizer/index.js';
+import { assertTokenizerFits, createTokenizer, TOKENIZER_ASSET_FILES } from '../../src/tokenizer/index.js';
 import { describeWithFixtures, fixturePath } from '../fixtures.js';
 
-describe('createTokenizer / tokenize (bytes)', () => {
+describe('createTokenizer (bytes)', () => {
   it('builds the bytes tokenizer without an asset', () => {
     const tokenizer = createTokenizer('bytes');
     expect(tokenizer.kind).toBe('bytes');
     expect(tokenizer.vocabSize).toBe(256);
-    expect(tokenize('bytes', undefined, 'hé')).toEqual([0x68, 0xc3, 0xa9]);
+    expect(createTokenizer('bytes').encode('hé')).toEqual([0x68, 0xc3, 0xa9]);
   });
 
   it('needs an asset for world and pile20b, and a known kind', () => {
@@ -71,6 +71,6 @@ describeWithFixtures('createTokenizer with the real assets', () => {
     expect([world.kind, world.vocabSize, pile.kind, pile.vocabSize]).toEqual(['world', 65536, 'pile20b', 50277]);
     expect(() => assertTokenizerFits(world, 65536)).not.toThrow();
     expect(() => assertTokenizerFits(pile, 50304)).not.toThrow();
-    expect(tokenize('pile20b', asset('pile20b'), 'Hello World!')).toEqual([12092, 3645, 2]);
+    expect(createTokenizer('pile20b', asset('pile20b')).encode('Hello World!')).toEqual([12092, 3645, 2]);
   });
 });
