@@ -15,10 +15,12 @@
 // stride of WORKGROUP_SIZE, so one step of the workgroup reads WORKGROUP_SIZE·16 contiguous bytes of every row
 // (coalesced vec4 loads). Every weight chunk is loaded once, decoded four values at a time, and used for all BATCH
 // vectors (x is small and stays in cache). The per-invocation partial sums are reduced through workgroup memory sized to exactly
-// BATCH · ROWS_PER_WORKGROUP · WORKGROUP_SIZE floats (workgroup memory is zeroed per workgroup: keep it small).
+// BATCH · ROWS_PER_WORKGROUP · WORKGROUP_SIZE floats (workgroup memory is zeroed per workgroup: keep it small), by
+// lib/workgroup-sums.wgsl: a tree, or subgroupAdd and one barrier on a device with `subgroups`.
 
 //!include weights
 //!include activation
+//!include workgroup-sums
 
 override IN_WIDTH: u32;
 override ROWS: u32;
@@ -81,25 +83,14 @@ fn main(
     }
   }
 
-  for (var s = 0u; s < sum_count; s++) {
-    partial[s * WORKGROUP_SIZE + lane] = sums[s];
-  }
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      for (var s = 0u; s < sum_count; s++) {
-        partial[s * WORKGROUP_SIZE + lane] += partial[s * WORKGROUP_SIZE + lane + stride];
-      }
-    }
-    workgroupBarrier();
-  }
+  reduce_sums(&sums, sum_count, lane);
 
   for (var s = lane; s < sum_count; s += WORKGROUP_SIZE) {
     let row = first_row + s % ROWS_PER_WORKGROUP;
     if (row < ROWS) {
       let b = s / ROWS_PER_WORKGROUP;
       let index = (group * BATCH + b) * OUT_WIDTH + ROW_OFFSET + row;
-      var value = activate(partial[s * WORKGROUP_SIZE]);
+      var value = activate(reduced_sum(s));
       if (ACCUMULATE) {
         value += y[index];
       }

@@ -10,10 +10,10 @@
  * state-stepping kernels: state_offset, token_row), `head-state` (a matrix-state row in registers: MAX_HEAD_SIZE,
  * state_row_start, load_state_row, store_state_row), `head-norm` (the GroupNorm a matrix-state WKV folds in:
  * head_mean_variance, group_norm), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
- * invocations), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
+ * invocations), `workgroup-sums` (reduce_sums / reduced_sum: many sums at once, matvec's), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
  * MAX_SUB_CHUNK, log_decay, tile_index, pair_index, lower_pair), `wkv5-bindings` / `wkv7-bindings` (the storage
  * bindings both forms of a WKV kernel share). On a device with `subgroups`, `resolveWgslForSubgroups` gives the
- * source with `workgroup-sum` in its subgroupAdd form (`workgroup-sum-subgroups`).
+ * source with `workgroup-sum` and `workgroup-sums` in their subgroupAdd forms (`…-subgroups`).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headNorm from '../../shaders/lib/head-norm.wgsl?raw';
@@ -22,6 +22,8 @@ import stepParams from '../../shaders/lib/step-params.wgsl?raw';
 import weights from '../../shaders/lib/weights.wgsl?raw';
 import workgroupSum from '../../shaders/lib/workgroup-sum.wgsl?raw';
 import workgroupSumSubgroups from '../../shaders/lib/workgroup-sum-subgroups.wgsl?raw';
+import workgroupSums from '../../shaders/lib/workgroup-sums.wgsl?raw';
+import workgroupSumsSubgroups from '../../shaders/lib/workgroup-sums-subgroups.wgsl?raw';
 import wkvChunk from '../../shaders/lib/wkv-chunk.wgsl?raw';
 import wkv5Bindings from '../../shaders/lib/wkv5-bindings.wgsl?raw';
 import wkv7Bindings from '../../shaders/lib/wkv7-bindings.wgsl?raw';
@@ -33,6 +35,7 @@ const SNIPPETS: Readonly<Record<string, string>> = {
   'head-state': headState,
   'head-norm': headNorm,
   'workgroup-sum': workgroupSum,
+  'workgroup-sums': workgroupSums,
   'wkv-chunk': wkvChunk,
   'wkv5-bindings': wkv5Bindings,
   'wkv7-bindings': wkv7Bindings,
@@ -49,7 +52,10 @@ interface WgslOptions {
 }
 
 /** Snippets swapped in by `subgroups`. */
-const SUBGROUP_SNIPPETS: Readonly<Record<string, string>> = { 'workgroup-sum': workgroupSumSubgroups };
+const SUBGROUP_SNIPPETS: Readonly<Record<string, string>> = {
+  'workgroup-sum': workgroupSumSubgroups,
+  'workgroup-sums': workgroupSumsSubgroups,
+};
 
 /** `source` with every `//!include <name>` line replaced by the snippet (the first time) or nothing (after). */
 export function resolveWgsl(source: string, options: WgslOptions = {}): string {
@@ -66,7 +72,10 @@ export function resolveWgsl(source: string, options: WgslOptions = {}): string {
   return options.subgroups ? `enable subgroups;\n${resolved}` : resolved;
 }
 
-/** A kernel's source resolved for each answer to "does the device have subgroups?" (kernels using `workgroup-sum`). */
+/**
+ * A kernel's source resolved for each answer to "does the device have subgroups?" (kernels using `workgroup-sum` or
+ * `workgroup-sums`).
+ */
 export function resolveWgslForSubgroups(source: string): (subgroups: boolean) => string {
   const [tree, withSubgroups] = [resolveWgsl(source), resolveWgsl(source, { subgroups: true })];
   return (subgroups) => (subgroups ? withSubgroups : tree);

@@ -1,14 +1,15 @@
 /**
- * Host side of shaders/matvec.wgsl: y = act(W·x) for a batch of vectors (decode), per row part of a split matrix.
- * Bindings: [weights part, x, y].
+ * Host side of shaders/matvec.wgsl: y = act(W·x) for a batch of vectors (decode), per row part of a split matrix,
+ * its partial sums reduced by a workgroup-memory tree or, with `subgroups`, by subgroupAdd. Bindings: [weights part,
+ * x, y].
  */
 import source from '../../../shaders/matvec.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
-import { resolveWgsl } from '../wgsl.js';
+import { resolveWgslForSubgroups } from '../wgsl.js';
 import { ceilDiv, checkCount, linearGrid } from './grid.js';
 import { productConstants, TARGET_WORKGROUPS, type ProductEpilogue, type ProductShape } from './matrix-product.js';
 
-const CODE = resolveWgsl(source);
+const code = resolveWgslForSubgroups(source);
 
 /** Largest batch one matvec dispatch takes (BATCH · ROWS_PER_WORKGROUP ≤ 32 sums per invocation); use matmat above. */
 export const MAX_MATVEC_BATCH = 32;
@@ -29,6 +30,8 @@ export function defaultRowsPerWorkgroup(rows: number, batch: number): number {
 export interface MatVecEpilogue extends ProductEpilogue {
   /** Vectors in x (sessions); default 1. */
   batch?: number;
+  /** Reduce with subgroupAdd (a device with the `subgroups` feature); default: the workgroup-memory tree. */
+  subgroups?: boolean;
 }
 
 export interface MatVecShape extends MatVecEpilogue, ProductShape {
@@ -55,8 +58,8 @@ export function matVecKernel(shape: MatVecShape): KernelDispatch {
   const [x, y] = linearGrid(ceilDiv(shape.rows, rowsPerWorkgroup));
   return {
     kernel: {
-      label: 'matvec',
-      code: CODE,
+      label: shape.subgroups ? 'matvec subgroups' : 'matvec',
+      code: code(shape.subgroups ?? false),
       constants: {
         ...productConstants(shape),
         BATCH: batch,

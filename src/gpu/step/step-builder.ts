@@ -86,13 +86,15 @@ export class StepBuilder {
   /**
    * y = act(W·x) (or y += …) over the step's rows, for every row part of `matrix`: the batched matrix-vector
    * kernel when the rows are one token of each session and at most MAX_MATVEC_BATCH (decode, and the last-position
-   * head), the tiled matrix-matrix kernel otherwise (prefill chunks). x is [rows, matrix.columns], y [rows,
+   * head; its sums reduced by subgroupAdd on a device with `subgroups`), the tiled matrix-matrix kernel otherwise
+   * (prefill chunks). x is [rows, matrix.columns], y [rows,
    * matrix.rows].
    */
   linear(matrix: GpuMatrix, x: Binding, y: Binding, options: LinearOptions = {}): StepOp {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
     const epilogue = { activation: options.activation, accumulate: options.accumulate, groups: options.groups };
+    const subgroups = this.runner.device.features.has('subgroups');
     const parts = matrixPartShapes(matrix, options.groups).map(({ part, shape }) => ({
       buffer: part.buffer,
       shape: { ...shape, ...epilogue },
@@ -102,7 +104,7 @@ export class StepBuilder {
       const vectors = rows === shape.sessions && rows <= MAX_MATVEC_BATCH;
       return parts.map((part) =>
         vectors
-          ? { dispatch: matVecKernel({ ...part.shape, batch: rows }), bindings: [part.buffer, x, y] }
+          ? { dispatch: matVecKernel({ ...part.shape, batch: rows, subgroups }), bindings: [part.buffer, x, y] }
           : { dispatch: matMatKernel({ ...part.shape, tokens: rows }), bindings: [shapeUniform, part.buffer, x, y] },
       );
     });

@@ -1,12 +1,26 @@
-/** shaders/matvec.wgsl against the CPU oracle's matMat: f32 and packed f16, batches, groups, epilogues, row split. */
+/**
+ * shaders/matvec.wgsl against the CPU oracle's matMat: f32 and packed f16, batches, groups, epilogues, row split; its
+ * subgroupAdd reduction (a device with `subgroups`) against the oracle and the tree. The block formats' matvec, both
+ * reductions, is in block-formats.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
 import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { defaultRowsPerWorkgroup, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
 import { encodeMatVec } from './encode-parts.js';
-import { packRows, roundToF16, rowBytes } from '../../../src/gpu/matrix-layout.js';
+import { packRows, roundToF16, rowBytes, type FloatFormat } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, tanh } from '../../../src/cpu/ops.js';
-import { expectClose, gpu, inout, output, randomArray, readFloats, runKernel } from '../gpu-harness.js';
+import {
+  expectClose,
+  gpu,
+  inout,
+  output,
+  randomArray,
+  readFloats,
+  requireSubgroups,
+  runKernel,
+} from '../gpu-harness.js';
+import type { MatVecShape } from '../../../src/gpu/kernels/matvec.js';
 
 describe('matvec kernel', () => {
   it('multiplies an f32 matrix by one vector (in 100, out 37)', async () => {
@@ -108,5 +122,37 @@ describe('matvec kernel', () => {
     const yBuffer = uploadBuffer(device, new Float32Array(batch * rows), 'y');
     await runner.submitPass('split head', (pass) => encodeMatVec(runner, pass, matrix, xBuffer, yBuffer, { batch }));
     expectClose(await readFloats(device, yBuffer), matMat(w, x, batch), 1e-5);
+  });
+
+  it('reduces with subgroupAdd: equal to the oracle and to the tree within 1e-5 relative', async (test) => {
+    await requireSubgroups(test);
+    type FloatShape = MatVecShape & { format: FloatFormat };
+    const cases: { shape: FloatShape; w: Float32Array; x: Float32Array; expected: Float32Array }[] = [];
+    const w1 = randomArray(37 * 100, 21);
+    const x1 = randomArray(100, 22);
+    cases.push({ shape: { inWidth: 100, rows: 37, format: 'f32' }, w: w1, x: x1, expected: matMat(w1, x1, 1) });
+    const w2 = randomArray(129 * 99, 23);
+    const x2 = randomArray(3 * 99, 24);
+    const f16 = { inWidth: 99, rows: 129, format: 'f16', batch: 3 } as const;
+    cases.push({ shape: f16, w: w2, x: x2, expected: matMat(roundToF16(w2), x2, 3) });
+    const w3 = randomArray(37 * 300, 25, 0.1);
+    const x3 = randomArray(4 * 300, 26);
+    const eight = { inWidth: 300, rows: 37, format: 'f32', batch: 4, rowsPerWorkgroup: 8, activation: 'tanh' } as const;
+    cases.push({ shape: eight, w: w3, x: x3, expected: tanh(matMat(w3, x3, 4)) });
+    for (const { shape, w, x, expected } of cases) {
+      const packed = packRows(w, shape.inWidth, shape.format);
+      const [tree] = await runKernel(matVecKernel(shape), [packed, x, output(expected.length)]);
+      const [subgroups] = await runKernel(matVecKernel({ ...shape, subgroups: true }), [
+        packed,
+        x,
+        output(expected.length),
+      ]);
+      expectClose(subgroups, expected, 1e-5);
+      // relative to Σ|w·x|, the size of what each sum adds (an output near 0 is the cancellation of larger terms)
+      const magnitude = matMat(w.map(Math.abs), x.map(Math.abs), shape.batch ?? 1);
+      for (let i = 0; i < expected.length; i++) {
+        expect(Math.abs(subgroups[i] - tree[i])).toBeLessThanOrEqual(1e-5 * magnitude[i]);
+      }
+    }
   });
 });
