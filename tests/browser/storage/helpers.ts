@@ -3,6 +3,7 @@
  * names, reading a stored model whole, and direct access to the raw IndexedDB records to tamper with them.
  */
 import { createStore, del, get, set } from 'idb-keyval';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createModelStore, type ModelStore } from '../../../src/storage/index.js';
 import type { ModelManifest } from '../../../src/storage/manifest.js';
 import type { StoredModel } from '../../../src/storage/reader.js';
@@ -44,6 +45,25 @@ export function createTestStore(): TestStore {
         request.onsuccess = request.onerror = request.onblocked = () => resolve();
       });
     },
+  };
+}
+
+/**
+ * A fresh store for each test of the calling describe (read it through the returned function), destroyed after the
+ * test, mocks restored first.
+ */
+export function storePerTest(): () => TestStore {
+  let store: TestStore | undefined;
+  beforeEach(() => {
+    store = createTestStore();
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store?.destroy();
+  });
+  return () => {
+    if (store === undefined) throw new Error('storePerTest: the store exists only inside a test');
+    return store;
   };
 }
 

@@ -6,12 +6,12 @@
  * busy statuses are retried. A server with no ETag and no Last-Modified is resumed too: the last stored chunk is
  * asked for again and must hash as stored, else the download starts over with a `download-restarted` warning.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoadWarning } from '../../../src/progress.js';
 import { DownloadError, ModelNotStoredError } from '../../../src/storage/index.js';
 import { serveFile, type ServedFileHandle } from '../server/client.js';
 import type { RequestLogEntry } from '../server/protocol.js';
-import { createTestStore, firstDifference, readWhole, TEST_CHUNK_SIZE, uniqueName, type TestStore } from './helpers.js';
+import { firstDifference, readWhole, TEST_CHUNK_SIZE, uniqueName, storePerTest } from './helpers.js';
 
 const CHUNK = TEST_CHUNK_SIZE;
 const SIZE = 6 * CHUNK + 999;
@@ -22,21 +22,17 @@ const rangeStart = (entry: RequestLogEntry): number | undefined => {
 };
 
 describe('model store: resuming interrupted downloads', () => {
-  let store: TestStore;
-  beforeEach(() => {
-    store = createTestStore();
-  });
-  afterEach(() => store.destroy());
+  const store = storePerTest();
 
   async function expectStoredBytes(file: ServedFileHandle, version = 0): Promise<void> {
-    const model = await store.models.open(file.url);
+    const model = await store().models.open(file.url);
     expect(firstDifference(await readWhole(model), file.expected(version))).toBe(-1);
   }
 
   it('resumes a cut connection by itself with a Range request at the last chunk boundary', async () => {
     const file = await serveFile(uniqueName('cut'), { size: SIZE, seed: 21 });
     await file.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + CHUNK / 2 });
-    const info = await store.models.download(file.url, { chunkSize: CHUNK });
+    const info = await store().models.download(file.url, { chunkSize: CHUNK });
     expect(info.complete).toBe(true);
     await expectStoredBytes(file);
 
@@ -52,7 +48,7 @@ describe('model store: resuming interrupted downloads', () => {
   it('resumes with If-Range on Last-Modified when the server sends no ETag', async () => {
     const file = await serveFile(uniqueName('cut-lm'), { size: SIZE, seed: 22, validators: 'last-modified' });
     await file.addFault({ kind: 'cut', afterBytes: 4 * CHUNK + 1 });
-    await store.models.download(file.url, { chunkSize: CHUNK });
+    await store().models.download(file.url, { chunkSize: CHUNK });
     await expectStoredBytes(file);
     const log = await file.log();
     expect(log.map((entry) => entry.status)).toEqual([200, 206]);
@@ -64,16 +60,16 @@ describe('model store: resuming interrupted downloads', () => {
     const file = await serveFile(uniqueName('later'), { size: SIZE, seed: 23 });
     await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 10 });
     for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
-    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    await expect(store().models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
 
-    const partial = await store.models.info(file.url);
+    const partial = await store().models.info(file.url);
     expect(partial).toMatchObject({ complete: false, bytes: SIZE, storedBytes: 3 * CHUNK });
-    expect((await store.rawManifest(file.url))?.status).toBe('partial');
-    await expect(store.models.open(file.url)).rejects.toThrow(ModelNotStoredError);
+    expect((await store().rawManifest(file.url))?.status).toBe('partial');
+    await expect(store().models.open(file.url)).rejects.toThrow(ModelNotStoredError);
     const failedRequests = (await file.log()).length;
     expect(failedRequests).toBe(4);
 
-    const info = await store.models.download(file.url, { chunkSize: CHUNK });
+    const info = await store().models.download(file.url, { chunkSize: CHUNK });
     expect(info.complete).toBe(true);
     await expectStoredBytes(file);
     const resumed = (await file.log()).slice(failedRequests);
@@ -86,22 +82,22 @@ describe('model store: resuming interrupted downloads', () => {
     const file = await serveFile(uniqueName('changed'), { size: SIZE, seed: 24 });
     await file.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + 5 });
     for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
-    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
-    expect((await store.models.info(file.url))?.storedBytes).toBe(2 * CHUNK);
+    await expect(store().models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    expect((await store().models.info(file.url))?.storedBytes).toBe(2 * CHUNK);
 
     await file.change();
-    await store.models.download(file.url, { chunkSize: CHUNK });
+    await store().models.download(file.url, { chunkSize: CHUNK });
     await expectStoredBytes(file, 1);
     const last = (await file.log()).at(-1) as RequestLogEntry;
     expect(rangeStart(last)).toBe(2 * CHUNK);
     expect(last).toMatchObject({ ifRange: '"24-v0"', status: 200, bytesSent: SIZE });
-    expect((await store.rawManifest(file.url))?.etag).toBe('"24-v1"');
+    expect((await store().rawManifest(file.url))?.etag).toBe('"24-v1"');
   });
 
   it('reads on past the stored bytes when the server ignores Range but serves the same version', async () => {
     const file = await serveFile(uniqueName('no-ranges'), { size: SIZE, seed: 25, ranges: false });
     await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 77 });
-    await store.models.download(file.url, { chunkSize: CHUNK });
+    await store().models.download(file.url, { chunkSize: CHUNK });
     await expectStoredBytes(file);
     const log = await file.log();
     expect(log.map((entry) => entry.status)).toEqual([200, 200]);
@@ -112,7 +108,7 @@ describe('model store: resuming interrupted downloads', () => {
     const file = await serveFile(uniqueName('cut-none'), { size: SIZE, seed: 28, validators: 'none' });
     await file.addFault({ kind: 'cut', afterBytes: 4 * CHUNK + 1 });
     const warnings: LoadWarning[] = [];
-    await store.models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await store().models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
     await expectStoredBytes(file);
     const log = await file.log();
     expect(log.map((entry) => entry.status)).toEqual([200, 206]);
@@ -123,7 +119,7 @@ describe('model store: resuming interrupted downloads', () => {
     // One chunk stored: the resume asks for it again from byte 0, still as a Range, and keeps it.
     const early = await serveFile(uniqueName('cut-none-early'), { size: SIZE, seed: 32, validators: 'none' });
     await early.addFault({ kind: 'cut', afterBytes: CHUNK + 10 });
-    await store.models.download(early.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await store().models.download(early.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
     await expectStoredBytes(early);
     const earlyLog = await early.log();
     expect(earlyLog.map((entry) => entry.status)).toEqual([200, 206]);
@@ -135,12 +131,12 @@ describe('model store: resuming interrupted downloads', () => {
     const file = await serveFile(uniqueName('changed-none'), { size: SIZE, seed: 29, validators: 'none' });
     await file.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 5 });
     for (let i = 0; i < 3; i++) await file.addFault({ kind: 'cut', afterBytes: 100 });
-    await expect(store.models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
-    expect((await store.models.info(file.url))?.storedBytes).toBe(3 * CHUNK);
+    await expect(store().models.download(file.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    expect((await store().models.info(file.url))?.storedBytes).toBe(3 * CHUNK);
 
     await file.change();
     const warnings: LoadWarning[] = [];
-    await store.models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
+    await store().models.download(file.url, { chunkSize: CHUNK, onWarning: (warning) => warnings.push(warning) });
     await expectStoredBytes(file, 1);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ phase: 'warning', code: 'download-restarted' });
@@ -159,7 +155,7 @@ describe('model store: resuming interrupted downloads', () => {
     await same.addFault({ kind: 'cut', afterBytes: 3 * CHUNK + 77 });
     const warnings: LoadWarning[] = [];
     const onWarning = (warning: LoadWarning): number => warnings.push(warning);
-    await store.models.download(same.url, { chunkSize: CHUNK, onWarning });
+    await store().models.download(same.url, { chunkSize: CHUNK, onWarning });
     await expectStoredBytes(same);
     expect((await same.log()).map((entry) => entry.status)).toEqual([200, 200]);
     expect(warnings).toEqual([]);
@@ -172,9 +168,9 @@ describe('model store: resuming interrupted downloads', () => {
     });
     await changed.addFault({ kind: 'cut', afterBytes: 2 * CHUNK + 9 });
     for (let i = 0; i < 3; i++) await changed.addFault({ kind: 'cut', afterBytes: 100 });
-    await expect(store.models.download(changed.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
+    await expect(store().models.download(changed.url, { chunkSize: CHUNK })).rejects.toThrow(DownloadError);
     await changed.change();
-    await store.models.download(changed.url, { chunkSize: CHUNK, onWarning });
+    await store().models.download(changed.url, { chunkSize: CHUNK, onWarning });
     await expectStoredBytes(changed, 1);
     expect(warnings.map((warning) => warning.code)).toEqual(['download-restarted']);
   });
@@ -183,13 +179,13 @@ describe('model store: resuming interrupted downloads', () => {
     const busy = await serveFile(uniqueName('busy'), { size: SIZE, seed: 26 });
     await busy.addFault({ kind: 'status', status: 503 });
     await busy.addFault({ kind: 'status', status: 429 });
-    await store.models.download(busy.url, { chunkSize: CHUNK });
+    await store().models.download(busy.url, { chunkSize: CHUNK });
     await expectStoredBytes(busy);
     expect((await busy.log()).map((entry) => entry.status)).toEqual([503, 429, 200]);
 
     const refused = await serveFile(uniqueName('refused'), { size: SIZE, seed: 27 });
     await refused.addFault({ kind: 'status', status: 403 });
-    await expect(store.models.download(refused.url, { chunkSize: CHUNK })).rejects.toMatchObject({ status: 403 });
+    await expect(store().models.download(refused.url, { chunkSize: CHUNK })).rejects.toMatchObject({ status: 403 });
     expect(await refused.log()).toHaveLength(1);
   });
 });
