@@ -18,7 +18,7 @@ export type ThreadCount = 'auto' | number;
  * 768 × 3072 (0.3 to 1.3 ms on one thread): with more threads each share shrinks toward the cost of waking them, and
  * they share one memory bandwidth. Measured up to 2 threads only (this project's machine has 2 cores; docs/cpu.md).
  */
-export const AUTO_THREAD_CAP = 4;
+const AUTO_THREAD_CAP = 4;
 
 /** Where worker threads can be started: the cores there, and how to start one. */
 export interface ThreadHost {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceBackend } from '../../src/backend/backend.js';
 import { WasmCpuBackend } from '../../src/backend/wasm-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
-import { AUTO_THREAD_CAP, type ThreadCount } from '../../src/wasm/threads.js';
+import type { ThreadCount } from '../../src/wasm/threads.js';
 import { backendOver, blockModelBytes, maxDifference, tokenSequence, type MatrixType } from './helpers.js';
 
 /** Against the oracle: f32 / f16 matrices within 1e-4, quantized ones (dequantized by the oracle) within 1e-3. */
@@ -91,9 +91,9 @@ describe('fast CPU backend threads', () => {
     expect(backend.split.chunks).toBeGreaterThanOrEqual(backend.split.byWorkers);
   });
 
-  it("takes one thread per core up to the cap with 'auto'", async () => {
+  it("takes one thread per core, at most 4 (docs/api.md), with 'auto'", async () => {
     const backend = await open(bytes, 'cpu', 'auto');
-    expect(backend.description.cpu?.threads).toBe(Math.min(availableParallelism(), AUTO_THREAD_CAP));
+    expect(backend.description.cpu?.threads).toBe(Math.min(availableParallelism(), 4));
   });
 
   it('runs the fast layer of every other generation on 2 threads exactly as on one', async () => {
