@@ -1,7 +1,7 @@
 // Elementwise gate of N rows: y[n][c] = act(g[n][c]) · x[n][c]   (+ y[n][c] when ACCUMULATE)
-// with act the ACTIVATION override: sigmoid for the channel-mix receptance gate σ(r)·kv (v4–v6; v7's channel mix has
-// none), SiLU for the v5.2 / v6 output gate, identity for v7's (already activated) gate. ACCUMULATE adds the result
-// into y (the residual stream).
+// with act the ACTIVATION override: sigmoid for the receptance gates σ(r)·wkv (v4's time mix) and σ(r)·kv (v4–v6's
+// channel mix; v7's has none; the v5.2 / v6 / v7 output gates are folded into the WKV kernels). ACCUMULATE adds the
+// result into y (the residual stream).
 //
 // Bindings (group 0):
 //   0 storage read       g  [N, CHANNELS] f32

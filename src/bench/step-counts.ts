@@ -74,7 +74,7 @@ function bytesRead(
     if (!which(buffer)) return;
     const read = launch.dispatch.partialReads?.[index] ?? size;
     bytes += read;
-    buffers.set(buffer, read);
+    buffers.set(buffer, Math.max(buffers.get(buffer) ?? 0, read));
   });
   return { bytes, buffers };
 }

@@ -2,10 +2,11 @@
  * The receptance-gated channel mix (FFN) of v4, v5 and v6 on the GPU (cpu-channel-mix.ts):
  *   xk, xr = token-shift mixes of the input (v4 / v5: lerp with ffn.time_mix_*; v6: shift form with ffn.time_maa_*)
  *   x += σ(Wr·xr) ⊙ (Wv · max(Wk·xk, 0)²)
- * Ops: ln2 + shift + save (one dispatch), 2 mixes, key (squared-ReLU epilogue), value, receptance, gate (σ, accumulated into x).
+ * Ops: ln2 + shift + save + the 2 mixes (one dispatch), key (squared-ReLU epilogue), value, receptance, gate (σ,
+ * accumulated into x).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
-import { rowsOp, normShiftOp, tokenMixOp, type LayerContext } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, type LayerContext } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 export function gatedChannelMix(context: LayerContext, layer: number, norm: string, form: 'lerp' | 'shift'): StepOp[] {
@@ -13,21 +14,23 @@ export function gatedChannelMix(context: LayerContext, layer: number, norm: stri
   const { spec, weights, builder, scratch } = context;
   const c = spec.nEmbed;
   const prefix = `blocks.${layer}.ffn.`;
-  const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'ffnShift', norm);
-  const xk = tokenMixOp(context, input, shifted, weights.vector(`${prefix}${mixName}_k`, c), 'ffn xk', form);
-  const xr = tokenMixOp(context, input, shifted, weights.vector(`${prefix}${mixName}_r`, c), 'ffn xr', form);
+  const mix = (m: string) => weights.vector(`${prefix}${mixName}_${m}`, c);
+  const { op: mixOp, planes } = normMixOp(context, layer, 'ffnShift', norm, {
+    weights: [mix('k'), mix('r')],
+    count: 2,
+    form,
+  });
+  const [xk, xr] = planes;
   const hidden = scratch.get('ffn hidden', spec.nFfn);
   const kv = scratch.get('ffn kv', c);
   const r = scratch.get('ffn r', c);
   return [
-    shiftOp,
-    xk.op,
-    xr.op,
-    builder.linear(weights.matrix(`${prefix}key.weight`, spec.nFfn, c), xk.out, hidden, {
+    mixOp,
+    builder.linear(weights.matrix(`${prefix}key.weight`, spec.nFfn, c), xk, hidden, {
       activation: 'squaredRelu',
     }),
     builder.linear(weights.matrix(`${prefix}value.weight`, c, spec.nFfn), hidden, kv),
-    builder.linear(weights.matrix(`${prefix}receptance.weight`, c, c), xr.out, r),
+    builder.linear(weights.matrix(`${prefix}receptance.weight`, c, c), xr, r),
     rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'sigmoid', accumulate: true }), [
       r,
       kv,

@@ -4,13 +4,13 @@
  *   k = Wk·xk,  v = Wv·xv,  r = Wr·xr
  *   wkv = WKV4(k, v; time_first, time_decay)        state aa, bb, pp
  *   x += Wo·(σ(r) ⊙ wkv)
- * Ops per layer: time mix — ln1 + shift + save (one dispatch), 3 mixes, 3 linears, wkv4, gate, output (accumulated);
+ * Ops per layer: time mix — ln1 + shift + save + the 3 mixes (one dispatch), 3 linears, wkv4, gate, output (accumulated);
  * channel mix — the gated FFN (gpu-channel-mix.ts).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from './gpu-channel-mix.js';
 import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normShiftOp, tokenMixOp, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -19,22 +19,23 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   return {
     timeMix(norm) {
-      const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
-      const mixes = (['k', 'v', 'r'] as const).map((m) =>
-        tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_mix_${m}`, c), `att x${m}`, 'lerp'),
-      );
-      const [xk, xv, xr] = mixes;
+      const mix = (m: string) => weights.vector(`${prefix}time_mix_${m}`, c);
+      const { op: mixOp, planes } = normMixOp(context, layer, 'attShift', norm, {
+        weights: [mix('k'), mix('v'), mix('r')],
+        count: 3,
+        form: 'lerp',
+      });
+      const [xk, xv, xr] = planes;
       const k = scratch.get('att k', c);
       const v = scratch.get('att v', c);
       const r = scratch.get('att r', c);
       const wkv = scratch.get('att wkv', c);
       const gated = scratch.get('att gated', c);
       return [
-        shiftOp,
-        ...mixes.map((mix) => mix.op),
-        builder.linear(matrix('key'), xk.out, k),
-        builder.linear(matrix('value'), xv.out, v),
-        builder.linear(matrix('receptance'), xr.out, r),
+        mixOp,
+        builder.linear(matrix('key'), xk, k),
+        builder.linear(matrix('value'), xv, v),
+        builder.linear(matrix('receptance'), xr, r),
         wkvOp(context, layer, (shape) => wkv4Kernel(c, shape.sessions, shape.tokens), [
           weights.vector(`${prefix}time_first`, c),
           weights.vector(`${prefix}time_decay`, c),

@@ -45,7 +45,10 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   return {
     timeMix(norm) {
       const mixes = weights.vector(`${prefix}x_rwkvag`, MIXES * c);
-      const { op: mixOp, planes: mixed } = normMixOp(context, layer, 'attShift', norm, mixes, MIXES);
+      const { op: mixOp, planes: mixed } = normMixOp(context, layer, 'attShift', norm, {
+        weights: mixes,
+        count: MIXES,
+      });
       const [xr, xw, xk, xv, xa, xg] = mixed;
       // The WKV's inputs and output, planes of one buffer; layer 0's stay untouched by later layers, its v being v_first.
       const inputs = (role: string) => scratch.planes(role, c, WKV_PLANES);
@@ -97,7 +100,7 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
     },
     channelMix(norm) {
       const ffn = `blocks.${layer}.ffn.`;
-      const mix = normMixOp(context, layer, 'ffnShift', norm, weights.vector(`${ffn}x_k`, c), 1);
+      const mix = normMixOp(context, layer, 'ffnShift', norm, { weights: weights.vector(`${ffn}x_k`, c), count: 1 });
       const hidden = scratch.get('ffn hidden', spec.nFfn);
       return [
         mix.op,

@@ -7,7 +7,7 @@
 import type { Binding, KernelDispatch } from '../kernel-runner.js';
 import { layerNormKernel } from '../kernels/layer-norm.js';
 import { tokenMixKernel } from '../kernels/token-mix.js';
-import { normShiftMixKernel } from '../kernels/norm-shift-mix.js';
+import { MAX_SEPARATE, normShiftMixKernel } from '../kernels/norm-shift-mix.js';
 import type { ModelSpec } from '../../model/spec.js';
 import type { Scratch } from './scratch.js';
 import type { StateSlots } from './state-slots.js';
@@ -84,7 +84,7 @@ function normShiftMixOp(
   part: StatePart,
   norm: string,
   role: string,
-  mixes?: { weights: GPUBuffer; count: number },
+  mixes?: MixWeights,
 ): { op: StepOp; planes: GPUBufferBinding[] } {
   const channels = context.spec.nEmbed;
   const { stride, planes, buffer } = context.scratch.planes(role, channels, mixes?.count ?? 2);
@@ -99,9 +99,11 @@ function normShiftMixOp(
         batch: shape.sessions,
         planeStride: stride,
         mixes: mixes?.count,
+        separate: Array.isArray(mixes?.weights),
+        lerp: mixes?.form === 'lerp',
         subgroups: hasSubgroups(context),
       }),
-    mixes ? [...bindings, mixes.weights] : bindings,
+    mixes ? [...bindings, ...mixBindings(mixes)] : bindings,
   );
   return { op, planes };
 }
@@ -121,19 +123,39 @@ export function normShiftOp(
 }
 
 /**
- * As normShiftOp, writing instead the `count` token-shift mixes u + (shifted − u) ⊙ mix[p] of the normed rows u, with
- * `mixes` the stacked [count, C] weights (v7's att.x_rwkvag, a channel mix's x_k) — one dispatch. Returns the mixes'
- * [N, C] planes in order.
+ * The weights of a block input's token-shift mixes: one stacked [count, C] buffer (v7's att.x_rwkvag, a channel mix's
+ * x_k) or up to MAX_SEPARATE [C] buffers (v4–v6's time_mix_* / time_maa_*), in the 'shift' form u + (prev − u) ⊙ m or
+ * the 'lerp' form u ⊙ m + prev ⊙ (1 − m).
+ */
+export interface MixWeights {
+  /** One stacked [count, C] buffer, or `count` separate [C] buffers (at most MAX_SEPARATE). */
+  weights: GPUBuffer | readonly GPUBuffer[];
+  count: number;
+  /** Default 'shift'. */
+  form?: 'shift' | 'lerp';
+}
+
+/** Bindings 6–8 of norm-shift-mix: the mixes' buffers (a stacked one bound thrice, the last repeated for fewer). */
+function mixBindings({ weights, count }: MixWeights): GPUBuffer[] {
+  if (!Array.isArray(weights)) return [weights, weights, weights] as GPUBuffer[];
+  if (weights.length !== count || count > MAX_SEPARATE) {
+    throw new RangeError(`norm-shift-mix takes 1 to ${MAX_SEPARATE} separate mixes, not ${weights.length}`);
+  }
+  return [0, 1, 2].map((p) => weights[Math.min(p, count - 1)]);
+}
+
+/**
+ * As normShiftOp, writing instead the token-shift mixes of the normed rows u with `mixes` — one dispatch. Returns the
+ * mixes' [N, C] planes in order.
  */
 export function normMixOp(
   context: LayerContext,
   layer: number,
   part: StatePart,
   norm: string,
-  mixes: GPUBuffer,
-  count: number,
+  mixes: MixWeights,
 ): { op: StepOp; planes: GPUBufferBinding[] } {
-  return normShiftMixOp(context, layer, part, norm, `${part} mixes`, { weights: mixes, count });
+  return normShiftMixOp(context, layer, part, norm, `${part} mixes`, mixes);
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * shaders/norm-shift-mix.wgsl against the CPU oracle (layerNorm, tokenShift, shiftMix), for sequences whose states sit
- * anywhere in a pool: the normed rows and their previous rows (`shift`), the stacked mixes (`mixes`), the state save;
+ * anywhere in a pool: the normed rows and their previous rows (`shift`), the stacked mixes (`mixes`), separate mixes
+ * in both forms (v4–v6's time_mix_* / time_maa_*), the state save;
  * with the LayerNorm's reductions by the workgroup-memory tree and (when the adapter has `subgroups`) by subgroupAdd.
  */
 import { describe, expect, it } from 'vitest';
 import { normShiftMixKernel, PLANE_ALIGNMENT } from '../../../src/gpu/kernels/norm-shift-mix.js';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
-import { layerNorm, shiftMix, tokenShift } from '../../../src/cpu/ops.js';
+import { layerNorm, lerpMix, shiftMix, tokenShift } from '../../../src/cpu/ops.js';
 import { expectClose, inout, output, randomArray, requireSubgroups, runKernel, uniform } from '../gpu-harness.js';
 
 const CHANNELS = 37;
@@ -62,6 +63,8 @@ describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s'
         inout(pool),
         output(mixes * planeStride),
         mixWeights,
+        mixWeights,
+        mixWeights,
       ]);
       for (let p = 0; p < mixes; p++) {
         const mix = mixWeights.subarray(p * CHANNELS, (p + 1) * CHANNELS);
@@ -69,6 +72,34 @@ describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s'
         expectClose(plane, shiftMix(expected.u, expected.previous, mix), 1e-5);
       }
       expectClose(saved, expected.savedPool, 1e-5);
+    });
+
+    it(`separate mixes: ${batch} sequences of ${tokens} tokens, 3 in the lerp form and 2 in the shift form`, async (test) => {
+      if (subgroups) await requireSubgroups(test);
+      const weights = [66, 67, 68].map((seed) => randomArray(CHANNELS, seed));
+      for (const [form, count] of [
+        ['lerp', 3],
+        ['shift', 2],
+      ] as const) {
+        const shape = { channels: CHANNELS, tokens, batch, planeStride, mixes: count, separate: true, subgroups };
+        const [, out] = await runKernel(normShiftMixKernel({ ...shape, lerp: form === 'lerp' }), [
+          params,
+          x,
+          weight,
+          bias,
+          inout(pool),
+          output(count * planeStride),
+          weights[0],
+          weights[1],
+          weights[count - 1],
+        ]);
+        for (let p = 0; p < count; p++) {
+          const plane = out.subarray(p * planeStride, p * planeStride + rows * CHANNELS);
+          const mix = weights[p];
+          const mixed = (form === 'lerp' ? lerpMix : shiftMix)(expected.u, expected.previous, mix);
+          expectClose(plane, mixed, 1e-5);
+        }
+      }
     });
   }
 });
