@@ -1,12 +1,14 @@
 /**
  * The scheduler over a CPU backend that records its calls: decodes of all sessions go in one batched call, long
- * prefills are cut into chunks that alternate with decode steps, aborted requests never run, dispose rejects.
+ * prefills are cut into chunks that alternate with decode steps, a batch may mix states wanting whole rows and top
+ * candidates, aborted requests never run, dispose rejects.
  */
 import { describe, expect, test } from 'vitest';
 import { CpuBackend } from '../../src/backend/cpu.js';
 import type { StateHandle } from '../../src/backend/backend.js';
 import { AbortError } from '../../src/errors.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
+import { topCandidatesOracle } from '../helpers/top-candidates-oracle.js';
 import { bytesOf, Oracle, tinyModel } from './helpers.js';
 
 const model = tinyModel('5.2');
@@ -26,8 +28,17 @@ class RecordingBackend extends CpuBackend {
   }
 }
 
-async function setup(prefillChunkSize = 4) {
-  const backend = new RecordingBackend(model, 16);
+/** A recording backend that also selects top candidates (on the CPU here, as the WebGPU one does on the GPU). */
+class SelectingBackend extends RecordingBackend {
+  async decodeSelecting(handles: readonly StateHandle[], tokens: Uint32Array, candidates: readonly number[]) {
+    this.calls.push(`select ${candidates.join(',')}`);
+    const rows = await CpuBackend.prototype.decode.call(this, handles, tokens);
+    return rows.map((row, i) => (candidates[i] > 0 ? topCandidatesOracle(row, candidates[i]) : row));
+  }
+}
+
+async function setup(prefillChunkSize = 4, Backend = RecordingBackend) {
+  const backend = new Backend(model, 16);
   const scheduler = new Scheduler(backend, { prefillChunkSize });
   const handles = await Promise.all([0, 1, 2].map(() => backend.allocateState()));
   return { backend, scheduler, handles };
@@ -40,6 +51,19 @@ describe('Scheduler', () => {
     const logits = await Promise.all(handles.map((handle, i) => scheduler.decode(handle, tokens[i])));
     expect(backend.calls).toEqual(['decode×3']);
     tokens.forEach((token, i) => expect(logits[i]).toEqual(new Oracle(model).feed([token])));
+  });
+
+  test('one batch mixes states wanting whole rows and states wanting top candidates', async () => {
+    const { backend, scheduler, handles } = await setup(4, SelectingBackend);
+    const outputs = await Promise.all(
+      handles.map((handle, i) => scheduler.decode(handle, 65, undefined, [0, 1, 40][i])),
+    );
+    const row = new Oracle(model).feed([65]);
+    expect(outputs[0]).toEqual(row);
+    expect(outputs[1]).toEqual(topCandidatesOracle(row, 1));
+    expect(outputs[2]).toEqual(topCandidatesOracle(row, 40));
+    await Promise.all(handles.map((handle) => scheduler.decode(handle, 66)));
+    expect(backend.calls).toEqual(['select 0,1,40', 'decode×3']);
   });
 
   test("a batch larger than the backend's maxBatch is split", async () => {
