@@ -46,6 +46,8 @@ const MATMUL = 1;
 const MIN_SPLIT_WORK = 1 << 18;
 /** Chunks of rows per thread: enough that a thread the system does not run for a while leaves little to wait for. */
 const CHUNKS_PER_THREAD = 4;
+/** Chunks are whole groups of the rows the one-token kernel computes together (assembly/kernels.ts, rowsOne). */
+const ROW_GROUP = 4;
 
 export class ThreadPool implements MatmulRunner {
   private job = 0;
@@ -99,7 +101,7 @@ export class ThreadPool implements MatmulRunner {
       this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows);
       return;
     }
-    const chunkRows = Math.ceil(rows / Math.min(rows, threads * CHUNKS_PER_THREAD));
+    const chunkRows = ROW_GROUP * Math.ceil(rows / (threads * CHUNKS_PER_THREAD * ROW_GROUP));
     const chunks = Math.ceil(rows / chunkRows);
     this.chunks += chunks;
     const control = this.control;
