@@ -55,7 +55,7 @@ test('a model too large for the GPU is refused with GpuOutOfMemoryError before i
   const loading = createEngine({ model: file, backend: 'webgpu', worker: false, onProgress });
   await expect(loading).rejects.toThrow(GpuOutOfMemoryError);
   // The file's Q4_0 blocks stay blocks (the file's size); 16 sessions × 48 layers × 66 floats × 4096 channels; 64 rows
-  // (the prefill chunk) × (40 × 4096 + 1) floats, and 2 × 64 × 256 logits.
+  // (the prefill chunk) × (40 × 4096 + 1) floats, and (2 × 64 + 16) × 256 logits (with each session's retained row).
   await expect(loading).rejects.toThrow(
     /needs about 1137 MiB of GPU memory \(weights 305 MiB, state slots of 16 sessions 792 MiB, scratch and logits 40 MiB\); this GPU gave 0\.0 MiB and then refused 1024 MiB more .*maxSessions/,
   );
