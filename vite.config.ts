@@ -54,6 +54,8 @@ export default defineConfig(({ mode }): UserConfig => {
             'worker/entry': resolve(root, 'src/worker/entry.ts'),
             // Started by src/wasm/node-threads.ts as a worker_threads worker, by its path next to that module.
             'wasm/node-thread': resolve(root, 'src/wasm/node-thread.js'),
+            // Started by src/wasm/web-threads.ts (runtimes with Web Workers and cross-origin isolation), likewise.
+            'wasm/web-thread': resolve(root, 'src/wasm/web-thread.ts'),
           },
           output: { preserveModules: true, preserveModulesRoot: resolve(root, 'src'), entryFileNames: '[name].js' },
         },
