@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS } from '../../../src/model/spec.js';
-import { createGpuModel, type GpuModel } from '../../../src/runtime/model.js';
+import { createGpuModel, type GpuModel, type StateSlot } from '../../../src/runtime/model.js';
 import { isTopCandidates } from '../../../src/sampling/top-candidates.js';
 import { topCandidatesOracle } from '../../helpers/top-candidates-oracle.js';
 import { gpu } from '../gpu-harness.js';
@@ -31,13 +31,21 @@ describe.each(GENERATIONS)('batched decode, synthetic v%s', (generation) => {
   }, MODEL_CREATION_TIMEOUT_MS);
   afterAll(() => model?.dispose());
 
-  it('a batch of 3 sessions equals 3 solo runs and the oracle', async () => {
-    const batched = prompts.map(() => model.allocateSlot());
-    const solo = prompts.map(() => model.allocateSlot());
-    for (let i = 0; i < prompts.length; i++) {
-      await model.prefill(batched[i], prompts[i]);
-      await model.prefill(solo[i], prompts[i]);
+  /** Two slots per prompt, each prefilled with it: one set to run the way under test, one to compare with. */
+  async function twoPrefilledSets(): Promise<[StateSlot[], StateSlot[]]> {
+    const sets: [StateSlot[], StateSlot[]] = [[], []];
+    for (const prompt of prompts) {
+      for (const set of sets) {
+        const slot = model.allocateSlot();
+        await model.prefill(slot, prompt);
+        set.push(slot);
+      }
     }
+    return sets;
+  }
+
+  it('a batch of 3 sessions equals 3 solo runs and the oracle', async () => {
+    const [batched, solo] = await twoPrefilledSets();
     const order = [2, 0, 1];
     const batchLogits = prompts.map(() => new Float32Array(STEPS * vocab));
     const soloLogits = prompts.map(() => new Float32Array(STEPS * vocab));
@@ -63,12 +71,7 @@ describe.each(GENERATIONS)('batched decode, synthetic v%s', (generation) => {
   });
 
   it('a batch mixing whole rows and top candidates returns what a whole-row decode returns', async () => {
-    const selecting = prompts.map(() => model.allocateSlot());
-    const whole = prompts.map(() => model.allocateSlot());
-    for (let i = 0; i < prompts.length; i++) {
-      await model.prefill(selecting[i], prompts[i]);
-      await model.prefill(whole[i], prompts[i]);
-    }
+    const [selecting, whole] = await twoPrefilledSets();
     const tokens = continuations.map((tokens) => tokens[0]);
     const outputs = await model.decodeSelecting(selecting, tokens, [0, 1, 40]);
     const rows = await model.decode(whole, tokens);
