@@ -8,7 +8,11 @@
  *   1 f16   2 bytes a value (IEEE binary16; finite values only)
  *   2 q8_0  blocks of 32 values: f16 scale d, 32 int8 q;          value = q·d
  *   3 q4_0  blocks of 32 values: f16 scale d, 16 bytes of nibbles; value j = (low nibble of byte j − 8)·d,
- *           value j + 16 = (high nibble of byte j − 8)·d             (ggml's layouts, src/formats/quantized.ts)
+ *           value j + 16 = (high nibble of byte j − 8)·d
+ *   4 q4_1  f16 d, f16 minimum m, 16 bytes of nibbles as q4_0's;      value = q·d + m
+ *   5 q5_0  f16 d, u32 qh, 16 bytes of nibbles; bit j of qh is bit 4 of code j; value = (q − 16)·d
+ *   6 q5_1  f16 d, f16 m, u32 qh, 16 bytes of nibbles as q5_0's;     value = q·d + m
+ *           (ggml's layouts, src/formats/quantized.ts)
  *
  * matmul: y[t, r] = Σ_c W[r, c] · x[t, c] for rows r in [rowStart, rowEnd) (a thread's share) and tokens t < T;
  * x is [T, cols] f32, y is [T, rows] f32. Four tokens share each decoded weight vector, so a batched decode or a
@@ -17,12 +21,12 @@
  * a row's result does not depend on the grouping (or on a thread's share). Each format has its own copy of the loops
  * (matmulAs inlined with a constant format), with no branch on the format inside them. Quantized blocks are summed in f32 and scaled once per
  * block (no rounding of x, unlike ggml's q8 activations), so results match the dequantized matrix to f32 rounding.
+ * The formats with a minimum are summed as (q − z)·d + (m + z·d) with z the centre of the codes (8 or 16):
+ * d·Σ(q − z)·x + (m + z·d)·Σx per block, the second term small where the block is centred on zero.
  */
 
 const F16_TO_F32_SCALE: f32 = reinterpret<f32>(0x77800000); // 2^112
 const BLOCK: i32 = 32;
-const Q8_BLOCK_BYTES: i32 = 34;
-const Q4_BLOCK_BYTES: i32 = 18;
 
 /** One f16 (low 16 bits of h) as f32: magnitude bits moved into place, rescaled by 2^112 (exact for subnormals). */
 // @ts-ignore: decorator
@@ -74,21 +78,22 @@ export function staticDataEnd(): usize {
 export function rowBytes(format: i32, cols: i32): i32 {
   if (format == 0) return cols * 4;
   if (format == 1) return cols * 2;
-  if (format == 2) return (cols / BLOCK) * Q8_BLOCK_BYTES;
-  return (cols / BLOCK) * Q4_BLOCK_BYTES;
+  return (cols / BLOCK) * <i32>blockBytesOf(format);
 }
 
 /** The value at column c of a row (for the scalar tails and dequantize). */
 function valueAt(format: i32, row: usize, c: i32): f32 {
   if (format == 0) return load<f32>(row + ((<usize>c) << 2));
   if (format == 1) return half(load<u16>(row + ((<usize>c) << 1)));
-  const block = row + <usize>((c / BLOCK) * (format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES));
+  const block = row + <usize>(c / BLOCK) * blockBytesOf(format);
   const d = half(load<u16>(block));
   const j = c % BLOCK;
   if (format == 2) return <f32>load<i8>(block + 2 + j) * d;
-  const packed = <i32>load<u8>(block + 2 + (j & 15));
-  const q = j < 16 ? packed & 15 : packed >> 4;
-  return <f32>(q - 8) * d;
+  const packed = <i32>load<u8>(block + codesAt(format) + (j & 15));
+  let q = j < 16 ? packed & 15 : packed >> 4;
+  if (format >= 5) q |= <i32>((load<u32>(block + (format == 6 ? 4 : 2)) >> <u32>j) & 1) << 4;
+  if (hasMinimum(format)) return <f32>q * d + half(load<u16>(block, 2));
+  return <f32>(q - codeCentre(format)) * d;
 }
 
 /** Writes the n values of one row (from its start) as f32 to out. */
@@ -150,6 +155,38 @@ function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
 
 // The block formats: a block's 32 values as eight f32x4 vectors, summed against x, scaled by d once.
 
+/** Bytes of one block (formats 2–6). */
+// @ts-ignore: decorator
+@inline
+function blockBytesOf(format: i32): usize {
+  if (format == 2) return 34;
+  if (format == 3) return 18;
+  if (format == 4) return 20;
+  if (format == 5) return 22;
+  return 24;
+}
+
+/** Whether the block stores a minimum m after d (q4_1, q5_1). */
+// @ts-ignore: decorator
+@inline
+function hasMinimum(format: i32): bool {
+  return format == 4 || format == 6;
+}
+
+/** The centre z of the nibble formats' codes: 8 for 4-bit codes, 16 for 5-bit ones. */
+// @ts-ignore: decorator
+@inline
+function codeCentre(format: i32): i32 {
+  return format >= 5 ? 16 : 8;
+}
+
+/** Where a block's codes start: after d (2 bytes), m (2) and qh (4) as the format has them. */
+// @ts-ignore: decorator
+@inline
+function codesAt(format: i32): usize {
+  return 2 + (hasMinimum(format) ? 2 : 0) + (format >= 5 ? 4 : 0);
+}
+
 /**
  * Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31) and x as eight f32x4
  * (values 0–3, …, 28–31); two sum chains.
@@ -181,12 +218,29 @@ function dot32(
   return f32x4.add(s, t);
 }
 
-/** Σ over one block of q·x (unscaled): q8_0, 32 int8 at q; or q4_0, 16 bytes of nibbles (low nibbles first). */
+/**
+ * Bit 4 of a q5 block's codes 0–15 (`upper` false: bits 0–15 of qh) or 16–31 (`upper` true: bits 16–31) as sixteen
+ * bytes of 16 or 0: the two bytes of qh spread over eight lanes each, each lane testing its own bit.
+ */
+// @ts-ignore: decorator
+@inline
+function fifthBits(qh: v128, upper: bool): v128 {
+  const spread = upper
+    ? v128.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3))
+    : v128.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+  const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return v128.and(i8x16.eq(v128.and(spread, bit), bit), i8x16.splat(16));
+}
+
+/**
+ * Σ over one block of (q − z)·x (unscaled; z = 0 for q8_0, else codeCentre): q8_0's 32 int8, or the nibble formats'
+ * 16 bytes of nibbles (low nibbles codes 0–15, high ones 16–31) with q5's fifth bits from qh.
+ */
 // @ts-ignore: decorator
 @inline
 function blockDot(
   format: i32,
-  q: usize,
+  block: usize,
   x0: v128,
   x1: v128,
   x2: v128,
@@ -197,15 +251,23 @@ function blockDot(
   x7: v128,
 ): v128 {
   if (format == 2) {
-    const q0 = v128.load8x8_s(q);
-    const q1 = v128.load8x8_s(q, 8);
-    const q2 = v128.load8x8_s(q, 16);
-    const q3 = v128.load8x8_s(q, 24);
+    const q0 = v128.load8x8_s(block, 2);
+    const q1 = v128.load8x8_s(block, 10);
+    const q2 = v128.load8x8_s(block, 18);
+    const q3 = v128.load8x8_s(block, 26);
     return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
   }
-  const packed = v128.load(q);
-  const low = i8x16.sub(v128.and(packed, i8x16.splat(15)), i8x16.splat(8));
-  const high = i8x16.sub(i8x16.shr_u(packed, 4), i8x16.splat(8));
+  const packed = v128.load(block + codesAt(format));
+  let low = v128.and(packed, i8x16.splat(15));
+  let high = i8x16.shr_u(packed, 4);
+  if (format >= 5) {
+    const qh = i32x4.splat(load<u32>(block + (hasMinimum(format) ? 4 : 2)));
+    low = v128.or(low, fifthBits(qh, false));
+    high = v128.or(high, fifthBits(qh, true));
+  }
+  const centre = i8x16.splat(<i8>codeCentre(format));
+  low = i8x16.sub(low, centre);
+  high = i8x16.sub(high, centre);
   const q0 = i16x8.extend_low_i8x16_s(low);
   const q1 = i16x8.extend_high_i8x16_s(low);
   const q2 = i16x8.extend_low_i8x16_s(high);
@@ -213,13 +275,36 @@ function blockDot(
   return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
 }
 
-/** blockDot against the 32 floats at x. */
+/** Σx over the 32 floats at x as a vector (the eight f32x4 summed pairwise), for the formats with a minimum. */
 // @ts-ignore: decorator
 @inline
-function blockSum(format: i32, q: usize, x: usize): v128 {
-  return blockDot(
+function blockXSum(x: usize): v128 {
+  const low = f32x4.add(f32x4.add(v128.load(x), v128.load(x, 16)), f32x4.add(v128.load(x, 32), v128.load(x, 48)));
+  const high = f32x4.add(f32x4.add(v128.load(x, 64), v128.load(x, 80)), f32x4.add(v128.load(x, 96), v128.load(x, 112)));
+  return f32x4.add(low, high);
+}
+
+/**
+ * A block's term of the row sum: d·dot, plus (m + z·d)·xSum for the formats with a minimum (xSum unused otherwise,
+ * and folded away).
+ */
+// @ts-ignore: decorator
+@inline
+function blockTerm(format: i32, block: usize, dot: v128, xSum: v128): v128 {
+  const d = half(load<u16>(block));
+  const term = f32x4.mul(dot, f32x4.splat(d));
+  if (!hasMinimum(format)) return term;
+  const offset = half(load<u16>(block, 2)) + <f32>codeCentre(format) * d;
+  return f32x4.add(term, f32x4.mul(xSum, f32x4.splat(offset)));
+}
+
+/** blockTerm against the 32 floats at x. */
+// @ts-ignore: decorator
+@inline
+function blockSum(format: i32, block: usize, x: usize): v128 {
+  const dot = blockDot(
     format,
-    q,
+    block,
     v128.load(x),
     v128.load(x, 16),
     v128.load(x, 32),
@@ -229,6 +314,7 @@ function blockSum(format: i32, q: usize, x: usize): v128 {
     v128.load(x, 96),
     v128.load(x, 112),
   );
+  return blockTerm(format, block, dot, hasMinimum(format) ? blockXSum(x) : dot);
 }
 
 // @ts-ignore: decorator
@@ -238,16 +324,15 @@ function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32,
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0);
-  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
-    const d = f32x4.splat(half(load<u16>(block)));
     const xb = x + ((<usize>b) << 7);
-    a0 = f32x4.add(a0, f32x4.mul(blockSum(format, block + 2, xb), d));
-    a1 = f32x4.add(a1, f32x4.mul(blockSum(format, block + 2, xb + xStride), d));
-    a2 = f32x4.add(a2, f32x4.mul(blockSum(format, block + 2, xb + 2 * xStride), d));
-    a3 = f32x4.add(a3, f32x4.mul(blockSum(format, block + 2, xb + 3 * xStride), d));
+    a0 = f32x4.add(a0, blockSum(format, block, xb));
+    a1 = f32x4.add(a1, blockSum(format, block, xb + xStride));
+    a2 = f32x4.add(a2, blockSum(format, block, xb + 2 * xStride));
+    a3 = f32x4.add(a3, blockSum(format, block, xb + 3 * xStride));
   }
   store<f32>(y, hsum(a0));
   store<f32>(y + yStride, hsum(a1));
@@ -259,26 +344,24 @@ function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32,
 @inline
 function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
   let a = f32x4.splat(0);
-  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
   for (let b = 0; b < blocks; b++) {
-    const block = row + <usize>b * blockBytes;
-    const d = f32x4.splat(half(load<u16>(block)));
-    a = f32x4.add(a, f32x4.mul(blockSum(format, block + 2, x + ((<usize>b) << 7)), d));
+    a = f32x4.add(a, blockSum(format, row + <usize>b * blockBytes, x + ((<usize>b) << 7)));
   }
   return hsum(a);
 }
 
 /**
- * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x; each row's sum is formed
- * exactly as blockOne forms it (so a row's result does not depend on how the rows are grouped).
+ * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x (and its block sums); each
+ * row's sum is formed exactly as blockOne forms it (so a row's result does not depend on how the rows are grouped).
  */
 // @ts-ignore: decorator
 @inline
 function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
-  const blockBytes: usize = format == 2 ? Q8_BLOCK_BYTES : Q4_BLOCK_BYTES;
+  const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
@@ -291,10 +374,11 @@ function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y
     const x5 = v128.load(xb, 80);
     const x6 = v128.load(xb, 96);
     const x7 = v128.load(xb, 112);
-    const d0 = f32x4.splat(half(load<u16>(block)));
-    const d1 = f32x4.splat(half(load<u16>(block + stride)));
-    a0 = f32x4.add(a0, f32x4.mul(blockDot(format, block + 2, x0, x1, x2, x3, x4, x5, x6, x7), d0));
-    a1 = f32x4.add(a1, f32x4.mul(blockDot(format, block + stride + 2, x0, x1, x2, x3, x4, x5, x6, x7), d1));
+    const dot0 = blockDot(format, block, x0, x1, x2, x3, x4, x5, x6, x7);
+    const dot1 = blockDot(format, block + stride, x0, x1, x2, x3, x4, x5, x6, x7);
+    const xSum = hasMinimum(format) ? blockXSum(xb) : dot0;
+    a0 = f32x4.add(a0, blockTerm(format, block, dot0, xSum));
+    a1 = f32x4.add(a1, blockTerm(format, block + stride, dot1, xSum));
   }
   store<f32>(y, hsum(a0));
   store<f32>(y, hsum(a1), 4);
@@ -438,7 +522,10 @@ export function matmul(
   if (format == 0) matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd);
   else if (format == 1) matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd);
   else if (format == 2) matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else if (format == 3) matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else if (format == 4) matmulAs(4, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else if (format == 5) matmulAs(5, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  else matmulAs(6, w, x, y, rows, cols, tokens, rowStart, rowEnd);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { State } from '../model/state.js';
 import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
+import type { CompactFormat } from '../wasm/kernels.js';
 import type { ThreadCount } from '../wasm/threads.js';
 import type { DecodeOutput } from '../sampling/top-candidates.js';
 
@@ -52,8 +53,8 @@ export interface CpuDescription {
   kernels: 'wasm-simd128';
   /** Threads the matrix products run on (1 unless the environment allows shared memory and workers). */
   threads: number;
-  /** Bytes of linear weights kept in each format (f32, f16, q8_0, q4_0). */
-  weightFormats: Partial<Record<'f32' | 'f16' | 'q8_0' | 'q4_0', number>>;
+  /** Bytes of linear weights kept in each format (f32, f16 and ggml's blocks q8_0, q4_0, q4_1, q5_0, q5_1). */
+  weightFormats: Partial<Record<CompactFormat, number>>;
 }
 
 export interface InferenceBackend {

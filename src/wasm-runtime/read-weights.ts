@@ -1,8 +1,8 @@
 /**
  * Reads a model stream into FastWeights (src/wasm/weights.ts), tensor by tensor: every linear weight goes into the
  * WebAssembly heap in its compact form — the file's own bytes when the kernels read that type (f32, f16, Q8_0,
- * Q4_0), else decoded to f32 (bf16, Q4_1, Q5_0, Q5_1) — and is never widened; every other tensor is kept as f32 in
- * JavaScript. A stacked matrix ([5, C, D]) is one matrix with its leading dims merged. Once every tensor has
+ * Q4_0, Q4_1, Q5_0, Q5_1), else decoded to f32 (bf16, the K-quants) — and is never widened; every other tensor is
+ * kept as f32 in JavaScript. A stacked matrix ([5, C, D]) is one matrix with its leading dims merged. Once every tensor has
  * passed, the set is checked (by the stream) and each matrix against its canonical shape.
  */
 import { ModelFormatError } from '../errors.js';

@@ -7,7 +7,7 @@
 import { KERNELS_WASM_BASE64, SHARED_KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /** The compact weight formats the kernels read, and their codes (assembly/kernels.ts). */
-export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3 } as const;
+export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3, q4_1: 4, q5_0: 5, q5_1: 6 } as const;
 
 export type CompactFormat = keyof typeof FORMAT_CODES;
 

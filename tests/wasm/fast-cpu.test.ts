@@ -5,12 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Generation } from '../../src/model/spec.js';
-import { backendOver, blockModelBytes, maxDifference, tokenSequence, type MatrixType } from './helpers.js';
+import { backendOver, blockModelBytes, MATRIX_TYPES, maxDifference, tokenSequence } from './helpers.js';
 
 const GENERATIONS: Generation[] = ['4', '5.1', '5.2', '6', '7'];
-const CASES = GENERATIONS.flatMap((generation) =>
-  (['f32', 'f16', 'q8_0', 'q4_0'] as MatrixType[]).map((type) => [generation, type] as const),
-);
+const CASES = GENERATIONS.flatMap((generation) => MATRIX_TYPES.map((type) => [generation, type] as const));
 
 /** The oracle sums in f64, the kernels in f32 lanes: logits agree to this, at every position. */
 const TOLERANCE = 1e-4;
@@ -21,6 +19,7 @@ describe.each(CASES)('fast CPU backend, RWKV %s, %s matrices', (generation, type
   it('matches the oracle at every prefill position, in chunks', async () => {
     const [fast, reference] = await Promise.all([backendOver(bytes, 'cpu'), backendOver(bytes, 'reference')]);
     expect(fast.description).toMatchObject({ kind: 'cpu', cpu: { kernels: 'wasm-simd128' } });
+    expect(Object.keys(fast.description.cpu?.weightFormats ?? {})).toEqual([type]);
     expect(fast.description.cpu?.weightFormats[type]).toBeGreaterThan(0);
     expect(reference.description.kind).toBe('reference');
     const [a, b] = [await fast.allocateState(), await reference.allocateState()];

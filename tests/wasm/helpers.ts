@@ -1,5 +1,5 @@
 /**
- * Helpers of the fast CPU backend's tests: a small synthetic model whose widths are whole Q8_0/Q4_0 blocks, written
+ * Helpers of the fast CPU backend's tests: a small synthetic model whose widths are whole 32-value blocks, written
  * as an rwkv.cpp `.bin` with its matrices in a chosen type (every other tensor f32, as rwkv.cpp writes them), and
  * a backend of either kind opened over those bytes.
  */
@@ -8,12 +8,17 @@ import { openBackend } from '../../src/backend/open.js';
 import type { BackendChoice, InferenceBackend } from '../../src/backend/backend.js';
 import type { ThreadCount } from '../../src/wasm/threads.js';
 import { openModelStream } from '../../src/formats/load.js';
+import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { isLinearWeight } from '../../src/generations/weight-class.js';
 import type { Generation } from '../../src/model/spec.js';
+import { quantizeQ5 } from './q5-blocks.js';
 
-export type MatrixType = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+export type MatrixType = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1';
+
+/** Every matrix type the fast backend keeps as stored. */
+export const MATRIX_TYPES: readonly MatrixType[] = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
 
 /** Synthetic RWKV of `generation` with 2 layers, C = `nEmbed` (heads of 16), FFN 2·C, LoRA 32, 256 tokens. */
 export function blockModelBytes(
@@ -33,9 +38,16 @@ export function blockModelBytes(
     seed,
   });
   const { nVocab, nLayer } = model.spec;
-  const records = [...model.tensors.values()].map((tensor) =>
-    tensorRecord(tensor, isLinearWeight(tensor.name) ? type : 'f32'),
-  );
+  const records = [...model.tensors.values()].map((tensor): RwkvCppRecord => {
+    if (!isLinearWeight(tensor.name)) return tensorRecord(tensor, 'f32');
+    if (type !== 'q5_0' && type !== 'q5_1') return tensorRecord(tensor, type);
+    return {
+      name: tensor.name,
+      dims: [...tensor.shape].reverse(),
+      dataType: type,
+      data: quantizeQ5(type, tensor.data),
+    };
+  });
   return new Uint8Array(writeRwkvCpp({ version: 101, nVocab, nEmbed, nLayer, dataType: type }, records));
 }
 

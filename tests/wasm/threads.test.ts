@@ -11,10 +11,25 @@ import type { InferenceBackend } from '../../src/backend/backend.js';
 import { WasmCpuBackend } from '../../src/backend/wasm-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { ThreadCount } from '../../src/wasm/threads.js';
-import { backendOver, blockModelBytes, maxDifference, tokenSequence, type MatrixType } from './helpers.js';
+import {
+  backendOver,
+  blockModelBytes,
+  MATRIX_TYPES,
+  maxDifference,
+  tokenSequence,
+  type MatrixType,
+} from './helpers.js';
 
 /** Against the oracle: f32 / f16 matrices within 1e-4, quantized ones (dequantized by the oracle) within 1e-3. */
-const TOLERANCE: Record<MatrixType, number> = { f32: 1e-4, f16: 1e-4, q8_0: 1e-3, q4_0: 1e-3 };
+const TOLERANCE: Record<MatrixType, number> = {
+  f32: 1e-4,
+  f16: 1e-4,
+  q8_0: 1e-3,
+  q4_0: 1e-3,
+  q4_1: 1e-3,
+  q5_0: 1e-3,
+  q5_1: 1e-3,
+};
 
 const opened: InferenceBackend[] = [];
 
@@ -32,7 +47,7 @@ afterEach(() => {
   for (const backend of opened.splice(0)) backend.dispose();
 });
 
-describe.each<MatrixType>(['f32', 'f16', 'q8_0', 'q4_0'])('fast CPU backend on 2 threads, %s matrices', (type) => {
+describe.each(MATRIX_TYPES)('fast CPU backend on 2 threads, %s matrices', (type) => {
   const bytes = blockModelBytes(type, '7', 5, 512);
 
   it('prefills as one thread does, bit for bit, and as the oracle does, at every position', async () => {
