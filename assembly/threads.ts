@@ -10,10 +10,14 @@
  *   2 operation (0: stop, 1: matmul)                           3 rows per chunk
  *   4–10 matmul's format, weights, x, y, rows, cols, tokens   11 chunks the workers have computed, all jobs
  *   i64 at byte 48: the claim word — job (high 32 bits), chunks (16 bits), next unclaimed chunk (low 16 bits).
+ *   i32 word 14: workers stopped (a worker that threw, or ended: `threadStopped`)
+ *   from byte 64, two i32 words per worker i (its `index`): the chunk it holds + 1 (0: none), and 1 once stopped.
  * A chunk is claimed by compare-and-swap of the claim word, only while its job is the word's and the next chunk
  * is below the count; a successful claim means the job is not complete, so its arguments stay as written until
- * the chunk is counted. Each row is computed by the same code whatever thread takes it: results are bitwise those
- * of one thread.
+ * the chunk is counted. The claimed chunk is recorded in the worker's word right after the claim (no call or loop
+ * between, so an engine stopping the worker cannot land in between): a worker that stops while holding a chunk
+ * leaves in its words which chunk the caller must compute instead. Each row is computed by the same code whatever
+ * thread takes it: results are bitwise those of one thread.
  */
 import { matmul } from './kernels';
 
@@ -24,9 +28,18 @@ const CHUNK_ROWS: usize = 12;
 const ARGUMENTS: usize = 16;
 const WORKER_CHUNKS: usize = 44;
 const CLAIM: usize = 48;
+const STOPPED: usize = 56;
+const WORKER_WORDS: usize = 64;
 const STOP: i32 = 0;
 /** Loads of the job counter before sleeping on it (a new job often follows within microseconds). */
 const SPINS: i32 = 20000;
+
+/** The address of worker `index`'s held-chunk word; its stopped flag follows. */
+// @ts-ignore: decorator
+@inline
+function heldWord(control: usize, index: i32): usize {
+  return control + WORKER_WORDS + (<usize>index << 3);
+}
 
 /** Waits for the job counter to move past `seen`; returns its new value. */
 function nextJob(control: usize, seen: i32): i32 {
@@ -43,13 +56,15 @@ function nextJob(control: usize, seen: i32): i32 {
 }
 
 /** Claims and computes chunks of job `job` until none is left (or a later job has opened). */
-function work(control: usize, job: i32): void {
+function work(control: usize, job: i32, index: i32): void {
+  const held = heldWord(control, index);
   while (true) {
     const claim = atomic.load<i64>(control + CLAIM);
     const chunks = <i32>((claim >>> 16) & 0xffff);
     const chunk = <i32>(claim & 0xffff);
     if (<i32>(claim >>> 32) != job || chunk >= chunks) return;
     if (atomic.cmpxchg<i64>(control + CLAIM, claim, claim + 1) != claim) continue;
+    atomic.store<i32>(held, chunk + 1);
     const args = control + ARGUMENTS;
     const rows = load<i32>(args, 16);
     const chunkRows = load<i32>(control + CHUNK_ROWS);
@@ -66,17 +81,28 @@ function work(control: usize, job: i32): void {
       start,
       end,
     );
+    atomic.store<i32>(held, 0);
     atomic.add<i32>(control + WORKER_CHUNKS, 1);
     if (atomic.add<i32>(control + COMPLETED, 1) + 1 == chunks) atomic.notify(control + COMPLETED, 1);
   }
 }
 
-/** Runs a worker's share of every job from job 1 on, until a stop. */
-export function threadLoop(control: usize): void {
+/** Runs worker `index`'s share of every job from job 1 on, until a stop. */
+export function threadLoop(control: usize, index: i32): void {
   let seen = 0;
   while (true) {
     seen = nextJob(control, seen);
     if (atomic.load<i32>(control + OPERATION) == STOP) return;
-    work(control, seen);
+    work(control, seen, index);
   }
+}
+
+/**
+ * Marks worker `index` stopped (once) and wakes the caller: called by the worker when its loop throws, and by the
+ * calling thread when the environment reports the worker ended. Its held chunk, if any, stays recorded.
+ */
+export function threadStopped(control: usize, index: i32): void {
+  if (atomic.cmpxchg<i32>(heldWord(control, index) + 4, 0, 1) != 0) return;
+  atomic.add<i32>(control + STOPPED, 1);
+  atomic.notify(control + COMPLETED);
 }

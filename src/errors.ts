@@ -50,6 +50,15 @@ export class GpuOutOfMemoryError extends RwkvError {
 }
 
 /**
+ * A worker thread of the CPU backend stopped answering in the middle of a call (it was ended or failed where no
+ * event could say so): the call is abandoned — the states it was advancing are left part-way — and the backend
+ * continues on one thread (`engine.info.cpu.threads` becomes 1).
+ */
+export class CpuThreadError extends RwkvError {
+  override name = 'CpuThreadError';
+}
+
+/**
  * A JSON Schema or grammar given for constrained output cannot be compiled (bad syntax, an unsupported keyword —
  * named in the message — or a grammar no output can satisfy). Raised before any token is generated: a request is
  * never answered with unconstrained text.

@@ -44,6 +44,7 @@ export type { Generation, SourceType, TokenizerKind } from './model/spec.js';
 export type { State } from './model/state.js';
 export {
   AbortError,
+  CpuThreadError,
   DeviceLostError,
   GpuOutOfMemoryError,
   GrammarError,

@@ -41,7 +41,14 @@ export async function openWasmCpuBackend(
   const model = new FastModel(weights, kind, ops);
   const description: BackendDescription = {
     kind: 'cpu',
-    cpu: { kernels: 'wasm-simd128', threads: ops.runner.threads, weightFormats: weights.formats() },
+    cpu: {
+      kernels: 'wasm-simd128',
+      // Read when asked: 1 once the thread pool has closed after a worker stopped (thread-pool.ts).
+      get threads() {
+        return runner.threads;
+      },
+      weightFormats: weights.formats(),
+    },
   };
   const vectorBytes = [...weights.allVectors()].reduce((sum, [, data]) => sum + data.byteLength, 0);
   const weightBytes = weights.matrixBytes + vectorBytes;

@@ -5,6 +5,7 @@
  */
 import {
   AbortError,
+  CpuThreadError,
   DeviceLostError,
   GpuOutOfMemoryError,
   GrammarError,
@@ -20,6 +21,7 @@ import { CheckpointNotFoundError, StateFormatError, StateMismatchError } from '.
 const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   AbortError,
   CheckpointNotFoundError,
+  CpuThreadError,
   DeviceLostError,
   DownloadError,
   GpuOutOfMemoryError,

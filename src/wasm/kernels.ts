@@ -74,6 +74,8 @@ export interface KernelExports {
     state: number,
     y: number,
   ): void;
+  /** The shared-memory module only (assembly/threads.ts): marks worker `index` of the pool at `control` stopped. */
+  threadStopped(control: number, index: number): void;
 }
 
 /** Pages (64 KiB) a shared memory may grow to: the shared module's declared maximum (4 GiB). */

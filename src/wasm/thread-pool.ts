@@ -6,17 +6,26 @@
  * The caller blocks in `Atomics.wait`, so the pool runs where blocking is allowed: a Web Worker, or Node's main
  * thread — never a page's main thread. Every row is computed by the same kernel code whatever thread takes it, so
  * results equal one thread's bit for bit.
+ *
+ * A worker that stops (its loop threw, or the environment reports it ended) never leaves the caller waiting: the
+ * caller sleeps in slices, and after each looks for stopped workers; a chunk a stopped worker held is computed by the
+ * caller, and once the job is complete the pool closes and later products run on the calling thread alone
+ * (`threads` becomes 1). A worker that stops unseen (no event reaches a caller that is blocked) leaves a job without
+ * progress: after STALL_SLICES slices with no chunk completed the product fails with CpuThreadError and the pool
+ * closes likewise.
  */
+import { CpuThreadError } from '../errors.js';
 import type { WasmHeap } from './heap.js';
 import { FORMAT_CODES, type KernelExports } from './kernels.js';
 import type { MatmulRunner, SplitWork } from './ops.js';
 import type { CompactMatrix } from './weights.js';
 
-/** What a worker needs to join: the shared module and memory, and the control block's address. */
+/** What a worker needs to join: the shared module and memory, the control block's address and its own index. */
 export interface ThreadStart {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
+  index: number;
 }
 
 /** A started worker (its `threadLoop` running or about to). */
@@ -24,10 +33,13 @@ export interface StartedThread {
   terminate(): void;
 }
 
-/** Starts one worker thread in this environment; resolves once it has instantiated the module. */
-export type ThreadSpawner = (start: ThreadStart) => Promise<StartedThread>;
+/**
+ * Starts one worker thread in this environment; resolves once it has instantiated the module. `stopped` is called
+ * when the environment reports that the started worker failed or ended.
+ */
+export type ThreadSpawner = (start: ThreadStart, stopped: () => void) => Promise<StartedThread>;
 
-/** The control block (assembly/threads.ts): i32 words, and the claim word (an i64 at byte 48). */
+/** The control block (assembly/threads.ts): i32 words, the claim word (an i64 at byte 48), two words per worker. */
 const JOB = 0;
 const COMPLETED = 1;
 const OPERATION = 2;
@@ -35,9 +47,19 @@ const CHUNK_ROWS = 3;
 const ARGUMENTS = 4;
 const WORKER_CHUNKS = 11;
 const CLAIM_BYTE = 48;
+const STOPPED = 14;
+const WORKER_WORDS = 16;
 const CONTROL_BYTES = 64;
 const STOP = 0;
 const MATMUL = 1;
+
+/** Milliseconds the caller sleeps before it looks for stopped workers again. */
+const WAIT_SLICE_MS = 50;
+/**
+ * Slices in a row without a chunk completed after which a product fails (10 s). Counted in slices, not by the clock,
+ * so that a process suspended for a while (a laptop asleep) does not read as a stalled worker.
+ */
+const STALL_SLICES = 200;
 
 /**
  * Fewest multiply-adds a product needs to be split: below it, waking the workers costs more than it saves (the
@@ -52,6 +74,7 @@ const ROW_GROUP = 4;
 export class ThreadPool implements MatmulRunner {
   private job = 0;
   private chunks = 0;
+  private closed = false;
 
   private constructor(
     private readonly kernels: KernelExports,
@@ -68,12 +91,16 @@ export class ThreadPool implements MatmulRunner {
     threads: number,
     spawn: ThreadSpawner,
   ): Promise<ThreadPool> {
-    const control = heap.allocate(CONTROL_BYTES);
-    const words = new Int32Array(heap.memory.buffer, control, CONTROL_BYTES / 4);
+    const bytes = CONTROL_BYTES + 8 * (threads - 1);
+    const control = heap.allocate(bytes);
+    const words = new Int32Array(heap.memory.buffer, control, bytes / 4);
     words.fill(0);
     const claim = new BigInt64Array(heap.memory.buffer, control + CLAIM_BYTE, 1);
+    const stopped = (index: number) => () => kernels.threadStopped(control, index);
     const started = await Promise.allSettled(
-      Array.from({ length: threads - 1 }, () => spawn({ module, memory: heap.memory, control })),
+      Array.from({ length: threads - 1 }, (_, index) =>
+        spawn({ module, memory: heap.memory, control, index }, stopped(index)),
+      ),
     );
     const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result) => result.status === 'rejected');
@@ -85,8 +112,9 @@ export class ThreadPool implements MatmulRunner {
     return pool;
   }
 
+  /** Threads the products run on: 1 once the pool has closed (a worker stopped, or `close`). */
   get threads(): number {
-    return this.workers.length + 1;
+    return this.closed ? 1 : this.workers.length + 1;
   }
 
   get split(): SplitWork {
@@ -96,8 +124,9 @@ export class ThreadPool implements MatmulRunner {
   matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void {
     const { format, ptr, rows, cols } = matrix;
     const code = FORMAT_CODES[format];
+    if (!this.closed && Atomics.load(this.control, STOPPED) > 0) this.close();
     const threads = this.threads;
-    if (rows * cols * tokens < MIN_SPLIT_WORK || rows < threads) {
+    if (this.closed || rows * cols * tokens < MIN_SPLIT_WORK || rows < threads) {
       this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows);
       return;
     }
@@ -110,22 +139,59 @@ export class ThreadPool implements MatmulRunner {
     control[CHUNK_ROWS] = chunkRows;
     control.set([code, ptr, x, y, rows, cols, tokens], ARGUMENTS);
     this.open((BigInt(this.job + 1) << 32n) | (BigInt(chunks) << 16n));
-    for (let claim = Atomics.load(this.claim, 0); (claim & 0xffffn) < chunks; claim = Atomics.load(this.claim, 0)) {
-      if (Atomics.compareExchange(this.claim, 0, claim, claim + 1n) !== claim) continue;
-      const start = Number(claim & 0xffffn) * chunkRows;
+    const chunk = (index: number) => {
+      const start = index * chunkRows;
       this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, start, Math.min(rows, start + chunkRows));
       Atomics.add(control, COMPLETED, 1);
+    };
+    for (let claim = Atomics.load(this.claim, 0); (claim & 0xffffn) < chunks; claim = Atomics.load(this.claim, 0)) {
+      if (Atomics.compareExchange(this.claim, 0, claim, claim + 1n) === claim) chunk(Number(claim & 0xffffn));
     }
-    for (let done = Atomics.load(control, COMPLETED); done < chunks; done = Atomics.load(control, COMPLETED)) {
-      Atomics.wait(control, COMPLETED, done);
-    }
+    this.awaitChunks(chunks, chunk);
   }
 
-  /** Stops the workers (they leave their loop) and ends them. */
+  /** Stops the workers (they leave their loop) and ends them; later products run on the calling thread. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.control[OPERATION] = STOP;
     this.open(0n);
     for (const worker of this.workers) worker.terminate();
+  }
+
+  /**
+   * Sleeps until all `chunks` of the open job are complete, in slices; after a slice computes (with `compute`) the
+   * chunks held by stopped workers. Closes the pool once the job is complete if a worker stopped; throws
+   * CpuThreadError when no chunk completes for STALL_SLICES slices.
+   */
+  private awaitChunks(chunks: number, compute: (chunk: number) => void): void {
+    const control = this.control;
+    let idle = 0;
+    for (let done = Atomics.load(control, COMPLETED); done < chunks;) {
+      Atomics.wait(control, COMPLETED, done, WAIT_SLICE_MS);
+      if (Atomics.load(control, STOPPED) > 0) this.takeOverStopped(compute);
+      const now = Atomics.load(control, COMPLETED);
+      idle = now === done ? idle + 1 : 0;
+      done = now;
+      if (idle >= STALL_SLICES) {
+        this.close();
+        throw new CpuThreadError(
+          `A CPU worker thread made no progress for ${(STALL_SLICES * WAIT_SLICE_MS) / 1000} s; ` +
+            'the call was abandoned and the backend continues on one thread.',
+        );
+      }
+    }
+    if (Atomics.load(control, STOPPED) > 0) this.close();
+  }
+
+  /** Computes the chunk each stopped worker held when it stopped (and clears its record). */
+  private takeOverStopped(compute: (chunk: number) => void): void {
+    for (let index = 0; index < this.workers.length; index++) {
+      const held = WORKER_WORDS + 2 * index;
+      if (Atomics.load(this.control, held + 1) === 0) continue;
+      const chunk = Atomics.exchange(this.control, held, 0);
+      if (chunk > 0) compute(chunk - 1);
+    }
   }
 
   /** Publishes the next job's claim word, then bumps the job counter and wakes the workers. */

@@ -1,7 +1,8 @@
 /**
  * A worker thread of the fast CPU backend in a browser (a module Web Worker started by web-threads.ts): takes its
  * ThreadStart (thread-pool.ts) from the first message, instantiates the shared-memory kernels over the shared
- * memory, says so, and stays in the module's `threadLoop` until the pool stops it.
+ * memory, says so, and stays in the module's `threadLoop` until the pool stops it; if the loop throws, it marks
+ * itself stopped in the control block first, so that a caller waiting on it takes over its chunk.
  */
 import type { ThreadStart } from './thread-pool.js';
 
@@ -12,9 +13,20 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
-scope.onmessage = async ({ data: { module, memory, control } }) => {
+interface ThreadExports {
+  threadLoop(control: number, index: number): void;
+  threadStopped(control: number, index: number): void;
+}
+
+scope.onmessage = async ({ data: { module, memory, control, index } }) => {
   scope.onmessage = null;
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as ThreadExports;
   scope.postMessage('ready');
-  (instance.exports.threadLoop as (control: number) => void)(control);
+  try {
+    exports.threadLoop(control, index);
+  } catch (error) {
+    exports.threadStopped(control, index);
+    throw error;
+  }
 };
