@@ -31,7 +31,10 @@ export interface BackendSizes {
   maxSessions: number;
   /** Most tokens one prefill step takes (the scheduler's chunk, and the GPU step's largest). */
   chunkSize: number;
-  /** Load-time quantization of the GPU weights; default none (the CPU computes on f32 values whatever it says). */
+  /**
+   * Load-time quantization of the weights on the GPU and the fast CPU backend; default none (the reference backend
+   * computes on the file's values whatever it says).
+   */
   quantization?: LoadTimeQuantization;
   /** Threads of the fast CPU backend's matrix products (src/wasm/threads.ts); default 'auto'. */
   threads?: ThreadCount;

@@ -57,7 +57,7 @@ function openCpu(
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
   return readingAsParse(stream, onProgress, (reported) =>
-    openWasmCpuBackend(reported, sizes.maxSessions, sizes.threads),
+    openWasmCpuBackend(reported, sizes.maxSessions, sizes.threads, sizes.quantization),
   );
 }
 

@@ -11,6 +11,7 @@ import { createState, stateSize } from '../generations/state.js';
 import { generationModule } from '../generations/registry.js';
 import { checkStateFits } from '../model/checks.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import type { State } from '../model/state.js';
 import type { WasmHeap } from '../wasm/heap.js';
 import { FastOps, type MatmulRunner, type SplitWork } from '../wasm/ops.js';
@@ -21,17 +22,19 @@ import type { BackendDescription, InferenceBackend, StateHandle } from './backen
 
 /**
  * Reads `stream` into a new WebAssembly memory and opens the backend on it, with the generation's fast layer, on up
- * to `threads` threads (`engine.info.cpu` says how many).
+ * to `threads` threads (`engine.info.cpu` says how many); with a load-time `quantization`, the linear weights are
+ * quantized as the GPU quantizes them (src/quantize/load-time-formats.ts).
  */
 export async function openWasmCpuBackend(
   stream: ModelStream,
   maxSessions: number,
   threads: ThreadCount = 'auto',
+  quantization?: LoadTimeQuantization,
 ): Promise<InferenceBackend> {
   const { heap, kernels, runner } = await openFastKernels(threads);
   let weights;
   try {
-    weights = await readFastWeights(stream, heap);
+    weights = await readFastWeights(stream, heap, quantization);
   } catch (error) {
     runner.close();
     throw error;

@@ -24,6 +24,7 @@ import type { State } from '../model/state.js';
 import type { ProgressCallback } from '../progress.js';
 import { createGpuModelFromWeights } from '../runtime/model.js';
 import type { GpuModel, StateSlot } from '../runtime/model.js';
+import { unquantizedFloatFormat } from '../quantize/load-time-formats.js';
 import { uploadModelStream } from '../runtime/weights.js';
 import type { WeightsReport } from '../runtime/weights-report.js';
 import type { DecodeOutput } from '../sampling/top-candidates.js';
@@ -41,7 +42,7 @@ export async function openWebGpuBackend(
   sizes: BackendSizes,
 ): Promise<InferenceBackend> {
   const quantization = sizes.quantization ?? { quantize: 'none' };
-  const weightType = stream.weightType === 'f32' && quantization.quantize === 'none' ? 'f32' : 'f16';
+  const weightType = unquantizedFloatFormat(quantization) ?? (stream.weightType === 'f32' ? 'f32' : 'f16');
   onProgress?.({ phase: 'parse', loaded: stream.bytesRead, total: stream.bytesRead });
   try {
     const what = `this model (${stream.weightType} weights in the file)`;

@@ -24,10 +24,10 @@ Commands:
            Runs the model from a fresh state over the tokenized input, N tokens per step (default 1), and writes
            n_tokens x n_vocab little-endian f32 logits (row t = logits after tokens 0..t). cpu (default): the fast
            CPU backend (WebAssembly); reference: the CPU reference forward pass (the oracle); webgpu: headless
-           Chromium. --quantize (webgpu, reference): the weights quantized at load (q8: Q8_0 blocks; q4: 4-bit
-           blocks); on the reference, the same quantized values. DIR: a
-           Hugging Face folder (shards, index, config.json) or the parts of a split GGUF (so is FILE naming one
-           part, name-0000i-of-0000N.gguf). --lora merges LoRA adapters at load.
+           Chromium. --quantize: the weights quantized at load (q8: Q8_0 blocks; q4: 4-bit blocks); on the
+           reference, the same quantized values. DIR: a Hugging Face folder (shards, index, config.json) or the
+           parts of a split GGUF (so is FILE naming one part, name-0000i-of-0000N.gguf). --lora merges LoRA
+           adapters at load.
   tokenize --tokenizer bytes|world|pile20b [--vocab FILE] --input FILE
            Prints the token ids of the input file as a JSON array.
   generate --model FILE|DIR --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]

@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { assertTokenizerFits } from '../tokenizer/index.js';
-import { parseFlags, positiveInteger, UsageError } from './args.js';
+import { parseFlags, positiveInteger } from './args.js';
 import { openCpuLogitsBackend } from './cpu-logits-backend.js';
 import { openReferenceLogitsBackend } from './reference-logits-backend.js';
 import type { LogitsBackend } from './logits-backend.js';
@@ -22,14 +22,7 @@ const BACKENDS: Readonly<
     (modelPath: string, quantize: WeightQuantization, lora: readonly LoraFlagEntry[]) => Promise<LogitsBackend>
   >
 > = {
-  cpu: async (modelPath, quantize, lora) => {
-    if (quantize !== 'none') {
-      throw new UsageError(
-        '--quantize needs --backend webgpu or reference (the CPU backend keeps the weights as stored)',
-      );
-    }
-    return openCpuLogitsBackend(modelPath, await loraOptions(lora));
-  },
+  cpu: async (modelPath, quantize, lora) => openCpuLogitsBackend(modelPath, quantize, await loraOptions(lora)),
   reference: async (modelPath, quantize, lora) =>
     openReferenceLogitsBackend(modelPath, quantize, await loraOptions(lora)),
   webgpu: openWebGpuLogitsBackend,

@@ -62,10 +62,11 @@ export interface EngineOptions {
    */
   maxSessions?: number;
   /**
-   * How the GPU stores the weights (docs/api.md): 'none' (default) keeps the file's own format — quantized blocks
-   * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) stay blocks, f16 and bf16 become f16, f32 stays f32; 'q8' and 'q4' quantize the
-   * f16 / bf16 / f32 matrices at load (Q8_0 blocks, 1.0625 bytes per weight; 4-bit blocks, about 0.6), never
-   * re-quantizing blocks the file already has. The CPU backend computes on f32 values whatever this says.
+   * How the GPU and the fast CPU backend store the weights (docs/api.md): 'none' (default) keeps the file's own
+   * format — quantized blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) stay blocks, f16 stays f16 (bf16 becomes f16 on the
+   * GPU, f32 on the CPU), f32 stays f32; 'q8' and 'q4' quantize the f16 / bf16 / f32 matrices at load (Q8_0 blocks,
+   * 1.0625 bytes per weight; 4-bit blocks, about 0.6), never re-quantizing blocks the file already has. The
+   * reference backend computes on the file's values whatever this says.
    */
   quantize?: WeightQuantization;
   /** With `quantize` 'q8' or 'q4': quantize the head too (default true); false keeps it in f16. */

@@ -11,7 +11,10 @@
  * - Only f32 / f16 / bf16 sources are quantized; blocks read from a quantized file are kept as they are, never
  *   re-quantized.
  * - A matrix whose rows are not whole 32-value blocks is kept in f16 (no padding: a padded block would need the
- *   kernels to read past the row); so is every other linear weight not quantized.
+ *   kernels to read past the row); so is every other float linear weight not quantized (`unquantizedFloatFormat`).
+ *
+ * The GPU loader (src/runtime/weights.ts) and the fast CPU backend's reader (src/wasm-runtime/read-weights.ts) both
+ * hold their weights this way, with the encoders of src/formats/quantize-blocks.ts run by run (quantize-run.ts).
  */
 import { QUANT_BLOCK_VALUES, isQuantizedType } from '../formats/quantized.js';
 import { weightClass, type WeightClass } from '../generations/weight-class.js';
@@ -56,4 +59,12 @@ export function loadTimeBlockType(
     return undefined;
   }
   return LOAD_TIME_BLOCK_TYPES[options.quantize][weight];
+}
+
+/**
+ * The format of the float linear weights a load-time quantization leaves unquantized: f16 (the values
+ * oracle-weights.ts rounds them to); undefined without a quantization, where each backend keeps its own.
+ */
+export function unquantizedFloatFormat(options: LoadTimeQuantization): 'f16' | undefined {
+  return options.quantize === 'none' ? undefined : 'f16';
 }

@@ -21,7 +21,7 @@
  */
 import { ModelFormatError } from '../errors.js';
 import { quantizeBlocks } from '../formats/quantize-blocks.js';
-import { loadTimeBlockType, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
+import { loadTimeBlockType, unquantizedFloatFormat, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import { quantizeRun } from '../quantize/quantize-run.js';
 import { uploadBuffer } from '../gpu/buffers.js';
 import { checkGpuErrors } from '../gpu/device.js';
@@ -80,7 +80,7 @@ export interface WeightUploader {
 
 export function createWeightUploader(device: GPUDevice, options: WeightUploadOptions = {}): WeightUploader {
   const quantization = options.quantization ?? { quantize: 'none' };
-  const weightType = options.weightType ?? (quantization.quantize === 'none' ? 'f32' : 'f16');
+  const weightType = options.weightType ?? unquantizedFloatFormat(quantization) ?? 'f32';
   const partLimit = options.maxBindingBytes ?? maxPartBytes(device);
   const quantizedAtLoad = (name: string, columns: number, sourceType: SourceType) =>
     loadTimeBlockType(name, columns, sourceType, quantization);

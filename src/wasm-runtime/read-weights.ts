@@ -1,20 +1,38 @@
 /**
  * Reads a model stream into FastWeights (src/wasm/weights.ts), tensor by tensor: every linear weight goes into the
- * WebAssembly heap in its compact form — the file's own bytes when the kernels read that type (f32, f16, Q8_0,
- * Q4_0, Q4_1, Q5_0, Q5_1), else decoded to f32 (bf16, the K-quants) — and is never widened; every other tensor is
- * kept as f32 in JavaScript. A stacked matrix ([5, C, D]) is one matrix with its leading dims merged. Once every tensor has
- * passed, the set is checked (by the stream) and each matrix against its canonical shape.
+ * WebAssembly heap in a compact form the kernels read, run by run, never widened; every other tensor is kept as f32
+ * in JavaScript. A linear weight is held
+ * - as the file stores it when the kernels read that type (f32, f16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1);
+ * - with a load-time quantization (`quantize: 'q8' | 'q4'`), as the GPU holds it (src/quantize/load-time-formats.ts):
+ *   quantized to the policy's block type with the shared encoders, else — blocks the file has aside — in f16;
+ * - else decoded to f32 (bf16, the K-quants).
+ * A stacked matrix ([5, C, D]) is one matrix with its leading dims merged. Once every tensor has passed, the set is
+ * checked (by the stream) and each matrix against its canonical shape.
  */
 import { ModelFormatError } from '../errors.js';
+import { isQuantizedType } from '../formats/quantized.js';
 import { decodeTensorData, tensorByteLength } from '../formats/tensor-data.js';
-import { rowCountOf, tensorValues, type ModelStream, type StreamedTensor } from '../formats/tensor-stream.js';
+import {
+  rowCountOf,
+  tensorValues,
+  type ModelStream,
+  type StreamedTensor,
+  type TensorRun,
+} from '../formats/tensor-stream.js';
 import { isLinearWeight } from '../generations/weight-class.js';
-import { elementCount, type SourceType } from '../model/spec.js';
+import { elementCount } from '../model/spec.js';
+import { encodeF16 } from '../numeric/half.js';
+import { loadTimeBlockType, unquantizedFloatFormat, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
+import { quantizeRun } from '../quantize/quantize-run.js';
 import type { WasmHeap } from '../wasm/heap.js';
-import { FORMAT_CODES, type CompactFormat } from '../wasm/kernels.js';
+import type { CompactFormat } from '../wasm/kernels.js';
 import { FastWeights, type CompactMatrix } from '../wasm/weights.js';
 
-export async function readFastWeights(stream: ModelStream, heap: WasmHeap): Promise<FastWeights> {
+export async function readFastWeights(
+  stream: ModelStream,
+  heap: WasmHeap,
+  quantization: LoadTimeQuantization = { quantize: 'none' },
+): Promise<FastWeights> {
   const matrices = new Map<string, CompactMatrix>();
   const vectors = new Map<string, Float32Array>();
   let matrixBytes = 0;
@@ -23,7 +41,7 @@ export async function readFastWeights(stream: ModelStream, heap: WasmHeap): Prom
       vectors.set(tensor.name, await tensorValues(tensor));
       return;
     }
-    const matrix = await readMatrix(tensor, heap);
+    const matrix = await readMatrix(tensor, heap, quantization);
     matrixBytes += matrix.rows * matrix.rowBytes;
     matrices.set(tensor.name, matrix);
   });
@@ -38,20 +56,35 @@ export async function readFastWeights(stream: ModelStream, heap: WasmHeap): Prom
   return new FastWeights(checked.spec, checked.shapes, matrices, vectors, matrixBytes);
 }
 
-/** The compact format a stored type is kept in. */
-function compactFormatOf(type: SourceType): CompactFormat {
-  return Object.hasOwn(FORMAT_CODES, type) ? (type as CompactFormat) : 'f32';
+/** The compact format a linear weight is held in, and the bytes of each of its runs in that format. */
+function compactForm(
+  tensor: StreamedTensor,
+  cols: number,
+  quantization: LoadTimeQuantization,
+): { format: CompactFormat; encode(run: TensorRun): Uint8Array } {
+  const stored = tensor.dataType;
+  if (isQuantizedType(stored)) return { format: stored, encode: (run) => run.bytes };
+  const blockType = loadTimeBlockType(tensor.name, cols, tensor.sourceType, quantization);
+  if (blockType !== undefined) return { format: blockType, encode: (run) => quantizeRun(blockType, tensor, run) };
+  const format = unquantizedFloatFormat(quantization) ?? (stored === 'f16' ? 'f16' : 'f32');
+  if (format === stored) return { format, encode: (run) => run.bytes };
+  const values = (run: TensorRun) => decodeTensorData(stored, run.bytes);
+  return { format, encode: format === 'f16' ? (run) => encodeF16(values(run)) : (run) => byteView(values(run)) };
 }
 
-/** Copies a linear weight's runs into the heap: as stored when the kernels read its type, else decoded to f32. */
-async function readMatrix(tensor: StreamedTensor, heap: WasmHeap): Promise<CompactMatrix> {
+/** Copies a linear weight's runs into the heap in its compact form (`compactForm`). */
+async function readMatrix(
+  tensor: StreamedTensor,
+  heap: WasmHeap,
+  quantization: LoadTimeQuantization,
+): Promise<CompactMatrix> {
   const cols = tensor.shape[tensor.shape.length - 1];
   const rows = rowCountOf(tensor.shape);
-  const format = compactFormatOf(tensor.dataType);
+  const { format, encode } = compactForm(tensor, cols, quantization);
   const rowBytes = tensorByteLength(format, cols);
   const ptr = heap.allocate(rows * rowBytes);
   for await (const run of tensor.runs()) {
-    const bytes = format === tensor.dataType ? run.bytes : byteView(decodeTensorData(tensor.dataType, run.bytes));
+    const bytes = encode(run);
     if (bytes.length !== run.rowCount * rowBytes) {
       throw new ModelFormatError(`Tensor ${tensor.name}: a run of ${run.rowCount} rows holds ${bytes.length} bytes.`);
     }

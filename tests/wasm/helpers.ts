@@ -12,7 +12,8 @@ import type { RwkvCppRecord } from '../../src/formats/rwkv-cpp/format.js';
 import { tensorRecord, writeRwkvCpp } from '../../src/formats/rwkv-cpp/writer.js';
 import { createSyntheticModel } from '../../src/generations/synthetic.js';
 import { isLinearWeight } from '../../src/generations/weight-class.js';
-import type { Generation } from '../../src/model/spec.js';
+import type { Generation, LoraDims } from '../../src/model/spec.js';
+import type { LoadTimeQuantization } from '../../src/quantize/load-time-formats.js';
 import { quantizeQ5 } from './q5-blocks.js';
 
 export type MatrixType = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1';
@@ -26,6 +27,7 @@ export function blockModelBytes(
   generation: Generation = '7',
   seed = 11,
   nEmbed = 64,
+  lora: LoraDims = { mix: 32, decay: 32, iclr: 32, valueResidual: 32, gate: 32 },
 ): Uint8Array<ArrayBuffer> {
   const model = createSyntheticModel({
     generation,
@@ -34,7 +36,7 @@ export function blockModelBytes(
     headSize: generation === '4' ? undefined : 16,
     nFfn: 2 * nEmbed,
     nVocab: 256,
-    lora: { mix: 32, decay: 32, iclr: 32, valueResidual: 32, gate: 32 },
+    lora,
     seed,
   });
   const { nVocab, nLayer } = model.spec;
@@ -51,15 +53,16 @@ export function blockModelBytes(
   return new Uint8Array(writeRwkvCpp({ version: 101, nVocab, nEmbed, nLayer, dataType: type }, records));
 }
 
-/** A backend over `bytes` (the cpu one on `threads` threads); a warning fails the test. */
+/** A backend over `bytes` (the cpu one on `threads` threads, quantized at load as asked); a warning fails the test. */
 export async function backendOver(
   bytes: Uint8Array,
   choice: BackendChoice,
   threads: ThreadCount = 1,
+  quantization?: LoadTimeQuantization,
 ): Promise<InferenceBackend> {
   const stream = await openModelStream(bytes);
   const events = { onWarning: (message: string) => expect.fail(`unexpected warning: ${message}`) };
-  return openBackend(stream, choice, events, { maxSessions: 8, chunkSize: 64, threads });
+  return openBackend(stream, choice, events, { maxSessions: 8, chunkSize: 64, threads, quantization });
 }
 
 /** Largest |a − b| over two arrays of the same length. */
