@@ -1,5 +1,5 @@
 // Matrix-vector product for a batch of B vectors (decode: one token per session, all sessions in one dispatch),
-// optionally over G stacked matrices (the v6 5-way LoRA) and over one row part of a row-split matrix (the head):
+// optionally over G stacked matrices (stacked LoRAs) and over one row part of a row-split matrix (the head):
 //   y[g][b][ROW_OFFSET + r] = act( Σ_k W[g·ROWS + r][k] · x[b][g·IN_WIDTH + k] )  (+ y[…] when ACCUMULATE)
 // for r < ROWS, k < IN_WIDTH, b < BATCH, g < GROUPS. act is the ACTIVATION override (lib/activation.wgsl).
 //

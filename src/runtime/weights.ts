@@ -14,7 +14,8 @@
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors stay whole: a vector stack is one buffer (v7 `att.x_rwkvag` [6, C], read by one dispatch), a
  *   matrix stack one matrix with its leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped
- *   product).
+ *   product). Vectors a layer reads through one binding (v4–v6's token-shift mixes) are stacked on request
+ *   (`stack`: a GPU copy made when the layer is built, in addition to the vectors).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts (gpu-matrix.ts
  *   writeMatrixRows): as it is when its bytes are already the GPU layout, else repacked or decoded and packed.
  * - Values are uploaded as they are (or quantized, when asked): no tensor is otherwise transformed on its way.
@@ -23,7 +24,7 @@ import { ModelFormatError } from '../errors.js';
 import { quantizeBlocks } from '../formats/quantize-blocks.js';
 import { loadTimeBlockType, unquantizedFloatFormat, type LoadTimeQuantization } from '../quantize/load-time-formats.js';
 import { quantizeRun } from '../quantize/quantize-run.js';
-import { uploadBuffer } from '../gpu/buffers.js';
+import { createBuffer, uploadBuffer } from '../gpu/buffers.js';
 import { checkGpuErrors } from '../gpu/device.js';
 import { blockRegions, isBlockFormat, repackBlocks, rowOffsets } from '../gpu/block-layout.js';
 import {
@@ -86,6 +87,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     loadTimeBlockType(name, columns, sourceType, quantization);
   const matrices = new Map<string, GpuMatrix>();
   const vectors = new Map<string, { buffer: GPUBuffer; length: number }>();
+  const stacks = new Map<string, GPUBuffer>();
   const uploaded = new Map<string, UploadedTensor>();
   let byteLength = 0;
   const record = (name: string, format: WeightFormat, bytes: number, values: number) => {
@@ -96,8 +98,19 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
   const destroy = () => {
     for (const matrix of matrices.values()) destroyMatrix(matrix);
     for (const { buffer } of vectors.values()) buffer.destroy();
+    for (const buffer of stacks.values()) buffer.destroy();
     matrices.clear();
     vectors.clear();
+    stacks.clear();
+  };
+
+  const vector = (name: string, length: number): GPUBuffer => {
+    const found = vectors.get(name);
+    if (!found) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
+    if (found.length !== length) {
+      throw new ModelFormatError(`Tensor ${name} has ${found.length} values; expected ${length}.`);
+    }
+    return found.buffer;
   };
 
   const refuseDuplicate = (name: string) => {
@@ -187,16 +200,25 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
           }
           return matrix;
         },
-        vector(name, length) {
-          const vector = vectors.get(name);
-          if (!vector) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
-          if (vector.length !== length) {
-            throw new ModelFormatError(`Tensor ${name} has ${vector.length} values; expected ${length}.`);
-          }
-          return vector.buffer;
+        vector,
+        stack(names, length) {
+          if (names.length === 1) return vector(names[0], length);
+          const key = names.join(' + ');
+          const made = stacks.get(key);
+          if (made) return made;
+          const parts = names.map((name) => vector(name, length));
+          const bytes = length * 4;
+          const stacked = createBuffer(device, names.length * bytes, key);
+          const encoder = device.createCommandEncoder({ label: `stack ${key}` });
+          parts.forEach((part, i) => encoder.copyBufferToBuffer(part, 0, stacked, i * bytes, bytes));
+          device.queue.submit([encoder.finish()]);
+          stacks.set(key, stacked);
+          byteLength += stacked.size;
+          return stacked;
         },
         holds(buffer) {
           for (const { buffer: own } of vectors.values()) if (own === buffer) return true;
+          for (const own of stacks.values()) if (own === buffer) return true;
           for (const matrix of matrices.values()) if (matrix.parts.some((part) => part.buffer === buffer)) return true;
           return false;
         },

@@ -6,7 +6,7 @@
  * accumulated into x).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
-import { rowsOp, normMixOp, type LayerContext } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, vectorMixes, type LayerContext } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 export function gatedChannelMix(context: LayerContext, layer: number, norm: string, form: 'lerp' | 'shift'): StepOp[] {
@@ -14,12 +14,8 @@ export function gatedChannelMix(context: LayerContext, layer: number, norm: stri
   const { spec, weights, builder, scratch } = context;
   const c = spec.nEmbed;
   const prefix = `blocks.${layer}.ffn.`;
-  const mix = (m: string) => weights.vector(`${prefix}${mixName}_${m}`, c);
-  const { op: mixOp, planes } = normMixOp(context, layer, 'ffnShift', norm, {
-    weights: [mix('k'), mix('r')],
-    count: 2,
-    form,
-  });
+  const mixes = ['k', 'r'].map((m) => `${prefix}${mixName}_${m}`);
+  const { op: mixOp, planes } = normMixOp(context, layer, 'ffnShift', norm, vectorMixes(context, mixes, form));
   const [xk, xr] = planes;
   const hidden = scratch.get('ffn hidden', spec.nFfn);
   const kv = scratch.get('ffn kv', c);

@@ -10,7 +10,7 @@
 import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from './gpu-channel-mix.js';
 import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normMixOp, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, vectorMixes, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -19,12 +19,8 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   return {
     timeMix(norm) {
-      const mix = (m: string) => weights.vector(`${prefix}time_mix_${m}`, c);
-      const { op: mixOp, planes } = normMixOp(context, layer, 'attShift', norm, {
-        weights: [mix('k'), mix('v'), mix('r')],
-        count: 3,
-        form: 'lerp',
-      });
+      const mixes = ['k', 'v', 'r'].map((m) => `${prefix}time_mix_${m}`);
+      const { op: mixOp, planes } = normMixOp(context, layer, 'attShift', norm, vectorMixes(context, mixes, 'lerp'));
       const [xk, xv, xr] = planes;
       const k = scratch.get('att k', c);
       const v = scratch.get('att v', c);

@@ -3,21 +3,20 @@
  *   xxx = x + (xPrev − x) ⊙ time_maa_x
  *   h = tanh(W1 · xxx)                                        W1 = time_maa_w1 [5·D, C], one linear
  *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · h_i)
- *                            (h_i: columns i·D … of h; W2_i = time_maa_w2[i]: the five in one grouped linear)
+ *                            (h_i: columns i·D … of h; W2_i = time_maa_w2[i])
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v,  g = Wg·x_g
  *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (in the WKV dispatch)
  *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
- * Ops per layer: time mix — ln1 + shift + save (one dispatch), 1 mix, the LoRA's 2 linears (the second grouped), 5 data-dependent mixes
- * (each reading its plane of the grouped output), 4 linears, 2 decay linears,
- * wkv5 (with the group norm and gate folded in), output (accumulated); channel mix — the gated FFN with time_maa_k /
- * time_maa_r.
+ * Ops per layer: time mix — ln1 + shift + save + the xxx mix (one dispatch: the normed rows and their previous rows
+ * kept), W1 (tanh), W2 + the 5 data-dependent mixes (one per-channel dispatch, shaders/data-dependent-mix.wgsl), 4
+ * linears, 2 decay linears, wkv5 (with the decay, group norm and gate folded in), output (accumulated); channel mix —
+ * the gated FFN with time_maa_k / time_maa_r.
  */
-import { tokenMixKernel } from '../../gpu/kernels/token-mix.js';
+import { dataDependentMixKernel } from '../../gpu/kernels/data-dependent-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normShiftOp, tokenMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
-import type { StepOp } from '../../gpu/step/step-builder.js';
+import { rowsOp, normMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 const GROUP_NORM_EPS = 64e-5;
 /** The five data-dependent mixes, in the order of time_maa_w1's row blocks and time_maa_w2's matrices. */
@@ -32,41 +31,45 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
   return {
     timeMix(norm) {
-      const { op: shiftOp, normed: input, shifted } = normShiftOp(context, layer, 'attShift', norm);
-      const base = tokenMixOp(context, input, shifted, weights.vector(`${prefix}time_maa_x`, c), 'att xxx');
-      const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
-      const offsets = scratch.get('lora out', MIXES.length * c);
-      const mixOps: StepOp[] = [
-        builder.linear(weights.matrix(`${prefix}time_maa_w1`, MIXES.length * mixWidth, c), base.out, hidden, {
-          activation: 'tanh',
-        }),
-        builder.linear(weights.matrix(`${prefix}time_maa_w2`, MIXES.length * c, mixWidth), hidden, offsets, {
-          groups: MIXES.length,
-        }),
-      ];
-      const mixed = MIXES.map((name, i) => {
-        const out = scratch.get(`att x${name}`, c);
-        mixOps.push(
-          rowsOp(context, (rows) => tokenMixKernel({ channels: c, rows, dataDependent: true, offsetPlane: i }), [
-            input,
-            shifted,
-            weights.vector(`${prefix}time_maa_${name}`, c),
-            out,
-            offsets,
-          ]),
-        );
-        return out;
+      const { op: baseOp, planes: base } = normMixOp(context, layer, 'attShift', norm, {
+        weights: weights.vector(`${prefix}time_maa_x`, c),
+        count: 1,
+        keepNormed: true,
       });
-      const [xw, xk, xv, xr, xg] = mixed;
+      const [normed, , xxx] = base;
+      const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
+      const maaW2 = weights.matrix(`${prefix}time_maa_w2`, MIXES.length * c, mixWidth);
+      if (maaW2.parts.length !== 1) throw new RangeError('time_maa_w2 is split across bindings; it is read as one');
+      const maa = weights.stack(
+        MIXES.map((name) => `${prefix}time_maa_${name}`),
+        c,
+      );
+      const mixes = scratch.planes('att mixes', c, MIXES.length);
+      const [xw, xk, xv, xr, xg] = mixes.planes;
+      const dataDependentMixOp = rowsOp(
+        context,
+        (rows) =>
+          dataDependentMixKernel({
+            channels: c,
+            rows,
+            mixes: MIXES.length,
+            loraWidth: mixWidth,
+            format: maaW2.format,
+            planeStride: mixes.stride,
+          }),
+        [maaW2.parts[0].buffer, { ...normed, size: 2 * mixes.stride * 4 }, hidden, maa, mixes.buffer],
+      );
       // The WKV's inputs r, k, v, g and the decay LoRA's output: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
       const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, 5);
       const [r, k, v, g, decayLora] = planes;
       const decayHidden = scratch.get('lora hidden', decayWidth);
       const out = scratch.get('att gated', c);
       return [
-        shiftOp,
-        base.op,
-        ...mixOps,
+        baseOp,
+        builder.linear(weights.matrix(`${prefix}time_maa_w1`, MIXES.length * mixWidth, c), xxx, hidden, {
+          activation: 'tanh',
+        }),
+        dataDependentMixOp,
         builder.linear(matrix('receptance'), xr, r),
         builder.linear(matrix('key'), xk, k),
         builder.linear(matrix('value'), xv, v),

@@ -1,8 +1,7 @@
 /**
  * Host side of shaders/norm-shift-mix.wgsl: a block's LayerNorm, token shift, state save and token-shift mixes in one
- * dispatch. Bindings: `mixes` [params, x, weight, bias, state, out, mix weights [mixes, C] (or, `separate`, the first
- * mix [C]), the second mix, the third] (the last two any buffer when not separate); `shift` [params, x, weight, bias,
- * state, out] (out planes 0 and 1: the normed rows and their previous rows).
+ * dispatch. Bindings [params, x, weight, bias, state, out, mix weights [mixes, C]]; out's planes: the mixes, after
+ * the normed rows and their previous rows when `normed`.
  */
 import source from '../../../shaders/norm-shift-mix.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
@@ -15,9 +14,6 @@ const code = resolveWgslForSubgroups(source);
 /** Floats one output plane's start is aligned to (256 bytes, WebGPU's default storage offset alignment). */
 export const PLANE_ALIGNMENT = 64;
 
-/** Most mixes taken as separate buffers (bindings 6, 7, 8). */
-export const MAX_SEPARATE = 3;
-
 export interface NormShiftMixShape {
   channels: number;
   /** Tokens per sequence (T). */
@@ -26,10 +22,10 @@ export interface NormShiftMixShape {
   batch: number;
   /** Floats between output planes, a multiple of PLANE_ALIGNMENT. */
   planeStride: number;
-  /** Mixes written (entry `mixes`); absent: entry `shift`. */
-  mixes?: number;
-  /** The mixes' weights are separate [C] buffers (at most 3), not one stacked [mixes, C]. */
-  separate?: boolean;
+  /** Mixes written. */
+  mixes: number;
+  /** Also write the normed rows and their previous rows, as planes 0 and 1 (the mixes follow). */
+  normed?: boolean;
   /** The lerp form u·m + prev·(1 − m) (v4 / v5's time_mix_*) instead of u + (prev − u)·m. */
   lerp?: boolean;
   /** Reduce with subgroupAdd (a device with the `subgroups` feature); default: the workgroup-memory tree. */
@@ -44,30 +40,20 @@ export function normShiftMixKernel(shape: NormShiftMixShape): KernelDispatch {
   if (shape.planeStride % PLANE_ALIGNMENT !== 0 || shape.planeStride < shape.tokens * shape.batch * shape.channels) {
     throw new RangeError(`plane stride ${shape.planeStride} is not an aligned stride over the step's rows`);
   }
-  if (shape.mixes !== undefined)
-    checkCount('norm-shift-mix mixes', shape.mixes, shape.separate ? MAX_SEPARATE : undefined);
-  const entryPoint = shape.mixes === undefined ? 'shift' : 'mixes';
+  checkCount('norm-shift-mix mixes', shape.mixes);
   return {
     kernel: {
-      label: `norm-shift-mix ${entryPoint}${shape.subgroups ? ' subgroups' : ''}`,
+      label: `norm-shift-mix${shape.subgroups ? ' subgroups' : ''}`,
       code: code(shape.subgroups ?? false),
-      entryPoint,
       constants: {
         CHANNELS: shape.channels,
         PLANE_STRIDE: shape.planeStride,
-        MIXES: shape.mixes ?? 1,
-        SEPARATE: Number(shape.separate ?? false),
+        MIXES: shape.mixes,
         LERP: Number(shape.lerp ?? false),
+        NORMED: Number(shape.normed ?? false),
       },
     },
     workgroups: [shape.tokens, shape.batch, 1],
-    partialReads: { 4: shape.batch * shape.channels * 4, ...unreadMixBindings(shape) },
+    partialReads: { 4: shape.batch * shape.channels * 4 },
   };
-}
-
-/** Mix bindings 7 and 8 that the dispatch does not read (stacked mixes; fewer than three separate ones): 0 bytes. */
-function unreadMixBindings(shape: NormShiftMixShape): Record<number, number> {
-  if (shape.mixes === undefined) return {};
-  const read = shape.separate ? shape.mixes : 1;
-  return Object.fromEntries([7, 8].filter((binding) => binding - 6 >= read).map((binding) => [binding, 0]));
 }

@@ -25,6 +25,12 @@ export interface GpuWeights {
   matrix(name: string, rows: number, columns: number): GpuMatrix;
   /** The f32 tensor `name`, checked to hold `length` values. */
   vector(name: string, length: number): GPUBuffer;
+  /**
+   * The f32 tensors `names`, each checked to hold `length` values, as one [names.length, length] buffer (one binding
+   * for a kernel that reads several per-channel vectors: v4–v6's token-shift mixes). Made on the GPU at the first
+   * request (a copy; the vectors stay) and kept with the weights; a single name is its vector.
+   */
+  stack(names: readonly string[], length: number): GPUBuffer;
   /** Whether `buffer` is one of the weights' buffers (the bench tells weight reads from activation reads). */
   holds(buffer: GPUBuffer): boolean;
   destroy(): void;

@@ -1,13 +1,12 @@
 /**
  * What a generation's GPU layer (src/generations/vN/gpu-layer.ts) builds its ops from, and the ops every generation
- * shares: norms, the block input's LayerNorm + token shift (+ mixes) in one dispatch, token-shift mixes. A generation
+ * shares: norms, the block input's LayerNorm + token shift + mixes in one dispatch. A generation
  * provides the time mix and the channel mix of a layer; each normalises the residual stream `context.x` ([N, C]) with
  * the norm it is given and adds its output back into it.
  */
 import type { Binding, KernelDispatch } from '../kernel-runner.js';
 import { layerNormKernel } from '../kernels/layer-norm.js';
-import { tokenMixKernel } from '../kernels/token-mix.js';
-import { MAX_SEPARATE, normShiftMixKernel } from '../kernels/norm-shift-mix.js';
+import { normShiftMixKernel } from '../kernels/norm-shift-mix.js';
 import type { ModelSpec } from '../../model/spec.js';
 import type { Scratch } from './scratch.js';
 import type { StateSlots } from './state-slots.js';
@@ -77,76 +76,28 @@ export function normOp(context: LayerContext, name: string, x: GPUBuffer, y: GPU
   return rowsOp(context, (rows) => layerNormKernel({ channels: c, rows, subgroups }), [x, weight, bias, y]);
 }
 
-/** One dispatch of shaders/norm-shift-mix.wgsl over the step's tokens, writing `planes` planes for `role`. */
-function normShiftMixOp(
-  context: LayerContext,
-  layer: number,
-  part: StatePart,
-  norm: string,
-  role: string,
-  mixes?: MixWeights,
-): { op: StepOp; planes: GPUBufferBinding[] } {
-  const channels = context.spec.nEmbed;
-  const { stride, planes, buffer } = context.scratch.planes(role, channels, mixes?.count ?? 2);
-  const weight = context.weights.vector(`${norm}.weight`, channels);
-  const bias = context.weights.vector(`${norm}.bias`, channels);
-  const bindings = [context.params.binding(layer, part), context.x, weight, bias, context.slots.buffer, buffer];
-  const op = context.builder.kernel(
-    (shape) =>
-      normShiftMixKernel({
-        channels,
-        tokens: shape.tokens,
-        batch: shape.sessions,
-        planeStride: stride,
-        mixes: mixes?.count,
-        separate: Array.isArray(mixes?.weights),
-        lerp: mixes?.form === 'lerp',
-        subgroups: hasSubgroups(context),
-      }),
-    mixes ? [...bindings, ...mixBindings(mixes)] : bindings,
-  );
-  return { op, planes };
-}
-
 /**
- * LayerNorm(x; `norm`) of the residual stream and the previous-token rows of the result (the state's row for each
- * session's first token), saving each session's last normed row into the state — one dispatch.
- */
-export function normShiftOp(
-  context: LayerContext,
-  layer: number,
-  part: StatePart,
-  norm: string,
-): { op: StepOp; normed: GPUBufferBinding; shifted: GPUBufferBinding } {
-  const { op, planes } = normShiftMixOp(context, layer, part, norm, `${part} normed and shifted`);
-  return { op, normed: planes[0], shifted: planes[1] };
-}
-
-/**
- * The weights of a block input's token-shift mixes: one stacked [count, C] buffer (v7's att.x_rwkvag, a channel mix's
- * x_k) or up to MAX_SEPARATE [C] buffers (v4–v6's time_mix_* / time_maa_*), in the 'shift' form u + (prev − u) ⊙ m or
- * the 'lerp' form u ⊙ m + prev ⊙ (1 − m).
+ * The weights of a block input's token-shift mixes, in the 'shift' form u + (prev − u) ⊙ m or the 'lerp' form
+ * u ⊙ m + prev ⊙ (1 − m).
  */
 export interface MixWeights {
-  /** One stacked [count, C] buffer, or `count` separate [C] buffers (at most MAX_SEPARATE). */
-  weights: GPUBuffer | readonly GPUBuffer[];
+  /**
+   * [count, C]: a stacked tensor (v7's att.x_rwkvag), a single vector (count 1) or v4–v6's time_mix_* / time_maa_*
+   * stacked by GpuWeights.stack.
+   */
+  weights: GPUBuffer;
   count: number;
   /** Default 'shift'. */
   form?: 'shift' | 'lerp';
-}
-
-/** Bindings 6–8 of norm-shift-mix: the mixes' buffers (a stacked one bound thrice, the last repeated for fewer). */
-function mixBindings({ weights, count }: MixWeights): GPUBuffer[] {
-  if (!Array.isArray(weights)) return [weights, weights, weights] as GPUBuffer[];
-  if (weights.length !== count || count > MAX_SEPARATE) {
-    throw new RangeError(`norm-shift-mix takes 1 to ${MAX_SEPARATE} separate mixes, not ${weights.length}`);
-  }
-  return [0, 1, 2].map((p) => weights[Math.min(p, count - 1)]);
+  /** Also keep the normed rows u and their previous rows, for mixes made later from them (v6's data-dependent ones). */
+  keepNormed?: boolean;
 }
 
 /**
- * As normShiftOp, writing instead the token-shift mixes of the normed rows u with `mixes` — one dispatch. Returns the
- * mixes' [N, C] planes in order.
+ * LayerNorm(x; `norm`) of the residual stream, its token shift (the state's row for each session's first token) and
+ * token-shift mixes, saving each session's last normed row into the state — one dispatch of
+ * shaders/norm-shift-mix.wgsl. Returns the [N, C] planes it writes, in order: with `keepNormed`, the normed rows and
+ * their previous rows, then the mixes.
  */
 export function normMixOp(
   context: LayerContext,
@@ -155,23 +106,30 @@ export function normMixOp(
   norm: string,
   mixes: MixWeights,
 ): { op: StepOp; planes: GPUBufferBinding[] } {
-  return normShiftMixOp(context, layer, part, norm, `${part} mixes`, mixes);
+  const channels = context.spec.nEmbed;
+  const normed = mixes.keepNormed ?? false;
+  const role = `${part} ${normed ? 'normed, shifted and mixes' : 'mixes'}`;
+  const { stride, planes, buffer } = context.scratch.planes(role, channels, mixes.count + (normed ? 2 : 0));
+  const weight = context.weights.vector(`${norm}.weight`, channels);
+  const bias = context.weights.vector(`${norm}.bias`, channels);
+  const op = context.builder.kernel(
+    (shape) =>
+      normShiftMixKernel({
+        channels,
+        tokens: shape.tokens,
+        batch: shape.sessions,
+        planeStride: stride,
+        mixes: mixes.count,
+        normed,
+        lerp: mixes.form === 'lerp',
+        subgroups: hasSubgroups(context),
+      }),
+    [context.params.binding(layer, part), context.x, weight, bias, context.slots.buffer, buffer, mixes.weights],
+  );
+  return { op, planes };
 }
 
-/**
- * Into the [N, C] scratch buffer `role`, with mix a [C] weight: out = x + (shifted − x) ⊙ mix ('shift', v6 / v7), or
- * out = x ⊙ mix + shifted ⊙ (1 − mix) ('lerp', v4 / v5's time_mix_*).
- */
-export function tokenMixOp(
-  context: LayerContext,
-  x: Binding,
-  shifted: Binding,
-  mix: GPUBuffer,
-  role: string,
-  form: 'shift' | 'lerp' = 'shift',
-): { op: StepOp; out: GPUBuffer } {
-  const channels = context.spec.nEmbed;
-  const out = context.scratch.get(role, channels);
-  const op = rowsOp(context, (rows) => tokenMixKernel({ channels, rows, form }), [x, shifted, mix, out]);
-  return { op, out };
+/** The mixes of the [C] weight vectors `names` (v4–v6's time_mix_* / time_maa_*), stacked for one binding. */
+export function vectorMixes(context: LayerContext, names: readonly string[], form: MixWeights['form']): MixWeights {
+  return { weights: context.weights.stack(names, context.spec.nEmbed), count: names.length, form };
 }

@@ -39,7 +39,7 @@ export interface LinearOptions {
   rows?: RowSource;
   /**
    * The matrix holds `groups` stacked matrices [groups · out, in] (one part) applied to the matching slices of each
-   * x row [groups · in]; y is [groups, rows, out] (v6's five-way LoRA in one dispatch). Default 1.
+   * x row [groups · in]; y is [groups, rows, out] (stacked LoRAs in one dispatch). Default 1.
    */
   groups?: number;
 }

@@ -19,11 +19,11 @@ const DISPATCHES_PER_LAYER: Record<Generation, number> = {
   '4': 1 + 3 + 1 + 1 + 1 + (1 + 3 + 1),
   // norm-shift-mix (3 mixes), r k v, wkv5 (with GroupNorm), Wo | as v4
   '5.1': 1 + 3 + 1 + 1 + 5,
-  // norm-shift-mix, 4 mixes, r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4
-  '5.2': 1 + 4 + 4 + 1 + 1 + 5,
-  // norm-shift-mix, xxx mix, maa W1, grouped maa W2, 5 mixes, r k v g, decay W1 W2, wkv (with the decay, GroupNorm
-  // and gate), Wo | as v4
-  '6': 1 + 1 + 2 + 5 + 4 + 2 + 1 + 1 + 5,
+  // norm-shift-mix (4 mixes), r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4
+  '5.2': 1 + 4 + 1 + 1 + 5,
+  // norm-shift-mix (normed, shifted, xxx mix), maa W1, maa W2 + the 5 mixes, r k v g, decay W1 W2, wkv (with the
+  // decay, GroupNorm and gate), Wo | as v4
+  '6': 1 + 1 + 1 + 4 + 2 + 1 + 1 + 5,
   // norm-shift-mix (6 mixes), r k v, w LoRA, v LoRA + residual, a LoRA + σ, g LoRA, wkv7 (with the decay, L2, key
   // adjust, GroupNorm, bonus gate), Wo | norm-shift-mix, key, value
   '7': 1 + 3 + 2 + 3 + 3 + 2 + 1 + 1 + (1 + 2),

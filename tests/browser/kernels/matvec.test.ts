@@ -74,7 +74,7 @@ describe('matvec kernel', () => {
     expectClose(y, add(tanh(matMat(w, x, 2)), y0), 1e-5);
   });
 
-  it('runs stacked matrices (the v6 5-way LoRA: W2 [5·C, D], x [B, 5·D], y [5, B, C])', async () => {
+  it('runs 5 stacked matrices (W2 [5·C, D], x [B, 5·D], y [5, B, C])', async () => {
     const groups = 5;
     const lora = 12;
     const channels = 20;

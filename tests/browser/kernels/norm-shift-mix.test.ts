@@ -1,7 +1,7 @@
 /**
  * shaders/norm-shift-mix.wgsl against the CPU oracle (layerNorm, tokenShift, shiftMix), for sequences whose states sit
- * anywhere in a pool: the normed rows and their previous rows (`shift`), the stacked mixes (`mixes`), separate mixes
- * in both forms (v4–v6's time_mix_* / time_maa_*), the state save;
+ * anywhere in a pool: stacked mixes in both forms (v7's att.x_rwkvag; v4–v6's time_mix_* / time_maa_* stacked), with
+ * the normed rows and their previous rows before them (`normed`), the state save;
  * with the LayerNorm's reductions by the workgroup-memory tree and (when the adapter has `subgroups`) by subgroupAdd.
  */
 import { describe, expect, it } from 'vitest';
@@ -40,16 +40,6 @@ describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s'
     const params = uniform(tokenParams(tokens, OFFSETS.slice(0, batch)));
     const expected = oracle(x, pool, tokens, weight, bias);
 
-    it(`shift: ${batch} sequences of ${tokens} tokens give the normed rows, their previous rows and the save`, async (test) => {
-      if (subgroups) await requireSubgroups(test);
-      const kernel = normShiftMixKernel({ channels: CHANNELS, tokens, batch, planeStride, subgroups });
-      const [saved, out] = await runKernel(kernel, [params, x, weight, bias, inout(pool), output(2 * planeStride)]);
-      expectClose(out.subarray(0, rows * CHANNELS), expected.u, 1e-5);
-      expectClose(out.subarray(planeStride, planeStride + rows * CHANNELS), expected.previous, 1e-5);
-      expectClose(saved, expected.savedPool, 1e-5);
-      expect(saved.subarray(40, 100)).toEqual(pool.subarray(40, 100));
-    });
-
     it(`mixes: ${batch} sequences of ${tokens} tokens give six mixes in planes ${planeStride} floats apart`, async (test) => {
       if (subgroups) await requireSubgroups(test);
       const mixes = 6;
@@ -63,8 +53,6 @@ describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s'
         inout(pool),
         output(mixes * planeStride),
         mixWeights,
-        mixWeights,
-        mixWeights,
       ]);
       for (let p = 0; p < mixes; p++) {
         const mix = mixWeights.subarray(p * CHANNELS, (p + 1) * CHANNELS);
@@ -72,41 +60,38 @@ describe.each([false, true])('norm-shift-mix kernel, subgroupAdd reductions: %s'
         expectClose(plane, shiftMix(expected.u, expected.previous, mix), 1e-5);
       }
       expectClose(saved, expected.savedPool, 1e-5);
+      expect(saved.subarray(40, 100)).toEqual(pool.subarray(40, 100));
     });
 
-    it(`separate mixes: ${batch} sequences of ${tokens} tokens, 3 in the lerp form and 2 in the shift form`, async (test) => {
+    it(`normed: ${batch} sequences of ${tokens} tokens give the normed rows, their previous rows, then 4 lerp mixes`, async (test) => {
       if (subgroups) await requireSubgroups(test);
-      const weights = [66, 67, 68].map((seed) => randomArray(CHANNELS, seed));
-      for (const [form, count] of [
-        ['lerp', 3],
-        ['shift', 2],
-      ] as const) {
-        const shape = { channels: CHANNELS, tokens, batch, planeStride, mixes: count, separate: true, subgroups };
-        const [, out] = await runKernel(normShiftMixKernel({ ...shape, lerp: form === 'lerp' }), [
-          params,
-          x,
-          weight,
-          bias,
-          inout(pool),
-          output(count * planeStride),
-          weights[0],
-          weights[1],
-          weights[count - 1],
-        ]);
-        for (let p = 0; p < count; p++) {
-          const plane = out.subarray(p * planeStride, p * planeStride + rows * CHANNELS);
-          const mix = weights[p];
-          const mixed = (form === 'lerp' ? lerpMix : shiftMix)(expected.u, expected.previous, mix);
-          expectClose(plane, mixed, 1e-5);
-        }
+      const mixes = 4;
+      const mixWeights = randomArray(mixes * CHANNELS, 66);
+      const shape = { channels: CHANNELS, tokens, batch, planeStride, mixes, subgroups };
+      const [saved, out] = await runKernel(normShiftMixKernel({ ...shape, normed: true, lerp: true }), [
+        params,
+        x,
+        weight,
+        bias,
+        inout(pool),
+        output((2 + mixes) * planeStride),
+        mixWeights,
+      ]);
+      const plane = (p: number) => out.subarray(p * planeStride, p * planeStride + rows * CHANNELS);
+      expectClose(plane(0), expected.u, 1e-5);
+      expectClose(plane(1), expected.previous, 1e-5);
+      for (let p = 0; p < mixes; p++) {
+        const mix = mixWeights.subarray(p * CHANNELS, (p + 1) * CHANNELS);
+        expectClose(plane(2 + p), lerpMix(expected.u, expected.previous, mix), 1e-5);
       }
+      expectClose(saved, expected.savedPool, 1e-5);
     });
   }
 });
 
 describe('norm-shift-mix kernel shape', () => {
   it('refuses a plane stride that is not aligned or does not cover the rows', () => {
-    const shape = { channels: CHANNELS, tokens: 2, batch: 1 };
+    const shape = { channels: CHANNELS, tokens: 2, batch: 1, mixes: 1 };
     expect(() => normShiftMixKernel({ ...shape, planeStride: 100 })).toThrow(RangeError);
     expect(() => normShiftMixKernel({ ...shape, planeStride: 64 })).toThrow(RangeError);
   });
