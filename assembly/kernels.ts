@@ -37,14 +37,21 @@ function half(h: u32): f32 {
 }
 
 /**
- * Four consecutive f16 at p as an f32x4: sign-extended to 32 bits and shifted by 13, the exponent and mantissa sit
- * where an f32's do and the sign at bit 31 (the mask drops the copies of the sign between); rescaled by 2^112.
+ * Four consecutive f16 at p as an f32x4 scaled by 2^−112: sign-extended to 32 bits and shifted by 13, the exponent
+ * and mantissa sit where an f32's do and the sign at bit 31 (the mask drops the copies of the sign between). Exact
+ * (f16 subnormals become f32 subnormals).
  */
 // @ts-ignore: decorator
 @inline
+function half4Scaled(p: usize): v128 {
+  return v128.and(i32x4.shl(v128.load16x4_s(p), 13), i32x4.splat(0x8fffe000));
+}
+
+/** Four consecutive f16 at p as an f32x4 (half4Scaled rescaled by 2^112). */
+// @ts-ignore: decorator
+@inline
 function half4(p: usize): v128 {
-  const bits = v128.and(i32x4.shl(v128.load16x4_s(p), 13), i32x4.splat(0x8fffe000));
-  return f32x4.mul(bits, f32x4.splat(F16_TO_F32_SCALE));
+  return f32x4.mul(half4Scaled(p), f32x4.splat(F16_TO_F32_SCALE));
 }
 
 /** An i16x8 as two f32x4 (low four lanes, high four lanes). */
@@ -384,26 +391,47 @@ function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y
   store<f32>(y, hsum(a1), 4);
 }
 
-/** f32 / f16: eight values of a row from p as two f32x4. */
+/**
+ * f32 / f16: eight values of a row from p as two f32x4; with `xScaled` (f16 against x scaled by 2^112) the f16
+ * values as half4Scaled gives them.
+ */
 // @ts-ignore: decorator
 @inline
-function denseLow(format: i32, p: usize): v128 {
-  return format == 0 ? v128.load(p) : half4(p);
+function denseLow(format: i32, p: usize, xScaled: bool): v128 {
+  return format == 0 ? v128.load(p) : xScaled ? half4Scaled(p) : half4(p);
 }
 
 // @ts-ignore: decorator
 @inline
-function denseHigh(format: i32, p: usize): v128 {
-  return format == 0 ? v128.load(p, 16) : half4(p + 8);
+function denseHigh(format: i32, p: usize, xScaled: bool): v128 {
+  return format == 0 ? v128.load(p, 16) : xScaled ? half4Scaled(p + 8) : half4(p + 8);
+}
+
+/**
+ * Whether x's first `cols` values stay finite scaled by 2^112 (every |x| < 2^16): then an f16 row's products can
+ * take the 2^112 of the f16 widening from x — loaded once for four rows — instead of from each weight vector.
+ * (w·2^−112)·(x·2^112) is w·x exactly, rounded the same, so the sums are bitwise those of the plain loop.
+ */
+// @ts-ignore: decorator
+@inline
+function scalesToF16(x: usize, cols: i32): bool {
+  let most = f32x4.splat(0);
+  const whole = cols & ~3;
+  for (let c = 0; c < whole; c += 4) most = f32x4.max(most, f32x4.abs(v128.load(x + ((<usize>c) << 2))));
+  let largest = max(max(f32x4.extract_lane(most, 0), f32x4.extract_lane(most, 1)), f32x4.extract_lane(most, 2));
+  largest = max(largest, f32x4.extract_lane(most, 3));
+  for (let c = whole; c < cols; c++) largest = max(largest, abs(load<f32>(x + ((<usize>c) << 2))));
+  return largest < 65536;
 }
 
 /**
  * denseOne for four rows `stride` bytes apart against one token, sharing the loads of x; each row's sum is formed
- * exactly as denseOne forms it.
+ * exactly as denseOne forms it. `xScaled` (f16 only, where scalesToF16): x is scaled by 2^112 as it is loaded and
+ * the weights are widened without their 2^112 (one multiply per vector of x instead of one per weight vector).
  */
 // @ts-ignore: decorator
 @inline
-function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize): void {
+function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize, xScaled: bool): void {
   let a0 = f32x4.splat(0);
   let b0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -416,17 +444,18 @@ function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i
   const shift: usize = format == 0 ? 2 : 1;
   for (let c = 0; c < pairs; c += 8) {
     const xc = x + ((<usize>c) << 2);
-    const xa = v128.load(xc);
-    const xb = v128.load(xc, 16);
+    const scale = f32x4.splat(F16_TO_F32_SCALE);
+    const xa = xScaled ? f32x4.mul(v128.load(xc), scale) : v128.load(xc);
+    const xb = xScaled ? f32x4.mul(v128.load(xc, 16), scale) : v128.load(xc, 16);
     const p = row + ((<usize>c) << shift);
-    a0 = f32x4.add(a0, f32x4.mul(denseLow(format, p), xa));
-    b0 = f32x4.add(b0, f32x4.mul(denseHigh(format, p), xb));
-    a1 = f32x4.add(a1, f32x4.mul(denseLow(format, p + stride), xa));
-    b1 = f32x4.add(b1, f32x4.mul(denseHigh(format, p + stride), xb));
-    a2 = f32x4.add(a2, f32x4.mul(denseLow(format, p + 2 * stride), xa));
-    b2 = f32x4.add(b2, f32x4.mul(denseHigh(format, p + 2 * stride), xb));
-    a3 = f32x4.add(a3, f32x4.mul(denseLow(format, p + 3 * stride), xa));
-    b3 = f32x4.add(b3, f32x4.mul(denseHigh(format, p + 3 * stride), xb));
+    a0 = f32x4.add(a0, f32x4.mul(denseLow(format, p, xScaled), xa));
+    b0 = f32x4.add(b0, f32x4.mul(denseHigh(format, p, xScaled), xb));
+    a1 = f32x4.add(a1, f32x4.mul(denseLow(format, p + stride, xScaled), xa));
+    b1 = f32x4.add(b1, f32x4.mul(denseHigh(format, p + stride, xScaled), xb));
+    a2 = f32x4.add(a2, f32x4.mul(denseLow(format, p + 2 * stride, xScaled), xa));
+    b2 = f32x4.add(b2, f32x4.mul(denseHigh(format, p + 2 * stride, xScaled), xb));
+    a3 = f32x4.add(a3, f32x4.mul(denseLow(format, p + 3 * stride, xScaled), xa));
+    b3 = f32x4.add(b3, f32x4.mul(denseHigh(format, p + 3 * stride, xScaled), xb));
   }
   store<f32>(y, hsum(f32x4.add(a0, b0)) + dotTail(format, row, x, pairs, cols));
   store<f32>(y, hsum(f32x4.add(a1, b1)) + dotTail(format, row + stride, x, pairs, cols), 4);
@@ -443,12 +472,14 @@ function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i
 function rowsOne(format: i32, w: usize, stride: usize, x: usize, cols: i32, y: usize, rowStart: i32, rowEnd: i32): void {
   const blocked = format >= 2;
   const group = blocked ? 2 : 4;
+  const xScaled = format == 1 && scalesToF16(x, cols);
   let r = rowStart;
   for (; r + group <= rowEnd; r += group) {
     const row = w + <usize>r * stride;
     const yr = y + ((<usize>r) << 2);
     if (blocked) blockTwo(format, row, stride, x, cols, yr);
-    else denseRowsFour(format, row, stride, x, cols, yr);
+    else if (xScaled) denseRowsFour(1, row, stride, x, cols, yr, true);
+    else denseRowsFour(format, row, stride, x, cols, yr, false);
   }
   for (; r < rowEnd; r++) {
     const row = w + <usize>r * stride;
