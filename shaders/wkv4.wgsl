@@ -3,7 +3,7 @@
 //
 // Per channel c and token t, with u = time_first[c], w = time_decay[c] (already −exp(decay_pth)):
 //   ww = u + k_t;  q = max(pp, ww);  e1 = exp(pp − q);  e2 = exp(ww − q)
-//   wkv_t = (e1·aa + e2·v_t) / (e1·bb + e2)
+//   wkv_t = (e1·aa + e2·v_t) / (e1·bb + e2);  out_t = σ(r_t) · wkv_t    (the receptance gate folded in)
 //   ww = pp + w;   q = max(ww, k_t); e1 = exp(ww − q);  e2 = exp(k_t − q)
 //   aa ← e1·aa + e2·v_t;  bb ← e1·bb + e2;  pp ← q
 //
@@ -18,7 +18,8 @@
 //   3 storage read       time_decay [C]
 //   4 storage read       k [B, T, C]
 //   5 storage read       v [B, T, C]
-//   6 storage read_write out [B, T, C]: wkv
+//   6 storage read       r [B, T, C]
+//   7 storage read_write out [B, T, C]: σ(r) · wkv
 // Override CHANNELS: C. Entry point `main`, workgroup size 64; dispatch (ceil(C / 64), B, 1).
 
 override CHANNELS: u32;
@@ -30,7 +31,8 @@ override CHANNELS: u32;
 @group(0) @binding(3) var<storage, read> time_decay: array<f32>;
 @group(0) @binding(4) var<storage, read> k: array<f32>;
 @group(0) @binding(5) var<storage, read> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<storage, read> r: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -55,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let q = max(pp, ww);
     let e1 = exp(pp - q);
     let e2 = exp(ww - q);
-    out[index] = (e1 * aa + e2 * vt) / (e1 * bb + e2);
+    out[index] = (e1 * aa + e2 * vt) / (e1 * bb + e2) / (1.0 + exp(-r[index]));
 
     let decayed = pp + w;
     let q2 = max(decayed, kt);

@@ -27,10 +27,6 @@ export function gatedChannelMix(context: LayerContext, layer: number, norm: stri
     }),
     builder.linear(weights.matrix(`${prefix}value.weight`, c, spec.nFfn), hidden, kv),
     builder.linear(weights.matrix(`${prefix}receptance.weight`, c, c), xr, r),
-    rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'sigmoid', accumulate: true }), [
-      r,
-      kv,
-      context.x,
-    ]),
+    rowsOp(context, (rows) => gateKernel(c, rows), [r, kv, context.x]),
   ];
 }

@@ -4,13 +4,13 @@
  *   k = Wk·xk,  v = Wv·xv,  r = Wr·xr
  *   wkv = WKV4(k, v; time_first, time_decay)        state aa, bb, pp
  *   x += Wo·(σ(r) ⊙ wkv)
- * Ops per layer: time mix — ln1 + shift + save + the 3 mixes (one dispatch), 3 linears, wkv4, gate, output (accumulated);
+ * Ops per layer: time mix — ln1 + shift + save + the 3 mixes (one dispatch), 3 linears, wkv4 (with the gate σ(r) ⊙ wkv
+ * folded in), output (accumulated);
  * channel mix — the gated FFN (gpu-channel-mix.ts).
  */
-import { gateKernel } from '../../gpu/kernels/gate.js';
 import { gatedChannelMix } from './gpu-channel-mix.js';
 import { wkv4Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normMixOp, vectorMixes, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, vectorMixes, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
@@ -25,7 +25,6 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
       const k = scratch.get('att k', c);
       const v = scratch.get('att v', c);
       const r = scratch.get('att r', c);
-      const wkv = scratch.get('att wkv', c);
       const gated = scratch.get('att gated', c);
       return [
         mixOp,
@@ -37,9 +36,9 @@ export const createV4GpuLayer: GpuLayerFactory = (context, layer) => {
           weights.vector(`${prefix}time_decay`, c),
           k,
           v,
-          wkv,
+          r,
+          gated,
         ]),
-        rowsOp(context, (rows) => gateKernel({ channels: c, rows, activation: 'sigmoid' }), [r, wkv, gated]),
         builder.linear(matrix('output'), gated, context.x, { accumulate: true }),
       ];
     },

@@ -70,7 +70,7 @@ function stateScan(
   return { partialReads: { 1: batch * floats * 4 }, serialSteps };
 }
 
-/** Bindings [params, state, time_first, time_decay, k, v, out]; T tokens per session. */
+/** Bindings [params, state, time_first, time_decay, k, v, r, out] (out = σ(r) · wkv); T tokens per session. */
 export function wkv4Kernel(channels: number, batch: number, tokens: number): KernelDispatch {
   checkCount('wkv4 channels', channels);
   checkCount('wkv4 batch', batch, MAX_SEQUENCES);

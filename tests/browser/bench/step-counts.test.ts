@@ -15,8 +15,8 @@ import { syntheticModel } from '../runtime/helpers.js';
 
 /** Dispatches of a time mix + channel mix, the most of any layer (v7: a layer with the value residual). */
 const DISPATCHES_PER_LAYER: Record<Generation, number> = {
-  // norm-shift-mix (3 mixes), k v r, wkv4, σ(r)·wkv, Wo | norm-shift-mix (2 mixes), key, value, receptance, gate
-  '4': 1 + 3 + 1 + 1 + 1 + (1 + 3 + 1),
+  // norm-shift-mix (3 mixes), k v r, wkv4 (with σ(r)·wkv), Wo | norm-shift-mix (2 mixes), key, value, receptance, gate
+  '4': 1 + 3 + 1 + 1 + (1 + 3 + 1),
   // norm-shift-mix (3 mixes), r k v, wkv5 (with GroupNorm), Wo | as v4
   '5.1': 1 + 3 + 1 + 1 + 5,
   // norm-shift-mix (4 mixes), r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4

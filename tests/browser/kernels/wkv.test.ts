@@ -1,12 +1,12 @@
 /**
- * The WKV kernels (shaders/wkv4.wgsl, wkv5.wgsl for v5.1 / v5.2 / v6 with GroupNorm and gate, wkv7.wgsl with v7's
+ * The WKV kernels (shaders/wkv4.wgsl with v4's receptance gate, wkv5.wgsl for v5.1 / v5.2 / v6 with GroupNorm and gate, wkv7.wgsl with v7's
  * per-head glue) against the CPU oracle's one-token steps (src/cpu/ops.ts) looped over the chunk, on seeded random
  * inputs of awkward sizes. The sessions' states sit at scattered offsets of one state pool filled with
  * noise, so the whole pool is compared: each session's final state, and every float outside them left untouched.
  */
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
-import { groupNorm, l2NormalizeHeads, mul, silu, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
+import { groupNorm, l2NormalizeHeads, mul, sigmoid, silu, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel, type WkvForm } from '../../../src/gpu/kernels/wkv.js';
 import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform, type HarnessBinding } from '../gpu-harness.js';
@@ -65,6 +65,7 @@ describe('WKV v4 kernel', () => {
           const timeDecay = randomMapped(channels, seed + 2, (x) => -Math.exp(2 * x - 1));
           const k = randomArray(n, seed + 3, 5);
           const v = randomArray(n, seed + 4, 2);
+          const r = randomArray(n, seed + 12, 3);
           const { pool, offsets } = statePool(batch, 3 * channels, seed + 5);
           offsets.forEach((offset, b) => {
             const aa = pool.subarray(offset, offset + channels);
@@ -91,10 +92,11 @@ describe('WKV v4 kernel', () => {
               wkv4Step(kt, vt, timeFirst, timeDecay, aa, bb, pp, out);
             }
           });
+          mul(sigmoid(r), expectedOut, expectedOut);
 
           await expectWkvRun(
             wkv4Kernel(channels, batch, tokens),
-            [uniform(tokenParams(tokens, offsets)), inout(pool), timeFirst, timeDecay, k, v, output(n)],
+            [uniform(tokenParams(tokens, offsets)), inout(pool), timeFirst, timeDecay, k, v, r, output(n)],
             { out: expectedOut, pool: expectedPool },
             TOLERANCE.serial,
           );
