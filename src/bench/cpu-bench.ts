@@ -153,10 +153,11 @@ async function measure(
     for (let i = 0; i < steps; i++) await backend.decode(sessions, Uint32Array.of(1, 2, 3, i % 256));
   });
   const { chunks, byWorkers } = backend.split;
+  const threadsUsed = cpu.threads; // read before dispose, which closes a thread pool (then it reads 1)
   backend.dispose();
   return {
     format,
-    threads: cpu.threads,
+    threads: threadsUsed,
     weightBytes,
     memoryBytes,
     threadBytes,
@@ -164,7 +165,7 @@ async function measure(
     decode,
     batch4,
     prefill,
-    rwkvCppDecodeTokensPerSec: options.rwkvCppDecode[rwkvCppKey(format, cpu.threads)],
+    rwkvCppDecodeTokensPerSec: options.rwkvCppDecode[rwkvCppKey(format, threadsUsed)],
   };
 }
 
