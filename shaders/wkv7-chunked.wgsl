@@ -24,19 +24,17 @@
 // its state row S[i][·], kept in registers over the whole chunk as in wkv7.wgsl.
 //
 // Overrides: HEAD_SIZE (S, the workgroup size, 1 ≤ S ≤ 64), SUB_CHUNK (1 ≤ SUB_CHUNK ≤ 16; workgroup memory
-// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes), PLANE_STRIDE (wkv7-bindings), EPS (head-norm).
+// 4·(5·SUB_CHUNK·S + 5·SUB_CHUNK² + S) bytes), PLANE_STRIDE, CHANNELS, VALUE_RESIDUAL
+// (wkv7-bindings), EPS (head-norm).
 //
 // Bindings (group 0), the same as wkv7.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state     array<f32>
-//   2 storage read_write planes    [7, PLANE_STRIDE]: r, z (decay LoRA), k, v, a, g, each [B, T, C], read; out [B, T, C],
-//                                  written
-//   3 storage read       k_k       [C]
-//   4 storage read       k_a       [C]
-//   5 storage read       r_k       [C]
-//   6 storage read       ln_x.weight [C]
-//   7 storage read       ln_x.bias [C]
-//   8 storage read       w0        [C]
+//   2 storage read_write planes    [8, PLANE_STRIDE]: r, z (decay LoRA), k, v', a' (learning rate LoRA), g, each
+//                                  [B, T, C], read; out [B, T, C], written; u (value LoRA) [B, T, C], read when
+//                                  VALUE_RESIDUAL
+//   3 storage read       vectors   [8, C]: k_k, k_a, r_k, ln_x.weight, ln_x.bias, w0, a0, v0
+//   4 storage read       value_first  layer 0's planes (its v' is v_first), read when VALUE_RESIDUAL
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -93,9 +91,9 @@ fn main(
     // (0) Per token: the head's ‖k·k_k‖ (floored) and bonus Σ r·k̃·r_k.
     for (var t = 0u; t < n; t++) {
       let index = token_row(b, t0 + t) * channels + c;
-      let scaled = plane(PLANE_K, index) * k_k[c];
+      let scaled = scaled_key(index, c);
       tile_alpha[tile_index(t, i)] = scaled * scaled;
-      tile_beta[tile_index(t, i)] = plane(PLANE_R, index) * adjusted_key(index, c) * r_k[c];
+      tile_beta[tile_index(t, i)] = bonus_term(index, c);
     }
     workgroupBarrier();
     var norms: array<f32, MAX_SUB_CHUNK>;
@@ -117,14 +115,14 @@ fn main(
     var g = 0.0;
     for (var t = 0u; t < n; t++) {
       let index = token_row(b, t0 + t) * channels + c;
-      let kki = plane(PLANE_K, index) * k_k[c] / norms[t];
+      let kki = scaled_key(index, c) / norms[t];
       tile_r[tile_index(t, i)] = plane(PLANE_R, index);
       tile_k[tile_index(t, i)] = adjusted_key(index, c);
       tile_alpha[tile_index(t, i)] = -kki;
-      tile_beta[tile_index(t, i)] = kki * plane(PLANE_A, index);
+      tile_beta[tile_index(t, i)] = kki * learning_rate(index, c);
       g += log_decay(decay(index, c));
       tile_g[tile_index(t, i)] = g;
-      v_own[t] = plane(PLANE_V, index);
+      v_own[t] = value(index, c);
     }
     workgroupBarrier();
 

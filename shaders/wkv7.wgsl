@@ -16,19 +16,17 @@
 // head's sums (‖k·k_k‖², the bonus, the GroupNorm mean and variance) are serial passes over workgroup memory, five
 // workgroup barriers in all.
 //
-// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64); PLANE_STRIDE (wkv7-bindings), EPS (head-norm).
+// Override HEAD_SIZE: S, the workgroup size (1 ≤ S ≤ 64); PLANE_STRIDE, CHANNELS, VALUE_RESIDUAL
+// (wkv7-bindings), EPS (head-norm).
 //
 // Bindings (group 0):
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state     array<f32>
-//   2 storage read_write planes    [7, PLANE_STRIDE]: r, z (decay LoRA), k, v, a, g, each [B, T, C], read; out [B, T, C],
-//                                  written
-//   3 storage read       k_k       [C]
-//   4 storage read       k_a       [C]
-//   5 storage read       r_k       [C]
-//   6 storage read       ln_x.weight [C]
-//   7 storage read       ln_x.bias [C]
-//   8 storage read       w0        [C]
+//   2 storage read_write planes    [8, PLANE_STRIDE]: r, z (decay LoRA), k, v', a' (learning rate LoRA), g, each
+//                                  [B, T, C], read; out [B, T, C], written; u (value LoRA) [B, T, C], read when
+//                                  VALUE_RESIDUAL
+//   3 storage read       vectors   [8, C]: k_k, k_a, r_k, ln_x.weight, ln_x.bias, w0, a0, v0
+//   4 storage read       value_first  layer 0's planes (its v' is v_first), read when VALUE_RESIDUAL
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
@@ -83,15 +81,15 @@ fn main(
     let index = token_row(b, t) * channels + c;
     // The key side: ‖k·k_k‖² and the bonus's products go through shared_alpha / shared_beta first.
     let r_i = plane(PLANE_R, index);
-    let a_i = plane(PLANE_A, index);
-    let scaled = plane(PLANE_K, index) * k_k[c];
+    let a_i = learning_rate(index, c);
+    let scaled = scaled_key(index, c);
     let k_i = adjusted_key(index, c);
-    let v_i = plane(PLANE_V, index);
+    let v_i = value(index, c);
     shared_r[i] = r_i;
     shared_w[i] = decay(index, c);
     shared_k[i] = k_i;
     shared_alpha[i] = scaled * scaled;
-    shared_beta[i] = r_i * k_i * r_k[c];
+    shared_beta[i] = bonus_term(index, c);
     workgroupBarrier();
     let kk_i = scaled / max(sqrt(sum_alpha()), L2_EPS);
     let bonus = sum_beta();

@@ -12,6 +12,9 @@
 // the values, a region of high-bits words (Q5, one u32 per block, from u32 HIGH_BITS_BASE) and a region of f16
 // scales (from u32 SCALES_BASE; per row ceil(blocks · halves / 2) words; halves: d, or d then m). A block value is
 //   q·d + offset,  offset = m (q4_1, q5_1) or −zero·d (zero: q8_0 0 with q signed, q4_0 8, q5_0 16).
+// A binding may hold several matrices of one format (a grouped matrix product, matvec.wgsl's `grouped` entry): each
+// is read through its WeightPlace, the chunk where its values start and the words where its regions start;
+// `load_chunk` reads the binding's one matrix (values from chunk 0, regions at the override bases).
 
 override WEIGHT_FORMAT: u32 = 0u;
 override HIGH_BITS_BASE: u32 = 0u;
@@ -57,10 +60,22 @@ fn weight_word(index: u32) -> u32 {
   return weights[index / 4u][index % 4u];
 }
 
-/** Chunk `c` of row `row` of the binding (rows of `columns` values), with its block's scale. */
+/** Where one matrix lies in the binding: its first values chunk, its high-bits and scales regions' first words. */
+struct WeightPlace {
+  values: u32,
+  high_bits: u32,
+  scales: u32,
+}
+
+/** Chunk `c` of row `row` of the binding's one matrix (rows of `columns` values), with its block's scale. */
 fn load_chunk(row: u32, c: u32, columns: u32) -> WeightChunk {
+  return load_chunk_at(WeightPlace(0u, HIGH_BITS_BASE, SCALES_BASE), row, c, columns);
+}
+
+/** Chunk `c` of row `row` of the matrix at `place` (rows of `columns` values), with its block's scale. */
+fn load_chunk_at(place: WeightPlace, row: u32, c: u32, columns: u32) -> WeightChunk {
   var chunk: WeightChunk;
-  chunk.values = weights[row * chunks_per_row(columns) + c];
+  chunk.values = weights[place.values + row * chunks_per_row(columns) + c];
   if (!is_block_format()) {
     return chunk;
   }
@@ -69,7 +84,7 @@ fn load_chunk(row: u32, c: u32, columns: u32) -> WeightChunk {
   let has_min = WEIGHT_FORMAT == WEIGHT_Q4_1 || WEIGHT_FORMAT == WEIGHT_Q5_1;
   let halves = select(1u, 2u, has_min);
   let half = block * halves;
-  let scale_word = weight_word(SCALES_BASE + row * ((blocks * halves + 1u) / 2u) + half / 2u);
+  let scale_word = weight_word(place.scales + row * ((blocks * halves + 1u) / 2u) + half / 2u);
   let pair = unpack2x16float(scale_word);
   if (has_min) {
     chunk.scale = pair.x;
@@ -80,7 +95,7 @@ fn load_chunk(row: u32, c: u32, columns: u32) -> WeightChunk {
     chunk.offset = -zero * chunk.scale;
   }
   if (WEIGHT_FORMAT == WEIGHT_Q5_0 || WEIGHT_FORMAT == WEIGHT_Q5_1) {
-    chunk.high = weight_word(HIGH_BITS_BASE + row * blocks + block);
+    chunk.high = weight_word(place.high_bits + row * blocks + block);
   }
   return chunk;
 }

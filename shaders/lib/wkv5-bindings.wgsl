@@ -30,6 +30,14 @@ fn head_param_index(h: u32, j: u32) -> u32 {
   return h * HEAD_SIZE + j;
 }
 
+fn norm_weight(c: u32) -> f32 {
+  return ln_weight[c];
+}
+
+fn norm_bias(c: u32) -> f32 {
+  return ln_bias[c];
+}
+
 // Element `index` ([B, T, C] position) of input plane `p`.
 fn plane(p: u32, index: u32) -> f32 {
   return planes[p * PLANE_STRIDE + index];

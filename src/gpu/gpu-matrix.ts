@@ -11,6 +11,9 @@ import type { FloatFormat, RowPart, WeightFormat } from './matrix-layout.js';
 
 export interface GpuMatrixPart extends RowPart {
   buffer: GPUBuffer;
+  /** Where the part starts in `buffer` (0 unless the buffer is shared: `shareBuffer`) and its bytes. */
+  offset: number;
+  size: number;
 }
 
 export interface GpuMatrix {
@@ -26,9 +29,19 @@ export function maxPartBytes(device: GPUDevice): number {
   return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
 }
 
-/** Bytes of GPU memory the matrix's buffers take. */
+/** Bytes of GPU memory the matrix's parts take. */
 export function matrixByteLength(matrix: GpuMatrix): number {
-  return matrix.parts.reduce((sum, part) => sum + part.buffer.size, 0);
+  return matrix.parts.reduce((sum, part) => sum + part.size, 0);
+}
+
+/** The part as a binding: its range of its buffer. */
+export function partBinding(part: GpuMatrixPart): GPUBufferBinding {
+  return { buffer: part.buffer, offset: part.offset, size: part.size };
+}
+
+/** A part of a fresh buffer of its own. */
+function ownPart(part: RowPart, buffer: GPUBuffer): GpuMatrixPart {
+  return { ...part, buffer, offset: 0, size: buffer.size };
 }
 
 function partLabel(label: string, part: RowPart): string {
@@ -51,10 +64,12 @@ export function uploadMatrix(
   if (data.length !== rows * columns) {
     throw new RangeError(`${label}: ${data.length} values do not make a [${rows}, ${columns}] matrix`);
   }
-  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) => ({
-    ...part,
-    buffer: uploadBuffer(device, packRows(data, columns, format, part.firstRow, part.rowCount), partLabel(label, part)),
-  }));
+  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) =>
+    ownPart(
+      part,
+      uploadBuffer(device, packRows(data, columns, format, part.firstRow, part.rowCount), partLabel(label, part)),
+    ),
+  );
   return { rows, columns, format, parts };
 }
 
@@ -72,7 +87,7 @@ export function uploadBlockMatrix(
   const parts = planMatrixParts(type, rows, columns, partLimit).map((part) => {
     const rowBlocks = blocks.subarray(part.firstRow * bytesPerRow, (part.firstRow + part.rowCount) * bytesPerRow);
     const packed = packBlockPart(type, rowBlocks, part.rowCount, columns);
-    return { ...part, buffer: uploadBuffer(device, packed, partLabel(label, part)) };
+    return ownPart(part, uploadBuffer(device, packed, partLabel(label, part)));
   });
   return { rows, columns, format: type, parts };
 }
@@ -86,10 +101,9 @@ export function allocateMatrix(
   label: string,
   partLimit = maxPartBytes(device),
 ): GpuMatrix {
-  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) => ({
-    ...part,
-    buffer: createBuffer(device, matrixPartBytes(format, part.rowCount, columns), partLabel(label, part)),
-  }));
+  const parts = planMatrixParts(format, rows, columns, partLimit).map((part) =>
+    ownPart(part, createBuffer(device, matrixPartBytes(format, part.rowCount, columns), partLabel(label, part))),
+  );
   return { rows, columns, format, parts };
 }
 
@@ -122,4 +136,37 @@ export function matrixPartShapes(matrix: GpuMatrix, groups = 1): { part: GpuMatr
 
 export function destroyMatrix(matrix: GpuMatrix): void {
   for (const part of matrix.parts) part.buffer.destroy();
+}
+
+/**
+ * Bytes between matrices sharing a buffer: WebGPU's default minStorageBufferOffsetAlignment, so that each can still be
+ * bound on its own (its range).
+ */
+export const SHARED_MATRIX_ALIGNMENT = 256;
+
+/**
+ * Copies one-part matrices (on the GPU, bytes as they are) into one new buffer, each at a SHARED_MATRIX_ALIGNMENT
+ * multiple, and destroys their buffers; returns them as they lie in the new one. A grouped product binds the whole
+ * buffer, any other kernel a member's range.
+ */
+export function shareBuffer(device: GPUDevice, matrices: readonly GpuMatrix[], label: string): GpuMatrix[] {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const matrix of matrices) {
+    if (matrix.parts.length !== 1) throw new RangeError(`${label}: a row-split matrix cannot share a buffer`);
+    offsets.push(size);
+    size += Math.ceil(matrix.parts[0].size / SHARED_MATRIX_ALIGNMENT) * SHARED_MATRIX_ALIGNMENT;
+  }
+  const buffer = createBuffer(device, size, label);
+  const encoder = device.createCommandEncoder({ label });
+  matrices.forEach((matrix, i) => {
+    const part = matrix.parts[0];
+    encoder.copyBufferToBuffer(part.buffer, part.offset, buffer, offsets[i], part.size);
+  });
+  device.queue.submit([encoder.finish()]);
+  for (const matrix of matrices) destroyMatrix(matrix);
+  return matrices.map((matrix, i) => ({
+    ...matrix,
+    parts: [{ ...matrix.parts[0], buffer, offset: offsets[i] }],
+  }));
 }

@@ -113,11 +113,36 @@ export function planMatrixParts(format: WeightFormat, rows: number, columns: num
  * the format id, and for block formats the u32 index of the high-bits and scales regions.
  */
 export function weightConstants(format: WeightFormat, rows: number, columns: number): Record<string, number> {
-  if (!isBlockFormat(format)) return { WEIGHT_FORMAT: format === 'f16' ? 1 : 0 };
+  if (!isBlockFormat(format)) return { WEIGHT_FORMAT: weightFormatId(format) };
   const regions = blockRegions(format, rows, columns);
   return {
-    WEIGHT_FORMAT: BLOCK_FORMAT_IDS[format],
+    WEIGHT_FORMAT: weightFormatId(format),
     HIGH_BITS_BASE: regions.highBitsOffset / 4,
     SCALES_BASE: regions.scalesOffset / 4,
+  };
+}
+
+/** The WEIGHT_FORMAT id of `format` in shaders/lib/weights.wgsl. */
+export function weightFormatId(format: WeightFormat): number {
+  if (isBlockFormat(format)) return BLOCK_FORMAT_IDS[format];
+  return format === 'f16' ? 1 : 0;
+}
+
+/**
+ * Where a [rows, columns] matrix in `format` starting `byteOffset` bytes into a binding lies, as shaders/lib/weights.wgsl
+ * reads it (its WeightPlace): the first chunk of its values, the first u32 word of its high-bits and scales regions.
+ */
+export function weightPlace(
+  format: WeightFormat,
+  rows: number,
+  columns: number,
+  byteOffset: number,
+): { values: number; highBits: number; scales: number } {
+  if (byteOffset % CHUNK_BYTES !== 0) throw new RangeError(`a matrix must start on a chunk, not at byte ${byteOffset}`);
+  const regions = isBlockFormat(format) ? blockRegions(format, rows, columns) : { highBitsOffset: 0, scalesOffset: 0 };
+  return {
+    values: byteOffset / CHUNK_BYTES,
+    highBits: (byteOffset + regions.highBitsOffset) / 4,
+    scales: (byteOffset + regions.scalesOffset) / 4,
   };
 }

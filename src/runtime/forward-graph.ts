@@ -10,6 +10,7 @@
  * over `lastRows`, where a prefill step copies each session's last row (step-runner.ts). After the head, a decode may
  * select each row's top candidates (top-candidates kernel), by 1 for greedy sampling or MAX_CANDIDATES for top-k.
  */
+import { partBinding } from '../gpu/gpu-matrix.js';
 import { embeddingKernel } from '../gpu/kernels/embedding.js';
 import { layerNormKernel } from '../gpu/kernels/layer-norm.js';
 import { topCandidatesKernel } from '../gpu/kernels/top-candidates.js';
@@ -48,7 +49,7 @@ function embed(context: LayerContext, tokens: GPUBuffer, out: GPUBuffer): StepOp
           format: table.format,
           tokens: shape.rows,
         }),
-      [tokens, part.buffer, out],
+      [tokens, partBinding(part), out],
     ),
   );
 }

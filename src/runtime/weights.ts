@@ -14,11 +14,13 @@
  * - Every other tensor (norms, mixes, decays, bonuses) is a plain f32 storage buffer.
  * - Stacked tensors stay whole: a vector stack is one buffer (v7 `att.x_rwkvag` [6, C], read by one dispatch), a
  *   matrix stack one matrix with its leading dims merged (v6 `att.time_maa_w2` [5, C, D] as [5·C, D], for a grouped
- *   product). Vectors a layer reads through one binding (v4–v6's token-shift mixes) are stacked on request
- *   (`stack`: a GPU copy made when the layer is built, in addition to the vectors).
+ *   product). Vectors a layer reads through one binding (v4–v6's token-shift mixes, v7's WKV vectors) are stacked on
+ *   request (`stack`: a GPU copy made when the layer is built, in addition to the vectors).
  * - A streamed run is written with `queue.writeBuffer` into the matrix's row-split parts (gpu-matrix.ts
  *   writeMatrixRows): as it is when its bytes are already the GPU layout, else repacked or decoded and packed.
  * - Values are uploaded as they are (or quantized, when asked): no tensor is otherwise transformed on its way.
+ * - Once uploaded, a layer may ask for some matrices to share buffers (`shareBuffers`: the GPU copies them, bytes as
+ *   they are, into one buffer per format at 256-byte-aligned offsets, for a grouped product).
  */
 import { ModelFormatError } from '../errors.js';
 import { quantizeBlocks } from '../formats/quantize-blocks.js';
@@ -32,6 +34,8 @@ import {
   destroyMatrix,
   matrixByteLength,
   maxPartBytes,
+  SHARED_MATRIX_ALIGNMENT,
+  shareBuffer,
   uploadBlockMatrix,
   uploadMatrix,
   type GpuMatrix,
@@ -88,6 +92,8 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
   const matrices = new Map<string, GpuMatrix>();
   const vectors = new Map<string, { buffer: GPUBuffer; length: number }>();
   const stacks = new Map<string, GPUBuffer>();
+  /** Matrices moved into a shared buffer. */
+  const shared = new Set<string>();
   const uploaded = new Map<string, UploadedTensor>();
   let byteLength = 0;
   const record = (name: string, format: WeightFormat, bytes: number, values: number) => {
@@ -99,6 +105,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     for (const matrix of matrices.values()) destroyMatrix(matrix);
     for (const { buffer } of vectors.values()) buffer.destroy();
     for (const buffer of stacks.values()) buffer.destroy();
+    // (a shared buffer is destroyed once per matrix in it: destroying a buffer again does nothing)
     matrices.clear();
     vectors.clear();
     stacks.clear();
@@ -175,6 +182,48 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
     if (nextRow !== rows) throw new ModelFormatError(`Tensor ${tensor.name}: ${nextRow} of ${rows} rows arrived.`);
   };
 
+  const matrix = (name: string, rows: number, columns: number): GpuMatrix => {
+    const found = matrices.get(name);
+    if (!found) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
+    if (found.rows !== rows || found.columns !== columns) {
+      throw new ModelFormatError(
+        `Tensor ${name} has shape [${found.rows}, ${found.columns}]; expected [${rows}, ${columns}].`,
+      );
+    }
+    return found;
+  };
+
+  /** Moves `names` (unsplit, not yet shared) into buffers of at most `partLimit` bytes, one format per buffer. */
+  const shareBuffers = (names: readonly string[]) => {
+    const byFormat = new Map<WeightFormat, string[][]>();
+    const bytes = new Map<string[], number>();
+    for (const name of names) {
+      const found = matrices.get(name);
+      if (!found) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
+      if (shared.has(name) || found.parts.length !== 1) continue;
+      const size = Math.ceil(found.parts[0].size / SHARED_MATRIX_ALIGNMENT) * SHARED_MATRIX_ALIGNMENT;
+      const runs = byFormat.get(found.format) ?? [];
+      byFormat.set(found.format, runs);
+      let run = runs[runs.length - 1];
+      if (!run || (bytes.get(run) ?? 0) + size > partLimit) {
+        run = [];
+        runs.push(run);
+      }
+      run.push(name);
+      bytes.set(run, (bytes.get(run) ?? 0) + size);
+    }
+    for (const run of [...byFormat.values()].flat()) {
+      if (run.length < 2) continue;
+      const members = run.map((name) => matrices.get(name) as GpuMatrix);
+      const placed = shareBuffer(device, members, `shared: ${run.join(', ')}`);
+      byteLength += placed[0].parts[0].buffer.size - members.reduce((sum, m) => sum + matrixByteLength(m), 0);
+      run.forEach((name, i) => {
+        matrices.set(name, placed[i]);
+        shared.add(name);
+      });
+    }
+  };
+
   return {
     add,
     async addRuns(tensor) {
@@ -190,16 +239,7 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
           return byteLength;
         },
         tensors: uploaded,
-        matrix(name, rows, columns) {
-          const matrix = matrices.get(name);
-          if (!matrix) throw new ModelFormatError(`Tensor ${name} is missing from the model.`);
-          if (matrix.rows !== rows || matrix.columns !== columns) {
-            throw new ModelFormatError(
-              `Tensor ${name} has shape [${matrix.rows}, ${matrix.columns}]; expected [${rows}, ${columns}].`,
-            );
-          }
-          return matrix;
-        },
+        matrix,
         vector,
         stack(names, length) {
           if (names.length === 1) return vector(names[0], length);
@@ -216,10 +256,11 @@ export function createWeightUploader(device: GPUDevice, options: WeightUploadOpt
           byteLength += stacked.size;
           return stacked;
         },
+        shareBuffers,
         holds(buffer) {
           for (const { buffer: own } of vectors.values()) if (own === buffer) return true;
           for (const own of stacks.values()) if (own === buffer) return true;
-          for (const matrix of matrices.values()) if (matrix.parts.some((part) => part.buffer === buffer)) return true;
+          for (const found of matrices.values()) if (found.parts.some((part) => part.buffer === buffer)) return true;
           return false;
         },
         destroy,
@@ -277,11 +318,10 @@ function writeMatrixRows(
       const target = rowOffsets(format, blockRegions(format, part.rowCount, columns), first - part.firstRow, columns);
       const from = rowOffsets(format, flat, first - firstRow, columns);
       const to = rowOffsets(format, flat, end - firstRow, columns);
-      device.queue.writeBuffer(part.buffer, target.values, repacked.values, from.values, to.values - from.values);
-      device.queue.writeBuffer(part.buffer, target.scales, repacked.scales, from.scales, to.scales - from.scales);
-      if (repacked.highBits.length > 0) {
-        const length = to.highBits - from.highBits;
-        device.queue.writeBuffer(part.buffer, target.highBits, repacked.highBits, from.highBits, length);
+      for (const region of ['values', 'highBits', 'scales'] as const) {
+        if (repacked[region].length === 0) continue; // no high bits but in Q5
+        const length = to[region] - from[region];
+        device.queue.writeBuffer(part.buffer, part.offset + target[region], repacked[region], from[region], length);
       }
     });
     return;
@@ -293,7 +333,7 @@ function writeMatrixRows(
   forEachPartRange(matrix, firstRow, rowCount, (part, first, end) => {
     device.queue.writeBuffer(
       part.buffer,
-      (first - part.firstRow) * bytesPerRow,
+      part.offset + (first - part.firstRow) * bytesPerRow,
       packed,
       (first - firstRow) * bytesPerRow,
       (end - first) * bytesPerRow,

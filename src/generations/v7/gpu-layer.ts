@@ -3,45 +3,35 @@
  *   x_i = x + (xPrev − x) ⊙ x_rwkvag[i]                    i = r, w, k, v, a, g  (with ln1: one dispatch)
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v
  *   w = exp(−e^−½ · σ(w0 + W2·tanh(W1·x_w)))
- *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))   (shaders/v7-value-residual.wgsl)
+ *   layer 0: v_first = v;  later: v += (v_first − v) ⊙ σ(v0 + V2·(V1·x_v))
  *   a = σ(a0 + A2·(A1·x_a));  g = G2·σ(G1·x_g)
  *   kk = L2-normalise per head (k ⊙ k_k);  k ·= 1 + (a − 1) ⊙ k_a
  *   y = WKV7(r, w, k, v, kk, a)
  *   x += Wo·((GroupNorm_H(y; ln_x, eps 64e-5) + (Σ_head r ⊙ k ⊙ r_k)·v) ⊙ g)
- *   (w from the LoRA's output, kk, the key adjust, GroupNorm, bonus and gate are folded into the WKV dispatch:
- *   shaders/wkv7.wgsl)
- * Channel mix: x += Wv · max(Wk·(x + (xPrev − x) ⊙ x_k), 0)².
- * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), 3 linears, 2, (2 + value residual), 2 + σ, 2,
- * wkv7 (with its glue), output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
+ * The linears run as two grouped products (StepBuilder.groupedLinear; at decode one dispatch per weight format):
+ * stage 1 r, k, v and the LoRAs' first halves (tanh for w, σ for g) over the six mixed planes; stage 2 the LoRAs'
+ * second halves over their hidden rows. The WKV dispatch folds in the rest: w's decay from w0, a = σ(a0 + ·), the
+ * value residual, kk, the key adjust, GroupNorm, bonus and gate (shaders/wkv7.wgsl), the small per-channel vectors
+ * packed into one binding.
+ * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), stage 1, stage 2, wkv7 (with its glue),
+ * output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
  */
-import { biasActivationKernel } from '../../gpu/kernels/bias-activation.js';
-import { v7ValueResidualKernel } from '../../gpu/kernels/glue.js';
+import { normMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
-import { normMixOp, rowsOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
-import type { Binding } from '../../gpu/kernel-runner.js';
-import type { StepOp } from '../../gpu/step/step-builder.js';
+import type { Activation } from '../../gpu/kernels/activation.js';
 
 const GROUP_NORM_EPS = 64e-5;
 /** The six token-shift mixes stacked in att.x_rwkvag (r, w, k, v, a, g). */
 const MIXES = 6;
-/** The WKV's planes (r, z, k, v, a, g, out: shaders/lib/wkv7-bindings.wgsl) and the place of v among them. */
-const WKV_PLANES = 7;
-const VALUE_PLANE = 3;
+/** The WKV's planes (shaders/lib/wkv7-bindings.wgsl): r, z, k, v, a, g, out, u (the value LoRA's output). */
+const WKV_PLANES = 8;
+const [R, Z, K, V, A, G, OUT, U] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
   const { spec, weights, builder, scratch } = context;
   const c = spec.nEmbed;
   const prefix = `blocks.${layer}.att.`;
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
-  const vector = (name: string) => weights.vector(`${prefix}${name}`, c);
-  /** The LoRA pair `<name>1` [D, C], `<name>2` [C, D]: out = W2 · act(W1 · x). */
-  const lora = (name: string, width: number | undefined, x: Binding, out: Binding, activation?: 'tanh' | 'sigmoid') => {
-    const hidden = scratch.get('lora hidden', width ?? 0);
-    return [
-      builder.linear(weights.matrix(`${prefix}${name}1`, width ?? 0, c), x, hidden, { activation }),
-      builder.linear(weights.matrix(`${prefix}${name}2`, c, width ?? 0), hidden, out),
-    ];
-  };
   return {
     timeMix(norm) {
       const mixes = weights.vector(`${prefix}x_rwkvag`, MIXES * c);
@@ -53,49 +43,67 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
       // The WKV's inputs and output, planes of one buffer; layer 0's stay untouched by later layers, its v being v_first.
       const inputs = (role: string) => scratch.planes(role, c, WKV_PLANES);
       const { buffer: wkvPlanes, stride, planes } = inputs(layer === 0 ? 'att wkv planes, layer 0' : 'att wkv planes');
-      const [r, decayLora, k, v, a, g, out] = planes;
-      const loraOut = scratch.get('lora out', c);
-      const valueResidual: StepOp[] =
-        layer === 0
-          ? []
-          : [
-              ...lora('v', spec.lora.valueResidual, xv, loraOut),
-              rowsOp(context, (rows) => v7ValueResidualKernel(c, rows), [
-                v,
-                inputs('att wkv planes, layer 0').planes[VALUE_PLANE],
-                loraOut,
-                vector('v0'),
-              ]),
-            ];
+      const valueResidual = layer > 0;
+      /** The LoRA pairs `<name>1` [D, C], `<name>2` [C, D]: out = W2 · act(W1 · x). */
+      const loras: { name: string; width: number; x: GPUBufferBinding; out: number; activation?: Activation }[] = [
+        { name: 'w', width: spec.lora.decay ?? 0, x: xw, out: Z, activation: 'tanh' },
+        { name: 'a', width: spec.lora.iclr ?? 0, x: xa, out: A },
+        ...(valueResidual ? [{ name: 'v', width: spec.lora.valueResidual ?? 0, x: xv, out: U }] : []),
+        { name: 'g', width: spec.lora.gate ?? 0, x: xg, out: G, activation: 'sigmoid' as const },
+      ];
+      const hidden = scratch.regions(
+        'lora hidden',
+        loras.map((lora) => lora.width),
+      );
+      const firstHalves = loras.map((lora) => `${prefix}${lora.name}1`);
+      const secondHalves = loras.map((lora) => `${prefix}${lora.name}2`);
+      weights.shareBuffers([
+        `${prefix}receptance.weight`,
+        `${prefix}key.weight`,
+        `${prefix}value.weight`,
+        ...firstHalves,
+      ]);
+      weights.shareBuffers(secondHalves);
+      const stage1 = builder.groupedLinear(
+        [
+          { matrix: matrix('receptance'), x: xr, y: planes[R] },
+          { matrix: matrix('key'), x: xk, y: planes[K] },
+          { matrix: matrix('value'), x: xv, y: planes[V] },
+          ...loras.map((lora, i) => ({
+            matrix: weights.matrix(firstHalves[i], lora.width, c),
+            x: lora.x,
+            y: hidden[i],
+            activation: lora.activation,
+          })),
+        ],
+        [wkvPlanes, hidden[0].buffer],
+      );
+      const stage2 = builder.groupedLinear(
+        loras.map((lora, i) => ({
+          matrix: weights.matrix(secondHalves[i], c, lora.width),
+          x: hidden[i],
+          y: planes[lora.out],
+        })),
+        [wkvPlanes, scratch.get('no second output', 1)],
+      );
+      const vectors = weights.stack(
+        ['k_k', 'k_a', 'r_k', 'ln_x.weight', 'ln_x.bias', 'w0', 'a0', ...(valueResidual ? ['v0'] : [])].map(
+          (name) => `${prefix}${name}`,
+        ),
+        c,
+      );
+      const valueFirst = valueResidual ? inputs('att wkv planes, layer 0').buffer : vectors;
       return [
         mixOp,
-        builder.linear(matrix('receptance'), xr, r),
-        builder.linear(matrix('key'), xk, k),
-        builder.linear(matrix('value'), xv, v),
-        ...lora('w', spec.lora.decay, xw, decayLora, 'tanh'),
-        ...valueResidual,
-        ...lora('a', spec.lora.iclr, xa, loraOut),
-        rowsOp(context, (rows) => biasActivationKernel({ channels: c, rows, activation: 'sigmoid' }), [
-          loraOut,
-          vector('a0'),
-          a,
-        ]),
-        ...lora('g', spec.lora.gate, xg, g, 'sigmoid'),
+        stage1,
+        stage2,
         wkvOp(
           context,
           layer,
-          (shape) => wkv7Kernel({ ...wkvHeads(spec, shape), planeStride: stride, eps: GROUP_NORM_EPS }),
-          [
-            wkvPlanes,
-            vector('k_k'),
-            vector('k_a'),
-            vector('r_k'),
-            weights.vector(`${prefix}ln_x.weight`, c),
-            weights.vector(`${prefix}ln_x.bias`, c),
-            vector('w0'),
-          ],
+          (shape) => wkv7Kernel({ ...wkvHeads(spec, shape), planeStride: stride, eps: GROUP_NORM_EPS, valueResidual }),
+          [wkvPlanes, vectors, valueFirst],
         ),
-        builder.linear(matrix('output'), out, context.x, { accumulate: true }),
+        builder.linear(matrix('output'), planes[OUT], context.x, { accumulate: true }),
       ];
     },
     channelMix(norm) {

@@ -105,8 +105,11 @@ export interface Wkv5Shape extends MatrixStateShape, FoldedNormShape {
   decayPerToken?: boolean;
 }
 
-/** v7: the planes are r, z, k, v, a, g and the output. */
-export type Wkv7Shape = MatrixStateShape & FoldedNormShape;
+/** v7: the planes are r, z, k, v, a, g, the output and the value LoRA's output. */
+export interface Wkv7Shape extends MatrixStateShape, FoldedNormShape {
+  /** Layers after the first: v mixed with v_first (binding 4) through the value LoRA's output. */
+  valueResidual?: boolean;
+}
 
 /** How many tokens per session the dispatch steps, and the form to run them in (default: `wkvForm(tokens)`). */
 export interface WkvChunk {
@@ -161,21 +164,27 @@ export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
 }
 
 /**
- * v7's WKV with its per-head glue (the decay from w0 + z, L2 norm of k·k_k, key adjust, GroupNorm ln_x, bonus and
- * gate). Bindings [params, state, planes (r, z, k, v, a, g read; out written), k_k, k_a, r_k, ln_x.weight, ln_x.bias,
- * w0].
+ * v7's WKV with its per-head glue (the decay from w0 + z, the learning rate σ(a0 + ·), the value residual, L2 norm of
+ * k·k_k, key adjust, GroupNorm ln_x, bonus and gate). Bindings [params, state, planes (r, z, k, v, a, g, and the
+ * value LoRA's output when valueResidual, read; out written), vectors [8, C] (k_k, k_a, r_k, ln_x.weight, ln_x.bias,
+ * w0, a0, v0), layer 0's planes (any other buffer, unread, without valueResidual)].
  */
 export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv7', shape);
   const workgroups = [shape.heads, shape.batch, 1] as const;
   const stateFloats = shape.heads * shape.headSize * shape.headSize;
-  const constants = foldedNormConstants(shape);
+  const valueResidual = shape.valueResidual ?? false;
+  const constants = {
+    ...foldedNormConstants(shape),
+    CHANNELS: shape.heads * shape.headSize,
+    VALUE_RESIDUAL: Number(valueResidual),
+  };
+  const scan = (serialSteps: number) => {
+    const { partialReads, ...rest } = stateScan(shape.batch, stateFloats, serialSteps);
+    return { ...rest, partialReads: valueResidual ? partialReads : { ...partialReads, 4: 0 } };
+  };
   if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
-    return {
-      kernel: { label: 'wkv7', code: WKV7_CODE, constants },
-      workgroups,
-      ...stateScan(shape.batch, stateFloats, shape.tokens),
-    };
+    return { kernel: { label: 'wkv7', code: WKV7_CODE, constants }, workgroups, ...scan(shape.tokens) };
   }
   const subChunk = subChunkSize('wkv7', shape.headSize);
   return {
@@ -185,6 +194,6 @@ export function wkv7Kernel(shape: Wkv7Shape & WkvChunk): KernelDispatch {
       constants: { ...constants, SUB_CHUNK: subChunk },
     },
     workgroups,
-    ...stateScan(shape.batch, stateFloats, Math.ceil(shape.tokens / subChunk)),
+    ...scan(Math.ceil(shape.tokens / subChunk)),
   };
 }

@@ -27,10 +27,16 @@ export interface GpuWeights {
   vector(name: string, length: number): GPUBuffer;
   /**
    * The f32 tensors `names`, each checked to hold `length` values, as one [names.length, length] buffer (one binding
-   * for a kernel that reads several per-channel vectors: v4–v6's token-shift mixes). Made on the GPU at the first
+   * for a kernel that reads several per-channel vectors: v4–v6's token-shift mixes, v7's WKV vectors). Made on the GPU at the first
    * request (a copy; the vectors stay) and kept with the weights; a single name is its vector.
    */
   stack(names: readonly string[], length: number): GPUBuffer;
+  /**
+   * Moves the named matrices (unsplit ones; a split one stays where it is) into shared buffers — one per weight
+   * format, each within the binding limit — so that one grouped product (shaders/matvec.wgsl `grouped`) reads several
+   * of them; `matrix` gives them where they now lie. Asking again for matrices already shared changes nothing.
+   */
+  shareBuffers(names: readonly string[]): void;
   /** Whether `buffer` is one of the weights' buffers (the bench tells weight reads from activation reads). */
   holds(buffer: GPUBuffer): boolean;
   destroy(): void;

@@ -34,6 +34,21 @@ export class Scratch {
     return { buffer, stride, planes };
   }
 
+  /** [rows, widths[i]] regions of one buffer for `role`, each start aligned for a binding offset. */
+  regions(role: string, widths: readonly number[]): GPUBufferBinding[] {
+    const sizes = widths.map((width) => Math.ceil((this.rows * width) / PLANE_ALIGNMENT) * PLANE_ALIGNMENT);
+    const buffer = this.buffer(
+      `${role} [${widths.join(' | ')}]`,
+      sizes.reduce((sum, size) => sum + size, 0),
+    );
+    let offset = 0;
+    return sizes.map((size) => {
+      const region = { buffer, offset: offset * 4, size: size * 4 };
+      offset += size;
+      return region;
+    });
+  }
+
   private buffer(key: string, floats: number): GPUBuffer {
     let buffer = this.buffers.get(key);
     if (!buffer) {

@@ -5,12 +5,20 @@
  * uniform contents and the variant of a kernel a wrapper picks for it, so pipelines and bind groups are created once
  * per op and variant and reused by every later step.
  */
-import { matrixPartShapes, type GpuMatrix } from '../gpu-matrix.js';
+import { UNIFORM, uploadBuffer } from '../buffers.js';
+import { matrixPartShapes, partBinding, type GpuMatrix } from '../gpu-matrix.js';
 import type { Binding, KernelDispatch, KernelRunner } from '../kernel-runner.js';
 import type { Activation } from '../kernels/activation.js';
 import type { KernelSpec } from '../pipelines.js';
 import { matMatKernel } from '../kernels/matmat.js';
-import { MAX_MATVEC_BATCH, matVecKernel } from '../kernels/matvec.js';
+import {
+  groupedMatVecKernel,
+  MAX_GROUPED_MEMBERS,
+  MAX_MATVEC_BATCH,
+  matVecKernel,
+  memberTable,
+  type GroupedMember,
+} from '../kernels/matvec.js';
 
 export interface StepShape {
   /** Sessions in the step (B). */
@@ -42,6 +50,16 @@ export interface LinearOptions {
    * x row [groups · in]; y is [groups, rows, out] (stacked LoRAs in one dispatch). Default 1.
    */
   groups?: number;
+}
+
+/** One product of a grouped linear: y = act(W·x) over the step's rows. */
+export interface LinearMember {
+  matrix: GpuMatrix;
+  /** x rows [rows, matrix.columns] from the binding's offset (a multiple of 256 bytes). */
+  x: GPUBufferBinding;
+  /** y rows [rows, matrix.rows] from the binding's offset (a multiple of 256 bytes). */
+  y: GPUBufferBinding;
+  activation?: Activation;
 }
 
 /** One dispatch of an op: the kernel with its workgroup count, and its bindings in binding order. */
@@ -91,23 +109,89 @@ export class StepBuilder {
    * matrix.rows].
    */
   linear(matrix: GpuMatrix, x: Binding, y: Binding, options: LinearOptions = {}): StepOp {
+    return this.op(this.linearLaunches(matrix, x, y, options));
+  }
+
+  /**
+   * Independent products y_i = act_i(W_i·x_i) over the step's rows, each x_i a range of one buffer, each y_i a range of
+   * `outputs[0]` or `outputs[1]` (give any other writable buffer as the second when every y_i lies in the first). When
+   * the rows are one token of each session and at most MAX_MATVEC_BATCH, the members whose matrices share a weights
+   * buffer (GpuWeights.shareBuffers) run in one dispatch of the grouped matrix-vector kernel (up to
+   * MAX_GROUPED_MEMBERS a dispatch); otherwise, and for a member whose matrix is alone in its buffer, as `linear`.
+   */
+  groupedLinear(members: readonly LinearMember[], outputs: readonly [GPUBuffer, GPUBuffer]): StepOp {
+    const xBuffer = members[0].x.buffer;
+    if (members.some((member) => member.x.buffer !== xBuffer || !outputs.includes(member.y.buffer))) {
+      throw new RangeError('a grouped linear reads one x buffer and writes into its two outputs');
+    }
+    const single = (member: LinearMember) =>
+      this.linearLaunches(member.matrix, member.x, member.y, { activation: member.activation });
+    const byBuffer = new Map<GPUBuffer, LinearMember[]>();
+    for (const member of members) {
+      const buffer = member.matrix.parts.length === 1 ? member.matrix.parts[0].buffer : undefined;
+      const others = members.filter((other) => other !== member && other.matrix.parts[0].buffer === buffer);
+      if (!buffer || others.length === 0) continue;
+      byBuffer.set(buffer, [...(byBuffer.get(buffer) ?? []), member]);
+    }
+    const groups = [...byBuffer].flatMap(([buffer, shared]) =>
+      Array.from({ length: Math.ceil(shared.length / MAX_GROUPED_MEMBERS) }, (_, i) => {
+        const part = shared.slice(i * MAX_GROUPED_MEMBERS, (i + 1) * MAX_GROUPED_MEMBERS);
+        const format = part[0].matrix.format;
+        const grouped: GroupedMember[] = part.map((member) => ({
+          rows: member.matrix.rows,
+          columns: member.matrix.columns,
+          byteOffset: member.matrix.parts[0].offset,
+          activation: member.activation,
+          xOffset: (member.x.offset ?? 0) / 4,
+          yOffset: (member.y.offset ?? 0) / 4,
+          output: outputs[0] === member.y.buffer ? 0 : 1,
+        }));
+        const table = uploadBuffer(this.runner.device, memberTable(format, grouped), 'grouped matvec members', UNIFORM);
+        return { format, grouped, bindings: [buffer, xBuffer, ...outputs, table] };
+      }),
+    );
+    const alone = members.filter((member) => !byBuffer.get(member.matrix.parts[0].buffer)?.includes(member));
+    const perMember = members.map(single);
+    const aloneLaunches = alone.map(single);
+    const subgroups = this.runner.device.features.has('subgroups');
+    return this.op((shape) => {
+      if (shape.rows !== shape.sessions || shape.rows > MAX_MATVEC_BATCH) {
+        return perMember.flatMap((launches) => launches(shape));
+      }
+      return [
+        ...groups.map(({ format, grouped, bindings }) => ({
+          dispatch: groupedMatVecKernel({ format, members: grouped, batch: shape.rows, subgroups }),
+          bindings,
+        })),
+        ...aloneLaunches.flatMap((launches) => launches(shape)),
+      ];
+    });
+  }
+
+  /** The launches of `linear`. */
+  private linearLaunches(
+    matrix: GpuMatrix,
+    x: Binding,
+    y: Binding,
+    options: LinearOptions,
+  ): (shape: StepShape) => Launch[] {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
     const epilogue = { activation: options.activation, accumulate: options.accumulate, groups: options.groups };
     const subgroups = this.runner.device.features.has('subgroups');
     const parts = matrixPartShapes(matrix, options.groups).map(({ part, shape }) => ({
-      buffer: part.buffer,
+      binding: partBinding(part),
       shape: { ...shape, ...epilogue },
     }));
-    return this.op((shape) => {
+    return (shape) => {
       const rows = shape[source];
       const vectors = rows === shape.sessions && rows <= MAX_MATVEC_BATCH;
       return parts.map((part) =>
         vectors
-          ? { dispatch: matVecKernel({ ...part.shape, batch: rows, subgroups }), bindings: [part.buffer, x, y] }
-          : { dispatch: matMatKernel({ ...part.shape, tokens: rows }), bindings: [shapeUniform, part.buffer, x, y] },
+          ? { dispatch: matVecKernel({ ...part.shape, batch: rows, subgroups }), bindings: [part.binding, x, y] }
+          : { dispatch: matMatKernel({ ...part.shape, tokens: rows }), bindings: [shapeUniform, part.binding, x, y] },
       );
-    });
+    };
   }
 
   /** Compiles, concurrently, every pipeline that steps of `shapes` run through `ops`; rejects on WGSL errors. */

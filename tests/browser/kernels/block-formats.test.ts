@@ -13,6 +13,7 @@ import { dequantize, QUANT_BLOCK_BYTES, type QuantizedType } from '../../../src/
 import { matMat } from '../../../src/cpu/ops.js';
 import { createShapeUniform, encodeEmbedding, encodeMatMat, encodeMatVec } from './encode-parts.js';
 import { expectClose, gpu, randomArray, readFloats } from '../gpu-harness.js';
+import { expectGroupedMatVec } from './grouped-check.js';
 
 const TYPES: QuantizedType[] = ['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
 
@@ -73,6 +74,24 @@ describe.each(TYPES)('%s weights kept as blocks', (type) => {
         }
       }
     }
+  });
+
+  it('runs three matrices sharing one buffer as one grouped dispatch (batch 2, both reductions)', async () => {
+    const { context } = await gpu();
+    const shapes: [number, number][] = [
+      [37, 96],
+      [6, 32],
+      [21, 64],
+    ];
+    await expectGroupedMatVec(
+      () =>
+        shapes.map(([rows, columns], i) => {
+          const blocks = randomBlocks(type, rows, columns, 60 + i);
+          const matrix = uploadBlockMatrix(context.device, blocks, rows, columns, type, `w${i}`);
+          return { matrix, values: dequantize(type, blocks) };
+        }),
+      2,
+    );
   });
 
   it('multiplies 70 token rows (ragged 32-tiles) by [45, 64], whole and split', async () => {

@@ -3,7 +3,7 @@
  * (src/gpu/step/step-builder.ts) and forward graph (src/runtime/forward-graph.ts) encode them inside a step.
  */
 import { uploadBuffer, UNIFORM } from '../../../src/gpu/buffers.js';
-import { matrixPartShapes, type GpuMatrix } from '../../../src/gpu/gpu-matrix.js';
+import { matrixPartShapes, partBinding, type GpuMatrix } from '../../../src/gpu/gpu-matrix.js';
 import type { Binding, KernelRunner } from '../../../src/gpu/kernel-runner.js';
 import { embeddingKernel } from '../../../src/gpu/kernels/embedding.js';
 import { matMatKernel, type MatMatEpilogue } from '../../../src/gpu/kernels/matmat.js';
@@ -24,7 +24,7 @@ export function encodeMatVec(
   epilogue: MatVecEpilogue = {},
 ): void {
   for (const { part, shape } of matrixPartShapes(matrix, epilogue.groups)) {
-    runner.encode(pass, matVecKernel({ ...epilogue, ...shape }), [part.buffer, x, y]);
+    runner.encode(pass, matVecKernel({ ...epilogue, ...shape }), [partBinding(part), x, y]);
   }
 }
 
@@ -39,7 +39,7 @@ export function encodeMatMat(
   epilogue: MatMatEpilogue,
 ): void {
   for (const { part, shape: partShape } of matrixPartShapes(matrix, epilogue.groups)) {
-    runner.encode(pass, matMatKernel({ ...epilogue, ...partShape }), [shape, part.buffer, x, y]);
+    runner.encode(pass, matMatKernel({ ...epilogue, ...partShape }), [shape, partBinding(part), x, y]);
   }
 }
 
@@ -60,6 +60,6 @@ export function encodeEmbedding(
       format: table.format,
       tokens: tokenCount,
     });
-    runner.encode(pass, dispatch, [tokens, part.buffer, out]);
+    runner.encode(pass, dispatch, [tokens, partBinding(part), out]);
   }
 }

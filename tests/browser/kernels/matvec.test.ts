@@ -8,6 +8,7 @@ import { uploadBuffer } from '../../../src/gpu/buffers.js';
 import { uploadMatrix } from '../../../src/gpu/gpu-matrix.js';
 import { defaultRowsPerWorkgroup, matVecKernel } from '../../../src/gpu/kernels/matvec.js';
 import { encodeMatVec } from './encode-parts.js';
+import { expectGroupedMatVec } from './grouped-check.js';
 import { packRows, roundToF16, rowBytes, type FloatFormat } from '../../../src/gpu/matrix-layout.js';
 import { add, matMat, tanh } from '../../../src/cpu/ops.js';
 import {
@@ -152,6 +153,28 @@ describe('matvec kernel', () => {
       const magnitude = matMat(w.map(Math.abs), x.map(Math.abs), shape.batch ?? 1);
       for (let i = 0; i < expected.length; i++) {
         expect(Math.abs(subgroups[i] - tree[i])).toBeLessThanOrEqual(1e-5 * magnitude[i]);
+      }
+    }
+  });
+
+  it('runs independent products of matrices sharing one buffer in one dispatch (grouped), both reductions', async () => {
+    const { context } = await gpu();
+    const shapes: [number, number][] = [
+      [37, 100],
+      [5, 24],
+      [70, 33],
+      [8, 64],
+      [129, 7],
+    ];
+    for (const format of ['f32', 'f16'] as const) {
+      for (const batch of [1, 3]) {
+        const cases = () =>
+          shapes.map(([rows, columns], i) => {
+            const w = randomArray(rows * columns, 50 + i, 0.3);
+            const matrix = uploadMatrix(context.device, w, rows, columns, format, `w${i}`);
+            return { matrix, values: format === 'f16' ? roundToF16(w) : w };
+          });
+        await expectGroupedMatVec(cases, batch);
       }
     }
   });

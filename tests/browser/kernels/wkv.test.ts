@@ -285,23 +285,31 @@ function wkv7Glued(
 }
 
 /**
- * One v7 case: the kernel of `form` (with its glue, the decay from w0 and the LoRA's output z) against the oracle's
- * steps: outputs (the planes' last), the other planes untouched, and the whole state pool.
+ * One v7 case: the kernel of `form` (with its glue: the decay from w0 and the LoRA's output z, the learning rate from a0
+ * and its LoRA's output, and with `valueResidual` v mixed with v_first through v0 and the value LoRA's output u)
+ * against the oracle's steps: outputs (the planes' seventh), the other planes untouched, and the whole state pool.
  */
-async function checkWkv7(testCase: WkvCase): Promise<void> {
+async function checkWkv7(testCase: WkvCase, valueResidual: boolean): Promise<void> {
   const { form, headSize, tokens, batch } = testCase;
   const seed = 300_000 + headSize * 1000 + tokens * 10 + batch;
   const channels = HEADS * headSize;
   const n = batch * tokens * channels;
   const stateSize = HEADS * headSize * headSize;
-  const [r, k, v, g] = [1, 2, 3, 4].map((s) => randomArray(n, seed + s));
+  const [r, k, ownV, g, u, first] = [1, 2, 3, 4, 14, 15].map((s) => randomArray(n, seed + s));
   const z = randomArray(n, seed + 5, 3);
-  const a = randomMapped(n, seed + 6, (x) => (x + 1) / 2);
-  const [kK, kA, rK, lnWeight, lnBias, w0] = [7, 8, 9, 10, 11, 13].map((s) => randomArray(channels, seed + s, 1.5));
+  const aLora = randomArray(n, seed + 6, 3);
+  const [kK, kA, rK, lnWeight, lnBias, w0, a0, v0] = [7, 8, 9, 10, 11, 13, 16, 17].map((s) =>
+    randomArray(channels, seed + s, 1.5),
+  );
+  const perChannel = (values: Float32Array, vector: Float32Array, fn: (x: number, i: number) => number) =>
+    values.map((value, i) => fn(value + vector[i % channels], i));
   // The decay lies in [e^−e^−½, 1) = [0.545, 1), as in any v7 model.
-  const w = z.map((value, i) => Math.exp(-V7_DECAY_SCALE / (1 + Math.exp(-(w0[i % channels] + value)))));
+  const w = perChannel(z, w0, (x) => Math.exp(-V7_DECAY_SCALE / (1 + Math.exp(-x))));
+  const a = perChannel(aLora, a0, (x) => 1 / (1 + Math.exp(-x)));
+  const v = valueResidual ? perChannel(u, v0, (x, i) => ownV[i] + (first[i] - ownV[i]) / (1 + Math.exp(-x))) : ownV;
   const { pool, offsets } = statePool(batch, stateSize, seed + 12);
-  const { planes, stride } = packPlanes([r, z, k, v, a, g, new Float32Array(n)]);
+  const { planes, stride } = packPlanes([r, z, k, ownV, aLora, g, new Float32Array(n), u]);
+  const firstPlanes = packPlanes([r, r, r, first]).planes;
 
   const expectedPool = pool.slice();
   const expectedOut = new Float32Array(n);
@@ -313,21 +321,36 @@ async function checkWkv7(testCase: WkvCase): Promise<void> {
     }
   });
 
+  const vectors = [kK, kA, rK, lnWeight, lnBias, w0, a0, v0];
+  const packed = new Float32Array(vectors.length * channels);
+  vectors.forEach((vector, i) => packed.set(vector, i * channels));
   const [poolAfter, planesAfter] = await runKernel(
-    wkv7Kernel({ heads: HEADS, headSize, batch, tokens, form, planeStride: stride, eps: V7_GROUP_NORM_EPS }),
-    [uniform(tokenParams(tokens, offsets)), inout(pool), inout(planes), kK, kA, rK, lnWeight, lnBias, w0],
+    wkv7Kernel({
+      heads: HEADS,
+      headSize,
+      batch,
+      tokens,
+      form,
+      planeStride: stride,
+      eps: V7_GROUP_NORM_EPS,
+      valueResidual,
+    }),
+    [uniform(tokenParams(tokens, offsets)), inout(pool), inout(planes), packed, valueResidual ? firstPlanes : packed],
   );
   expectClose(planesAfter.subarray(6 * stride, 6 * stride + n), expectedOut, TOLERANCE[form]);
-  for (let p = 0; p < 6; p++) {
+  for (const p of [0, 1, 2, 3, 4, 5, 7]) {
     expectClose(planesAfter.subarray(p * stride, p * stride + n), planes.subarray(p * stride, p * stride + n), 0);
   }
   expectClose(poolAfter, expectedPool, TOLERANCE[form]);
 }
 
-describe('WKV v7 kernel (with the decay, kk, key adjust, GroupNorm, bonus and gate)', () => {
+describe('WKV v7 kernel (with the decay, learning rate, value residual, kk, key adjust, GroupNorm, bonus and gate)', () => {
   for (const form of FORMS) {
-    for (const testCase of CASES[form]) {
-      it(caseName({ form, ...testCase }), () => checkWkv7({ form, ...testCase }));
-    }
+    // every other case with the value residual (a layer after the first), the others as layer 0
+    CASES[form].forEach((testCase, i) => {
+      const valueResidual = i % 2 === 1;
+      it(`${caseName({ form, ...testCase })}${valueResidual ? ', value residual' : ''}`, () =>
+        checkWkv7({ form, ...testCase }, valueResidual));
+    });
   }
 });
