@@ -1,7 +1,8 @@
 /**
  * The benchmark's CPU mode (`rwkv-webgpu bench --cpu`): the fast CPU backend (src/backend/wasm-cpu.ts) over a
  * synthetic RWKV-7 0.1B (BENCH_MODELS' v7-0.1b, seeded) written as an rwkv.cpp `.bin` with its matrices in each
- * format asked for, so that rwkv.cpp can run the very same file (`saveModels`). Per format and thread count it
+ * format asked for, so that rwkv.cpp can run the very same file (`saveModels`) — or, for 'q8' and 'q4', as an f16
+ * file that the backend quantizes at load (createEngine's `quantize`: Q8_0; Q4_1 with the head and embedding Q8_0). Per format and thread count it
  * measures decode tokens/s alone (batch 1) and with four sessions (batch 4, tokens of all sessions per second),
  * prefill tokens/s (64-token chunks), and the memory: the backend's (its WebAssembly memory, shared by the threads,
  * plus the small f32 tensors) against the compact size of the weights, and what the worker threads add to the
@@ -17,7 +18,22 @@ import { syntheticModelSpec, syntheticTensors } from '../generations/synthetic.j
 import { isLinearWeight } from '../generations/weight-class.js';
 import { BENCH_MODELS, BENCH_VOCAB } from './report.js';
 
-export type CpuBenchFormat = 'f16' | 'q8_0' | 'q4_0';
+/** A matrix type of the file, or a load-time quantization of the f16 file. */
+export type CpuBenchFormat = 'f16' | 'q8_0' | 'q4_0' | 'q4_1' | 'q8' | 'q4';
+
+/** Every format the bench measures, in the order of its report. */
+export const CPU_BENCH_FORMATS: readonly CpuBenchFormat[] = ['f16', 'q8_0', 'q4_0', 'q4_1', 'q8', 'q4'];
+
+type LoadTimeFormat = 'q8' | 'q4';
+
+function isLoadTime(format: CpuBenchFormat): format is LoadTimeFormat {
+  return format === 'q8' || format === 'q4';
+}
+
+/** The matrix type of a format's model file: f16 for a load-time quantization. */
+function fileFormat(format: CpuBenchFormat): Exclude<CpuBenchFormat, LoadTimeFormat> {
+  return isLoadTime(format) ? 'f16' : format;
+}
 
 /** rwkv.cpp's decode tokens/s by format and thread count (`rwkvCppKey`). */
 export type RwkvCppFigures = Partial<Record<string, number>>;
@@ -35,7 +51,7 @@ export interface CpuBenchOptions {
   prefillTokens: number;
   /** rwkv.cpp's decode tokens/s (batch 1) by format and thread count, measured on the same file. */
   rwkvCppDecode: RwkvCppFigures;
-  /** Called with each format's model file, before it is measured (to save it for rwkv.cpp). */
+  /** Called with each file format's model file, before it is measured (to save it for rwkv.cpp; not for 'q8', 'q4'). */
   onModelFile?(format: CpuBenchFormat, bytes: Uint8Array): Promise<void>;
 }
 
@@ -70,7 +86,7 @@ const SHAPE = BENCH_MODELS[0];
 const PREFILL_CHUNK = 64;
 
 /** The synthetic v7-0.1b as an rwkv.cpp file with matrices in `format` (every other tensor f32). */
-function cpuBenchModelFile(format: CpuBenchFormat, seed = 1): Uint8Array {
+function cpuBenchModelFile(format: Exclude<CpuBenchFormat, LoadTimeFormat>, seed = 1): Uint8Array {
   const options = {
     generation: '7' as const,
     nLayer: SHAPE.nLayer,
@@ -118,8 +134,8 @@ async function tokensPerSecond(tokens: number, run: () => Promise<unknown>): Pro
 export async function runCpuBench(options: CpuBenchOptions): Promise<CpuBenchResult[]> {
   const results: CpuBenchResult[] = [];
   for (const format of options.formats) {
-    const file = cpuBenchModelFile(format);
-    await options.onModelFile?.(format, file);
+    const file = cpuBenchModelFile(fileFormat(format));
+    if (!isLoadTime(format)) await options.onModelFile?.(format, file);
     for (const threads of options.threads) results.push(await measure(format, file, threads, options));
   }
   return results;
@@ -132,7 +148,8 @@ async function measure(
   options: CpuBenchOptions,
 ): Promise<CpuBenchResult> {
   const threadBytes = await residentGrowth(async () => (await openFastKernels(threads)).runner.close());
-  const backend = await openWasmCpuBackend(await openModelStream(file), 8, threads);
+  const quantization = { quantize: isLoadTime(format) ? format : ('none' as const) };
+  const backend = await openWasmCpuBackend(await openModelStream(file), 8, threads, quantization);
   if (!(backend instanceof WasmCpuBackend)) throw new Error('the CPU bench model has no fast layer');
   const cpu = backend.description.cpu!;
   const weightBytes = Object.values(cpu.weightFormats).reduce((sum, bytes) => sum + bytes, 0);

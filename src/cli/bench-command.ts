@@ -1,8 +1,9 @@
 /**
  * `rwkv-webgpu bench --cpu`: the CPU mode (src/bench/cpu-bench.ts) — the fast CPU backend in this process over a
- * synthetic RWKV-7 0.1B per format (`--formats f16,q8_0,q4_0`) and thread count (`--threads 1,2`), rwkv.cpp's
- * decode tokens/s given as `--rwkv-cpp f16=N,f16@2=N,q8_0=N,…` (format, @threads when not 1), the model files
- * saved for rwkv.cpp with `--save-models DIR`.
+ * synthetic RWKV-7 0.1B per format (`--formats f16,q8_0,q4_0` by default; also q4_1, and q8 / q4: the f16 file
+ * quantized at load) and thread count (`--threads 1,2`), rwkv.cpp's decode tokens/s given as
+ * `--rwkv-cpp f16=N,f16@2=N,q8_0=N,…` (format, @threads when not 1), the model files saved for rwkv.cpp with
+ * `--save-models DIR`.
  *
  * `rwkv-webgpu bench`: measures constrained decoding on this machine's CPU (src/bench/grammar-bench.ts; `--vocab`
  * names the World vocabulary file, otherwise a synthetic one of the same size stands in), then runs the GPU
@@ -13,6 +14,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CPU_BENCH_FORMATS,
   formatCpuBenchTable,
   runCpuBench,
   rwkvCppKey,
@@ -232,17 +234,18 @@ export async function benchCommand(argv: string[]): Promise<void> {
   }
 }
 
-const CPU_FORMATS: readonly CpuBenchFormat[] = ['f16', 'q8_0', 'q4_0'];
+/** The formats measured when `--formats` is not given. */
+const DEFAULT_CPU_FORMATS = 'f16,q8_0,q4_0';
 
 function cpuFormat(name: string, flag: string): CpuBenchFormat {
-  if (!CPU_FORMATS.includes(name as CpuBenchFormat)) {
-    throw new UsageError(`${flag} takes formats among ${CPU_FORMATS.join(', ')}; '${name}' is none`);
+  if (!CPU_BENCH_FORMATS.includes(name as CpuBenchFormat)) {
+    throw new UsageError(`${flag} takes formats among ${CPU_BENCH_FORMATS.join(', ')}; '${name}' is none`);
   }
   return name as CpuBenchFormat;
 }
 
 async function cpuBenchCommand(flags: Record<string, string | undefined>): Promise<void> {
-  const formats = (flags.formats ?? CPU_FORMATS.join(',')).split(',').map((name) => cpuFormat(name, '--formats'));
+  const formats = (flags.formats ?? DEFAULT_CPU_FORMATS).split(',').map((name) => cpuFormat(name, '--formats'));
   const threads = (flags.threads ?? '1').split(',').map((count) => positiveInteger('threads', count));
   const rwkvCppDecode: RwkvCppFigures = {};
   for (const entry of flags['rwkv-cpp']?.split(',') ?? []) {

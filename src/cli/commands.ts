@@ -49,11 +49,12 @@ Commands:
            --require-gpu: only on the machine's GPU (Chromium's Vulkan set-up); an adapter that runs on the CPU
            (SwiftShader) is refused, exit 1, and --json says why, unless --allow-software ('npm run bench:gpu').
            --probe-only: the adapter and its read-bandwidth probe alone, in seconds.
-  bench --cpu [--formats f16,q8_0,q4_0] [--threads 1,2] [--rwkv-cpp f16=N,f16@2=N,...] [--save-models DIR]
+  bench --cpu [--formats f16,q8_0,q4_0,q4_1,q8,q4] [--threads 1,2] [--rwkv-cpp f16=N,f16@2=N,...] [--save-models DIR]
            [--decode-tokens N] [--prefill-tokens N] [--json FILE]
            Benchmarks the fast CPU backend in this process on a synthetic RWKV-7 0.1B per weight format and thread
            count: decode tok/s (batch 1 and 4), prefill tok/s, memory, and the ratio to rwkv.cpp's decode tok/s
-           given per format and thread count (@2: two threads).
+           given per format and thread count (@2: two threads). Formats: the file's matrix type (default
+           f16,q8_0,q4_0), or q8 / q4: the f16 file quantized at load.
 
   perplexity --model FILE --text FILE [--quantize none,q8,q4] [--chunk N] [--tokenizer auto|bytes|world|pile20b]
            [--vocab FILE] [--json FILE]
