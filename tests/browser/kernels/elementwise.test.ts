@@ -1,8 +1,8 @@
 /** shaders/gate.wgsl against the CPU oracle's activations. */
 import { describe, it } from 'vitest';
 import { gateKernel } from '../../../src/gpu/kernels/gate.js';
-import { add, mul, sigmoid, silu } from '../../../src/cpu/ops.js';
-import { expectClose, inout, output, randomArray, runKernel } from '../gpu-harness.js';
+import { add, mul, sigmoid } from '../../../src/cpu/ops.js';
+import { expectClose, inout, randomArray, runKernel } from '../gpu-harness.js';
 
 const channels = 37;
 const rows = 3;
