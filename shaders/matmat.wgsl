@@ -1,14 +1,14 @@
-// Tiled matrix-matrix product (prefill: the linear layers over a chunk of T token rows), optionally over G stacked
-// matrices and over one row part of a row-split matrix (the head over every position):
-//   Y[g][t][ROW_OFFSET + r] = act( Σ_k W[g·ROWS + r][k] · X[t][g·IN_WIDTH + k] )  (+ Y[…] when ACCUMULATE)
-// for r < ROWS, k < IN_WIDTH, t < T = shape.rows, g < GROUPS. act is the ACTIVATION override.
+// Tiled matrix-matrix product (prefill: the linear layers over a chunk of T token rows), optionally over one row part
+// of a row-split matrix (the head over every position):
+//   Y[t][ROW_OFFSET + r] = act( Σ_k W[r][k] · X[t][k] )  (+ Y[…] when ACCUMULATE)
+// for r < ROWS, k < IN_WIDTH, t < T = shape.rows. act is the ACTIVATION override.
 //
 // Bindings (group 0):
 //   0 uniform            shape    { rows: u32 } — T, the number of X rows
-//   1 storage read       weights  W [GROUPS·ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl)
-//   2 storage read       x        [T, GROUPS·IN_WIDTH] f32
-//   3 storage read_write y        [GROUPS, T, OUT_WIDTH] f32
-// Entry point `main`, workgroup SIDE × SIDE; dispatch (ceil(ROWS / TILE), ceil(T / TILE), GROUPS) with
+//   1 storage read       weights  W [ROWS, IN_WIDTH] in the GPU matrix layout (lib/weights.wgsl)
+//   2 storage read       x        [T, IN_WIDTH] f32
+//   3 storage read_write y        [T, OUT_WIDTH] f32
+// Entry point `main`, workgroup SIDE × SIDE; dispatch (ceil(ROWS / TILE), ceil(T / TILE), 1) with
 // TILE = SIDE · PER_SIDE (the host uses 8 × 8 invocations of 8 × 8 outputs, TILE 64, for big products and of 4 × 4,
 // TILE 32, when 64-tiles would leave a large GPU idle).
 //
@@ -27,7 +27,6 @@ override IN_WIDTH: u32;
 override ROWS: u32;
 override OUT_WIDTH: u32;
 override ROW_OFFSET: u32 = 0u;
-override GROUPS: u32 = 1u;
 override ACCUMULATE: bool = false;
 
 override SIDE: u32 = 8u;
@@ -48,7 +47,7 @@ override INVOCATIONS: u32 = SIDE * SIDE;
 var<workgroup> w_tile: array<f32, TILE_K * TILE>;
 var<workgroup> x_tile: array<f32, TILE_K * TILE>;
 
-fn stage_weights(group: u32, first_row: u32, k0: u32, lane: u32) {
+fn stage_weights(first_row: u32, k0: u32, lane: u32) {
   let quads_per_tile = TILE_K / 4u;
   for (var i = lane; i < TILE * quads_per_tile; i += INVOCATIONS) {
     let r = i / quads_per_tile;
@@ -57,7 +56,7 @@ fn stage_weights(group: u32, first_row: u32, k0: u32, lane: u32) {
     let k = k0 + kk;
     var quad = vec4<f32>(0.0);
     if (row < ROWS && k < IN_WIDTH) {
-      let chunk = load_chunk(group * ROWS + row, k / chunk_len(), IN_WIDTH);
+      let chunk = load_chunk(row, k / chunk_len(), IN_WIDTH);
       quad = chunk_quad(chunk, (k % chunk_len()) / 4u);
     }
     for (var e = 0u; e < 4u; e++) {
@@ -66,7 +65,7 @@ fn stage_weights(group: u32, first_row: u32, k0: u32, lane: u32) {
   }
 }
 
-fn stage_x(group: u32, first_token: u32, k0: u32, lane: u32) {
+fn stage_x(first_token: u32, k0: u32, lane: u32) {
   for (var i = lane; i < TILE * TILE_K; i += INVOCATIONS) {
     let t = i / TILE_K;
     let kk = i % TILE_K;
@@ -74,7 +73,7 @@ fn stage_x(group: u32, first_token: u32, k0: u32, lane: u32) {
     let k = k0 + kk;
     var value = 0.0;
     if (token < shape.rows && k < IN_WIDTH) {
-      value = x[(token * GROUPS + group) * IN_WIDTH + k];
+      value = x[token * IN_WIDTH + k];
     }
     x_tile[kk * TILE + t] = value;
   }
@@ -86,14 +85,13 @@ fn main(
   @builtin(local_invocation_id) local: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let group = workgroup.z;
   let first_row = workgroup.x * TILE;
   let first_token = workgroup.y * TILE;
 
   var acc: array<f32, MAX_PER_SIDE * MAX_PER_SIDE>;
   for (var k0 = 0u; k0 < IN_WIDTH; k0 += TILE_K) {
-    stage_weights(group, first_row, k0, lane);
-    stage_x(group, first_token, k0, lane);
+    stage_weights(first_row, k0, lane);
+    stage_x(first_token, k0, lane);
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
       var w: array<f32, MAX_PER_SIDE>;
@@ -116,7 +114,7 @@ fn main(
       let row = first_row + local.x + SIDE * i;
       let token = first_token + local.y + SIDE * j;
       if (row < ROWS && token < shape.rows) {
-        let index = (group * shape.rows + token) * OUT_WIDTH + ROW_OFFSET + row;
+        let index = token * OUT_WIDTH + ROW_OFFSET + row;
         var value = activate(acc[i * PER_SIDE + j]);
         if (ACCUMULATE) {
           value += y[index];

@@ -1,9 +1,8 @@
 // Matrix-vector products for a batch of B vectors (decode: one token per session, all sessions in one dispatch).
 //
-// Entry `main`: one matrix, optionally G stacked ones (stacked LoRAs) and one row part of a row-split matrix
-// (the head):
-//   y[g][b][ROW_OFFSET + r] = act( Σ_k W[g·ROWS + r][k] · x[b][g·IN_WIDTH + k] )  (+ y[…] when ACCUMULATE)
-// for r < ROWS, k < IN_WIDTH, b < BATCH, g < GROUPS. act is the ACTIVATION override (lib/activation.wgsl).
+// Entry `main`: one matrix, optionally one row part of a row-split matrix (the head):
+//   y[b][ROW_OFFSET + r] = act( Σ_k W[r][k] · x[b][k] )  (+ y[…] when ACCUMULATE)
+// for r < ROWS, k < IN_WIDTH, b < BATCH. act is the ACTIVATION override (lib/activation.wgsl).
 // Entry `grouped`: MEMBERS ≤ MAX_MEMBERS independent products y_m = act_m(W_m · x_m) in one dispatch (RWKV-7's
 // r, k, v and LoRA halves), each member m with its own shape, activation, input and output — the matrices all in the
 // one weights binding (one format), each at its WeightPlace (lib/weights.wgsl); x_m rows [B, columns_m] from float
@@ -11,17 +10,17 @@
 // run of ceil(rows_m / ROWS_PER_WORKGROUP) workgroups holds w (members in table order).
 //
 // Bindings (group 0):
-//   0 storage read       weights  `main`: W [GROUPS·ROWS, IN_WIDTH]; `grouped`: every member's W, in the GPU matrix
+//   0 storage read       weights  `main`: W [ROWS, IN_WIDTH]; `grouped`: every member's W, in the GPU matrix
 //                                 layout (lib/weights.wgsl, any WEIGHT_FORMAT: 16-byte chunks of f32, packed f16 or
 //                                 quantized blocks)
-//   1 storage read       x        `main`: [BATCH, GROUPS·IN_WIDTH] f32; `grouped`: the members' inputs
-//   2 storage read_write y        `main`: [GROUPS, BATCH, OUT_WIDTH] f32; `grouped`: the outputs of members with
+//   1 storage read       x        `main`: [BATCH, IN_WIDTH] f32; `grouped`: the members' inputs
+//   2 storage read_write y        `main`: [BATCH, OUT_WIDTH] f32; `grouped`: the outputs of members with
 //                                 output 0
 //   3 storage read_write y2       `grouped`: the outputs of members with output 1 (any other writable buffer when none)
 //   4 uniform            members  `grouped`: MAX_MEMBERS × Member (below; src/gpu/kernels/matvec.ts memberTable)
 // Entry point `main` or `grouped`, workgroup size WORKGROUP_SIZE (a power of two ≥ BATCH·ROWS_PER_WORKGROUP);
-// dispatch (X, Y, GROUPS) with X·Y ≥ ceil(ROWS / ROWS_PER_WORKGROUP) (`grouped`: the members' workgroups summed, Z 1;
-// Y > 1 only past 65535 workgroups).
+// dispatch (X, Y, 1) with X·Y ≥ ceil(ROWS / ROWS_PER_WORKGROUP) (`grouped`: the members' workgroups summed; Y > 1
+// only past 65535 workgroups).
 //
 // Bandwidth design: each workgroup owns ROWS_PER_WORKGROUP rows; its invocations walk the rows' chunks with a
 // stride of WORKGROUP_SIZE, so one step of the workgroup reads WORKGROUP_SIZE·16 contiguous bytes of every row
@@ -38,7 +37,6 @@ override IN_WIDTH: u32 = 1u;
 override ROWS: u32 = 1u;
 override OUT_WIDTH: u32 = 1u;
 override ROW_OFFSET: u32 = 0u;
-override GROUPS: u32 = 1u;
 override BATCH: u32 = 1u;
 override ROWS_PER_WORKGROUP: u32 = 4u;
 override WORKGROUP_SIZE: u32 = 64u;
@@ -77,16 +75,14 @@ fn x_chunk(base: u32, k: u32, columns: u32) -> vec4<f32> {
 }
 
 // This invocation's share of the sums W·x of the workgroup's rows first_row + r (r < ROWS_PER_WORKGROUP) for each
-// vector b, at index b · ROWS_PER_WORKGROUP + r: W the `rows` rows from row `row_base` of the matrix at `place`,
-// vector b's `columns` values from float x_base + b · x_stride of x.
+// vector b, at index b · ROWS_PER_WORKGROUP + r: W the [rows, columns] matrix at `place`, vector b's `columns` values
+// from float x_base + b · columns of x.
 fn row_sums(
   place: WeightPlace,
-  row_base: u32,
   rows: u32,
   columns: u32,
   first_row: u32,
   x_base: u32,
-  x_stride: u32,
   lane: u32,
 ) -> array<f32, MAX_SUMS> {
   var sums: array<f32, MAX_SUMS>;
@@ -95,7 +91,7 @@ fn row_sums(
     var w: array<WeightChunk, MAX_ROWS_PER_WORKGROUP>;
     for (var r = 0u; r < ROWS_PER_WORKGROUP; r++) {
       let row = min(first_row + r, rows - 1u);
-      w[r] = load_chunk_at(place, row_base + row, c, columns);
+      w[r] = load_chunk_at(place, row, c, columns);
     }
     for (var q = 0u; q < chunk_len() / 4u; q++) {
       var quads: array<vec4<f32>, MAX_ROWS_PER_WORKGROUP>;
@@ -104,7 +100,7 @@ fn row_sums(
       }
       let k = c * chunk_len() + 4u * q;
       for (var b = 0u; b < BATCH; b++) {
-        let xq = x_chunk(x_base + b * x_stride, k, columns);
+        let xq = x_chunk(x_base + b * columns, k, columns);
         for (var r = 0u; r < ROWS_PER_WORKGROUP; r++) {
           sums[b * ROWS_PER_WORKGROUP + r] += dot(quads[r], xq);
         }
@@ -120,11 +116,10 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let group = workgroup.z;
   let first_row = (workgroup.x + workgroup.y * workgroups.x) * ROWS_PER_WORKGROUP;
   let sum_count = BATCH * ROWS_PER_WORKGROUP;
   let place = WeightPlace(0u, HIGH_BITS_BASE, SCALES_BASE);
-  var sums = row_sums(place, group * ROWS, ROWS, IN_WIDTH, first_row, group * IN_WIDTH, GROUPS * IN_WIDTH, lane);
+  var sums = row_sums(place, ROWS, IN_WIDTH, first_row, 0u, lane);
 
   reduce_sums(&sums, sum_count, lane);
 
@@ -132,7 +127,7 @@ fn main(
     let row = first_row + s % ROWS_PER_WORKGROUP;
     if (row < ROWS) {
       let b = s / ROWS_PER_WORKGROUP;
-      let index = (group * BATCH + b) * OUT_WIDTH + ROW_OFFSET + row;
+      let index = b * OUT_WIDTH + ROW_OFFSET + row;
       var value = activate(reduced_sum(s));
       if (ACCUMULATE) {
         value += y[index];
@@ -165,7 +160,7 @@ fn grouped(
   let first_row = (index - start) * ROWS_PER_WORKGROUP;
   let sum_count = BATCH * ROWS_PER_WORKGROUP;
   let place = WeightPlace(member.place.x, member.place.y, member.place.z);
-  var sums = row_sums(place, 0u, rows, columns, first_row, member.io.x, columns, lane);
+  var sums = row_sums(place, rows, columns, first_row, member.io.x, lane);
 
   reduce_sums(&sums, sum_count, lane);
 

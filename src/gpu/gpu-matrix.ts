@@ -116,18 +116,14 @@ export interface MatrixPartShape {
   format: WeightFormat;
 }
 
-/**
- * Each row part of `matrix` with its kernel shape. With `groups` > 1 the matrix holds `groups` stacked matrices
- * [groups · rows, columns] and must be in one part.
- */
-export function matrixPartShapes(matrix: GpuMatrix, groups = 1): { part: GpuMatrixPart; shape: MatrixPartShape }[] {
-  if (groups > 1 && matrix.parts.length > 1) throw new RangeError('a grouped matrix product needs an unsplit matrix');
+/** Each row part of `matrix` with its kernel shape. */
+export function matrixPartShapes(matrix: GpuMatrix): { part: GpuMatrixPart; shape: MatrixPartShape }[] {
   return matrix.parts.map((part) => ({
     part,
     shape: {
       inWidth: matrix.columns,
-      rows: part.rowCount / groups,
-      outWidth: matrix.rows / groups,
+      rows: part.rowCount,
+      outWidth: matrix.rows,
       rowOffset: part.firstRow,
       format: matrix.format,
     },

@@ -109,7 +109,7 @@ export function planMatrixParts(format: WeightFormat, rows: number, columns: num
 }
 
 /**
- * The override constants of shaders/lib/weights.wgsl for a binding of `rows` rows (all groups) of `columns` values:
+ * The override constants of shaders/lib/weights.wgsl for a binding of `rows` rows of `columns` values:
  * the format id, and for block formats the u32 index of the high-bits and scales regions.
  */
 export function weightConstants(format: WeightFormat, rows: number, columns: number): Record<string, number> {

@@ -20,8 +20,8 @@ export type MatMatTile = 32 | 64;
  * 64-tiles (more reuse per load) when they still make TARGET_WORKGROUPS workgroups, else 32-tiles (small models on
  * big GPUs).
  */
-export function defaultTile(rows: number, tokens: number, groups = 1): MatMatTile {
-  return ceilDiv(rows, 64) * ceilDiv(tokens, 64) * groups >= TARGET_WORKGROUPS ? 64 : 32;
+export function defaultTile(rows: number, tokens: number): MatMatTile {
+  return ceilDiv(rows, 64) * ceilDiv(tokens, 64) >= TARGET_WORKGROUPS ? 64 : 32;
 }
 
 export interface MatMatEpilogue extends ProductEpilogue {
@@ -30,13 +30,12 @@ export interface MatMatEpilogue extends ProductEpilogue {
 }
 
 export interface MatMatShape extends MatMatEpilogue, ProductShape {
-  /** Default `defaultTile(rows, tokens, groups)`. */
+  /** Default `defaultTile(rows, tokens)`. */
   tile?: MatMatTile;
 }
 
 export function matMatKernel(shape: MatMatShape): KernelDispatch {
-  const groups = shape.groups ?? 1;
-  const tile = shape.tile ?? defaultTile(shape.rows, shape.tokens, groups);
+  const tile = shape.tile ?? defaultTile(shape.rows, shape.tokens);
   checkCount('matmat input width', shape.inWidth);
   checkCount('matmat rows', shape.rows, tile * MAX_WORKGROUPS_PER_DIMENSION);
   checkCount('matmat tokens', shape.tokens, tile * MAX_WORKGROUPS_PER_DIMENSION);
@@ -50,6 +49,6 @@ export function matMatKernel(shape: MatMatShape): KernelDispatch {
         PER_SIDE: tile / SIDE,
       },
     },
-    workgroups: [ceilDiv(shape.rows, tile), ceilDiv(shape.tokens, tile), groups],
+    workgroups: [ceilDiv(shape.rows, tile), ceilDiv(shape.tokens, tile), 1],
   };
 }

@@ -9,8 +9,6 @@ import { ACTIVATIONS, type Activation } from './activation.js';
 export const TARGET_WORKGROUPS = 256;
 
 export interface ProductEpilogue {
-  /** Stacked matrices (input rows hold `groups` inputs side by side; output [groups, ·, outWidth]); default 1. */
-  groups?: number;
   activation?: Activation;
   /** y += result instead of y = result. */
   accumulate?: boolean;
@@ -18,7 +16,7 @@ export interface ProductEpilogue {
 
 export interface ProductShape extends ProductEpilogue {
   inWidth: number;
-  /** Rows of W in this binding (per group). */
+  /** Rows of W in this binding. */
   rows: number;
   format: WeightFormat;
   /** Floats per output row; default `rows`. */
@@ -34,9 +32,8 @@ export function productConstants(shape: ProductShape): Record<string, number> {
     ROWS: shape.rows,
     OUT_WIDTH: shape.outWidth ?? shape.rows,
     ROW_OFFSET: shape.rowOffset ?? 0,
-    GROUPS: shape.groups ?? 1,
     ACCUMULATE: Number(shape.accumulate ?? false),
-    ...weightConstants(shape.format, shape.rows * (shape.groups ?? 1), shape.inWidth),
+    ...weightConstants(shape.format, shape.rows, shape.inWidth),
     ACTIVATION: ACTIVATIONS[shape.activation ?? 'identity'],
   };
 }

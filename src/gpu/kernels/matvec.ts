@@ -44,7 +44,6 @@ export interface MatVecShape extends MatVecEpilogue, ProductShape {
 
 export function matVecKernel(shape: MatVecShape): KernelDispatch {
   const batch = shape.batch ?? 1;
-  const groups = shape.groups ?? 1;
   const rowsPerWorkgroup = shape.rowsPerWorkgroup ?? defaultRowsPerWorkgroup(shape.rows, batch);
   const workgroupSize = shape.workgroupSize ?? 64;
   checkCount('matvec batch', batch, MAX_MATVEC_BATCH);
@@ -70,7 +69,7 @@ export function matVecKernel(shape: MatVecShape): KernelDispatch {
         WORKGROUP_SIZE: workgroupSize,
       },
     },
-    workgroups: [x, y, groups],
+    workgroups: [x, y, 1],
   };
 }
 

@@ -45,11 +45,6 @@ export interface LinearOptions {
   /** y += W·x instead of y = W·x (the residual adds). */
   accumulate?: boolean;
   rows?: RowSource;
-  /**
-   * The matrix holds `groups` stacked matrices [groups · out, in] (one part) applied to the matching slices of each
-   * x row [groups · in]; y is [groups, rows, out] (stacked LoRAs in one dispatch). Default 1.
-   */
-  groups?: number;
 }
 
 /** One product of a grouped linear: y = act(W·x) over the step's rows. */
@@ -177,9 +172,9 @@ export class StepBuilder {
   ): (shape: StepShape) => Launch[] {
     const source = options.rows ?? 'rows';
     const shapeUniform = source === 'rows' ? this.rowsUniform : this.headRowsUniform;
-    const epilogue = { activation: options.activation, accumulate: options.accumulate, groups: options.groups };
+    const epilogue = { activation: options.activation, accumulate: options.accumulate };
     const subgroups = this.runner.device.features.has('subgroups');
-    const parts = matrixPartShapes(matrix, options.groups).map(({ part, shape }) => ({
+    const parts = matrixPartShapes(matrix).map(({ part, shape }) => ({
       binding: partBinding(part),
       shape: { ...shape, ...epilogue },
     }));

@@ -14,7 +14,7 @@ export function createShapeUniform(device: GPUDevice, rows: number): GPUBuffer {
   return uploadBuffer(device, new Uint32Array([rows, 0, 0, 0]), `shape rows=${rows}`, UNIFORM);
 }
 
-/** y = act(W·x) (or y += …) for every row part of `matrix`; with `groups` > 1 the matrix is in one part. */
+/** y = act(W·x) (or y += …) for every row part of `matrix`. */
 export function encodeMatVec(
   runner: KernelRunner,
   pass: GPUComputePassEncoder,
@@ -23,7 +23,7 @@ export function encodeMatVec(
   y: Binding,
   epilogue: MatVecEpilogue = {},
 ): void {
-  for (const { part, shape } of matrixPartShapes(matrix, epilogue.groups)) {
+  for (const { part, shape } of matrixPartShapes(matrix)) {
     runner.encode(pass, matVecKernel({ ...epilogue, ...shape }), [partBinding(part), x, y]);
   }
 }
@@ -38,7 +38,7 @@ export function encodeMatMat(
   y: Binding,
   epilogue: MatMatEpilogue,
 ): void {
-  for (const { part, shape: partShape } of matrixPartShapes(matrix, epilogue.groups)) {
+  for (const { part, shape: partShape } of matrixPartShapes(matrix)) {
     runner.encode(pass, matMatKernel({ ...epilogue, ...partShape }), [shape, partBinding(part), x, y]);
   }
 }
