@@ -293,16 +293,17 @@ function blockXSum(x: usize): v128 {
 
 /**
  * A block's term of the row sum: d·dot, plus (m + z·d)·xSum for the formats with a minimum (xSum unused otherwise,
- * and folded away).
+ * and folded away). d and m (the block's first two f16) are widened together in vector lanes 0 and 1, then spread.
  */
 // @ts-ignore: decorator
 @inline
 function blockTerm(format: i32, block: usize, dot: v128, xSum: v128): v128 {
-  const d = half(load<u16>(block));
-  const term = f32x4.mul(dot, f32x4.splat(d));
-  if (!hasMinimum(format)) return term;
-  const offset = half(load<u16>(block, 2)) + <f32>codeCentre(format) * d;
-  return f32x4.add(term, f32x4.mul(xSum, f32x4.splat(offset)));
+  const scales = half4(block);
+  const d = v128.shuffle<f32>(scales, scales, 0, 0, 0, 0);
+  if (!hasMinimum(format)) return f32x4.mul(dot, d);
+  const m = v128.shuffle<f32>(scales, scales, 1, 1, 1, 1);
+  const offset = f32x4.add(m, f32x4.mul(d, f32x4.splat(<f32>codeCentre(format))));
+  return f32x4.add(f32x4.mul(dot, d), f32x4.mul(xSum, offset));
 }
 
 /** blockTerm against the 32 floats at x. */
