@@ -17,7 +17,8 @@
  * matmul: y[t, r] = Σ_c W[r, c] · x[t, c] for rows r in [rowStart, rowEnd) (a thread's share) and tokens t < T;
  * x is [T, cols] f32, y is [T, rows] f32. Four tokens share each decoded weight vector, so a batched decode or a
  * prefill chunk reads the weights once per four tokens; a token left over (a decode of one session) runs four rows
- * (f32, f16) or two rows (blocks) at a time sharing the loads of x, each row summed in the same order as alone, so
+ * (f32, f16) or two rows (blocks) at a time sharing the loads of x — rows a quarter (a half) of the run apart, so
+ * that each part of the run is read as one long sequential stream — each row summed in the same order as alone, so
  * a row's result does not depend on the grouping (or on a thread's share). Each format has its own copy of the loops
  * (matmulAs inlined with a constant format), with no branch on the format inside them. Quantized blocks are summed in f32 and scaled once per
  * block (no rounding of x, unlike ggml's q8 activations), so results match the dequantized matrix to f32 rounding.
@@ -361,12 +362,13 @@ function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
 }
 
 /**
- * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x (and its block sums); each
- * row's sum is formed exactly as blockOne forms it (so a row's result does not depend on how the rows are grouped).
+ * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x (and its block sums), their
+ * results stored `yStep` bytes apart; each row's sum is formed exactly as blockOne forms it (so a row's result does
+ * not depend on how the rows are grouped).
  */
 // @ts-ignore: decorator
 @inline
-function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize): void {
+function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize, yStep: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   const blockBytes = blockBytesOf(format);
@@ -389,7 +391,7 @@ function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y
     a1 = f32x4.add(a1, blockTerm(format, block + stride, dot1, xSum));
   }
   store<f32>(y, hsum(a0));
-  store<f32>(y, hsum(a1), 4);
+  store<f32>(y + yStep, hsum(a1));
 }
 
 /**
@@ -426,13 +428,23 @@ function scalesToF16(x: usize, cols: i32): bool {
 }
 
 /**
- * denseOne for four rows `stride` bytes apart against one token, sharing the loads of x; each row's sum is formed
- * exactly as denseOne forms it. `xScaled` (f16 only, where scalesToF16): x is scaled by 2^112 as it is loaded and
- * the weights are widened without their 2^112 (one multiply per vector of x instead of one per weight vector).
+ * denseOne for four rows `stride` bytes apart against one token, sharing the loads of x, their results stored
+ * `yStep` bytes apart; each row's sum is formed exactly as denseOne forms it. `xScaled` (f16 only, where
+ * scalesToF16): x is scaled by 2^112 as it is loaded and the weights are widened without their 2^112 (one multiply
+ * per vector of x instead of one per weight vector).
  */
 // @ts-ignore: decorator
 @inline
-function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize, xScaled: bool): void {
+function denseRowsFour(
+  format: i32,
+  row: usize,
+  stride: usize,
+  x: usize,
+  cols: i32,
+  y: usize,
+  yStep: usize,
+  xScaled: bool,
+): void {
   let a0 = f32x4.splat(0);
   let b0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -459,14 +471,18 @@ function denseRowsFour(format: i32, row: usize, stride: usize, x: usize, cols: i
     b3 = f32x4.add(b3, f32x4.mul(denseHigh(format, p + 3 * stride, xScaled), xb));
   }
   store<f32>(y, hsum(f32x4.add(a0, b0)) + dotTail(format, row, x, pairs, cols));
-  store<f32>(y, hsum(f32x4.add(a1, b1)) + dotTail(format, row + stride, x, pairs, cols), 4);
-  store<f32>(y, hsum(f32x4.add(a2, b2)) + dotTail(format, row + 2 * stride, x, pairs, cols), 8);
-  store<f32>(y, hsum(f32x4.add(a3, b3)) + dotTail(format, row + 3 * stride, x, pairs, cols), 12);
+  store<f32>(y + yStep, hsum(f32x4.add(a1, b1)) + dotTail(format, row + stride, x, pairs, cols));
+  store<f32>(y + 2 * yStep, hsum(f32x4.add(a2, b2)) + dotTail(format, row + 2 * stride, x, pairs, cols));
+  store<f32>(y + 3 * yStep, hsum(f32x4.add(a3, b3)) + dotTail(format, row + 3 * stride, x, pairs, cols));
 }
 
 /**
- * Rows [rowStart, rowEnd) against one token: groups of rows sharing the loads of x, then single rows. `format` is a
- * constant where this is inlined, so the format's branches fold away inside the loops.
+ * Rows [rowStart, rowEnd) against one token: groups of rows sharing the loads of x, then single rows. A group takes
+ * one row from each of the run's first `group` equal parts (the k-th row of each), so the group after it reads on
+ * where it stopped: each part is one long sequential stream. Neighbouring rows taken together instead (a 768-wide
+ * f16 row is 1.5 KiB) put two or three streams in one 4 KiB page, which the hardware prefetcher follows badly: the
+ * f16 head (65,536 × 768) took twice as long. `format` is a constant where this is inlined, so the format's
+ * branches fold away inside the loops.
  */
 // @ts-ignore: decorator
 @inline
@@ -474,15 +490,17 @@ function rowsOne(format: i32, w: usize, stride: usize, x: usize, cols: i32, y: u
   const blocked = format >= 2;
   const group = blocked ? 2 : 4;
   const xScaled = format == 1 && scalesToF16(x, cols);
-  let r = rowStart;
-  for (; r + group <= rowEnd; r += group) {
+  const spread = (rowEnd - rowStart) / group;
+  const far = <usize>spread * stride;
+  const yFar = (<usize>spread) << 2;
+  for (let r = rowStart; r < rowStart + spread; r++) {
     const row = w + <usize>r * stride;
     const yr = y + ((<usize>r) << 2);
-    if (blocked) blockTwo(format, row, stride, x, cols, yr);
-    else if (xScaled) denseRowsFour(1, row, stride, x, cols, yr, true);
-    else denseRowsFour(format, row, stride, x, cols, yr, false);
+    if (blocked) blockTwo(format, row, far, x, cols, yr, yFar);
+    else if (xScaled) denseRowsFour(1, row, far, x, cols, yr, yFar, true);
+    else denseRowsFour(format, row, far, x, cols, yr, yFar, false);
   }
-  for (; r < rowEnd; r++) {
+  for (let r = rowStart + spread * group; r < rowEnd; r++) {
     const row = w + <usize>r * stride;
     store<f32>(y + ((<usize>r) << 2), blocked ? blockOne(format, row, x, cols) : denseOne(format, row, x, cols));
   }
