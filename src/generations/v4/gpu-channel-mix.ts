@@ -2,11 +2,11 @@
  * The receptance-gated channel mix (FFN) of v4, v5 and v6 on the GPU (cpu-channel-mix.ts):
  *   xk, xr = token-shift mixes of the input (v4 / v5: lerp with ffn.time_mix_*; v6: shift form with ffn.time_maa_*)
  *   x += σ(Wr·xr) ⊙ (Wv · max(Wk·xk, 0)²)
- * Ops: ln2 + shift + save + the 2 mixes (one dispatch), key (squared-ReLU epilogue), value, receptance, gate (σ,
- * accumulated into x).
+ * Ops: ln2 + shift + save + the 2 mixes (one dispatch), key (squared-ReLU epilogue) and receptance (one grouped
+ * linear), value, gate (σ, accumulated into x).
  */
 import { gateKernel } from '../../gpu/kernels/gate.js';
-import { rowsOp, normMixOp, vectorMixes, type LayerContext } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, stageOp, vectorMixes, type LayerContext } from '../../gpu/step/layer-ops.js';
 import type { StepOp } from '../../gpu/step/step-builder.js';
 
 export function gatedChannelMix(context: LayerContext, layer: number, norm: string, form: 'lerp' | 'shift'): StepOp[] {
@@ -22,11 +22,11 @@ export function gatedChannelMix(context: LayerContext, layer: number, norm: stri
   const r = scratch.get('ffn r', c);
   return [
     mixOp,
-    builder.linear(weights.matrix(`${prefix}key.weight`, spec.nFfn, c), xk, hidden, {
-      activation: 'squaredRelu',
-    }),
+    stageOp(context, [
+      { name: `${prefix}key.weight`, rows: spec.nFfn, columns: c, x: xk, y: hidden, activation: 'squaredRelu' },
+      { name: `${prefix}receptance.weight`, rows: c, columns: c, x: xr, y: r },
+    ]),
     builder.linear(weights.matrix(`${prefix}value.weight`, c, spec.nFfn), hidden, kv),
-    builder.linear(weights.matrix(`${prefix}receptance.weight`, c, c), xr, r),
     rowsOp(context, (rows) => gateKernel(c, rows), [r, kv, context.x]),
   ];
 }

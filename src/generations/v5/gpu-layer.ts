@@ -6,13 +6,14 @@
  *   y = GroupNorm_H(y; ln_x, eps 1e-5)
  *   5.2: y = SiLU(Wg·xg) ⊙ y
  *   x += Wo·y
- * Ops per layer: time mix — ln1 + shift + save + the 3 (5.2: 4) mixes (one dispatch), 3 (4) linears,
+ * Ops per layer: time mix — ln1 + shift + save + the 3 (5.2: 4) mixes (one dispatch), the 3 (4) linears (one
+ * grouped linear),
  * wkv5 (with the group norm and the 5.2 gate folded in), output (accumulated); channel mix — the gated FFN
  * (../v4/gpu-channel-mix.ts).
  */
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { normMixOp, vectorMixes, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, stageOp, vectorMixes, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 const GROUP_NORM_EPS = 1e-5;
 
@@ -41,12 +42,21 @@ export const createV5GpuLayer =
         const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, mixed.length);
         const [r, k, v, g] = planes;
         const out = scratch.get('att gated', c);
+        const linear = (name: string, x: GPUBufferBinding, y: GPUBufferBinding) => ({
+          name: `${prefix}${name}.weight`,
+          rows: c,
+          columns: c,
+          x,
+          y,
+        });
         return [
           mixOp,
-          builder.linear(matrix('receptance'), xr, r),
-          builder.linear(matrix('key'), xk, k),
-          builder.linear(matrix('value'), xv, v),
-          ...(gated ? [builder.linear(matrix('gate'), xg, g)] : []),
+          stageOp(context, [
+            linear('receptance', xr, r),
+            linear('key', xk, k),
+            linear('value', xv, v),
+            ...(gated ? [linear('gate', xg, g)] : []),
+          ]),
           wkvOp(
             context,
             layer,

@@ -9,14 +9,14 @@
  *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
  * Ops per layer: time mix — ln1 + shift + save + the xxx mix (one dispatch: the normed rows and their previous rows
- * kept), W1 (tanh), W2 + the 5 data-dependent mixes (one per-channel dispatch, shaders/data-dependent-mix.wgsl), 4
- * linears, 2 decay linears, wkv5 (with the decay, group norm and gate folded in), output (accumulated); channel mix —
- * the gated FFN with time_maa_k / time_maa_r.
+ * kept), W1 (tanh), W2 + the 5 data-dependent mixes (one per-channel dispatch, shaders/data-dependent-mix.wgsl), the 4
+ * linears r, k, v, g and the decay's W1 (tanh) in one grouped linear, the decay's W2, wkv5 (with the decay, group norm
+ * and gate folded in), output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
  */
 import { dataDependentMixKernel } from '../../gpu/kernels/data-dependent-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
-import { rowsOp, normMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { rowsOp, normMixOp, stageOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 
 const GROUP_NORM_EPS = 64e-5;
 /** The five data-dependent mixes, in the order of time_maa_w1's row blocks and time_maa_w2's matrices. */
@@ -70,13 +70,13 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
           activation: 'tanh',
         }),
         dataDependentMixOp,
-        builder.linear(matrix('receptance'), xr, r),
-        builder.linear(matrix('key'), xk, k),
-        builder.linear(matrix('value'), xv, v),
-        builder.linear(matrix('gate'), xg, g),
-        builder.linear(weights.matrix(`${prefix}time_decay_w1`, decayWidth, c), xw, decayHidden, {
-          activation: 'tanh',
-        }),
+        stageOp(context, [
+          { name: `${prefix}receptance.weight`, rows: c, columns: c, x: xr, y: r },
+          { name: `${prefix}key.weight`, rows: c, columns: c, x: xk, y: k },
+          { name: `${prefix}value.weight`, rows: c, columns: c, x: xv, y: v },
+          { name: `${prefix}gate.weight`, rows: c, columns: c, x: xg, y: g },
+          { name: `${prefix}time_decay_w1`, rows: decayWidth, columns: c, x: xw, y: decayHidden, activation: 'tanh' },
+        ]),
         builder.linear(weights.matrix(`${prefix}time_decay_w2`, c, decayWidth), decayHidden, decayLora),
         wkvOp(
           context,

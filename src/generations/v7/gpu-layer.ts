@@ -16,7 +16,7 @@
  * Ops per layer: time mix — ln1 + shift + save + the 6 mixes (one dispatch), stage 1, stage 2, wkv7 (with its glue),
  * output (accumulated); channel mix — ln2 + shift + save + mix (one dispatch), key, value.
  */
-import { normMixOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
+import { normMixOp, stageOp, wkvHeads, wkvOp, type GpuLayerFactory } from '../../gpu/step/layer-ops.js';
 import { wkv7Kernel } from '../../gpu/kernels/wkv.js';
 import type { Activation } from '../../gpu/kernels/activation.js';
 
@@ -55,36 +55,29 @@ export const createV7GpuLayer: GpuLayerFactory = (context, layer) => {
         'lora hidden',
         loras.map((lora) => lora.width),
       );
-      const firstHalves = loras.map((lora) => `${prefix}${lora.name}1`);
-      const secondHalves = loras.map((lora) => `${prefix}${lora.name}2`);
-      weights.shareBuffers([
-        `${prefix}receptance.weight`,
-        `${prefix}key.weight`,
-        `${prefix}value.weight`,
-        ...firstHalves,
+      const att = (name: string) => `${prefix}${name}.weight`;
+      const stage1 = stageOp(context, [
+        { name: att('receptance'), rows: c, columns: c, x: xr, y: planes[R] },
+        { name: att('key'), rows: c, columns: c, x: xk, y: planes[K] },
+        { name: att('value'), rows: c, columns: c, x: xv, y: planes[V] },
+        ...loras.map((lora, i) => ({
+          name: `${prefix}${lora.name}1`,
+          rows: lora.width,
+          columns: c,
+          x: lora.x,
+          y: hidden[i],
+          activation: lora.activation,
+        })),
       ]);
-      weights.shareBuffers(secondHalves);
-      const stage1 = builder.groupedLinear(
-        [
-          { matrix: matrix('receptance'), x: xr, y: planes[R] },
-          { matrix: matrix('key'), x: xk, y: planes[K] },
-          { matrix: matrix('value'), x: xv, y: planes[V] },
-          ...loras.map((lora, i) => ({
-            matrix: weights.matrix(firstHalves[i], lora.width, c),
-            x: lora.x,
-            y: hidden[i],
-            activation: lora.activation,
-          })),
-        ],
-        [wkvPlanes, hidden[0].buffer],
-      );
-      const stage2 = builder.groupedLinear(
+      const stage2 = stageOp(
+        context,
         loras.map((lora, i) => ({
-          matrix: weights.matrix(secondHalves[i], c, lora.width),
+          name: `${prefix}${lora.name}2`,
+          rows: c,
+          columns: lora.width,
           x: hidden[i],
           y: planes[lora.out],
         })),
-        [wkvPlanes, scratch.get('no second output', 1)],
       );
       const vectors = weights.stack(
         ['k_k', 'k_a', 'r_k', 'ln_x.weight', 'ln_x.bias', 'w0', 'a0', ...(valueResidual ? ['v0'] : [])].map(

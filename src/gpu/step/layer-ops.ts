@@ -12,6 +12,7 @@ import type { Scratch } from './scratch.js';
 import type { StateSlots } from './state-slots.js';
 import type { StatePart, StepParams } from './step-params.js';
 import type { StepBuilder, StepOp, StepShape } from './step-builder.js';
+import type { Activation } from '../kernels/activation.js';
 import type { GpuWeights } from './gpu-weights.js';
 
 export interface LayerContext {
@@ -132,4 +133,34 @@ export function normMixOp(
 /** The mixes of the [C] weight vectors `names` (v4–v6's time_mix_* / time_maa_*), stacked for one binding. */
 export function vectorMixes(context: LayerContext, names: readonly string[], form: MixWeights['form']): MixWeights {
   return { weights: context.weights.stack(names, context.spec.nEmbed), count: names.length, form };
+}
+
+/** One linear of a stage: y = act(W·x) with the matrix `name` [rows, columns]. */
+export interface StageLinear {
+  name: string;
+  rows: number;
+  columns: number;
+  /** x rows [N, columns]: a range of the one buffer every linear of the stage reads. */
+  x: GPUBufferBinding;
+  /** y rows [N, rows]: a buffer or range of one of at most two buffers the stage writes. */
+  y: Binding;
+  activation?: Activation;
+}
+
+/**
+ * Independent linears of one stage as one grouped op (StepBuilder.groupedLinear), their matrices first moved into
+ * shared buffers (GpuWeights.shareBuffers): one dispatch per weight format at decode.
+ */
+export function stageOp(context: LayerContext, linears: readonly StageLinear[]): StepOp {
+  const { weights, builder, scratch } = context;
+  weights.shareBuffers(linears.map((linear) => linear.name));
+  const members = linears.map((linear) => ({
+    matrix: weights.matrix(linear.name, linear.rows, linear.columns),
+    x: linear.x,
+    y: 'buffer' in linear.y ? linear.y : { buffer: linear.y },
+    activation: linear.activation,
+  }));
+  const outputs = [...new Set(members.map((member) => member.y.buffer))];
+  if (outputs.length > 2) throw new RangeError(`a stage writes at most two buffers, not ${outputs.length}`);
+  return builder.groupedLinear(members, [outputs[0], outputs[1] ?? scratch.get('no second output', 1)]);
 }

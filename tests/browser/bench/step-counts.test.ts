@@ -15,28 +15,35 @@ import { syntheticModel } from '../runtime/helpers.js';
 
 /** Dispatches of a time mix + channel mix, the most of any layer. */
 const DISPATCHES_PER_LAYER: Record<Generation, number> = {
-  // norm-shift-mix (3 mixes), k v r, wkv4 (with σ(r)·wkv), Wo | norm-shift-mix (2 mixes), key, value, receptance, gate
-  '4': 1 + 3 + 1 + 1 + (1 + 3 + 1),
-  // norm-shift-mix (3 mixes), r k v, wkv5 (with GroupNorm), Wo | as v4
-  '5.1': 1 + 3 + 1 + 1 + 5,
-  // norm-shift-mix (4 mixes), r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4
-  '5.2': 1 + 4 + 1 + 1 + 5,
-  // norm-shift-mix (normed, shifted, xxx mix), maa W1, maa W2 + the 5 mixes, r k v g, decay W1 W2, wkv (with the
-  // decay, GroupNorm and gate), Wo | as v4
-  '6': 1 + 1 + 1 + 4 + 2 + 1 + 1 + 5,
+  // norm-shift-mix (3 mixes), grouped k v r, wkv4 (with σ(r)·wkv), Wo | norm-shift-mix (2 mixes), grouped key +
+  // receptance, value, gate
+  '4': 1 + 1 + 1 + 1 + (1 + 1 + 1 + 1),
+  // norm-shift-mix (3 mixes), grouped r k v, wkv5 (with GroupNorm), Wo | as v4
+  '5.1': 1 + 1 + 1 + 1 + 4,
+  // norm-shift-mix (4 mixes), grouped r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4
+  '5.2': 1 + 1 + 1 + 1 + 4,
+  // norm-shift-mix (normed, shifted, xxx mix), maa W1, maa W2 + the 5 mixes, grouped r k v g + decay W1, decay W2,
+  // wkv (with the decay, GroupNorm and gate), Wo | as v4
+  '6': 1 + 1 + 1 + 1 + 1 + 1 + 1 + 4,
   // norm-shift-mix (6 mixes), grouped r k v + LoRA first halves, grouped LoRA second halves, wkv7 (with the decay,
   // learning rate, value residual, L2, key adjust, GroupNorm, bonus gate), Wo | norm-shift-mix, key, value
   '7': 1 + 1 + 1 + 1 + 1 + (1 + 2),
 };
+/** Members of each grouped linear of a layer (v7: of a layer after the first; layer 0 has no value LoRA). */
+const GROUPED_MEMBERS: Record<Generation, readonly number[]> = {
+  '4': [3, 2],
+  '5.1': [3, 2],
+  '5.2': [4, 2],
+  '6': [5, 2],
+  '7': [7, 4],
+};
 /**
- * Dispatches a prefill chunk's layers take beyond decode's: v7's grouped products run one product per member on
- * token rows — stage 1's r, k, v and LoRA first halves, stage 2's second halves (w, a, g; and v after layer 0) —
- * instead of one dispatch per stage.
+ * Dispatches a prefill chunk's layers take beyond decode's: on token rows a grouped linear runs one product per
+ * member instead of one dispatch.
  */
 function prefillExtraDispatches(spec: ModelSpec): number {
-  if (spec.generation !== '7') return 0;
-  const perLayer = (loras: number) => 3 + loras + loras - 2;
-  return perLayer(3) + (spec.nLayer - 1) * perLayer(4);
+  const perLayer = GROUPED_MEMBERS[spec.generation].reduce((sum, members) => sum + members - 1, 0);
+  return spec.nLayer * perLayer - (spec.generation === '7' ? 2 : 0);
 }
 /**
  * The WKV's chain of dependent state updates over 128 tokens: v4's scan, one per token; the chunk-parallel form's
