@@ -293,15 +293,27 @@ function blockXSum(x: usize): v128 {
 }
 
 /**
+ * The low four i16 lanes of v, each an f16, as an f32x4 (widened as half4 widens). Lanes must hold real scales or
+ * zeros: arbitrary bits could widen to f32 subnormals, whose multiply is slow on x86.
+ */
+// @ts-ignore: decorator
+@inline
+function halves(v: v128): v128 {
+  const bits = v128.and(i32x4.shl(i32x4.extend_low_i16x8_s(v), 13), i32x4.splat(0x8fffe000));
+  return f32x4.mul(bits, f32x4.splat(F16_TO_F32_SCALE));
+}
+
+/**
  * A block's term of the row sum: d·dot, plus (m + z·d)·xSum for the formats with a minimum (xSum unused otherwise,
- * and folded away). d and m (the block's first two f16) are widened together in vector lanes 0 and 1, then spread.
+ * and folded away). d (in every lane), or d and m (the block's first two f16, lanes 0 and 1, the rest zero, then
+ * spread), are widened in vector lanes rather than one scalar conversion each.
  */
 // @ts-ignore: decorator
 @inline
 function blockTerm(format: i32, block: usize, dot: v128, xSum: v128): v128 {
-  const scales = half4(block);
+  if (!hasMinimum(format)) return f32x4.mul(dot, halves(v128.load16_splat(block)));
+  const scales = halves(v128.load32_zero(block));
   const d = v128.shuffle<f32>(scales, scales, 0, 0, 0, 0);
-  if (!hasMinimum(format)) return f32x4.mul(dot, d);
   const m = v128.shuffle<f32>(scales, scales, 1, 1, 1, 1);
   const offset = f32x4.add(m, f32x4.mul(d, f32x4.splat(<f32>codeCentre(format))));
   return f32x4.add(f32x4.mul(dot, d), f32x4.mul(xSum, offset));
