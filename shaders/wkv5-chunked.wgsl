@@ -17,24 +17,24 @@
 // chunk as in wkv5.wgsl.
 //
 // Overrides: HEAD_SIZE (S, the workgroup size, 1 ≤ S ≤ 64), SUB_CHUNK (1 ≤ SUB_CHUNK ≤ 16; workgroup memory
-// 4·(3·SUB_CHUNK·S + SUB_CHUNK² + 2·S) bytes), PARAMS_PER_HEAD, DECAY_PER_TOKEN, PLANE_STRIDE, GATED, EPS,
-// ACTIVATION (as in wkv5.wgsl).
+// 4·(3·SUB_CHUNK·S + SUB_CHUNK² + 2·S) bytes), PARAMS_PER_HEAD, DECAY_LORA_WIDTH and WEIGHT_FORMAT … (v6),
+// PLANE_STRIDE, GATED, EPS, ACTIVATION (as in wkv5.wgsl).
 //
 // Bindings (group 0), the same as wkv5.wgsl:
 //   0 uniform Params: tokens T (offset 0), state_offsets (16): B offsets, 4 per vec4 (B ≤ 256)
 //   1 storage read_write state  array<f32>
 //   2 storage read       time_first u: [H] or [H, S]
-//   3 storage read       time_decay w: [H] or [H, S]; with DECAY_PER_TOKEN the bias of v6's decay [C]
-//   4 storage read       planes [3, 4 or 5, PLANE_STRIDE]: r, k, v (, g when GATED, z with DECAY_PER_TOKEN), each
-//                        [B, T, C]
+//   3 storage read       time_decay w: [H] or [H, S]; v6: the bias of its decay [C]
+//   4 storage read       planes [3, 4 or 5, PLANE_STRIDE]: r, k, v (, g when GATED), each [B, T, C] (v6: then its
+//                        decay LoRA's hidden tanh(Wd1·x_w) [B, T, D])
 //   5 storage read       ln_x.weight [C]
 //   6 storage read       ln_x.bias [C]
 //   7 storage read_write out [B, T, C]: the GroupNorm-ed (and gated) output
+//   8 storage read       v6: Wd2 = time_decay_w2 [C, D] in the GPU matrix layout (unused by v5.x)
 // Entry point `main`, workgroup size HEAD_SIZE; dispatch (H, B, 1).
 
 override HEAD_SIZE: u32 = 64;
 override PARAMS_PER_HEAD: bool = false;
-override DECAY_PER_TOKEN: bool = false;
 
 //!include step-params
 //!include head-state
@@ -42,7 +42,9 @@ override DECAY_PER_TOKEN: bool = false;
 //!include head-norm
 //!include activation
 
+//!include weights
 //!include wkv5-bindings
+//!include wkv5-decay
 
 var<workgroup> tile_r: array<f32, SUB_CHUNK * HEAD_SIZE>;
 var<workgroup> tile_k: array<f32, SUB_CHUNK * HEAD_SIZE>;
@@ -77,7 +79,6 @@ fn main(
   let row_start = state_row_start(b, h, i);
   var row = load_state_row(row_start);
   shared_u[i] = time_first[head_param_index(h, i)];
-  let static_log_decay = log_decay(time_decay[head_param_index(h, i)]);
 
   for (var t0 = 0u; t0 < params.tokens; t0 += SUB_CHUNK) {
     let n = min(SUB_CHUNK, params.tokens - t0);
@@ -89,11 +90,7 @@ fn main(
       let index = token_row(b, t0 + t) * channels + head_start + i;
       tile_r[tile_index(t, i)] = plane(PLANE_R, index);
       tile_k[tile_index(t, i)] = plane(PLANE_K, index);
-      if (DECAY_PER_TOKEN) {
-        g += log_decay(token_decay(index, head_start + i));
-      } else {
-        g += static_log_decay;
-      }
+      g += log_decay(channel_decay(h, i, token_row(b, t0 + t)));
       tile_g[tile_index(t, i)] = g;
       v_own[t] = plane(PLANE_V, index);
     }

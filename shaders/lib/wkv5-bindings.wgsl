@@ -3,8 +3,9 @@
 // group (binding 0 is the step-params uniform), and the glue both fold in after the recurrence, for channel c:
 //   out_c = GroupNorm_head(y)_c                (v5.1)
 //   out_c = GroupNorm_head(y)_c · SiLU(g_c)    (GATED: v5.2, v6; ACTIVATION is SiLU)
-// r, k, v (and g) are planes of one buffer, PLANE_STRIDE floats apart (src/gpu/step/scratch.ts), each [B, T, C]; with
-// DECAY_PER_TOKEN (v6) a fifth plane holds the decay LoRA's output z, the decay being w_c = exp(−exp(time_decay_c + z_c)).
+// r, k, v (and g) are planes of one buffer, PLANE_STRIDE floats apart (src/gpu/step/scratch.ts), each [B, T, C]; v6's
+// fifth plane holds its decay LoRA's hidden activations (the wkv5-decay-lora snippet, which reads binding 8: the
+// including kernel includes `weights`; other kernels leave binding 8 unused).
 
 override PLANE_STRIDE: u32;
 override GATED: bool = false;
@@ -13,7 +14,6 @@ const PLANE_R = 0u;
 const PLANE_K = 1u;
 const PLANE_V = 2u;
 const PLANE_G = 3u;
-const PLANE_W = 4u;
 
 @group(0) @binding(1) var<storage, read_write> state: array<f32>;
 @group(0) @binding(2) var<storage, read> time_first: array<f32>;
@@ -22,6 +22,7 @@ const PLANE_W = 4u;
 @group(0) @binding(5) var<storage, read> ln_weight: array<f32>;
 @group(0) @binding(6) var<storage, read> ln_bias: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<storage, read> weights: array<vec4<u32>>;
 
 fn head_param_index(h: u32, j: u32) -> u32 {
   if (PARAMS_PER_HEAD) {
@@ -41,11 +42,6 @@ fn norm_bias(c: u32) -> f32 {
 // Element `index` ([B, T, C] position) of input plane `p`.
 fn plane(p: u32, index: u32) -> f32 {
   return planes[p * PLANE_STRIDE + index];
-}
-
-// v6's decay factor w at `index` (channel c).
-fn token_decay(index: u32, c: u32) -> f32 {
-  return exp(-exp(time_decay[c] + plane(PLANE_W, index)));
 }
 
 // The time mix's output at `index` (channel c) from the head's GroupNorm statistics (head-norm).

@@ -12,8 +12,10 @@
  * head_mean_variance, group_norm), `workgroup-sum` (fn workgroup_sum over WORKGROUP_SIZE
  * invocations), `workgroup-sums` (reduce_sums / reduced_sum: many sums at once, matvec's), `wkv-chunk` (the chunk-parallel WKV kernels' sub-chunk tiles and log-decays: SUB_CHUNK,
  * MAX_SUB_CHUNK, log_decay, tile_index, pair_index, lower_pair), `wkv5-bindings` / `wkv7-bindings` (the storage
- * bindings both forms of a WKV kernel share). On a device with `subgroups`, `resolveWgslForSubgroups` gives the
- * source with `workgroup-sum` and `workgroup-sums` in their subgroupAdd forms (`…-subgroups`).
+ * bindings both forms of a WKV kernel share), `wkv5-decay` (the v5.x decay, channel_decay; v6's kernels resolve it to
+ * `wkv5-decay-lora`, its decay LoRA's second half). On a device with `subgroups`, `resolveWgslForSubgroups` gives the
+ * source with `workgroup-sum` and `workgroup-sums` in their subgroupAdd forms (`…-subgroups`). A kernel may ask for
+ * other snippets in place of those it names (`variants`).
  */
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import headNorm from '../../shaders/lib/head-norm.wgsl?raw';
@@ -26,6 +28,8 @@ import workgroupSums from '../../shaders/lib/workgroup-sums.wgsl?raw';
 import workgroupSumsSubgroups from '../../shaders/lib/workgroup-sums-subgroups.wgsl?raw';
 import wkvChunk from '../../shaders/lib/wkv-chunk.wgsl?raw';
 import wkv5Bindings from '../../shaders/lib/wkv5-bindings.wgsl?raw';
+import wkv5Decay from '../../shaders/lib/wkv5-decay.wgsl?raw';
+import wkv5DecayLora from '../../shaders/lib/wkv5-decay-lora.wgsl?raw';
 import wkv7Bindings from '../../shaders/lib/wkv7-bindings.wgsl?raw';
 
 const SNIPPETS: Readonly<Record<string, string>> = {
@@ -38,6 +42,8 @@ const SNIPPETS: Readonly<Record<string, string>> = {
   'workgroup-sums': workgroupSums,
   'wkv-chunk': wkvChunk,
   'wkv5-bindings': wkv5Bindings,
+  'wkv5-decay': wkv5Decay,
+  'wkv5-decay-lora': wkv5DecayLora,
   'wkv7-bindings': wkv7Bindings,
 };
 
@@ -49,6 +55,8 @@ interface WgslOptions {
    * subgroupAdd form (shaders/lib/workgroup-sum-subgroups.wgsl). Compiler line numbers then count that line.
    */
   subgroups?: boolean;
+  /** Snippets to resolve in place of the ones a kernel names: `{ 'wkv5-decay': 'wkv5-decay-lora' }`. */
+  variants?: Readonly<Record<string, string>>;
 }
 
 /** Snippets swapped in by `subgroups`. */
@@ -60,7 +68,8 @@ const SUBGROUP_SNIPPETS: Readonly<Record<string, string>> = {
 /** `source` with every `//!include <name>` line replaced by the snippet (the first time) or nothing (after). */
 export function resolveWgsl(source: string, options: WgslOptions = {}): string {
   const included = new Set<string>();
-  const resolved = source.replace(INCLUDE_LINE, (_line, name: string) => {
+  const resolved = source.replace(INCLUDE_LINE, (_line, named: string) => {
+    const name = options.variants?.[named] ?? named;
     const snippet = (options.subgroups ? SUBGROUP_SNIPPETS[name] : undefined) ?? SNIPPETS[name];
     if (snippet === undefined) {
       throw new Error(`Unknown WGSL snippet '${name}' (known: ${Object.keys(SNIPPETS).join(', ')})`);

@@ -5,14 +5,15 @@
  *   for i in w, k, v, r, g:  x_i = x + (xPrev − x) ⊙ (time_maa_i + W2_i · h_i)
  *                            (h_i: columns i·D … of h; W2_i = time_maa_w2[i])
  *   r = Wr·x_r,  k = Wk·x_k,  v = Wv·x_v,  g = Wg·x_g
- *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (in the WKV dispatch)
- *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, DECAY_PER_TOKEN)
+ *   w = exp(−exp(time_decay + Wd2 · tanh(Wd1 · x_w)))       (Wd1 a linear, the rest in the WKV dispatch)
+ *   y = WKV6(r, k, v; w per token, u = time_faaaa)          (shaders/wkv5.wgsl, lib/wkv5-decay-lora.wgsl)
  *   x += Wo·(SiLU(g) ⊙ GroupNorm_H(y; ln_x, eps 64e-5))
  * Ops per layer: time mix — ln1 + shift + save + the xxx mix (one dispatch: the normed rows and their previous rows
  * kept), W1 (tanh), W2 + the 5 data-dependent mixes (one per-channel dispatch, shaders/data-dependent-mix.wgsl), the 4
- * linears r, k, v, g and the decay's W1 (tanh) in one grouped linear, the decay's W2, wkv5 (with the decay, group norm
+ * linears r, k, v, g and the decay's W1 (tanh) in one grouped linear, wkv5 (with the decay's W2, the decay, group norm
  * and gate folded in), output (accumulated); channel mix — the gated FFN with time_maa_k / time_maa_r.
  */
+import { partBinding } from '../../gpu/gpu-matrix.js';
 import { dataDependentMixKernel } from '../../gpu/kernels/data-dependent-mix.js';
 import { gatedChannelMix } from '../v4/gpu-channel-mix.js';
 import { wkv5Kernel } from '../../gpu/kernels/wkv.js';
@@ -29,6 +30,12 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
   const decayWidth = spec.lora.decay ?? 0;
   const prefix = `blocks.${layer}.att.`;
   const matrix = (name: string) => weights.matrix(`${prefix}${name}.weight`, c, c);
+  /** A LoRA matrix that one kernel reads whole, as the binding of its one part and its format. */
+  const unsplit = (name: string, rows: number, columns: number) => {
+    const { parts, format } = weights.matrix(name, rows, columns);
+    if (parts.length !== 1) throw new RangeError(`${name} is split across bindings; it is read as one`);
+    return { binding: partBinding(parts[0]), format };
+  };
   return {
     timeMix(norm) {
       const { op: baseOp, planes: base } = normMixOp(context, layer, 'attShift', norm, {
@@ -38,8 +45,7 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
       });
       const [normed, , xxx] = base;
       const hidden = scratch.get('lora hidden', MIXES.length * mixWidth);
-      const maaW2 = weights.matrix(`${prefix}time_maa_w2`, MIXES.length * c, mixWidth);
-      if (maaW2.parts.length !== 1) throw new RangeError('time_maa_w2 is split across bindings; it is read as one');
+      const maaW2 = unsplit(`${prefix}time_maa_w2`, MIXES.length * c, mixWidth);
       const maa = weights.stack(
         MIXES.map((name) => `${prefix}time_maa_${name}`),
         c,
@@ -57,12 +63,12 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
             format: maaW2.format,
             planeStride: mixes.stride,
           }),
-        [maaW2.parts[0].buffer, { ...normed, size: 2 * mixes.stride * 4 }, hidden, maa, mixes.buffer],
+        [maaW2.binding, { ...normed, size: 2 * mixes.stride * 4 }, hidden, maa, mixes.buffer],
       );
-      // The WKV's inputs r, k, v, g and the decay LoRA's output: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
+      // The WKV's inputs r, k, v, g and the decay LoRA's hidden: planes of one buffer (shaders/lib/wkv5-bindings.wgsl).
       const { buffer: wkvInputs, stride, planes } = scratch.planes('att wkv inputs', c, 5);
-      const [r, k, v, g, decayLora] = planes;
-      const decayHidden = scratch.get('lora hidden', decayWidth);
+      const [r, k, v, g, decayHidden] = planes;
+      const decayW2 = unsplit(`${prefix}time_decay_w2`, c, decayWidth);
       const out = scratch.get('att gated', c);
       return [
         baseOp,
@@ -77,14 +83,13 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
           { name: `${prefix}gate.weight`, rows: c, columns: c, x: xg, y: g },
           { name: `${prefix}time_decay_w1`, rows: decayWidth, columns: c, x: xw, y: decayHidden, activation: 'tanh' },
         ]),
-        builder.linear(weights.matrix(`${prefix}time_decay_w2`, c, decayWidth), decayHidden, decayLora),
         wkvOp(
           context,
           layer,
           (shape) =>
             wkv5Kernel({
               ...wkvHeads(spec, shape),
-              decayPerToken: true,
+              decayLora: { width: decayWidth, format: decayW2.format },
               gated: true,
               planeStride: stride,
               eps: GROUP_NORM_EPS,
@@ -96,6 +101,7 @@ export const createV6GpuLayer: GpuLayerFactory = (context, layer) => {
             weights.vector(`${prefix}ln_x.weight`, c),
             weights.vector(`${prefix}ln_x.bias`, c),
             out,
+            decayW2.binding,
           ],
         ),
         builder.linear(matrix('output'), out, context.x, { accumulate: true }),

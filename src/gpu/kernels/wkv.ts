@@ -14,13 +14,16 @@ import wkv7ChunkedSource from '../../../shaders/wkv7-chunked.wgsl?raw';
 import type { KernelDispatch } from '../kernel-runner.js';
 import { ACTIVATIONS } from './activation.js';
 import { resolveWgsl } from '../wgsl.js';
+import { weightConstants, type WeightFormat } from '../matrix-layout.js';
 import { ceilDiv, checkCount, MAX_WORKGROUPS_PER_DIMENSION } from './grid.js';
 import { MAX_SEQUENCES } from './step-params-uniform.js';
 
 const WKV4_CODE = resolveWgsl(wkv4Source);
-const WKV5_CODE = resolveWgsl(wkv5Source);
+/** v6's WKV kernels: the decay with its LoRA's second half (shaders/lib/wkv5-decay-lora.wgsl). */
+const DECAY_LORA = { variants: { 'wkv5-decay': 'wkv5-decay-lora' } };
+const WKV5_CODE = { static: resolveWgsl(wkv5Source), lora: resolveWgsl(wkv5Source, DECAY_LORA) };
 const WKV7_CODE = resolveWgsl(wkv7Source);
-const WKV5_CHUNKED_CODE = resolveWgsl(wkv5ChunkedSource);
+const WKV5_CHUNKED_CODE = { static: resolveWgsl(wkv5ChunkedSource), lora: resolveWgsl(wkv5ChunkedSource, DECAY_LORA) };
 const WKV7_CHUNKED_CODE = resolveWgsl(wkv7ChunkedSource);
 
 /** Largest head size the matrix-state WKV kernels take (one invocation per row of the S × S state). */
@@ -101,8 +104,11 @@ export interface Wkv5Shape extends MatrixStateShape, FoldedNormShape {
   gated?: boolean;
   /** v5.1: time_first and time_decay hold one value per head. */
   paramsPerHead?: boolean;
-  /** v6: the decay per token from time_decay [C] and the decay LoRA's output z, a fifth plane (after g). */
-  decayPerToken?: boolean;
+  /**
+   * v6: the decay per token, exp(−exp(time_decay + Wd2 · hidden)), from its decay LoRA's second half Wd2 [C, width]
+   * (binding 8, in `format`) and hidden [N, width], a fifth plane (after g).
+   */
+  decayLora?: { width: number; format: WeightFormat };
 }
 
 /** v7: the planes are r, z, k, v, a, g, the output and the value LoRA's output. */
@@ -133,31 +139,44 @@ function foldedNormConstants(shape: MatrixStateShape & FoldedNormShape): Record<
 }
 
 /**
- * The v5-family WKV with the GroupNorm ln_x (and the SiLU gate when `gated`, v6's decay when `decayPerToken`) folded
- * in. Bindings [params, state, time_first, time_decay, planes (r, k, v, and g when gated, z when decayPerToken),
- * ln_x.weight, ln_x.bias, out].
+ * The v5-family WKV with the GroupNorm ln_x (and the SiLU gate when `gated`, v6's decay LoRA's second half when
+ * `decayLora`) folded in. Bindings [params, state, time_first, time_decay, planes (r, k, v, and g when gated, the
+ * decay LoRA's hidden with decayLora), ln_x.weight, ln_x.bias, out (, Wd2 with decayLora)].
  */
 export function wkv5Kernel(shape: Wkv5Shape & WkvChunk): KernelDispatch {
   checkMatrixStateShape('wkv5', shape);
+  const channels = shape.heads * shape.headSize;
+  const lora = shape.decayLora;
+  if (lora) {
+    checkCount('wkv5 decay LoRA width', lora.width);
+    if (shape.planeStride < shape.batch * shape.tokens * lora.width) {
+      throw new RangeError(`wkv5 plane stride ${shape.planeStride} is shorter than the decay LoRA's rows`);
+    }
+  }
   const constants = {
     ...foldedNormConstants(shape),
     PARAMS_PER_HEAD: Number(shape.paramsPerHead ?? false),
-    DECAY_PER_TOKEN: Number(shape.decayPerToken ?? false),
     GATED: Number(shape.gated ?? false),
     ACTIVATION: ACTIVATIONS.silu,
+    ...(lora ? { DECAY_LORA_WIDTH: lora.width, ...weightConstants(lora.format, channels, lora.width) } : {}),
   };
+  const decay = lora ? 'lora' : 'static';
   const workgroups = [shape.heads, shape.batch, 1] as const;
   const stateFloats = shape.heads * shape.headSize * shape.headSize;
   if ((shape.form ?? wkvForm(shape.tokens)) === 'serial') {
     return {
-      kernel: { label: 'wkv5', code: WKV5_CODE, constants },
+      kernel: { label: 'wkv5', code: WKV5_CODE[decay], constants },
       workgroups,
       ...stateScan(shape.batch, stateFloats, shape.tokens),
     };
   }
   const subChunk = subChunkSize('wkv5', shape.headSize);
   return {
-    kernel: { label: 'wkv5-chunked', code: WKV5_CHUNKED_CODE, constants: { ...constants, SUB_CHUNK: subChunk } },
+    kernel: {
+      label: 'wkv5-chunked',
+      code: WKV5_CHUNKED_CODE[decay],
+      constants: { ...constants, SUB_CHUNK: subChunk },
+    },
     workgroups,
     ...stateScan(shape.batch, stateFloats, Math.ceil(shape.tokens / subChunk)),
   };

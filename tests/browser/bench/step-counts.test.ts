@@ -22,9 +22,9 @@ const DISPATCHES_PER_LAYER: Record<Generation, number> = {
   '5.1': 1 + 1 + 1 + 1 + 4,
   // norm-shift-mix (4 mixes), grouped r k v g, wkv5 (with GroupNorm and SiLU gate), Wo | as v4
   '5.2': 1 + 1 + 1 + 1 + 4,
-  // norm-shift-mix (normed, shifted, xxx mix), maa W1, maa W2 + the 5 mixes, grouped r k v g + decay W1, decay W2,
-  // wkv (with the decay, GroupNorm and gate), Wo | as v4
-  '6': 1 + 1 + 1 + 1 + 1 + 1 + 1 + 4,
+  // norm-shift-mix (normed, shifted, xxx mix), maa W1, maa W2 + the 5 mixes, grouped r k v g + decay W1, wkv (with
+  // decay W2, the decay, GroupNorm and gate), Wo | as v4
+  '6': 1 + 1 + 1 + 1 + 1 + 1 + 4,
   // norm-shift-mix (6 mixes), grouped r k v + LoRA first halves, grouped LoRA second halves, wkv7 (with the decay,
   // learning rate, value residual, L2, key adjust, GroupNorm, bonus gate), Wo | norm-shift-mix, key, value
   '7': 1 + 1 + 1 + 1 + 1 + (1 + 2),

@@ -6,9 +6,21 @@
  */
 import { describe, it } from 'vitest';
 import { tokenParams } from '../../../src/gpu/kernels/step-params-uniform.js';
-import { groupNorm, l2NormalizeHeads, mul, sigmoid, silu, wkv4Step, wkv5Step, wkv7Step } from '../../../src/cpu/ops.js';
+import {
+  add,
+  groupNorm,
+  l2NormalizeHeads,
+  matMat,
+  mul,
+  sigmoid,
+  silu,
+  wkv4Step,
+  wkv5Step,
+  wkv7Step,
+} from '../../../src/cpu/ops.js';
 import { wkv4Kernel, wkv5Kernel, wkv7Kernel, type WkvForm } from '../../../src/gpu/kernels/wkv.js';
 import type { KernelDispatch } from '../../../src/gpu/kernel-runner.js';
+import { packRows } from '../../../src/gpu/matrix-layout.js';
 import { expectClose, inout, output, randomArray, runKernel, uniform, type HarnessBinding } from '../gpu-harness.js';
 
 /**
@@ -149,6 +161,21 @@ function decayExponents(length: number, seed: number, strong = false): Float32Ar
   return randomMapped(length, seed, (x) => (strong ? 3 * x + 2 : 2 * x - 1));
 }
 
+/** v6's decay LoRA's hidden width in these cases: 5, so that Wd2's rows end in a padded chunk. */
+const DECAY_LORA_WIDTH = 5;
+
+/**
+ * v6's decay inputs for N rows: time_decay [C], the decay LoRA's hidden [N, D] in (−1, 1) and its second half Wd2
+ * [C, D], drawn so that the exponents time_decay + Wd2 · hidden [N, C] span the ranges of decayExponents.
+ */
+function decayLora(rows: number, channels: number, seed: number, strong = false) {
+  const hidden = randomArray(rows * DECAY_LORA_WIDTH, seed + 2);
+  const w2 = randomArray(channels * DECAY_LORA_WIDTH, seed + 11, (strong ? 3 : 2) / DECAY_LORA_WIDTH);
+  const timeDecay = randomMapped(channels, seed + 10, (x) => (strong ? 2 : -1) + 0.1 * x);
+  const exponents = add(matMat(w2, hidden, rows), timeDecay);
+  return { hidden, w2, timeDecay, exponents };
+}
+
 /** exp(−exp(x)) of each exponent. */
 function decayFactors(exponents: Float32Array): Float32Array {
   return exponents.map((x) => Math.exp(-Math.exp(x)));
@@ -185,11 +212,9 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
   const stateSize = HEADS * headSize * headSize;
   const paramLength = perHead ? HEADS : channels;
   const bonus = randomArray(paramLength, seed + 1);
-  // v6 takes its per-token decay as time_decay [C] + the LoRA's output z [B, T, C] (exponents split in two).
-  const exponents = decayExponents(perToken ? n : paramLength, seed + 2, strongDecay);
-  const timeDecay = perToken ? randomArray(channels, seed + 10, 0.5) : exponents;
-  const decayLora = exponents.map((x, i) => x - timeDecay[i % channels]);
-  const decay = perToken ? decayFactors(decayLora.map((z, i) => z + timeDecay[i % channels])) : decayFactors(exponents);
+  const lora = perToken ? decayLora(batch * tokens, channels, seed, strongDecay) : undefined;
+  const timeDecay = lora ? lora.timeDecay : decayExponents(paramLength, seed + 2, strongDecay);
+  const decay = decayFactors(lora ? lora.exponents : timeDecay);
   const [r, k, v, g] = [3, 4, 5, 7].map((s) => randomArray(n, seed + s));
   const [lnWeight, lnBias] = [8, 9].map((s) => randomArray(channels, seed + s, 1.5));
   const { pool, offsets } = statePool(batch, stateSize, seed + 6);
@@ -208,7 +233,7 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
       if (variant.gated) mul(out, silu(row(g, b, t, tokens, channels)), out);
     }
   });
-  const { planes, stride } = packPlanes(perToken ? [r, k, v, g, decayLora] : variant.gated ? [r, k, v, g] : [r, k, v]);
+  const { planes, stride } = packPlanes(lora ? [r, k, v, g, lora.hidden] : variant.gated ? [r, k, v, g] : [r, k, v]);
 
   const kernel = wkv5Kernel({
     heads: HEADS,
@@ -217,7 +242,7 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
     tokens,
     form,
     paramsPerHead: perHead,
-    decayPerToken: perToken,
+    decayLora: lora ? { width: DECAY_LORA_WIDTH, format: 'f32' } : undefined,
     gated: variant.gated,
     planeStride: stride,
     eps: variant.eps,
@@ -228,11 +253,12 @@ async function checkWkv5(variant: (typeof V5_VARIANTS)[number], testCase: WkvCas
       uniform(tokenParams(tokens, offsets)),
       inout(pool),
       bonus,
-      perToken ? timeDecay : decay,
+      lora ? timeDecay : decay,
       planes,
       lnWeight,
       lnBias,
       output(n),
+      ...(lora ? [packRows(lora.w2, DECAY_LORA_WIDTH, 'f32')] : []),
     ],
     { out: expectedOut, pool: expectedPool },
     TOLERANCE[form],
