@@ -68,7 +68,10 @@ const STALL_SLICES = 200;
 const MIN_SPLIT_WORK = 1 << 18;
 /** Chunks of rows per thread: enough that a thread the system does not run for a while leaves little to wait for. */
 const CHUNKS_PER_THREAD = 4;
-/** Chunks are whole groups of the rows the one-token kernel computes together (assembly/kernels.ts, rowsOne). */
+/**
+ * Chunks are a multiple of the rows the one-token kernel computes together — one from each quarter of the chunk
+ * (assembly/kernels.ts, rowsOne) — so that none is left to compute alone.
+ */
 const ROW_GROUP = 4;
 
 export class ThreadPool implements MatmulRunner {
