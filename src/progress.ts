@@ -56,9 +56,11 @@ export class PhaseProgress {
     }
   }
 
-  /** Reports the end of the phase: every byte done (the bytes actually seen when the total was unknown). */
-  finish(): void {
-    const total = this.total > 0 ? this.total : this.loaded;
+  /**
+   * Reports the end of the phase: every byte done (the bytes actually seen when the total was unknown; `total` when
+   * the phase turned out to hold more than announced).
+   */
+  finish(total = this.total > 0 ? this.total : this.loaded): void {
     if (this.loaded !== total || this.reportedAt === -Infinity)
       this.sink?.({ phase: this.phase, loaded: total, total });
     this.loaded = total;

@@ -65,7 +65,8 @@ export async function openWebGpuBackend(
       maxSessions: sizes.maxSessions,
       maxChunk: sizes.chunkSize,
     });
-    compile.finish();
+    // Building the graph stacks some small weight vectors into buffers of their own (GpuWeights.stack).
+    compile.finish(weights.byteLength);
     return new WebGpuBackend(gpu, model);
   } catch (error) {
     weights.destroy();
