@@ -123,12 +123,12 @@ export class StepBuilder {
       this.linearLaunches(member.matrix, member.x, member.y, { activation: member.activation });
     const byBuffer = new Map<GPUBuffer, LinearMember[]>();
     for (const member of members) {
-      const buffer = member.matrix.parts.length === 1 ? member.matrix.parts[0].buffer : undefined;
-      const others = members.filter((other) => other !== member && other.matrix.parts[0].buffer === buffer);
-      if (!buffer || others.length === 0) continue;
+      if (member.matrix.parts.length !== 1) continue;
+      const buffer = member.matrix.parts[0].buffer;
       byBuffer.set(buffer, [...(byBuffer.get(buffer) ?? []), member]);
     }
-    const groups = [...byBuffer].flatMap(([buffer, shared]) =>
+    const sharing = [...byBuffer].filter(([, shared]) => shared.length > 1);
+    const groups = sharing.flatMap(([buffer, shared]) =>
       Array.from({ length: Math.ceil(shared.length / MAX_GROUPED_MEMBERS) }, (_, i) => {
         const part = shared.slice(i * MAX_GROUPED_MEMBERS, (i + 1) * MAX_GROUPED_MEMBERS);
         const format = part[0].matrix.format;
@@ -145,7 +145,7 @@ export class StepBuilder {
         return { format, grouped, bindings: [buffer, xBuffer, ...outputs, table] };
       }),
     );
-    const alone = members.filter((member) => !byBuffer.get(member.matrix.parts[0].buffer)?.includes(member));
+    const alone = members.filter((member) => !sharing.some(([, shared]) => shared.includes(member)));
     const perMember = members.map(single);
     const aloneLaunches = alone.map(single);
     const subgroups = this.runner.device.features.has('subgroups');
