@@ -17,13 +17,17 @@
  * matmul: y[t, r] = Σ_c W[r, c] · x[t, c] for rows r in [rowStart, rowEnd) (a thread's share) and tokens t < T;
  * x is [T, cols] f32, y is [T, rows] f32. Four tokens share each decoded weight vector, so a batched decode or a
  * prefill chunk reads the weights once per four tokens; a token left over (a decode of one session) runs four rows
- * (f32, f16) or two rows (blocks) at a time sharing the loads of x — rows a quarter (a half) of the run apart, so
- * that each part of the run is read as one long sequential stream — each row summed in the same order as alone, so
- * a row's result does not depend on the grouping (or on a thread's share). Each format has its own copy of the loops
- * (matmulAs inlined with a constant format), with no branch on the format inside them. Quantized blocks are summed in f32 and scaled once per
- * block (no rounding of x, unlike ggml's q8 activations), so results match the dequantized matrix to f32 rounding.
- * The formats with a minimum are summed as (q − z)·d + (m + z·d) with z the centre of the codes (8 or 16):
- * d·Σ(q − z)·x + (m + z·d)·Σx per block, the second term small where the block is centred on zero.
+ * at a time sharing the loads of x — rows a quarter of the run apart, so that each part of the run is read as one
+ * long sequential stream — each row summed in the same order as alone, so a row's result does not depend on the
+ * grouping (or on a thread's share). Each format has its own copy of the loops (matmulAs inlined with a constant
+ * format), with no branch on the format inside them.
+ *
+ * The block formats multiply in integers, as ggml does, but against int16 activations: the caller quantizes x once
+ * per product (quantizeActivations: per block of 32 values s = max|x| / 32767, x_q = round(x / s), each x off by at
+ * most 1.5e-5 of its block's largest |x|), passed to matmul as `xq`; per block the codes are widened to i16 and
+ * multiplied with i32x4.dot_i16x8_s, summed in i32 (exact), and scaled once by d · s. The formats with a minimum are
+ * summed as (q − z)·d + (m + z·d) with z the centre of the codes (8 or 16): d·s·Σ(q − z)·x_q + (m + z·d)·Σx per
+ * block, Σx over the f32 x, the second term small where the block is centred on zero.
  */
 
 const F16_TO_F32_SCALE: f32 = reinterpret<f32>(0x77800000); // 2^112
@@ -53,19 +57,6 @@ function half4Scaled(p: usize): v128 {
 @inline
 function half4(p: usize): v128 {
   return f32x4.mul(half4Scaled(p), f32x4.splat(F16_TO_F32_SCALE));
-}
-
-/** An i16x8 as two f32x4 (low four lanes, high four lanes). */
-// @ts-ignore: decorator
-@inline
-function int8Low(q: v128): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q));
-}
-
-// @ts-ignore: decorator
-@inline
-function int8High(q: v128): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q));
 }
 
 // @ts-ignore: decorator
@@ -161,7 +152,7 @@ function denseOne(format: i32, row: usize, x: usize, cols: i32): f32 {
   return hsum(f32x4.add(a0, a1)) + dotTail(format, row, x, pairs, cols);
 }
 
-// The block formats: a block's 32 values as eight f32x4 vectors, summed against x, scaled by d once.
+// The block formats: layouts, and the pieces the integer products share.
 
 /** Bytes of one block (formats 2–6). */
 // @ts-ignore: decorator
@@ -196,37 +187,6 @@ function codesAt(format: i32): usize {
 }
 
 /**
- * Σ q·x over 32 values, the q given as four i16x8 vectors (values 0–7, 8–15, 16–23, 24–31) and x as eight f32x4
- * (values 0–3, …, 28–31); two sum chains.
- */
-// @ts-ignore: decorator
-@inline
-function dot32(
-  q0: v128,
-  q1: v128,
-  q2: v128,
-  q3: v128,
-  x0: v128,
-  x1: v128,
-  x2: v128,
-  x3: v128,
-  x4: v128,
-  x5: v128,
-  x6: v128,
-  x7: v128,
-): v128 {
-  let s = f32x4.mul(int8Low(q0), x0);
-  let t = f32x4.mul(int8High(q0), x1);
-  s = f32x4.add(s, f32x4.mul(int8Low(q1), x2));
-  t = f32x4.add(t, f32x4.mul(int8High(q1), x3));
-  s = f32x4.add(s, f32x4.mul(int8Low(q2), x4));
-  t = f32x4.add(t, f32x4.mul(int8High(q2), x5));
-  s = f32x4.add(s, f32x4.mul(int8Low(q3), x6));
-  t = f32x4.add(t, f32x4.mul(int8High(q3), x7));
-  return f32x4.add(s, t);
-}
-
-/**
  * Bit 4 of a q5 block's codes 0–15 (`upper` false: bits 0–15 of qh) or 16–31 (`upper` true: bits 16–31) as sixteen
  * bytes of 16 or 0: the two bytes of qh spread over eight lanes each, each lane testing its own bit.
  */
@@ -238,49 +198,6 @@ function fifthBits(qh: v128, upper: bool): v128 {
     : v128.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
   const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
   return v128.and(i8x16.eq(v128.and(spread, bit), bit), i8x16.splat(16));
-}
-
-/**
- * Σ over one block of (q − z)·x (unscaled; z = 0 for q8_0, else codeCentre): q8_0's 32 int8, or the nibble formats'
- * 16 bytes of nibbles (low nibbles codes 0–15, high ones 16–31) with q5's fifth bits from qh.
- */
-// @ts-ignore: decorator
-@inline
-function blockDot(
-  format: i32,
-  block: usize,
-  x0: v128,
-  x1: v128,
-  x2: v128,
-  x3: v128,
-  x4: v128,
-  x5: v128,
-  x6: v128,
-  x7: v128,
-): v128 {
-  if (format == 2) {
-    const q0 = v128.load8x8_s(block, 2);
-    const q1 = v128.load8x8_s(block, 10);
-    const q2 = v128.load8x8_s(block, 18);
-    const q3 = v128.load8x8_s(block, 26);
-    return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
-  }
-  const packed = v128.load(block + codesAt(format));
-  let low = v128.and(packed, i8x16.splat(15));
-  let high = i8x16.shr_u(packed, 4);
-  if (format >= 5) {
-    const qh = i32x4.splat(load<u32>(block + (hasMinimum(format) ? 4 : 2)));
-    low = v128.or(low, fifthBits(qh, false));
-    high = v128.or(high, fifthBits(qh, true));
-  }
-  const centre = i8x16.splat(<i8>codeCentre(format));
-  low = i8x16.sub(low, centre);
-  high = i8x16.sub(high, centre);
-  const q0 = i16x8.extend_low_i8x16_s(low);
-  const q1 = i16x8.extend_high_i8x16_s(low);
-  const q2 = i16x8.extend_low_i8x16_s(high);
-  const q3 = i16x8.extend_high_i8x16_s(high);
-  return dot32(q0, q1, q2, q3, x0, x1, x2, x3, x4, x5, x6, x7);
 }
 
 /** Σx over the 32 floats at x as a vector (the eight f32x4 summed pairwise), for the formats with a minimum. */
@@ -303,44 +220,156 @@ function halves(v: v128): v128 {
   return f32x4.mul(bits, f32x4.splat(F16_TO_F32_SCALE));
 }
 
+// The block formats in integers: x quantized once per product to int16 per block of 32 (quantizeActivations),
+// each block's codes widened to i16 and multiplied by i32x4.dot_i16x8_s, summed in i32 (exact: 32 · 127 · 32767
+// < 2^31), then scaled once by d_w · s_x.
+
+/** Bytes of one token's quantized activations: cols int16 codes, then one f32 scale per block of 32. */
+// @ts-ignore: decorator
+@inline
+function quantizedStride(cols: i32): usize {
+  return ((<usize>cols) << 1) + ((<usize>(cols / BLOCK)) << 2);
+}
+
 /**
- * A block's term of the row sum: d·dot, plus (m + z·d)·xSum for the formats with a minimum (xSum unused otherwise,
- * and folded away). d (in every lane), or d and m (the block's first two f16, lanes 0 and 1, the rest zero, then
- * spread), are widened in vector lanes rather than one scalar conversion each.
+ * Quantizes `tokens` tokens of x ([tokens, cols] f32, cols a multiple of 32) to int16 per block of 32 values:
+ * s = max|x| / 32767 and x_q = round(x / s) (0 for a block of zeros), into out ([tokens] of quantizedStride(cols)
+ * bytes: the codes, then the blocks' scales). Each x is off by at most s / 2 (1.5e-5 of the block's largest |x|).
+ */
+export function quantizeActivations(x: usize, cols: i32, tokens: i32, out: usize): void {
+  const blocks = cols / BLOCK;
+  const stride = quantizedStride(cols);
+  for (let t = 0; t < tokens; t++) {
+    const xt = x + (<usize>(t * cols) << 2);
+    const codes = out + <usize>t * stride;
+    const scales = codes + ((<usize>cols) << 1);
+    for (let b = 0; b < blocks; b++) {
+      const xb = xt + ((<usize>b) << 7);
+      let most = f32x4.max(f32x4.abs(v128.load(xb)), f32x4.abs(v128.load(xb, 16)));
+      most = f32x4.max(most, f32x4.max(f32x4.abs(v128.load(xb, 32)), f32x4.abs(v128.load(xb, 48))));
+      most = f32x4.max(most, f32x4.max(f32x4.abs(v128.load(xb, 64)), f32x4.abs(v128.load(xb, 80))));
+      most = f32x4.max(most, f32x4.max(f32x4.abs(v128.load(xb, 96)), f32x4.abs(v128.load(xb, 112))));
+      const largest = max(
+        max(f32x4.extract_lane(most, 0), f32x4.extract_lane(most, 1)),
+        max(f32x4.extract_lane(most, 2), f32x4.extract_lane(most, 3)),
+      );
+      const s: f32 = largest / 32767;
+      store<f32>(scales + ((<usize>b) << 2), s);
+      const qb = codes + ((<usize>b) << 6);
+      if (s == 0) {
+        v128.store(qb, i32x4.splat(0));
+        v128.store(qb, i32x4.splat(0), 16);
+        v128.store(qb, i32x4.splat(0), 32);
+        v128.store(qb, i32x4.splat(0), 48);
+        continue;
+      }
+      const sv = f32x4.splat(s);
+      for (let i = 0; i < 4; i++) {
+        const xi = xb + ((<usize>i) << 5);
+        const lo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi), sv)));
+        const hi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi, 16), sv)));
+        v128.store(qb + ((<usize>i) << 4), i16x8.narrow_i32x4_s(lo, hi));
+      }
+    }
+  }
+}
+
+/**
+ * A nibble block's codes centred (q − z, z = codeCentre) as sixteen i8 lanes: codes 0–15 (`upper` false, the low
+ * nibbles) or 16–31 (the high ones), q5's fifth bits from qh.
  */
 // @ts-ignore: decorator
 @inline
-function blockTerm(format: i32, block: usize, dot: v128, xSum: v128): v128 {
-  if (!hasMinimum(format)) return f32x4.mul(dot, halves(v128.load16_splat(block)));
+function centredNibbles(format: i32, block: usize, upper: bool): v128 {
+  const packed = v128.load(block + codesAt(format));
+  let codes = upper ? i8x16.shr_u(packed, 4) : v128.and(packed, i8x16.splat(15));
+  if (format >= 5) codes = v128.or(codes, fifthBits(i32x4.splat(load<u32>(block + (hasMinimum(format) ? 4 : 2))), upper));
+  return i8x16.sub(codes, i8x16.splat(<i8>codeCentre(format)));
+}
+
+/**
+ * Part `part` (values 8·part to 8·part + 7) of a block's codes (q − z; z = 0 for q8_0) widened to i16. The parts
+ * of one block repeat the same loads, which the compiler shares.
+ */
+// @ts-ignore: decorator
+@inline
+function widenedCodes(format: i32, block: usize, part: i32): v128 {
+  if (format == 2) return v128.load8x8_s(block + 2 + ((<usize>part) << 3));
+  const codes = centredNibbles(format, block, part >= 2);
+  return part & 1 ? i16x8.extend_high_i8x16_s(codes) : i16x8.extend_low_i8x16_s(codes);
+}
+
+/** Σ (q − z)·x_q over a block in i32 lanes, the codes widened (w0–w3) and x_q as four i16x8 (values 0–7, …). */
+// @ts-ignore: decorator
+@inline
+function codesDot(w0: v128, w1: v128, w2: v128, w3: v128, q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  const s = i32x4.add(i32x4.dot_i16x8_s(w0, q0), i32x4.dot_i16x8_s(w1, q1));
+  const t = i32x4.add(i32x4.dot_i16x8_s(w2, q2), i32x4.dot_i16x8_s(w3, q3));
+  return i32x4.add(s, t);
+}
+
+/** Σ over one block of (q − z)·x_q in i32 lanes (codesDot of the block's widened codes). */
+// @ts-ignore: decorator
+@inline
+function blockDotInt(format: i32, block: usize, q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  const w0 = widenedCodes(format, block, 0);
+  const w1 = widenedCodes(format, block, 1);
+  const w2 = widenedCodes(format, block, 2);
+  const w3 = widenedCodes(format, block, 3);
+  return codesDot(w0, w1, w2, w3, q0, q1, q2, q3);
+}
+
+/**
+ * A block's term of the row sum from its integer dot: (d·s_x)·dot, plus (m + z·d)·Σx (Σx of the f32 x) for the
+ * formats with a minimum (xSum unused otherwise, and folded away). sx holds s_x in every lane.
+ */
+// @ts-ignore: decorator
+@inline
+function blockTermInt(format: i32, block: usize, dot: v128, sx: v128, xSum: v128): v128 {
+  const sums = f32x4.convert_i32x4_s(dot);
+  if (!hasMinimum(format)) return f32x4.mul(sums, f32x4.mul(halves(v128.load16_splat(block)), sx));
   const scales = halves(v128.load32_zero(block));
   const d = v128.shuffle<f32>(scales, scales, 0, 0, 0, 0);
   const m = v128.shuffle<f32>(scales, scales, 1, 1, 1, 1);
   const offset = f32x4.add(m, f32x4.mul(d, f32x4.splat(<f32>codeCentre(format))));
-  return f32x4.add(f32x4.mul(dot, d), f32x4.mul(xSum, offset));
+  return f32x4.add(f32x4.mul(sums, f32x4.mul(d, sx)), f32x4.mul(xSum, offset));
 }
 
-/** blockTerm against the 32 floats at x. */
+/** One block row against one token's quantized x (xq: its codes; scales: its block scales). */
 // @ts-ignore: decorator
 @inline
-function blockSum(format: i32, block: usize, x: usize): v128 {
-  const dot = blockDot(
-    format,
-    block,
-    v128.load(x),
-    v128.load(x, 16),
-    v128.load(x, 32),
-    v128.load(x, 48),
-    v128.load(x, 64),
-    v128.load(x, 80),
-    v128.load(x, 96),
-    v128.load(x, 112),
-  );
-  return blockTerm(format, block, dot, hasMinimum(format) ? blockXSum(x) : dot);
+function blockOneInt(format: i32, row: usize, x: usize, xq: usize, scales: usize, cols: i32): f32 {
+  let a = f32x4.splat(0);
+  const blockBytes = blockBytesOf(format);
+  const blocks = cols / BLOCK;
+  for (let b = 0; b < blocks; b++) {
+    const block = row + <usize>b * blockBytes;
+    const qb = xq + ((<usize>b) << 6);
+    const dot = blockDotInt(format, block, v128.load(qb), v128.load(qb, 16), v128.load(qb, 32), v128.load(qb, 48));
+    const sx = v128.load32_splat(scales + ((<usize>b) << 2));
+    const xSum = hasMinimum(format) ? blockXSum(x + ((<usize>b) << 7)) : dot;
+    a = f32x4.add(a, blockTermInt(format, block, dot, sx, xSum));
+  }
+  return hsum(a);
 }
 
+/**
+ * blockOneInt for four rows `stride` bytes apart, sharing the loads of x_q, its scales (and Σx), results stored
+ * `yStep` bytes apart; each row's sum formed exactly as blockOneInt forms it.
+ */
 // @ts-ignore: decorator
 @inline
-function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32, y: usize, yStride: usize): void {
+function blockFourInt(
+  format: i32,
+  row: usize,
+  stride: usize,
+  x: usize,
+  xq: usize,
+  scales: usize,
+  cols: i32,
+  y: usize,
+  yStep: usize,
+): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -349,61 +378,90 @@ function blockFour(format: i32, row: usize, x: usize, xStride: usize, cols: i32,
   const blocks = cols / BLOCK;
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
+    const qb = xq + ((<usize>b) << 6);
+    const q0 = v128.load(qb);
+    const q1 = v128.load(qb, 16);
+    const q2 = v128.load(qb, 32);
+    const q3 = v128.load(qb, 48);
+    const sx = v128.load32_splat(scales + ((<usize>b) << 2));
+    const dot0 = blockDotInt(format, block, q0, q1, q2, q3);
+    const dot1 = blockDotInt(format, block + stride, q0, q1, q2, q3);
+    const dot2 = blockDotInt(format, block + 2 * stride, q0, q1, q2, q3);
+    const dot3 = blockDotInt(format, block + 3 * stride, q0, q1, q2, q3);
+    const xSum = hasMinimum(format) ? blockXSum(x + ((<usize>b) << 7)) : dot0;
+    a0 = f32x4.add(a0, blockTermInt(format, block, dot0, sx, xSum));
+    a1 = f32x4.add(a1, blockTermInt(format, block + stride, dot1, sx, xSum));
+    a2 = f32x4.add(a2, blockTermInt(format, block + 2 * stride, dot2, sx, xSum));
+    a3 = f32x4.add(a3, blockTermInt(format, block + 3 * stride, dot3, sx, xSum));
+  }
+  store<f32>(y, hsum(a0));
+  store<f32>(y + yStep, hsum(a1));
+  store<f32>(y + 2 * yStep, hsum(a2));
+  store<f32>(y + 3 * yStep, hsum(a3));
+}
+
+/** The term of one token (x_q at qb, its scale at scale, its f32 x at xb) against a block's widened codes w0–w3. */
+// @ts-ignore: decorator
+@inline
+function tokenTermInt(
+  format: i32,
+  block: usize,
+  w0: v128,
+  w1: v128,
+  w2: v128,
+  w3: v128,
+  qb: usize,
+  scale: usize,
+  xb: usize,
+): v128 {
+  const dot = codesDot(w0, w1, w2, w3, v128.load(qb), v128.load(qb, 16), v128.load(qb, 32), v128.load(qb, 48));
+  const xSum = hasMinimum(format) ? blockXSum(xb) : dot;
+  return blockTermInt(format, block, dot, v128.load32_splat(scale), xSum);
+}
+
+/**
+ * One block row against four tokens' quantized x (xq: the first token's, `qStride` bytes apart), each block's codes
+ * widened once for the four; results stored `yStride` bytes apart. Each token's sum is formed as blockOneInt forms
+ * it, so a token's result does not depend on whether it went four at a time or alone.
+ */
+// @ts-ignore: decorator
+@inline
+function blockTokensInt(
+  format: i32,
+  row: usize,
+  x: usize,
+  xStride: usize,
+  xq: usize,
+  qStride: usize,
+  cols: i32,
+  y: usize,
+  yStride: usize,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  const blockBytes = blockBytesOf(format);
+  const blocks = cols / BLOCK;
+  const scales = xq + ((<usize>cols) << 1);
+  for (let b = 0; b < blocks; b++) {
+    const block = row + <usize>b * blockBytes;
+    const w0 = widenedCodes(format, block, 0);
+    const w1 = widenedCodes(format, block, 1);
+    const w2 = widenedCodes(format, block, 2);
+    const w3 = widenedCodes(format, block, 3);
+    const qb = xq + ((<usize>b) << 6);
+    const scale = scales + ((<usize>b) << 2);
     const xb = x + ((<usize>b) << 7);
-    a0 = f32x4.add(a0, blockSum(format, block, xb));
-    a1 = f32x4.add(a1, blockSum(format, block, xb + xStride));
-    a2 = f32x4.add(a2, blockSum(format, block, xb + 2 * xStride));
-    a3 = f32x4.add(a3, blockSum(format, block, xb + 3 * xStride));
+    a0 = f32x4.add(a0, tokenTermInt(format, block, w0, w1, w2, w3, qb, scale, xb));
+    a1 = f32x4.add(a1, tokenTermInt(format, block, w0, w1, w2, w3, qb + qStride, scale + qStride, xb + xStride));
+    a2 = f32x4.add(a2, tokenTermInt(format, block, w0, w1, w2, w3, qb + 2 * qStride, scale + 2 * qStride, xb + 2 * xStride));
+    a3 = f32x4.add(a3, tokenTermInt(format, block, w0, w1, w2, w3, qb + 3 * qStride, scale + 3 * qStride, xb + 3 * xStride));
   }
   store<f32>(y, hsum(a0));
   store<f32>(y + yStride, hsum(a1));
   store<f32>(y + 2 * yStride, hsum(a2));
   store<f32>(y + 3 * yStride, hsum(a3));
-}
-
-// @ts-ignore: decorator
-@inline
-function blockOne(format: i32, row: usize, x: usize, cols: i32): f32 {
-  let a = f32x4.splat(0);
-  const blockBytes = blockBytesOf(format);
-  const blocks = cols / BLOCK;
-  for (let b = 0; b < blocks; b++) {
-    a = f32x4.add(a, blockSum(format, row + <usize>b * blockBytes, x + ((<usize>b) << 7)));
-  }
-  return hsum(a);
-}
-
-/**
- * blockOne for two rows `stride` bytes apart against one token, sharing the loads of x (and its block sums), their
- * results stored `yStep` bytes apart; each row's sum is formed exactly as blockOne forms it (so a row's result does
- * not depend on how the rows are grouped).
- */
-// @ts-ignore: decorator
-@inline
-function blockTwo(format: i32, row: usize, stride: usize, x: usize, cols: i32, y: usize, yStep: usize): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  const blockBytes = blockBytesOf(format);
-  const blocks = cols / BLOCK;
-  for (let b = 0; b < blocks; b++) {
-    const block = row + <usize>b * blockBytes;
-    const xb = x + ((<usize>b) << 7);
-    const x0 = v128.load(xb);
-    const x1 = v128.load(xb, 16);
-    const x2 = v128.load(xb, 32);
-    const x3 = v128.load(xb, 48);
-    const x4 = v128.load(xb, 64);
-    const x5 = v128.load(xb, 80);
-    const x6 = v128.load(xb, 96);
-    const x7 = v128.load(xb, 112);
-    const dot0 = blockDot(format, block, x0, x1, x2, x3, x4, x5, x6, x7);
-    const dot1 = blockDot(format, block + stride, x0, x1, x2, x3, x4, x5, x6, x7);
-    const xSum = hasMinimum(format) ? blockXSum(xb) : dot0;
-    a0 = f32x4.add(a0, blockTerm(format, block, dot0, xSum));
-    a1 = f32x4.add(a1, blockTerm(format, block + stride, dot1, xSum));
-  }
-  store<f32>(y, hsum(a0));
-  store<f32>(y + yStep, hsum(a1));
 }
 
 /**
@@ -498,23 +556,35 @@ function denseRowsFour(
  */
 // @ts-ignore: decorator
 @inline
-function rowsOne(format: i32, w: usize, stride: usize, x: usize, cols: i32, y: usize, rowStart: i32, rowEnd: i32): void {
+function rowsOne(
+  format: i32,
+  w: usize,
+  stride: usize,
+  x: usize,
+  xq: usize,
+  cols: i32,
+  y: usize,
+  rowStart: i32,
+  rowEnd: i32,
+): void {
   const blocked = format >= 2;
-  const group = blocked ? 2 : 4;
+  const group = 4;
   const xScaled = format == 1 && scalesToF16(x, cols);
   const spread = (rowEnd - rowStart) / group;
   const far = <usize>spread * stride;
   const yFar = (<usize>spread) << 2;
+  const scales = xq + ((<usize>cols) << 1);
   for (let r = rowStart; r < rowStart + spread; r++) {
     const row = w + <usize>r * stride;
     const yr = y + ((<usize>r) << 2);
-    if (blocked) blockTwo(format, row, far, x, cols, yr, yFar);
+    if (blocked) blockFourInt(format, row, far, x, xq, scales, cols, yr, yFar);
     else if (xScaled) denseRowsFour(1, row, far, x, cols, yr, yFar, true);
     else denseRowsFour(format, row, far, x, cols, yr, yFar, false);
   }
   for (let r = rowStart + spread * group; r < rowEnd; r++) {
     const row = w + <usize>r * stride;
-    store<f32>(y + ((<usize>r) << 2), blocked ? blockOne(format, row, x, cols) : denseOne(format, row, x, cols));
+    const sum = blocked ? blockOneInt(format, row, x, xq, scales, cols) : denseOne(format, row, x, cols);
+    store<f32>(y + ((<usize>r) << 2), sum);
   }
 }
 
@@ -533,14 +603,16 @@ function rowsFour(
   fours: i32,
   rowStart: i32,
   rowEnd: i32,
+  xq: usize,
 ): void {
+  const qStride = quantizedStride(cols);
   for (let r = rowStart; r < rowEnd; r++) {
     const row = w + <usize>r * stride;
     const yr = y + ((<usize>r) << 2);
     for (let t = 0; t < fours; t += 4) {
       const xt = x + <usize>t * xStride;
       const yt = yr + <usize>t * yStride;
-      if (format >= 2) blockFour(format, row, xt, xStride, cols, yt, yStride);
+      if (format >= 2) blockTokensInt(format, row, xt, xStride, xq + <usize>t * qStride, qStride, cols, yt, yStride);
       else denseFour(format, row, xt, xStride, cols, yt, yStride);
     }
   }
@@ -559,14 +631,16 @@ function matmulAs(
   tokens: i32,
   rowStart: i32,
   rowEnd: i32,
+  xq: usize,
 ): void {
   const stride = <usize>rowBytes(format, cols);
   const xStride = (<usize>cols) << 2;
   const yStride = (<usize>rows) << 2;
   const fours = tokens & ~3;
-  rowsFour(format, w, stride, x, xStride, cols, y, yStride, fours, rowStart, rowEnd);
+  rowsFour(format, w, stride, x, xStride, cols, y, yStride, fours, rowStart, rowEnd, xq);
   for (let t = fours; t < tokens; t++) {
-    rowsOne(format, w, stride, x + <usize>t * xStride, cols, y + <usize>t * yStride, rowStart, rowEnd);
+    const xqt = xq + <usize>t * quantizedStride(cols);
+    rowsOne(format, w, stride, x + <usize>t * xStride, xqt, cols, y + <usize>t * yStride, rowStart, rowEnd);
   }
 }
 
@@ -580,14 +654,15 @@ export function matmul(
   tokens: i32,
   rowStart: i32,
   rowEnd: i32,
+  xq: usize,
 ): void {
-  if (format == 0) matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else if (format == 1) matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else if (format == 2) matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else if (format == 3) matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else if (format == 4) matmulAs(4, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else if (format == 5) matmulAs(5, w, x, y, rows, cols, tokens, rowStart, rowEnd);
-  else matmulAs(6, w, x, y, rows, cols, tokens, rowStart, rowEnd);
+  if (format == 0) matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 1) matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 2) matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 3) matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 4) matmulAs(4, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 5) matmulAs(5, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else matmulAs(6, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
 }
 
 /**

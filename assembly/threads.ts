@@ -11,6 +11,7 @@
  *   4–10 matmul's format, weights, x, y, rows, cols, tokens   11 chunks the workers have computed, all jobs
  *   i64 at byte 48: the claim word — job (high 32 bits), chunks (16 bits), next unclaimed chunk (low 16 bits).
  *   i32 word 14: workers stopped (a worker that threw, or ended: `threadStopped`)
+ *   i32 word 15: matmul's xq (the quantized activations of its one-token rows, written before the job opens)
  *   from byte 64, two i32 words per worker i (its `index`): the chunk it holds + 1 (0: none), and 1 once stopped.
  * A chunk is claimed by compare-and-swap of the claim word, only while its job is the word's and the next chunk
  * is below the count; a successful claim means the job is not complete, so its arguments stay as written until
@@ -29,6 +30,7 @@ const ARGUMENTS: usize = 16;
 const WORKER_CHUNKS: usize = 44;
 const CLAIM: usize = 48;
 const STOPPED: usize = 56;
+const QUANTIZED: usize = 60;
 const WORKER_WORDS: usize = 64;
 const STOP: i32 = 0;
 /** Loads of the job counter before sleeping on it (a new job often follows within microseconds). */
@@ -80,6 +82,7 @@ function work(control: usize, job: i32, index: i32): void {
       load<i32>(args, 24),
       start,
       end,
+      load<u32>(control + QUANTIZED),
     );
     atomic.store<i32>(held, 0);
     atomic.add<i32>(control + WORKER_CHUNKS, 1);

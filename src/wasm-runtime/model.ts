@@ -12,7 +12,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { add } from '../cpu/ops.js';
 import type { FastContext, FastLayerKind, FastMixers, StateSegment } from '../wasm/layer.js';
 import type { Vec } from '../wasm/heap.js';
-import { FORMAT_CODES } from '../wasm/kernels.js';
+import { FORMAT_CODES, quantizedBytes } from '../wasm/kernels.js';
 import type { FastOps, HeapNorm } from '../wasm/ops.js';
 import type { CompactMatrix, FastWeights } from '../wasm/weights.js';
 
@@ -32,6 +32,8 @@ export class FastModel {
   private readonly ln0: HeapNorm;
   private readonly lnOut: HeapNorm;
   private readonly layers: Layer[] = [];
+  /** The widest matrix's columns (sizes the scratch of a product's quantized activations, FastOps.matmul). */
+  private readonly widest: number;
 
   constructor(
     weights: FastWeights,
@@ -41,6 +43,9 @@ export class FastModel {
     const spec = weights.spec;
     this.spec = spec;
     this.stateFloats = stateSize(spec);
+    let widest = 0;
+    for (const matrix of weights.allMatrices()) widest = Math.max(widest, matrix.cols);
+    this.widest = widest;
     const c = spec.nEmbed;
     const norm = (name: string) => ops.heapNorm(weights.values(`${name}.weight`, c), weights.values(`${name}.bias`, c));
     this.embedding = weights.matrix('emb.weight', spec.nVocab, c);
@@ -74,7 +79,9 @@ export class FastModel {
     const outputRows = batched ? tokenCount : allLogits ? tokenCount : 1;
     const heap = this.ops.heap;
     heap.reserveScratch(
-      4 * (this.kind.scratchFloats(spec, tokenCount) + tokenCount * c * 4 + outputRows * (c + spec.nVocab)),
+      4 * (this.kind.scratchFloats(spec, tokenCount) + tokenCount * c * 4 + outputRows * (c + spec.nVocab)) +
+        tokenCount * quantizedBytes(this.widest) +
+        16,
     );
 
     const x = this.ops.vector(tokenCount * c);

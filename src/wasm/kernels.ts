@@ -11,6 +11,16 @@ export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3, q4_1: 4, q5_0: 5
 
 export type CompactFormat = keyof typeof FORMAT_CODES;
 
+/** Bytes of one token's quantized activations (KernelExports.quantizeActivations): int16 codes, f32 block scales. */
+export function quantizedBytes(cols: number): number {
+  return cols * 2 + (cols / 32) * 4;
+}
+
+/** Whether the kernels multiply this format's blocks against x quantized first (KernelExports.quantizeActivations). */
+export function quantizesActivations(format: CompactFormat): boolean {
+  return FORMAT_CODES[format] >= 2;
+}
+
 export interface KernelExports {
   staticDataEnd(): number;
   rowBytes(format: number, cols: number): number;
@@ -25,7 +35,14 @@ export interface KernelExports {
     tokens: number,
     rowStart: number,
     rowEnd: number,
+    /** The block formats: every token's x quantized by `quantizeActivations` (0 for f32 / f16). */
+    quantized: number,
   ): void;
+  /**
+   * x ([tokens, cols] f32, cols a multiple of 32) quantized to int16 per block of 32 values with one f32 scale per
+   * block, into `out` (`quantizedBytes(cols)` bytes per token).
+   */
+  quantizeActivations(x: number, cols: number, tokens: number, out: number): void;
   normalize(
     x: number,
     y: number,

@@ -4,7 +4,7 @@
  * recurrences. Element-wise steps are the oracle's own functions (src/cpu/ops.ts) writing into heap views.
  */
 import type { Vec, WasmHeap } from './heap.js';
-import { FORMAT_CODES, type KernelExports } from './kernels.js';
+import { FORMAT_CODES, quantizedBytes, quantizesActivations, type KernelExports } from './kernels.js';
 import type { CompactMatrix } from './weights.js';
 
 /** Chunks of rows the split products have had, and how many of them worker threads computed. */
@@ -18,7 +18,10 @@ export interface MatmulRunner {
   readonly threads: number;
   /** Work split so far (none on one thread). */
   readonly split: SplitWork;
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void;
+  /**
+   * `quantized`: the block formats' x quantized (KernelExports.matmul; 0 for f32 / f16); FastOps.matmul prepares it.
+   */
+  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized?: number): void;
   /** Ends the worker threads, if any. */
   close(): void;
 }
@@ -30,9 +33,9 @@ export class SingleThread implements MatmulRunner {
 
   constructor(private readonly kernels: KernelExports) {}
 
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void {
+  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized = 0): void {
     const { format, ptr, rows, cols } = matrix;
-    this.kernels.matmul(FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, 0, rows);
+    this.kernels.matmul(FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, 0, rows, quantized);
   }
 
   close(): void {}
@@ -56,10 +59,22 @@ export class FastOps {
     return this.heap.vector(count);
   }
 
-  /** y = W·x for each of the `tokens` rows of x ([tokens, cols] → [tokens, rows]). */
+  /**
+   * y = W·x for each of the `tokens` rows of x ([tokens, cols] → [tokens, rows]). For a block format x is quantized
+   * to int16 per block first, once for the whole product (all threads read it), in scratch freed after it
+   * (tokens × quantizedBytes(cols) bytes).
+   */
   matmul(matrix: CompactMatrix, x: Vec, tokens: number): Vec {
     const y = this.vector(tokens * matrix.rows);
-    this.runner.matmul(matrix, x.ptr, y.ptr, tokens);
+    if (!quantizesActivations(matrix.format)) {
+      this.runner.matmul(matrix, x.ptr, y.ptr, tokens);
+      return y;
+    }
+    const mark = this.heap.scratchMark();
+    const quantized = this.vector((tokens * quantizedBytes(matrix.cols)) / 4).ptr;
+    this.kernels.quantizeActivations(x.ptr, matrix.cols, tokens, quantized);
+    this.runner.matmul(matrix, x.ptr, y.ptr, tokens, quantized);
+    this.heap.releaseScratch(mark);
     return y;
   }
 

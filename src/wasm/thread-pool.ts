@@ -39,7 +39,10 @@ export interface StartedThread {
  */
 export type ThreadSpawner = (start: ThreadStart, stopped: () => void) => Promise<StartedThread>;
 
-/** The control block (assembly/threads.ts): i32 words, the claim word (an i64 at byte 48), two words per worker. */
+/**
+ * The control block (assembly/threads.ts): i32 words, the claim word (an i64 at byte 48), the quantized x's address
+ * (word 15), two words per worker.
+ */
 const JOB = 0;
 const COMPLETED = 1;
 const OPERATION = 2;
@@ -48,6 +51,7 @@ const ARGUMENTS = 4;
 const WORKER_CHUNKS = 11;
 const CLAIM_BYTE = 48;
 const STOPPED = 14;
+const QUANTIZED = 15;
 const WORKER_WORDS = 16;
 const CONTROL_BYTES = 64;
 const STOP = 0;
@@ -124,13 +128,13 @@ export class ThreadPool implements MatmulRunner {
     return { chunks: this.chunks, byWorkers: Atomics.load(this.control, WORKER_CHUNKS) };
   }
 
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number): void {
+  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized = 0): void {
     const { format, ptr, rows, cols } = matrix;
     const code = FORMAT_CODES[format];
     if (!this.closed && Atomics.load(this.control, STOPPED) > 0) this.close();
     const threads = this.threads;
     if (this.closed || rows * cols * tokens < MIN_SPLIT_WORK || rows < threads) {
-      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows);
+      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows, quantized);
       return;
     }
     const chunkRows = ROW_GROUP * Math.ceil(rows / (threads * CHUNKS_PER_THREAD * ROW_GROUP));
@@ -141,10 +145,11 @@ export class ThreadPool implements MatmulRunner {
     control[OPERATION] = MATMUL;
     control[CHUNK_ROWS] = chunkRows;
     control.set([code, ptr, x, y, rows, cols, tokens], ARGUMENTS);
+    control[QUANTIZED] = quantized;
     this.open((BigInt(this.job + 1) << 32n) | (BigInt(chunks) << 16n));
     const chunk = (index: number) => {
       const start = index * chunkRows;
-      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, start, Math.min(rows, start + chunkRows));
+      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, start, Math.min(rows, start + chunkRows), quantized);
       Atomics.add(control, COMPLETED, 1);
     };
     for (let claim = Atomics.load(this.claim, 0); (claim & 0xffffn) < chunks; claim = Atomics.load(this.claim, 0)) {

@@ -27,8 +27,8 @@ async function f16Product(x: Float32Array) {
   const xPtr = heap.allocate(COLS * 4);
   heap.floats(xPtr, COLS).set(x);
   const [together, alone] = [heap.allocate(ROWS * 4), heap.allocate(ROWS * 4)];
-  kernels.matmul(FORMAT_CODES.f16, weights, xPtr, together, ROWS, COLS, 1, 0, ROWS);
-  for (let r = 0; r < ROWS; r++) kernels.matmul(FORMAT_CODES.f16, weights, xPtr, alone, ROWS, COLS, 1, r, r + 1);
+  kernels.matmul(FORMAT_CODES.f16, weights, xPtr, together, ROWS, COLS, 1, 0, ROWS, 0);
+  for (let r = 0; r < ROWS; r++) kernels.matmul(FORMAT_CODES.f16, weights, xPtr, alone, ROWS, COLS, 1, r, r + 1, 0);
   return { decoded: decodeF16(bytes), together: heap.floats(together, ROWS), alone: heap.floats(alone, ROWS) };
 }
 

@@ -10,11 +10,17 @@ import { backendOver, blockModelBytes, MATRIX_TYPES, maxDifference, tokenSequenc
 const GENERATIONS: Generation[] = ['4', '5.1', '5.2', '6', '7'];
 const CASES = GENERATIONS.flatMap((generation) => MATRIX_TYPES.map((type) => [generation, type] as const));
 
-/** The oracle sums in f64, the kernels in f32 lanes: logits agree to this, at every position. */
+/** The oracle sums in f64, the kernels in f32 lanes: logits agree to this, at every position (f32, f16 matrices). */
 const TOLERANCE = 1e-4;
+/**
+ * Block formats: the one-token products quantize x to int16 per block of 32 (error up to 1.5e-5 of the block's
+ * largest |x|); measured up to 2.3e-4 here, within the issue's 1e-3 for quantized weights.
+ */
+const BLOCK_TOLERANCE = 1e-3;
 
 describe.each(CASES)('fast CPU backend, RWKV %s, %s matrices', (generation, type) => {
   const bytes = blockModelBytes(type, generation);
+  const tolerance = type === 'f32' || type === 'f16' ? TOLERANCE : BLOCK_TOLERANCE;
 
   it('matches the oracle at every prefill position, in chunks', async () => {
     const [fast, reference] = await Promise.all([backendOver(bytes, 'cpu'), backendOver(bytes, 'reference')]);
@@ -33,9 +39,9 @@ describe.each(CASES)('fast CPU backend, RWKV %s, %s matrices', (generation, type
       const expected = await reference.prefill(b, chunk, { allLogits: true });
       const got = await fast.prefill(a, chunk, { allLogits: true });
       expect(got.length).toBe(chunk.length * 256);
-      expect(maxDifference(got, expected)).toBeLessThan(TOLERANCE);
+      expect(maxDifference(got, expected)).toBeLessThan(tolerance);
     }
-    expect(maxDifference((await fast.readState(a)).data, (await reference.readState(b)).data)).toBeLessThan(TOLERANCE);
+    expect(maxDifference((await fast.readState(a)).data, (await reference.readState(b)).data)).toBeLessThan(tolerance);
   });
 
   it('decodes five sessions in one batch as the oracle decodes each alone', async () => {
@@ -52,7 +58,7 @@ describe.each(CASES)('fast CPU backend, RWKV %s, %s matrices', (generation, type
       const got = await fast.decode(fastStates, next);
       for (let i = 0; i < 5; i++) {
         const [expected] = await reference.decode([referenceStates[i]], next.subarray(i, i + 1));
-        expect(maxDifference(got[i], expected)).toBeLessThan(TOLERANCE);
+        expect(maxDifference(got[i], expected)).toBeLessThan(tolerance);
       }
     }
   });
