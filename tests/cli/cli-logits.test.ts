@@ -47,7 +47,9 @@ describeWithFixtures('rwkv-webgpu logits --backend cpu matches rwkv.cpp', () => 
         expect(actual.length).toBe(expected.length);
         const diff = maxAbsDifference(actual, expected);
         console.log(`cli cpu ${fixture.model} ${fixture.format} chunk ${chunk}: max-abs ${diff.toExponential(2)}`);
-        expect(diff).toBeLessThanOrEqual(1e-4);
+        // Block formats: x quantized to int16 per block of 32 in the products (the issue's 1e-3; measured ≤ 2.6e-4).
+        const blocks = !fixture.format.startsWith('FP');
+        expect(diff).toBeLessThanOrEqual(blocks ? 1e-3 : 1e-4);
       });
     }
   }
