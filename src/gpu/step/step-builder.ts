@@ -145,9 +145,8 @@ export class StepBuilder {
         return { format, grouped, bindings: [buffer, xBuffer, ...outputs, table] };
       }),
     );
-    const alone = members.filter((member) => !sharing.some(([, shared]) => shared.includes(member)));
     const perMember = members.map(single);
-    const aloneLaunches = alone.map(single);
+    const aloneLaunches = perMember.filter((_, i) => !sharing.some(([, shared]) => shared.includes(members[i])));
     const subgroups = this.runner.device.features.has('subgroups');
     return this.op((shape) => {
       if (shape.rows !== shape.sessions || shape.rows > MAX_MATVEC_BATCH) {
