@@ -19,15 +19,19 @@
  * prefill chunk reads the weights once per four tokens; a token left over (a decode of one session) runs four rows
  * at a time sharing the loads of x — rows a quarter of the run apart, so that each part of the run is read as one
  * long sequential stream — each row summed in the same order as alone, so a row's result does not depend on the
- * grouping (or on a thread's share). Each format has its own copy of the loops (matmulAs inlined with a constant
- * format), with no branch on the format inside them.
+ * grouping (or on a thread's share). Each format has its own function (matmulF32 … matmulQ5_1: matmulAs inlined
+ * with a constant format), with no branch on the format inside its loops. They must stay separate functions: inlined
+ * as arms of one `if`, the optimizer folds the arms back into one body that tests the format at run time (a third
+ * slower for q4_0).
  *
  * The block formats multiply in integers, as ggml does, but against int16 activations: the caller quantizes x once
  * per product (quantizeActivations: per block of 32 values s = max|x| / 32767, x_q = round(x / s), each x off by at
  * most 1.5e-5 of its block's largest |x|), passed to matmul as `xq`; per block the codes are widened to i16 and
  * multiplied with i32x4.dot_i16x8_s, summed in i32 (exact), and scaled once by d · s. The formats with a minimum are
  * summed as (q − z)·d + (m + z·d) with z the centre of the codes (8 or 16): d·s·Σ(q − z)·x_q + (m + z·d)·Σx per
- * block, Σx over the f32 x, the second term small where the block is centred on zero.
+ * block, Σx over the f32 x (computed with the quantization), the second term small where the block is centred on
+ * zero. Four rows (or four tokens) go through a block together: their four integer sums are gathered into one
+ * vector's lanes and converted, scaled and accumulated at once.
  */
 
 const F16_TO_F32_SCALE: f32 = reinterpret<f32>(0x77800000); // 2^112
@@ -200,13 +204,13 @@ function fifthBits(qh: v128, upper: bool): v128 {
   return v128.and(i8x16.eq(v128.and(spread, bit), bit), i8x16.splat(16));
 }
 
-/** Σx over the 32 floats at x as a vector (the eight f32x4 summed pairwise), for the formats with a minimum. */
+/** Σx over the 32 floats at x (the eight f32x4 summed pairwise, then across). */
 // @ts-ignore: decorator
 @inline
-function blockXSum(x: usize): v128 {
+function blockXSum(x: usize): f32 {
   const low = f32x4.add(f32x4.add(v128.load(x), v128.load(x, 16)), f32x4.add(v128.load(x, 32), v128.load(x, 48)));
   const high = f32x4.add(f32x4.add(v128.load(x, 64), v128.load(x, 80)), f32x4.add(v128.load(x, 96), v128.load(x, 112)));
-  return f32x4.add(low, high);
+  return hsum(f32x4.add(low, high));
 }
 
 /**
@@ -220,21 +224,67 @@ function halves(v: v128): v128 {
   return f32x4.mul(bits, f32x4.splat(F16_TO_F32_SCALE));
 }
 
+/** The f16 at p0, p1, p2 and p3 as the four lanes of an f32x4 (four blocks' d, or m). */
+// @ts-ignore: decorator
+@inline
+function halvesAt(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = v128.load16_lane(p0, i32x4.splat(0), 0);
+  v = v128.load16_lane(p1, v, 1);
+  v = v128.load16_lane(p2, v, 2);
+  return halves(v128.load16_lane(p3, v, 3));
+}
+
+/** The i32 at p0, p1, p2 and p3 as the four lanes of a v128. */
+// @ts-ignore: decorator
+@inline
+function wordsAt(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = v128.load32_zero(p0);
+  v = v128.load32_lane(p1, v, 1);
+  v = v128.load32_lane(p2, v, 2);
+  return v128.load32_lane(p3, v, 3);
+}
+
+/** Four i32x4 a, b, c, d reduced to [Σa, Σb, Σc, Σd] (exact in i32). */
+// @ts-ignore: decorator
+@inline
+function laneTotals(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+}
+
+/** The i32 lanes of v summed (exact). */
+// @ts-ignore: decorator
+@inline
+function total(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
 // The block formats in integers: x quantized once per product to int16 per block of 32 (quantizeActivations),
 // each block's codes widened to i16 and multiplied by i32x4.dot_i16x8_s, summed in i32 (exact: 32 · 127 · 32767
-// < 2^31), then scaled once by d_w · s_x.
+// < 2^31), then scaled once by d_w · s_x. q4_0 and q4_1 widen their codes unsigned (two loads, a mask and a shift)
+// and take the centre off in the integer sum, Σ(q − 8)·x_q = Σq·x_q − 8·Σx_q, with Σx_q computed once per product;
+// q5's codes are widened centred. Every (row, token) sum is formed the same way — per block its exact integer sum,
+// one conversion, one scaling, added in block order — whether rows or tokens go four at a time (a vector's lanes)
+// or alone (scalars), so a result never depends on the grouping or on a thread's share.
 
-/** Bytes of one token's quantized activations: cols int16 codes, then one f32 scale per block of 32. */
+/** Bytes of quantizeActivations' record of one block: s (f32), Σx_q (i32), Σx (f32). */
+const BLOCK_RECORD: usize = 12;
+
+/**
+ * Bytes of one token's quantized activations: cols int16 codes, then one BLOCK_RECORD per block of 32.
+ */
 // @ts-ignore: decorator
 @inline
 function quantizedStride(cols: i32): usize {
-  return ((<usize>cols) << 1) + ((<usize>(cols / BLOCK)) << 2);
+  return ((<usize>cols) << 1) + <usize>(cols / BLOCK) * BLOCK_RECORD;
 }
 
 /**
  * Quantizes `tokens` tokens of x ([tokens, cols] f32, cols a multiple of 32) to int16 per block of 32 values:
  * s = max|x| / 32767 and x_q = round(x / s) (0 for a block of zeros), into out ([tokens] of quantizedStride(cols)
- * bytes: the codes, then the blocks' scales). Each x is off by at most s / 2 (1.5e-5 of the block's largest |x|).
+ * bytes: the codes, then per block s, Σx_q and Σx of the f32 x). Each x is off by at most s / 2 (1.5e-5 of the
+ * block's largest |x|).
  */
 export function quantizeActivations(x: usize, cols: i32, tokens: i32, out: usize): void {
   const blocks = cols / BLOCK;
@@ -242,7 +292,7 @@ export function quantizeActivations(x: usize, cols: i32, tokens: i32, out: usize
   for (let t = 0; t < tokens; t++) {
     const xt = x + (<usize>(t * cols) << 2);
     const codes = out + <usize>t * stride;
-    const scales = codes + ((<usize>cols) << 1);
+    const records = codes + ((<usize>cols) << 1);
     for (let b = 0; b < blocks; b++) {
       const xb = xt + ((<usize>b) << 7);
       let most = f32x4.max(f32x4.abs(v128.load(xb)), f32x4.abs(v128.load(xb, 16)));
@@ -254,52 +304,66 @@ export function quantizeActivations(x: usize, cols: i32, tokens: i32, out: usize
         max(f32x4.extract_lane(most, 2), f32x4.extract_lane(most, 3)),
       );
       const s: f32 = largest / 32767;
-      store<f32>(scales + ((<usize>b) << 2), s);
+      const record = records + <usize>b * BLOCK_RECORD;
+      store<f32>(record, s);
+      store<f32>(record, blockXSum(xb), 8);
       const qb = codes + ((<usize>b) << 6);
-      if (s == 0) {
-        v128.store(qb, i32x4.splat(0));
-        v128.store(qb, i32x4.splat(0), 16);
-        v128.store(qb, i32x4.splat(0), 32);
-        v128.store(qb, i32x4.splat(0), 48);
-        continue;
-      }
-      const sv = f32x4.splat(s);
+      let codeSums = i32x4.splat(0);
       for (let i = 0; i < 4; i++) {
-        const xi = xb + ((<usize>i) << 5);
-        const lo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi), sv)));
-        const hi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi, 16), sv)));
-        v128.store(qb + ((<usize>i) << 4), i16x8.narrow_i32x4_s(lo, hi));
+        let narrowed = i32x4.splat(0);
+        if (s != 0) {
+          const sv = f32x4.splat(s);
+          const xi = xb + ((<usize>i) << 5);
+          const lo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi), sv)));
+          const hi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xi, 16), sv)));
+          narrowed = i16x8.narrow_i32x4_s(lo, hi);
+        }
+        v128.store(qb + ((<usize>i) << 4), narrowed);
+        codeSums = i32x4.add(codeSums, i32x4.extadd_pairwise_i16x8_s(narrowed));
       }
+      store<i32>(record, total(codeSums), 4);
     }
   }
 }
 
 /**
- * A nibble block's codes centred (q − z, z = codeCentre) as sixteen i8 lanes: codes 0–15 (`upper` false, the low
- * nibbles) or 16–31 (the high ones), q5's fifth bits from qh.
+ * A q5 block's codes centred (q − 16) as sixteen i8 lanes: codes 0–15 (`upper` false, the low nibbles) or 16–31
+ * (the high ones), their fifth bits from qh.
  */
 // @ts-ignore: decorator
 @inline
-function centredNibbles(format: i32, block: usize, upper: bool): v128 {
+function centredFiveBitCodes(format: i32, block: usize, upper: bool): v128 {
   const packed = v128.load(block + codesAt(format));
-  let codes = upper ? i8x16.shr_u(packed, 4) : v128.and(packed, i8x16.splat(15));
-  if (format >= 5) codes = v128.or(codes, fifthBits(i32x4.splat(load<u32>(block + (hasMinimum(format) ? 4 : 2))), upper));
-  return i8x16.sub(codes, i8x16.splat(<i8>codeCentre(format)));
+  const codes = upper ? i8x16.shr_u(packed, 4) : v128.and(packed, i8x16.splat(15));
+  const fifth = fifthBits(i32x4.splat(load<u32>(block + (hasMinimum(format) ? 4 : 2))), upper);
+  return i8x16.sub(v128.or(codes, fifth), i8x16.splat(16));
 }
 
 /**
- * Part `part` (values 8·part to 8·part + 7) of a block's codes (q − z; z = 0 for q8_0) widened to i16. The parts
- * of one block repeat the same loads, which the compiler shares.
+ * Part `part` (values 8·part to 8·part + 7) of a block's codes widened to i16: q8_0's signed codes, q4's unsigned
+ * ones (bytes 0–7 hold values 0–7 and 16–23, bytes 8–15 values 8–15 and 24–31), q5's centred. The parts of one
+ * block repeat the same loads, which the compiler shares.
  */
 // @ts-ignore: decorator
 @inline
 function widenedCodes(format: i32, block: usize, part: i32): v128 {
   if (format == 2) return v128.load8x8_s(block + 2 + ((<usize>part) << 3));
-  const codes = centredNibbles(format, block, part >= 2);
+  if (format <= 4) {
+    const bytes = v128.load8x8_u(block + codesAt(format) + ((<usize>(part & 1)) << 3));
+    return part >= 2 ? i16x8.shr_u(bytes, 4) : v128.and(bytes, i16x8.splat(15));
+  }
+  const codes = centredFiveBitCodes(format, block, part >= 2);
   return part & 1 ? i16x8.extend_high_i8x16_s(codes) : i16x8.extend_low_i8x16_s(codes);
 }
 
-/** Σ (q − z)·x_q over a block in i32 lanes, the codes widened (w0–w3) and x_q as four i16x8 (values 0–7, …). */
+/** The centre taken off through Σx_q: 8 for q4's unsigned codes, 0 where the codes are widened signed or centred. */
+// @ts-ignore: decorator
+@inline
+function sumCentre(format: i32): i32 {
+  return format == 3 || format == 4 ? 8 : 0;
+}
+
+/** Σ code·x_q over a block in i32 lanes, the codes widened (w0–w3) and x_q as four i16x8 (values 0–7, …). */
 // @ts-ignore: decorator
 @inline
 function codesDot(w0: v128, w1: v128, w2: v128, w3: v128, q0: v128, q1: v128, q2: v128, q3: v128): v128 {
@@ -308,7 +372,14 @@ function codesDot(w0: v128, w1: v128, w2: v128, w3: v128, q0: v128, q1: v128, q2
   return i32x4.add(s, t);
 }
 
-/** Σ over one block of (q − z)·x_q in i32 lanes (codesDot of the block's widened codes). */
+/** codesDot against the x_q at q. */
+// @ts-ignore: decorator
+@inline
+function codesDotAt(w0: v128, w1: v128, w2: v128, w3: v128, q: usize): v128 {
+  return codesDot(w0, w1, w2, w3, v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48));
+}
+
+/** Σ code·x_q over one block in i32 lanes (codesDot of the block's widened codes). */
 // @ts-ignore: decorator
 @inline
 function blockDotInt(format: i32, block: usize, q0: v128, q1: v128, q2: v128, q3: v128): v128 {
@@ -320,148 +391,129 @@ function blockDotInt(format: i32, block: usize, q0: v128, q1: v128, q2: v128, q3
 }
 
 /**
- * A block's term of the row sum from its integer dot: (d·s_x)·dot, plus (m + z·d)·Σx (Σx of the f32 x) for the
- * formats with a minimum (xSum unused otherwise, and folded away). sx holds s_x in every lane.
+ * Four (row, token) block terms from their exact integer sums (`sums`, lanes) and their blocks' d, s_x (and m, Σx):
+ * f32(Σ − z·Σx_q)·(d·s_x), plus (m + z'·d)·Σx for the formats with a minimum (z' the codes' centre). `codeSums`
+ * holds z·Σx_q per lane; `minimums` and `xSums` are unused (and folded away) for the formats without a minimum.
  */
 // @ts-ignore: decorator
 @inline
-function blockTermInt(format: i32, block: usize, dot: v128, sx: v128, xSum: v128): v128 {
-  const sums = f32x4.convert_i32x4_s(dot);
-  if (!hasMinimum(format)) return f32x4.mul(sums, f32x4.mul(halves(v128.load16_splat(block)), sx));
-  const scales = halves(v128.load32_zero(block));
-  const d = v128.shuffle<f32>(scales, scales, 0, 0, 0, 0);
-  const m = v128.shuffle<f32>(scales, scales, 1, 1, 1, 1);
-  const offset = f32x4.add(m, f32x4.mul(d, f32x4.splat(<f32>codeCentre(format))));
-  return f32x4.add(f32x4.mul(sums, f32x4.mul(d, sx)), f32x4.mul(xSum, offset));
+function blockTerms(format: i32, sums: v128, codeSums: v128, d: v128, sx: v128, minimums: v128, xSums: v128): v128 {
+  const centred = sumCentre(format) != 0 ? i32x4.sub(sums, codeSums) : sums;
+  const term = f32x4.mul(f32x4.convert_i32x4_s(centred), f32x4.mul(d, sx));
+  if (!hasMinimum(format)) return term;
+  const offset = f32x4.add(minimums, f32x4.mul(d, f32x4.splat(<f32>codeCentre(format))));
+  return f32x4.add(term, f32x4.mul(offset, xSums));
 }
 
-/** One block row against one token's quantized x (xq: its codes; scales: its block scales). */
+/** One block row against one token's quantized x (xq: its codes, followed by its block records). */
 // @ts-ignore: decorator
 @inline
-function blockOneInt(format: i32, row: usize, x: usize, xq: usize, scales: usize, cols: i32): f32 {
-  let a = f32x4.splat(0);
+function blockOneInt(format: i32, row: usize, xq: usize, cols: i32): f32 {
+  let a: f32 = 0;
   const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
+  const records = xq + ((<usize>cols) << 1);
+  const centre = sumCentre(format);
+  const offsetCentre = <f32>codeCentre(format);
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
     const qb = xq + ((<usize>b) << 6);
+    const record = records + <usize>b * BLOCK_RECORD;
     const dot = blockDotInt(format, block, v128.load(qb), v128.load(qb, 16), v128.load(qb, 32), v128.load(qb, 48));
-    const sx = v128.load32_splat(scales + ((<usize>b) << 2));
-    const xSum = hasMinimum(format) ? blockXSum(x + ((<usize>b) << 7)) : dot;
-    a = f32x4.add(a, blockTermInt(format, block, dot, sx, xSum));
+    const d = half(load<u16>(block));
+    const sum = total(dot) - (centre != 0 ? centre * load<i32>(record, 4) : 0);
+    let term = <f32>sum * (d * load<f32>(record));
+    if (hasMinimum(format)) term += (half(load<u16>(block, 2)) + d * offsetCentre) * load<f32>(record, 8);
+    a += term;
   }
-  return hsum(a);
+  return a;
 }
 
 /**
- * blockOneInt for four rows `stride` bytes apart, sharing the loads of x_q, its scales (and Σx), results stored
- * `yStep` bytes apart; each row's sum formed exactly as blockOneInt forms it.
+ * blockOneInt for four rows `stride` bytes apart (the lanes), sharing the loads of x_q and its records, results
+ * stored `yStep` bytes apart; each row's sum formed exactly as blockOneInt forms it.
  */
 // @ts-ignore: decorator
 @inline
-function blockFourInt(
-  format: i32,
-  row: usize,
-  stride: usize,
-  x: usize,
-  xq: usize,
-  scales: usize,
-  cols: i32,
-  y: usize,
-  yStep: usize,
-): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
+function blockFourInt(format: i32, row: usize, stride: usize, xq: usize, cols: i32, y: usize, yStep: usize): void {
+  let a = f32x4.splat(0);
   const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
+  const records = xq + ((<usize>cols) << 1);
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
     const qb = xq + ((<usize>b) << 6);
+    const record = records + <usize>b * BLOCK_RECORD;
     const q0 = v128.load(qb);
     const q1 = v128.load(qb, 16);
     const q2 = v128.load(qb, 32);
     const q3 = v128.load(qb, 48);
-    const sx = v128.load32_splat(scales + ((<usize>b) << 2));
-    const dot0 = blockDotInt(format, block, q0, q1, q2, q3);
-    const dot1 = blockDotInt(format, block + stride, q0, q1, q2, q3);
-    const dot2 = blockDotInt(format, block + 2 * stride, q0, q1, q2, q3);
-    const dot3 = blockDotInt(format, block + 3 * stride, q0, q1, q2, q3);
-    const xSum = hasMinimum(format) ? blockXSum(x + ((<usize>b) << 7)) : dot0;
-    a0 = f32x4.add(a0, blockTermInt(format, block, dot0, sx, xSum));
-    a1 = f32x4.add(a1, blockTermInt(format, block + stride, dot1, sx, xSum));
-    a2 = f32x4.add(a2, blockTermInt(format, block + 2 * stride, dot2, sx, xSum));
-    a3 = f32x4.add(a3, blockTermInt(format, block + 3 * stride, dot3, sx, xSum));
+    const sums = laneTotals(
+      blockDotInt(format, block, q0, q1, q2, q3),
+      blockDotInt(format, block + stride, q0, q1, q2, q3),
+      blockDotInt(format, block + 2 * stride, q0, q1, q2, q3),
+      blockDotInt(format, block + 3 * stride, q0, q1, q2, q3),
+    );
+    const codeSums = i32x4.splat(sumCentre(format) * load<i32>(record, 4));
+    const d = halvesAt(block, block + stride, block + 2 * stride, block + 3 * stride);
+    const m = hasMinimum(format)
+      ? halvesAt(block + 2, block + stride + 2, block + 2 * stride + 2, block + 3 * stride + 2)
+      : d;
+    const sx = v128.load32_splat(record);
+    a = f32x4.add(a, blockTerms(format, sums, codeSums, d, sx, m, v128.load32_splat(record + 8)));
   }
-  store<f32>(y, hsum(a0));
-  store<f32>(y + yStep, hsum(a1));
-  store<f32>(y + 2 * yStep, hsum(a2));
-  store<f32>(y + 3 * yStep, hsum(a3));
-}
-
-/** The term of one token (x_q at qb, its scale at scale, its f32 x at xb) against a block's widened codes w0–w3. */
-// @ts-ignore: decorator
-@inline
-function tokenTermInt(
-  format: i32,
-  block: usize,
-  w0: v128,
-  w1: v128,
-  w2: v128,
-  w3: v128,
-  qb: usize,
-  scale: usize,
-  xb: usize,
-): v128 {
-  const dot = codesDot(w0, w1, w2, w3, v128.load(qb), v128.load(qb, 16), v128.load(qb, 32), v128.load(qb, 48));
-  const xSum = hasMinimum(format) ? blockXSum(xb) : dot;
-  return blockTermInt(format, block, dot, v128.load32_splat(scale), xSum);
+  store<f32>(y, f32x4.extract_lane(a, 0));
+  store<f32>(y + yStep, f32x4.extract_lane(a, 1));
+  store<f32>(y + 2 * yStep, f32x4.extract_lane(a, 2));
+  store<f32>(y + 3 * yStep, f32x4.extract_lane(a, 3));
 }
 
 /**
- * One block row against four tokens' quantized x (xq: the first token's, `qStride` bytes apart), each block's codes
- * widened once for the four; results stored `yStride` bytes apart. Each token's sum is formed as blockOneInt forms
- * it, so a token's result does not depend on whether it went four at a time or alone.
+ * One block row against four tokens (the lanes; xq: the first token's quantized x, `qStride` bytes apart), each
+ * block's codes widened once for the four; results stored `yStride` bytes apart. Each token's sum is formed as
+ * blockOneInt forms it, so a token's result does not depend on whether it went four at a time or alone.
  */
 // @ts-ignore: decorator
 @inline
 function blockTokensInt(
   format: i32,
   row: usize,
-  x: usize,
-  xStride: usize,
   xq: usize,
   qStride: usize,
   cols: i32,
   y: usize,
   yStride: usize,
 ): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
+  let a = f32x4.splat(0);
   const blockBytes = blockBytesOf(format);
   const blocks = cols / BLOCK;
-  const scales = xq + ((<usize>cols) << 1);
+  const records = xq + ((<usize>cols) << 1);
   for (let b = 0; b < blocks; b++) {
     const block = row + <usize>b * blockBytes;
     const w0 = widenedCodes(format, block, 0);
     const w1 = widenedCodes(format, block, 1);
     const w2 = widenedCodes(format, block, 2);
     const w3 = widenedCodes(format, block, 3);
-    const qb = xq + ((<usize>b) << 6);
-    const scale = scales + ((<usize>b) << 2);
-    const xb = x + ((<usize>b) << 7);
-    a0 = f32x4.add(a0, tokenTermInt(format, block, w0, w1, w2, w3, qb, scale, xb));
-    a1 = f32x4.add(a1, tokenTermInt(format, block, w0, w1, w2, w3, qb + qStride, scale + qStride, xb + xStride));
-    a2 = f32x4.add(a2, tokenTermInt(format, block, w0, w1, w2, w3, qb + 2 * qStride, scale + 2 * qStride, xb + 2 * xStride));
-    a3 = f32x4.add(a3, tokenTermInt(format, block, w0, w1, w2, w3, qb + 3 * qStride, scale + 3 * qStride, xb + 3 * xStride));
+    const q = xq + ((<usize>b) << 6);
+    const r = records + <usize>b * BLOCK_RECORD;
+    const sums = laneTotals(
+      codesDotAt(w0, w1, w2, w3, q),
+      codesDotAt(w0, w1, w2, w3, q + qStride),
+      codesDotAt(w0, w1, w2, w3, q + 2 * qStride),
+      codesDotAt(w0, w1, w2, w3, q + 3 * qStride),
+    );
+    const tokenCodeSums = wordsAt(r + 4, r + qStride + 4, r + 2 * qStride + 4, r + 3 * qStride + 4);
+    const codeSums = i32x4.mul(tokenCodeSums, i32x4.splat(sumCentre(format)));
+    const d = f32x4.splat(half(load<u16>(block)));
+    const m = hasMinimum(format) ? f32x4.splat(half(load<u16>(block, 2))) : d;
+    const sx = wordsAt(r, r + qStride, r + 2 * qStride, r + 3 * qStride);
+    const xSums = hasMinimum(format) ? wordsAt(r + 8, r + qStride + 8, r + 2 * qStride + 8, r + 3 * qStride + 8) : sx;
+    a = f32x4.add(a, blockTerms(format, sums, codeSums, d, sx, m, xSums));
   }
-  store<f32>(y, hsum(a0));
-  store<f32>(y + yStride, hsum(a1));
-  store<f32>(y + 2 * yStride, hsum(a2));
-  store<f32>(y + 3 * yStride, hsum(a3));
+  store<f32>(y, f32x4.extract_lane(a, 0));
+  store<f32>(y + yStride, f32x4.extract_lane(a, 1));
+  store<f32>(y + 2 * yStride, f32x4.extract_lane(a, 2));
+  store<f32>(y + 3 * yStride, f32x4.extract_lane(a, 3));
 }
 
 /**
@@ -573,17 +625,16 @@ function rowsOne(
   const spread = (rowEnd - rowStart) / group;
   const far = <usize>spread * stride;
   const yFar = (<usize>spread) << 2;
-  const scales = xq + ((<usize>cols) << 1);
   for (let r = rowStart; r < rowStart + spread; r++) {
     const row = w + <usize>r * stride;
     const yr = y + ((<usize>r) << 2);
-    if (blocked) blockFourInt(format, row, far, x, xq, scales, cols, yr, yFar);
+    if (blocked) blockFourInt(format, row, far, xq, cols, yr, yFar);
     else if (xScaled) denseRowsFour(1, row, far, x, cols, yr, yFar, true);
     else denseRowsFour(format, row, far, x, cols, yr, yFar, false);
   }
   for (let r = rowStart + spread * group; r < rowEnd; r++) {
     const row = w + <usize>r * stride;
-    const sum = blocked ? blockOneInt(format, row, x, xq, scales, cols) : denseOne(format, row, x, cols);
+    const sum = blocked ? blockOneInt(format, row, xq, cols) : denseOne(format, row, x, cols);
     store<f32>(y + ((<usize>r) << 2), sum);
   }
 }
@@ -612,7 +663,7 @@ function rowsFour(
     for (let t = 0; t < fours; t += 4) {
       const xt = x + <usize>t * xStride;
       const yt = yr + <usize>t * yStride;
-      if (format >= 2) blockTokensInt(format, row, xt, xStride, xq + <usize>t * qStride, qStride, cols, yt, yStride);
+      if (format >= 2) blockTokensInt(format, row, xq + <usize>t * qStride, qStride, cols, yt, yStride);
       else denseFour(format, row, xt, xStride, cols, yt, yStride);
     }
   }
@@ -644,6 +695,104 @@ function matmulAs(
   }
 }
 
+function matmulF32(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulF16(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulQ8_0(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulQ4_0(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulQ4_1(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(4, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulQ5_0(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(5, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
+function matmulQ5_1(
+  w: usize,
+  x: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  tokens: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  xq: usize,
+): void {
+  matmulAs(6, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+}
+
 export function matmul(
   format: i32,
   w: usize,
@@ -656,13 +805,13 @@ export function matmul(
   rowEnd: i32,
   xq: usize,
 ): void {
-  if (format == 0) matmulAs(0, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else if (format == 1) matmulAs(1, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else if (format == 2) matmulAs(2, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else if (format == 3) matmulAs(3, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else if (format == 4) matmulAs(4, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else if (format == 5) matmulAs(5, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
-  else matmulAs(6, w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  if (format == 0) matmulF32(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 1) matmulF16(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 2) matmulQ8_0(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 3) matmulQ4_0(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 4) matmulQ4_1(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else if (format == 5) matmulQ5_0(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
+  else matmulQ5_1(w, x, y, rows, cols, tokens, rowStart, rowEnd, xq);
 }
 
 /**

@@ -11,9 +11,12 @@ export const FORMAT_CODES = { f32: 0, f16: 1, q8_0: 2, q4_0: 3, q4_1: 4, q5_0: 5
 
 export type CompactFormat = keyof typeof FORMAT_CODES;
 
-/** Bytes of one token's quantized activations (KernelExports.quantizeActivations): int16 codes, f32 block scales. */
+/**
+ * Bytes of one token's quantized activations (KernelExports.quantizeActivations): int16 codes, then per block of 32
+ * its scale, its codes' sum and its values' sum (4 bytes each).
+ */
 export function quantizedBytes(cols: number): number {
-  return cols * 2 + (cols / 32) * 4;
+  return cols * 2 + (cols / 32) * 12;
 }
 
 /** Whether the kernels multiply this format's blocks against x quantized first (KernelExports.quantizeActivations). */
@@ -39,8 +42,9 @@ export interface KernelExports {
     quantized: number,
   ): void;
   /**
-   * x ([tokens, cols] f32, cols a multiple of 32) quantized to int16 per block of 32 values with one f32 scale per
-   * block, into `out` (`quantizedBytes(cols)` bytes per token).
+   * x ([tokens, cols] f32, cols a multiple of 32) quantized to int16 per block of 32 values with, per block, its
+   * f32 scale, the i32 sum of its codes and the f32 sum of its values, into `out` (`quantizedBytes(cols)` bytes per
+   * token).
    */
   quantizeActivations(x: number, cols: number, tokens: number, out: number): void;
   normalize(
