@@ -987,3 +987,5 @@ export function wkv5(
     }
   }
 }
+
+export { shiftMixes, sigmoids, tanhs, squaredRelus, sigmoidDecays, residualMixes, deltaKeys, bonusGates } from './elementwise';

@@ -95,6 +95,46 @@ export interface KernelExports {
     state: number,
     y: number,
   ): void;
+  // The element-wise steps (assembly/elementwise.ts): x is [rows, width] (n values), per-channel vectors have width
+  // values; width and v7's head size are multiples of 4.
+  /** out[j] = x + (previous − x)·mix[j] for j < count, out[j] at out + j·n·4 (mix: [count, width]). */
+  shiftMixes(x: number, previous: number, mix: number, count: number, n: number, width: number, out: number): void;
+  /** x ← σ(x + bias) in place; bias 0 for none (then any n). */
+  sigmoids(x: number, bias: number, n: number, width: number): void;
+  /** x ← tanh(x) in place (any n). */
+  tanhs(x: number, n: number): void;
+  /** x ← max(x, 0)² in place (any n). */
+  squaredRelus(x: number, n: number): void;
+  /** RWKV-7's decay in place: x ← exp(−e^−½·σ(x + bias)). */
+  sigmoidDecays(x: number, bias: number, n: number, width: number): void;
+  /** RWKV-7's value residual in place: v ← v + (first − v)·σ(z + bias). */
+  residualMixes(v: number, first: number, z: number, bias: number, n: number, width: number): void;
+  /**
+   * RWKV-7's keys, per head: κ̂ = L2-normalised k⊙k_k; k ← k⊙(1 + (a − 1)⊙k_a); removal = −κ̂; replacement = κ̂⊙a.
+   */
+  deltaKeys(
+    k: number,
+    a: number,
+    kK: number,
+    kA: number,
+    n: number,
+    width: number,
+    headSize: number,
+    removal: number,
+    replacement: number,
+  ): void;
+  /** RWKV-7's bonus and gate, per head: y ← (y + (Σ_head r⊙k⊙r_k)·v)⊙g. */
+  bonusGates(
+    y: number,
+    r: number,
+    k: number,
+    v: number,
+    rK: number,
+    g: number,
+    n: number,
+    width: number,
+    headSize: number,
+  ): void;
   /** The shared-memory module only (assembly/threads.ts): marks worker `index` of the pool at `control` stopped. */
   threadStopped(control: number, index: number): void;
 }

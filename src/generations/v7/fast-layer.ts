@@ -1,17 +1,13 @@
 /**
- * RWKV v7 layer for the fast CPU backend: the math of cpu-layer.ts (the oracle; see its header) step for step, with
- * the matrix products, the GroupNorm and the WKV7 recurrence in the WebAssembly kernels (src/wasm/) over heap
- * vectors and compact weights, and the element-wise steps as the oracle's own functions writing into heap views.
+ * RWKV v7 layer for the fast CPU backend: the math of cpu-layer.ts (the oracle; see its header) step for step, in
+ * the WebAssembly kernels over heap vectors and compact weights — the matrix products, the GroupNorm and the WKV7
+ * recurrence (src/wasm/), and the element-wise steps in f32x4 (assembly/elementwise.ts: the mixes, σ, tanh, the
+ * decay, the value residual, the keys of the delta rule, the bonus and gate, max(x, 0)²).
  */
-import { row } from '../../cpu/layer.js';
-import { add, l2NormalizeHeads, mul, shiftMix, sigmoid, squaredRelu, tanh } from '../../cpu/ops.js';
 import { rowsOf, shiftSegments, type FastLayerFactory, type FastScratchEstimate } from '../../wasm/layer.js';
-import type { Vec } from '../../wasm/heap.js';
 import { MIXES, v7LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 64e-5;
-/** e^−½ (see cpu-layer.ts). */
-const DECAY_SCALE = Math.exp(-0.5);
 
 /** Scratch per layer: 22 [T, C] vectors in the time-mix (≤ 4 LoRA hidden ones), 3 plus [T, F] in the channel-mix. */
 export const v7FastScratchFloats: FastScratchEstimate = (spec, tokens) => {
@@ -23,85 +19,73 @@ export const createV7FastLayer: FastLayerFactory = (weights, spec, layer, ops) =
   const c = spec.nEmbed;
   const headSize = spec.headSize;
   const layerWeights = v7LayerWeights(weights, spec, layer);
-  const { mixes, w0, a0, kK, kA, rK, w1, w2, a1, a2, g1, g2, valueResidual } = layerWeights;
-  const { key, value, receptance, output, lnXWeight, lnXBias, ffnMix, ffnKey, ffnValue } = layerWeights;
+  const { w1, w2, a1, a2, g1, g2, valueResidual } = layerWeights;
+  const { key, value, receptance, output, lnXWeight, lnXBias, ffnKey, ffnValue } = layerWeights;
   const lnX = ops.heapNorm(lnXWeight, lnXBias);
-
-  /** σ(base + x) in place. */
-  function sigmoidPlus(x: Vec, base: Float32Array): Vec {
-    sigmoid(add(x.data, base, x.data), x.data);
-    return x;
-  }
+  const kernels = ops.kernels;
+  // The per-channel vectors, copied into the heap for the kernels.
+  const mixes = ops.permanent(layerWeights.mixes);
+  const [w0, a0, kK, kA, rK, ffnMix] = [
+    layerWeights.w0,
+    layerWeights.a0,
+    layerWeights.kK,
+    layerWeights.kA,
+    layerWeights.rK,
+    layerWeights.ffnMix,
+  ].map((vector) => ops.permanent(vector));
+  const v0 = valueResidual ? ops.permanent(valueResidual.v0) : 0;
 
   return {
     timeMix(x, tokenCount, segments, context) {
       const n = tokenCount * c;
       const xPrev = shiftSegments(x, segments, 'attShift', ops.vector(n), c);
-      const [xr, xw, xk, xv, xa, xg] = MIXES.map((_, i) => {
-        const mixed = ops.vector(n);
-        shiftMix(x.data, xPrev.data, row(mixes, i, c), mixed.data);
-        return mixed;
-      });
+      const mixed = ops.vector(MIXES.length * n);
+      kernels.shiftMixes(x.ptr, xPrev.ptr, mixes, MIXES.length, n, c, mixed.ptr);
+      const [xr, xw, xk, xv, xa, xg] = MIXES.map((_, i) => rowsOf(mixed, i * tokenCount, tokenCount, c));
       const r = ops.matmul(receptance, xr, tokenCount);
       const k = ops.matmul(key, xk, tokenCount);
       const v = ops.matmul(value, xv, tokenCount);
 
       const decayHidden = ops.matmul(w1, xw, tokenCount);
-      tanh(decayHidden.data, decayHidden.data);
-      const w = sigmoidPlus(ops.matmul(w2, decayHidden, tokenCount), w0);
-      for (let i = 0; i < n; i++) w.data[i] = Math.exp(-DECAY_SCALE * w.data[i]);
+      kernels.tanhs(decayHidden.ptr, decayHidden.data.length);
+      const w = ops.matmul(w2, decayHidden, tokenCount);
+      kernels.sigmoidDecays(w.ptr, w0, n, c);
 
       if (!valueResidual) {
         context.valueFirst.data.set(v.data);
       } else {
-        const first = context.valueFirst.data;
-        const mix = sigmoidPlus(
-          ops.matmul(valueResidual.v2, ops.matmul(valueResidual.v1, xv, tokenCount), tokenCount),
-          valueResidual.v0,
-        );
-        for (let i = 0; i < n; i++) v.data[i] += (first[i] - v.data[i]) * mix.data[i];
+        const z = ops.matmul(valueResidual.v2, ops.matmul(valueResidual.v1, xv, tokenCount), tokenCount);
+        kernels.residualMixes(v.ptr, context.valueFirst.ptr, z.ptr, v0, n, c);
       }
 
-      const a = sigmoidPlus(ops.matmul(a2, ops.matmul(a1, xa, tokenCount), tokenCount), a0);
+      const a = ops.matmul(a2, ops.matmul(a1, xa, tokenCount), tokenCount);
+      kernels.sigmoids(a.ptr, a0, n, c);
       const gateHidden = ops.matmul(g1, xg, tokenCount);
-      sigmoid(gateHidden.data, gateHidden.data);
+      kernels.sigmoids(gateHidden.ptr, 0, gateHidden.data.length, 0);
       const g = ops.matmul(g2, gateHidden, tokenCount);
 
-      const kk = ops.vector(n);
-      l2NormalizeHeads(mul(k.data, kK, kk.data), headSize, undefined, kk.data);
-      for (let i = 0; i < n; i++) k.data[i] *= 1 + (a.data[i] - 1) * kA[i % c];
       const removal = ops.vector(n);
       const replacement = ops.vector(n);
-      for (let i = 0; i < n; i++) {
-        removal.data[i] = -kk.data[i];
-        replacement.data[i] = kk.data[i] * a.data[i];
-      }
+      kernels.deltaKeys(k.ptr, a.ptr, kK, kA, n, c, headSize, removal.ptr, replacement.ptr);
 
       const y = ops.vector(n);
       for (const { first, count, state } of segments) {
         const [rs, ws, ks, vs, as, bs, ys] = [r, w, k, v, removal, replacement, y].map((part) =>
           rowsOf(part, first, count, c),
         );
-        ops.kernels.wkv7(count, c, headSize, rs.ptr, ws.ptr, ks.ptr, vs.ptr, as.ptr, bs.ptr, state.wkv.ptr, ys.ptr);
+        kernels.wkv7(count, c, headSize, rs.ptr, ws.ptr, ks.ptr, vs.ptr, as.ptr, bs.ptr, state.wkv.ptr, ys.ptr);
       }
       ops.normalize(y, c, lnX, GROUP_NORM_EPS, spec.nHead, y);
-      for (let t = 0; t < tokenCount; t++) {
-        for (let h = 0; h < spec.nHead; h++) {
-          const base = t * c + h * headSize;
-          let bonus = 0;
-          for (let j = 0; j < headSize; j++) bonus += r.data[base + j] * k.data[base + j] * rK[h * headSize + j];
-          for (let i = 0; i < headSize; i++) y.data[base + i] += bonus * v.data[base + i];
-        }
-      }
-      mul(y.data, g.data, y.data);
+      kernels.bonusGates(y.ptr, r.ptr, k.ptr, v.ptr, rK, g.ptr, n, c, headSize);
       return ops.matmul(output, y, tokenCount);
     },
     channelMix(x, tokenCount, segments) {
       const n = tokenCount * c;
-      const mixed = shiftSegments(x, segments, 'ffnShift', ops.vector(n), c);
-      shiftMix(x.data, mixed.data, ffnMix, mixed.data);
+      const previous = shiftSegments(x, segments, 'ffnShift', ops.vector(n), c);
+      const mixed = ops.vector(n);
+      kernels.shiftMixes(x.ptr, previous.ptr, ffnMix, 1, n, c, mixed.ptr);
       const hidden = ops.matmul(ffnKey, mixed, tokenCount);
-      squaredRelu(hidden.data, hidden.data);
+      kernels.squaredRelus(hidden.ptr, hidden.data.length);
       return ops.matmul(ffnValue, hidden, tokenCount);
     },
   };
