@@ -5,33 +5,44 @@
  * left, computing each and counting it complete. The calling thread claims chunks the same way, so a job finishes
  * even while a worker is not scheduled (a busy machine), and a chunk is never computed twice.
  *
+ * A job is a group of independent matrix products y = W·x (its members, each with its own matrix, format, x, y and
+ * quantized x), their rows cut into chunks together: the chunks of member 0 first, then those of member 1, and so
+ * on, so that one wake-up covers them all. `computeChunk` finds a chunk's member and rows; the calling thread calls
+ * it too, for the chunks it claims and those a stopped worker held.
+ *
  * Control block (at `control`, written by the calling thread before it opens the job):
  *   i32 word 0 job counter (bumped and notified for each job)   1 chunks completed (the caller waits on it)
- *   2 operation (0: stop, 1: matmul)                           3 rows per chunk
- *   4–10 matmul's format, weights, x, y, rows, cols, tokens   11 chunks the workers have computed, all jobs
+ *   2 operation (0: stop, 1: products)                          3 members in the job
+ *   4 the member table's address                                5–10 unused
+ *   11 chunks the workers have computed, all jobs
  *   i64 at byte 48: the claim word — job (high 32 bits), chunks (16 bits), next unclaimed chunk (low 16 bits).
- *   i32 word 14: workers stopped (a worker that threw, or ended: `threadStopped`)
- *   i32 word 15: matmul's xq (the quantized activations of its one-token rows, written before the job opens)
+ *   i32 word 14: workers stopped (a worker that threw, or ended: `threadStopped`)   15 unused
  *   from byte 64, two i32 words per worker i (its `index`): the chunk it holds + 1 (0: none), and 1 once stopped.
+ * Member table: 10 i32 words per member, in chunk order: matmul's format, weights, x, y, rows, cols, tokens and xq
+ * (the quantized activations of the block formats, 0 for f32 / f16), the member's first chunk, its rows per chunk
+ * (a multiple of four, so that the kernels' four-row groups are those of one thread; its last chunk may be shorter).
  * A chunk is claimed by compare-and-swap of the claim word, only while its job is the word's and the next chunk
- * is below the count; a successful claim means the job is not complete, so its arguments stay as written until
- * the chunk is counted. The claimed chunk is recorded in the worker's word right after the claim (no call or loop
- * between, so an engine stopping the worker cannot land in between): a worker that stops while holding a chunk
- * leaves in its words which chunk the caller must compute instead. Each row is computed by the same code whatever
- * thread takes it: results are bitwise those of one thread.
+ * is below the count; a successful claim means the job is not complete, so its control block and member table stay
+ * as written until the chunk is counted. The claimed chunk is recorded in the worker's word right after the claim
+ * (no call or loop between, so an engine stopping the worker cannot land in between): a worker that stops while
+ * holding a chunk leaves in its words which chunk the caller must compute instead. Each row is computed by the same
+ * code whatever thread takes it: results are bitwise those of one thread.
  */
 import { matmul } from './kernels';
 
 const JOB: usize = 0;
 const COMPLETED: usize = 4;
 const OPERATION: usize = 8;
-const CHUNK_ROWS: usize = 12;
-const ARGUMENTS: usize = 16;
+const MEMBERS: usize = 12;
+const TABLE: usize = 16;
 const WORKER_CHUNKS: usize = 44;
 const CLAIM: usize = 48;
 const STOPPED: usize = 56;
-const QUANTIZED: usize = 60;
 const WORKER_WORDS: usize = 64;
+/** Bytes of a member's record in the table; the offsets of its first chunk and rows per chunk. */
+const MEMBER_BYTES: usize = 40;
+const FIRST_CHUNK: usize = 32;
+const CHUNK_ROWS: usize = 36;
 const STOP: i32 = 0;
 /** Loads of the job counter before sleeping on it (a new job often follows within microseconds). */
 const SPINS: i32 = 20000;
@@ -57,6 +68,28 @@ function nextJob(control: usize, seen: i32): i32 {
   return job;
 }
 
+/** Computes chunk `chunk` of the open job: the rows it covers of its member's product. */
+export function computeChunk(control: usize, chunk: i32): void {
+  const members = load<i32>(control + MEMBERS);
+  let member = <usize>load<u32>(control + TABLE);
+  for (let i = 1; i < members && load<i32>(member + MEMBER_BYTES + FIRST_CHUNK) <= chunk; i++) member += MEMBER_BYTES;
+  const rows = load<i32>(member, 16);
+  const chunkRows = load<i32>(member + CHUNK_ROWS);
+  const start = (chunk - load<i32>(member + FIRST_CHUNK)) * chunkRows;
+  matmul(
+    load<i32>(member),
+    load<u32>(member, 4),
+    load<u32>(member, 8),
+    load<u32>(member, 12),
+    rows,
+    load<i32>(member, 20),
+    load<i32>(member, 24),
+    start,
+    min(rows, start + chunkRows),
+    load<u32>(member, 28),
+  );
+}
+
 /** Claims and computes chunks of job `job` until none is left (or a later job has opened). */
 function work(control: usize, job: i32, index: i32): void {
   const held = heldWord(control, index);
@@ -67,23 +100,7 @@ function work(control: usize, job: i32, index: i32): void {
     if (<i32>(claim >>> 32) != job || chunk >= chunks) return;
     if (atomic.cmpxchg<i64>(control + CLAIM, claim, claim + 1) != claim) continue;
     atomic.store<i32>(held, chunk + 1);
-    const args = control + ARGUMENTS;
-    const rows = load<i32>(args, 16);
-    const chunkRows = load<i32>(control + CHUNK_ROWS);
-    const start = chunk * chunkRows;
-    const end = min(rows, start + chunkRows);
-    matmul(
-      load<i32>(args),
-      load<u32>(args, 4),
-      load<u32>(args, 8),
-      load<u32>(args, 12),
-      rows,
-      load<i32>(args, 20),
-      load<i32>(args, 24),
-      start,
-      end,
-      load<u32>(control + QUANTIZED),
-    );
+    computeChunk(control, chunk);
     atomic.store<i32>(held, 0);
     atomic.add<i32>(control + WORKER_CHUNKS, 1);
     if (atomic.add<i32>(control + COMPLETED, 1) + 1 == chunks) atomic.notify(control + COMPLETED, 1);

@@ -137,6 +137,8 @@ export interface KernelExports {
   ): void;
   /** The shared-memory module only (assembly/threads.ts): marks worker `index` of the pool at `control` stopped. */
   threadStopped(control: number, index: number): void;
+  /** The shared-memory module only (assembly/threads.ts): computes chunk `chunk` of the job open at `control`. */
+  computeChunk(control: number, chunk: number): void;
 }
 
 /** Pages (64 KiB) a shared memory may grow to: the shared module's declared maximum (4 GiB). */

@@ -13,32 +13,58 @@ export interface SplitWork {
   byWorkers: number;
 }
 
-/** Runs y = W·x for T tokens: over the calling thread alone, or split by rows over worker threads (thread-pool.ts). */
+/**
+ * y = W·x for `tokens` rows of x ([tokens, cols] → [tokens, rows]; addresses in the heap). `quantized`: the block
+ * formats' x quantized (KernelExports.matmul; 0 for f32 / f16); FastOps.matmuls prepares it.
+ */
+export interface Product {
+  matrix: CompactMatrix;
+  x: number;
+  y: number;
+  tokens: number;
+  quantized: number;
+}
+
+/** The whole of `product` on the calling thread. */
+export function matmulAlone(kernels: KernelExports, { matrix, x, y, tokens, quantized }: Product): void {
+  const { format, ptr, rows, cols } = matrix;
+  kernels.matmul(FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, 0, rows, quantized);
+}
+
+/**
+ * Runs groups of matrix products: over the calling thread alone, or a group's rows split together over worker
+ * threads (thread-pool.ts).
+ */
 export interface MatmulRunner {
   readonly threads: number;
   /** Work split so far (none on one thread). */
   readonly split: SplitWork;
-  /**
-   * `quantized`: the block formats' x quantized (KernelExports.matmul; 0 for f32 / f16); FastOps.matmul prepares it.
-   */
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized?: number): void;
+  /** Computes every product; they may run at once, so none may read another's y. */
+  matmul(products: readonly Product[]): void;
   /** Ends the worker threads, if any. */
   close(): void;
 }
 
-/** The calling thread alone. */
+/** The calling thread alone: the products in order. */
 export class SingleThread implements MatmulRunner {
   readonly threads = 1;
   readonly split: SplitWork = { chunks: 0, byWorkers: 0 };
 
   constructor(private readonly kernels: KernelExports) {}
 
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized = 0): void {
-    const { format, ptr, rows, cols } = matrix;
-    this.kernels.matmul(FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, 0, rows, quantized);
+  matmul(products: readonly Product[]): void {
+    for (const product of products) matmulAlone(this.kernels, product);
   }
 
   close(): void {}
+}
+
+/** One product of a group (FastOps.matmuls): the matrix and the x it multiplies. */
+export type ProductInput = readonly [matrix: CompactMatrix, x: Vec];
+
+/** Floats of scratch the quantized x of `inputs` distinct inputs of `cols` values take in a group, at most. */
+export function quantizedInputFloats(inputs: number, cols: number, tokens: number): number {
+  return inputs * 4 * Math.ceil((tokens * quantizedBytes(cols)) / 16);
 }
 
 /** A norm's weight and bias, copied into the heap for the kernels. */
@@ -59,23 +85,38 @@ export class FastOps {
     return this.heap.vector(count);
   }
 
-  /**
-   * y = W·x for each of the `tokens` rows of x ([tokens, cols] → [tokens, rows]). For a block format x is quantized
-   * to int16 per block first, once for the whole product (all threads read it), in scratch freed after it
-   * (tokens × quantizedBytes(cols) bytes).
-   */
+  /** y = W·x for each of the `tokens` rows of x ([tokens, cols] → [tokens, rows]): `matmuls` of one product. */
   matmul(matrix: CompactMatrix, x: Vec, tokens: number): Vec {
-    const y = this.vector(tokens * matrix.rows);
-    if (!quantizesActivations(matrix.format)) {
-      this.runner.matmul(matrix, x.ptr, y.ptr, tokens);
-      return y;
-    }
+    return this.matmuls([[matrix, x]], tokens)[0];
+  }
+
+  /**
+   * y_i = W_i·x_i for each pair, `tokens` rows each, as one group of the runner: on threads, one wake-up for all of
+   * them, their rows split together. No x may be another pair's y. For a block format x is quantized to int16 per
+   * block first, once per distinct x (all threads read it), in scratch freed after the group
+   * (tokens × quantizedBytes(cols) bytes each; `quantizedInputFloats`).
+   */
+  matmuls(pairs: readonly ProductInput[], tokens: number): Vec[] {
+    const ys = pairs.map(([matrix]) => this.vector(tokens * matrix.rows));
     const mark = this.heap.scratchMark();
-    const quantized = this.vector((tokens * quantizedBytes(matrix.cols)) / 4).ptr;
-    this.kernels.quantizeActivations(x.ptr, matrix.cols, tokens, quantized);
-    this.runner.matmul(matrix, x.ptr, y.ptr, tokens, quantized);
+    const quantizedXs = new Map<string, number>();
+    const quantize = (x: Vec, cols: number) => {
+      const key = `${x.ptr}:${cols}`;
+      let quantized = quantizedXs.get(key);
+      if (quantized === undefined) {
+        quantized = this.vector((tokens * quantizedBytes(cols)) / 4).ptr;
+        this.kernels.quantizeActivations(x.ptr, cols, tokens, quantized);
+        quantizedXs.set(key, quantized);
+      }
+      return quantized;
+    };
+    const products = pairs.map(([matrix, x], i): Product => {
+      const quantized = quantizesActivations(matrix.format) ? quantize(x, matrix.cols) : 0;
+      return { matrix, x: x.ptr, y: ys[i].ptr, tokens, quantized };
+    });
+    this.runner.matmul(products);
     this.heap.releaseScratch(mark);
-    return y;
+    return ys;
   }
 
   /** LayerNorm of each `width`-wide row (groups = 1) or GroupNorm over `groups` equal groups per row. */

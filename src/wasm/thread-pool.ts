@@ -1,8 +1,10 @@
 /**
  * Matrix products split by rows over worker threads that share the WebAssembly memory. Each worker runs the
- * shared-memory kernels module's `threadLoop` (assembly/threads.ts, which documents the control block and the
- * claims): the calling thread writes a job into the control block, opens it and wakes the workers, claims and
- * computes chunks of rows alongside them until none is left, then spins briefly and sleeps until every claimed chunk is complete.
+ * shared-memory kernels module's `threadLoop` (assembly/threads.ts, which documents the control block, the member
+ * table and the claims): the calling thread writes a job — a group of independent products, their rows cut into
+ * chunks together — into the control block, opens it and wakes the workers, claims and computes chunks alongside
+ * them until none is left, then spins briefly and sleeps until every claimed chunk is complete. One wake-up and one
+ * join thus cover every product of the group.
  * The caller blocks in `Atomics.wait`, so the pool runs where blocking is allowed: a Web Worker, or Node's main
  * thread — never a page's main thread. Every row is computed by the same kernel code whatever thread takes it, so
  * results equal one thread's bit for bit.
@@ -17,8 +19,7 @@
 import { CpuThreadError } from '../errors.js';
 import type { WasmHeap } from './heap.js';
 import { FORMAT_CODES, type KernelExports } from './kernels.js';
-import type { MatmulRunner, SplitWork } from './ops.js';
-import type { CompactMatrix } from './weights.js';
+import { matmulAlone, type MatmulRunner, type Product, type SplitWork } from './ops.js';
 
 /** What a worker needs to join: the shared module and memory, the control block's address and its own index. */
 export interface ThreadStart {
@@ -40,22 +41,24 @@ export interface StartedThread {
 export type ThreadSpawner = (start: ThreadStart, stopped: () => void) => Promise<StartedThread>;
 
 /**
- * The control block (assembly/threads.ts): i32 words, the claim word (an i64 at byte 48), the quantized x's address
- * (word 15), two words per worker.
+ * The control block (assembly/threads.ts): i32 words, the claim word (an i64 at byte 48), two words per worker; the
+ * member table, MEMBER_WORDS i32 words per product.
  */
 const JOB = 0;
 const COMPLETED = 1;
 const OPERATION = 2;
-const CHUNK_ROWS = 3;
-const ARGUMENTS = 4;
+const MEMBERS = 3;
+const TABLE = 4;
 const WORKER_CHUNKS = 11;
 const CLAIM_BYTE = 48;
 const STOPPED = 14;
-const QUANTIZED = 15;
 const WORKER_WORDS = 16;
 const CONTROL_BYTES = 64;
+const MEMBER_WORDS = 10;
 const STOP = 0;
-const MATMUL = 1;
+const PRODUCTS = 1;
+/** Products one job takes at most (a longer group runs as several jobs); the table's capacity. */
+const MAX_MEMBERS = 16;
 
 /**
  * Loads of the completed count (about 100 µs) before the caller sleeps on it: a product's last chunks are usually
@@ -72,11 +75,14 @@ const WAIT_SLICE_MS = 50;
 const STALL_SLICES = 200;
 
 /**
- * Fewest multiply-adds a product needs to be split: below it, waking the workers costs more than it saves (the
- * LoRA products of a decode step, 64 × 768, stay on the calling thread).
+ * Fewest multiply-adds (rows × columns × tokens, summed over a group's products) a job needs to be split: below it,
+ * waking the workers costs more than it saves.
  */
 const MIN_SPLIT_WORK = 1 << 18;
-/** Chunks of rows per thread: enough that a thread the system does not run for a while leaves little to wait for. */
+/**
+ * Chunks per thread: enough that a thread the system does not run for a while leaves little to wait for. Each
+ * product of a group gets its share of them by its multiply-adds, at least one.
+ */
 const CHUNKS_PER_THREAD = 4;
 /**
  * Chunks are a multiple of the rows the one-token kernel computes together — one from each quarter of the chunk
@@ -93,6 +99,7 @@ export class ThreadPool implements MatmulRunner {
     private readonly kernels: KernelExports,
     private readonly control: Int32Array,
     private readonly claim: BigInt64Array,
+    private readonly table: Int32Array,
     private readonly workers: readonly StartedThread[],
   ) {}
 
@@ -109,6 +116,9 @@ export class ThreadPool implements MatmulRunner {
     const words = new Int32Array(heap.memory.buffer, control, bytes / 4);
     words.fill(0);
     const claim = new BigInt64Array(heap.memory.buffer, control + CLAIM_BYTE, 1);
+    const tableAddress = heap.allocate(MAX_MEMBERS * MEMBER_WORDS * 4);
+    const table = new Int32Array(heap.memory.buffer, tableAddress, MAX_MEMBERS * MEMBER_WORDS);
+    words[TABLE] = tableAddress;
     const stopped = (index: number) => () => kernels.threadStopped(control, index);
     const started = await Promise.allSettled(
       Array.from({ length: threads - 1 }, (_, index) =>
@@ -117,7 +127,7 @@ export class ThreadPool implements MatmulRunner {
     );
     const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result) => result.status === 'rejected');
-    const pool = new ThreadPool(kernels, words, claim, workers);
+    const pool = new ThreadPool(kernels, words, claim, table, workers);
     if (failure !== undefined) {
       pool.close();
       throw failure.reason;
@@ -134,28 +144,47 @@ export class ThreadPool implements MatmulRunner {
     return { chunks: this.chunks, byWorkers: Atomics.load(this.control, WORKER_CHUNKS) };
   }
 
-  matmul(matrix: CompactMatrix, x: number, y: number, tokens: number, quantized = 0): void {
-    const { format, ptr, rows, cols } = matrix;
-    const code = FORMAT_CODES[format];
+  matmul(products: readonly Product[]): void {
+    for (let first = 0; first < products.length; first += MAX_MEMBERS) {
+      this.group(products.slice(first, first + MAX_MEMBERS));
+    }
+  }
+
+  /**
+   * One job of at most MAX_MEMBERS products: each gets chunks of rows in proportion to its multiply-adds (at least
+   * one; a multiple of ROW_GROUP rows each, but for its last), all claimed from one claim word. A group below
+   * MIN_SPLIT_WORK, or of one chunk, runs on the calling thread, product by product.
+   */
+  private group(products: readonly Product[]): void {
     if (!this.closed && Atomics.load(this.control, STOPPED) > 0) this.close();
-    const threads = this.threads;
-    if (this.closed || rows * cols * tokens < MIN_SPLIT_WORK || rows < threads) {
-      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, 0, rows, quantized);
+    const work = products.map(({ matrix, tokens }) => matrix.rows * matrix.cols * tokens);
+    const total = work.reduce((sum, each) => sum + each, 0);
+    if (this.closed || total < MIN_SPLIT_WORK) {
+      for (const product of products) matmulAlone(this.kernels, product);
       return;
     }
-    const chunkRows = ROW_GROUP * Math.ceil(rows / (threads * CHUNKS_PER_THREAD * ROW_GROUP));
-    const chunks = Math.ceil(rows / chunkRows);
+    const allChunks = this.threads * CHUNKS_PER_THREAD;
+    let chunks = 0;
+    products.forEach(({ matrix, x, y, tokens, quantized }, member) => {
+      const { format, ptr, rows, cols } = matrix;
+      const share = Math.ceil((work[member] * allChunks) / total);
+      const chunkRows = ROW_GROUP * Math.ceil(rows / (share * ROW_GROUP));
+      const record = [FORMAT_CODES[format], ptr, x, y, rows, cols, tokens, quantized, chunks, chunkRows];
+      this.table.set(record, member * MEMBER_WORDS);
+      chunks += Math.ceil(rows / chunkRows);
+    });
+    if (chunks === 1) {
+      matmulAlone(this.kernels, products[0]);
+      return;
+    }
     this.chunks += chunks;
     const control = this.control;
     control[COMPLETED] = 0;
-    control[OPERATION] = MATMUL;
-    control[CHUNK_ROWS] = chunkRows;
-    control.set([code, ptr, x, y, rows, cols, tokens], ARGUMENTS);
-    control[QUANTIZED] = quantized;
+    control[OPERATION] = PRODUCTS;
+    control[MEMBERS] = products.length;
     this.open((BigInt(this.job + 1) << 32n) | (BigInt(chunks) << 16n));
     const chunk = (index: number) => {
-      const start = index * chunkRows;
-      this.kernels.matmul(code, ptr, x, y, rows, cols, tokens, start, Math.min(rows, start + chunkRows), quantized);
+      this.kernels.computeChunk(control.byteOffset, index);
       Atomics.add(control, COMPLETED, 1);
     };
     for (let claim = Atomics.load(this.claim, 0); (claim & 0xffffn) < chunks; claim = Atomics.load(this.claim, 0)) {

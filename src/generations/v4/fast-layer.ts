@@ -5,12 +5,19 @@
  */
 import { lerpMix, mul, sigmoid } from '../../cpu/ops.js';
 import { rowsOf, shiftSegments, type FastLayerFactory, type FastScratchEstimate } from '../../wasm/layer.js';
-import { createGatedFastChannelMix, GATED_CHANNEL_MIX_VECTORS } from './fast-channel-mix.js';
+import { quantizedInputFloats } from '../../wasm/ops.js';
+import { createGatedFastChannelMix, gatedChannelMixFloats } from './fast-channel-mix.js';
 import { v4LayerWeights } from './layer-weights.js';
 
-/** Scratch per layer: 9 [T, C] vectors in the time-mix, then the channel mix's; alignment slack. */
+/**
+ * Scratch per layer: 9 [T, C] vectors and the quantized x of its group of 3 products in the time-mix, then the
+ * channel mix's; alignment slack.
+ */
 export const v4FastScratchFloats: FastScratchEstimate = (spec, tokens) =>
-  tokens * ((9 + GATED_CHANNEL_MIX_VECTORS) * spec.nEmbed + spec.nFfn) + 64 * 16;
+  tokens * 9 * spec.nEmbed +
+  quantizedInputFloats(3, spec.nEmbed, tokens) +
+  gatedChannelMixFloats(spec, tokens) +
+  64 * 16;
 
 export const createV4FastLayer: FastLayerFactory = (weights, spec, layer, ops) => {
   const c = spec.nEmbed;
@@ -30,9 +37,14 @@ export const createV4FastLayer: FastLayerFactory = (weights, spec, layer, ops) =
         lerpMix(x.data, xPrev.data, mix, mixed.data);
         return mixed;
       });
-      const k = ops.matmul(key, xk, tokenCount);
-      const v = ops.matmul(value, xv, tokenCount);
-      const r = ops.matmul(receptance, xr, tokenCount);
+      const [k, v, r] = ops.matmuls(
+        [
+          [key, xk],
+          [value, xv],
+          [receptance, xr],
+        ],
+        tokenCount,
+      );
       sigmoid(r.data, r.data);
       const wkv = ops.vector(n);
       for (const { first: row, count, state } of segments) {

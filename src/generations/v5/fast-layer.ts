@@ -6,14 +6,21 @@
  */
 import { lerpMix, mul, silu } from '../../cpu/ops.js';
 import { rowsOf, shiftSegments, type FastLayerFactory, type FastScratchEstimate } from '../../wasm/layer.js';
-import { createGatedFastChannelMix, GATED_CHANNEL_MIX_VECTORS } from '../v4/fast-channel-mix.js';
+import { quantizedInputFloats, type ProductInput } from '../../wasm/ops.js';
+import { createGatedFastChannelMix, gatedChannelMixFloats } from '../v4/fast-channel-mix.js';
 import { v5LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 1e-5;
 
-/** Scratch per layer: 11 [T, C] vectors in the time-mix, then the channel mix's; alignment slack. */
+/**
+ * Scratch per layer: 11 [T, C] vectors and the quantized x of its group of ≤ 4 products in the time-mix, then the
+ * channel mix's; alignment slack.
+ */
 export const v5FastScratchFloats: FastScratchEstimate = (spec, tokens) =>
-  tokens * ((11 + GATED_CHANNEL_MIX_VECTORS) * spec.nEmbed + spec.nFfn) + 64 * 16;
+  tokens * 11 * spec.nEmbed +
+  quantizedInputFloats(4, spec.nEmbed, tokens) +
+  gatedChannelMixFloats(spec, tokens) +
+  64 * 16;
 
 /** The v5 layer: 5.1 without the gate (`gated` false), 5.2 with it. */
 export const createV5FastLayer =
@@ -35,19 +42,20 @@ export const createV5FastLayer =
           lerpMix(x.data, xPrev.data, mix, out.data);
           return out;
         };
-        const r = ops.matmul(receptance, mixed(mixR), tokenCount);
-        const k = ops.matmul(key, mixed(mixK), tokenCount);
-        const v = ops.matmul(value, mixed(mixV), tokenCount);
+        const products: ProductInput[] = [
+          [receptance, mixed(mixR)],
+          [key, mixed(mixK)],
+          [value, mixed(mixV)],
+        ];
+        if (gate) products.push([gate.matrix, mixed(gate.mix)]);
+        const [r, k, v, g] = ops.matmuls(products, tokenCount);
         const y = ops.vector(n);
         for (const { first, count, state } of segments) {
           const [rs, ks, vs, ys] = [r, k, v, y].map((part) => rowsOf(part, first, count, c));
           ops.kernels.wkv5(count, c, headSize, rs.ptr, ks.ptr, vs.ptr, decayPtr, 0, bonusPtr, state.wkv.ptr, ys.ptr);
         }
         ops.normalize(y, c, lnX, GROUP_NORM_EPS, spec.nHead, y);
-        if (gate) {
-          const g = ops.matmul(gate.matrix, mixed(gate.mix), tokenCount);
-          mul(y.data, silu(g.data, g.data), y.data);
-        }
+        if (gate) mul(y.data, silu(g.data, g.data), y.data);
         return ops.matmul(output, y, tokenCount);
       },
       channelMix: createGatedFastChannelMix(weights, spec, layer, ops, 'lerp'),

@@ -7,17 +7,23 @@
 import { add, mul, shiftMix, shiftMixWithOffset, silu, tanh } from '../../cpu/ops.js';
 import { rowsOf, shiftSegments, type FastLayerFactory, type FastScratchEstimate } from '../../wasm/layer.js';
 import { matrixRows } from '../../wasm/weights.js';
-import { createGatedFastChannelMix, GATED_CHANNEL_MIX_VECTORS } from '../v4/fast-channel-mix.js';
+import { quantizedInputFloats, type ProductInput } from '../../wasm/ops.js';
+import { createGatedFastChannelMix, gatedChannelMixFloats } from '../v4/fast-channel-mix.js';
 import { MIXES, v6LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 64e-5;
 
-/** Scratch per layer: 19 [T, C] vectors and the LoRA hidden ones in the time-mix, then the channel mix's. */
+/**
+ * Scratch per layer: 19 [T, C] vectors, the LoRA hidden ones and the quantized x of its groups (5 mix LoRA hidden
+ * inputs; 5 mixed ones) in the time-mix, then the channel mix's.
+ */
 export const v6FastScratchFloats: FastScratchEstimate = (spec, tokens) => {
+  const c = spec.nEmbed;
   const mix = spec.lora.mix ?? 0;
   const decay = spec.lora.decay ?? 0;
-  const timeMix = 19 * spec.nEmbed + 2 * MIXES.length * mix + decay;
-  return tokens * (timeMix + GATED_CHANNEL_MIX_VECTORS * spec.nEmbed + spec.nFfn) + 64 * 16;
+  const timeMix = tokens * (19 * c + 2 * MIXES.length * mix + decay);
+  const quantized = quantizedInputFloats(MIXES.length, mix, tokens) + quantizedInputFloats(MIXES.length, c, tokens);
+  return timeMix + quantized + gatedChannelMixFloats(spec, tokens) + 64 * 16;
 };
 
 export const createV6FastLayer: FastLayerFactory = (weights, spec, layer, ops) => {
@@ -39,22 +45,30 @@ export const createV6FastLayer: FastLayerFactory = (weights, spec, layer, ops) =
       shiftMix(x.data, xPrev.data, maaX, xx.data);
       const hidden = ops.matmul(maaW1, xx, tokenCount);
       tanh(hidden.data, hidden.data);
-      const [xw, xk, xv, xr, xg] = mixUp.map((up, i) => {
+      const parts = mixUp.map((up, i): ProductInput => {
         const part = ops.vector(tokenCount * mixWidth);
         for (let t = 0; t < tokenCount; t++) {
           const start = t * hiddenWidth + i * mixWidth;
           part.data.set(hidden.data.subarray(start, start + mixWidth), t * mixWidth);
         }
+        return [up, part];
+      });
+      const [xw, xk, xv, xr, xg] = ops.matmuls(parts, tokenCount).map((offset, i) => {
         const mixed = ops.vector(n);
-        shiftMixWithOffset(x.data, xPrev.data, maa[i], ops.matmul(up, part, tokenCount).data, mixed.data);
+        shiftMixWithOffset(x.data, xPrev.data, maa[i], offset.data, mixed.data);
         return mixed;
       });
-      const r = ops.matmul(receptance, xr, tokenCount);
-      const k = ops.matmul(key, xk, tokenCount);
-      const v = ops.matmul(value, xv, tokenCount);
-      const g = ops.matmul(gate, xg, tokenCount);
+      const [r, k, v, g, decayHidden] = ops.matmuls(
+        [
+          [receptance, xr],
+          [key, xk],
+          [value, xv],
+          [gate, xg],
+          [decayW1, xw],
+        ],
+        tokenCount,
+      );
       silu(g.data, g.data);
-      const decayHidden = ops.matmul(decayW1, xw, tokenCount);
       tanh(decayHidden.data, decayHidden.data);
       const w = ops.matmul(decayW2, decayHidden, tokenCount);
       add(w.data, timeDecay, w.data);

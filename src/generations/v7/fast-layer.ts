@@ -5,14 +5,20 @@
  * decay, the value residual, the keys of the delta rule, the bonus and gate, max(x, 0)²).
  */
 import { rowsOf, shiftSegments, type FastLayerFactory, type FastScratchEstimate } from '../../wasm/layer.js';
+import { quantizedInputFloats, type ProductInput } from '../../wasm/ops.js';
 import { MIXES, v7LayerWeights } from './layer-weights.js';
 
 const GROUP_NORM_EPS = 64e-5;
 
-/** Scratch per layer: 22 [T, C] vectors in the time-mix (≤ 4 LoRA hidden ones), 3 plus [T, F] in the channel-mix. */
+/**
+ * Scratch per layer: 22 [T, C] vectors in the time-mix (≤ 4 LoRA hidden ones), and the quantized x of its two
+ * groups of products (6 mixed inputs, 4 LoRA hidden ones); 3 plus [T, F] in the channel-mix.
+ */
 export const v7FastScratchFloats: FastScratchEstimate = (spec, tokens) => {
+  const c = spec.nEmbed;
   const lora = Math.max(...Object.values(spec.lora).filter((width): width is number => width !== undefined), 0);
-  return tokens * (22 * spec.nEmbed + 4 * lora + Math.max(3 * spec.nEmbed + spec.nFfn, 0)) + 64 * 16;
+  const quantized = quantizedInputFloats(6, c, tokens) + quantizedInputFloats(4, lora, tokens);
+  return tokens * (22 * c + 4 * lora + Math.max(3 * c + spec.nFfn, 0)) + quantized + 64 * 16;
 };
 
 export const createV7FastLayer: FastLayerFactory = (weights, spec, layer, ops) => {
@@ -42,27 +48,34 @@ export const createV7FastLayer: FastLayerFactory = (weights, spec, layer, ops) =
       const mixed = ops.vector(MIXES.length * n);
       kernels.shiftMixes(x.ptr, xPrev.ptr, mixes, MIXES.length, n, c, mixed.ptr);
       const [xr, xw, xk, xv, xa, xg] = MIXES.map((_, i) => rowsOf(mixed, i * tokenCount, tokenCount, c));
-      const r = ops.matmul(receptance, xr, tokenCount);
-      const k = ops.matmul(key, xk, tokenCount);
-      const v = ops.matmul(value, xv, tokenCount);
-
-      const decayHidden = ops.matmul(w1, xw, tokenCount);
+      // One group for every product of the mixed inputs, one for the LoRA second halves (FastOps.matmuls).
+      const firstHalves: ProductInput[] = [
+        [receptance, xr],
+        [key, xk],
+        [value, xv],
+        [w1, xw],
+        [a1, xa],
+        [g1, xg],
+      ];
+      if (valueResidual) firstHalves.push([valueResidual.v1, xv]);
+      const [r, k, v, decayHidden, iclrHidden, gateHidden, valueHidden] = ops.matmuls(firstHalves, tokenCount);
       kernels.tanhs(decayHidden.ptr, decayHidden.data.length);
-      const w = ops.matmul(w2, decayHidden, tokenCount);
-      kernels.sigmoidDecays(w.ptr, w0, n, c);
+      kernels.sigmoids(gateHidden.ptr, 0, gateHidden.data.length, 0);
+      const secondHalves: ProductInput[] = [
+        [w2, decayHidden],
+        [a2, iclrHidden],
+        [g2, gateHidden],
+      ];
+      if (valueResidual) secondHalves.push([valueResidual.v2, valueHidden]);
+      const [w, a, g, valueMix] = ops.matmuls(secondHalves, tokenCount);
 
+      kernels.sigmoidDecays(w.ptr, w0, n, c);
       if (!valueResidual) {
         context.valueFirst.data.set(v.data);
       } else {
-        const z = ops.matmul(valueResidual.v2, ops.matmul(valueResidual.v1, xv, tokenCount), tokenCount);
-        kernels.residualMixes(v.ptr, context.valueFirst.ptr, z.ptr, v0, n, c);
+        kernels.residualMixes(v.ptr, context.valueFirst.ptr, valueMix.ptr, v0, n, c);
       }
-
-      const a = ops.matmul(a2, ops.matmul(a1, xa, tokenCount), tokenCount);
       kernels.sigmoids(a.ptr, a0, n, c);
-      const gateHidden = ops.matmul(g1, xg, tokenCount);
-      kernels.sigmoids(gateHidden.ptr, 0, gateHidden.data.length, 0);
-      const g = ops.matmul(g2, gateHidden, tokenCount);
 
       const removal = ops.vector(n);
       const replacement = ops.vector(n);
