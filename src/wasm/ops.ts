@@ -99,20 +99,18 @@ export class FastOps {
   matmuls(pairs: readonly ProductInput[], tokens: number): Vec[] {
     const ys = pairs.map(([matrix]) => this.vector(tokens * matrix.rows));
     const mark = this.heap.scratchMark();
-    const quantizedXs = new Map<string, number>();
-    const quantize = (x: Vec, cols: number) => {
-      const key = `${x.ptr}:${cols}`;
-      let quantized = quantizedXs.get(key);
-      if (quantized === undefined) {
-        quantized = this.vector((tokens * quantizedBytes(cols)) / 4).ptr;
-        this.kernels.quantizeActivations(x.ptr, cols, tokens, quantized);
-        quantizedXs.set(key, quantized);
+    const products: Product[] = [];
+    pairs.forEach(([matrix, x], i) => {
+      let quantized = 0;
+      if (quantizesActivations(matrix.format)) {
+        const cols = matrix.cols;
+        const same = products.find(
+          (earlier) => earlier.quantized !== 0 && earlier.x === x.ptr && earlier.matrix.cols === cols,
+        );
+        quantized = same?.quantized ?? this.vector((tokens * quantizedBytes(cols)) / 4).ptr;
+        if (same === undefined) this.kernels.quantizeActivations(x.ptr, cols, tokens, quantized);
       }
-      return quantized;
-    };
-    const products = pairs.map(([matrix, x], i): Product => {
-      const quantized = quantizesActivations(matrix.format) ? quantize(x, matrix.cols) : 0;
-      return { matrix, x: x.ptr, y: ys[i].ptr, tokens, quantized };
+      products.push({ matrix, x: x.ptr, y: ys[i].ptr, tokens, quantized });
     });
     this.runner.matmul(products);
     this.heap.releaseScratch(mark);
