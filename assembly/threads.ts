@@ -45,12 +45,14 @@ const FIRST_CHUNK: usize = 32;
 const CHUNK_ROWS: usize = 36;
 const STOP: i32 = 0;
 /**
- * Loads of the job counter before sleeping on it (about 100 µs here): the next job often follows within
- * microseconds, and in a v7 decode step at most about 65 µs later (the WKV, GroupNorm and gate before the output
- * product). Woken from a sleep instead, a worker came too late to take any of that product's chunks: 20,000 loads
- * left it at one thread's 61 µs, 100,000 halve it.
+ * Loads of the job counter before sleeping on it (about 20–60 µs): the next job often follows within microseconds.
+ * In a v7 decode step the output product comes about 65 µs after the job before it (the WKV, GroupNorm and gate run
+ * between), and a worker woken from a sleep then takes few of its chunks (61 → 30 µs on 2 threads with 100,000
+ * loads, alone). But in whole decode steps 100,000 loads measured no faster (Q4_0 on 2 threads, alternating runs:
+ * 95–99 against 94–98 tok/s), and with another process busy on one of two cores they made 2 threads 10 % slower
+ * than one, where 20,000 keep them even.
  */
-const SPINS: i32 = 100000;
+const SPINS: i32 = 20000;
 
 /** The address of worker `index`'s held-chunk word; its stopped flag follows. */
 // @ts-ignore: decorator
