@@ -8,6 +8,8 @@
  * the results agree to f32 rounding (a relative 1e-7 or so).
  */
 
+import { hsum } from './lanes';
+
 const LOG2E: f32 = 1.44269504;
 const LN2_HIGH: f32 = 0.693359375;
 const LN2_LOW: f32 = -2.12194440e-4;
@@ -150,11 +152,7 @@ export function deltaKeys(
         const kappa = f32x4.mul(v128.load(k + at + head + c), v128.load(kK + head + c));
         squares = f32x4.add(squares, f32x4.mul(kappa, kappa));
       }
-      const total =
-        f32x4.extract_lane(squares, 0) +
-        f32x4.extract_lane(squares, 1) +
-        (f32x4.extract_lane(squares, 2) + f32x4.extract_lane(squares, 3));
-      const scale = f32x4.splat(1 / max(sqrt<f32>(total), NORM_FLOOR));
+      const scale = f32x4.splat(1 / max(sqrt<f32>(hsum(squares)), NORM_FLOOR));
       for (let c: usize = 0; c < headBytes; c += 16) {
         const p = at + head + c;
         const key = v128.load(k + p);
@@ -182,9 +180,7 @@ export function bonusGates(y: usize, r: usize, k: usize, v: usize, rK: usize, g:
         const p = at + head + c;
         sum = f32x4.add(sum, f32x4.mul(f32x4.mul(v128.load(r + p), v128.load(k + p)), v128.load(rK + head + c)));
       }
-      const bonus = f32x4.splat(
-        f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + (f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3)),
-      );
+      const bonus = f32x4.splat(hsum(sum));
       for (let c: usize = 0; c < headBytes; c += 16) {
         const p = at + head + c;
         const mixed = f32x4.add(v128.load(y + p), f32x4.mul(bonus, v128.load(v + p)));

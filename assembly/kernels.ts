@@ -34,6 +34,8 @@
  * vector's lanes and converted, scaled and accumulated at once.
  */
 
+import { hsum } from './lanes';
+
 const F16_TO_F32_SCALE: f32 = reinterpret<f32>(0x77800000); // 2^112
 const BLOCK: i32 = 32;
 
@@ -61,12 +63,6 @@ function half4Scaled(p: usize): v128 {
 @inline
 function half4(p: usize): v128 {
   return f32x4.mul(half4Scaled(p), f32x4.splat(F16_TO_F32_SCALE));
-}
-
-// @ts-ignore: decorator
-@inline
-function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /**
